@@ -1,0 +1,78 @@
+"""Mutuality: an organizational relational-climate survey platform."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from app.db import Session, make_engine
+from config import INSTANCE_DIR, Config, load_config
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
+    """Application factory: `config` is a configuration name, an instance, or None for
+    `$MUTUALITY_CONFIG`; `overrides` replace single settings (tests)."""
+    settings = config if isinstance(config, Config) else load_config(config)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(settings.as_mapping())
+    app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.auth.passwords import use_fast_hashing
+    from app.auth.queries import get_staff_user
+
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    app.extensions["sqlalchemy_engine"] = engine
+    Session.configure(bind=engine)
+    use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
+
+    @app.teardown_appcontext
+    def remove_session(_exc: BaseException | None) -> None:
+        Session.remove()
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        user = get_staff_user(int(user_id)) if user_id.isdigit() else None
+        # A deactivated account loses its open sessions at the next request.
+        return user if user is not None and user.is_active else None
+
+    logging.getLogger("app").setLevel(logging.INFO)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import main
+    from app.auth.routes import bp as auth_bp
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

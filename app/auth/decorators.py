@@ -1,0 +1,47 @@
+"""Access rules for staff views: roles, and team scopes for managers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+from app.auth.queries import can_see_team
+from app.errors import Forbidden
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Allow signed-in staff whose role is one of `roles`; others get 403."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.has_role(*roles):
+                raise Forbidden("Your role does not give access to this page.")
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[no-any-return]
+
+    return decorator
+
+
+def team_scope_required(arg: str = "team_id") -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Allow admins and HR, and managers whose scopes contain the team in view arg `arg`."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            team_id = kwargs.get(arg)
+            if not isinstance(team_id, int) or not can_see_team(current_user, team_id):
+                raise Forbidden("This team is outside the teams you can see.")
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[no-any-return]
+
+    return decorator

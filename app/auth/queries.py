@@ -1,0 +1,41 @@
+"""Reads about staff accounts and what they may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from app.auth.models import Role, StaffUser, staff_team_scope
+from app.db import Session
+from app.org.models import PATH_SEPARATOR, Team
+
+
+def visible_teams_clause(user: StaffUser) -> ColumnElement[bool]:
+    """A WHERE clause on `Team` selecting the teams `user` may see: all for admin and hr,
+    the subtrees of their scoped teams for a manager."""
+    if user.has_role(Role.ADMIN, Role.HR):
+        return true()
+    scope_paths = list(
+        Session.scalars(
+            select(Team.path)
+            .join(staff_team_scope, staff_team_scope.c.team_id == Team.id)
+            .where(staff_team_scope.c.staff_user_id == user.id)
+        )
+    )
+    if not scope_paths:
+        return false()
+    return or_(
+        *(
+            or_(Team.path == p, Team.path.startswith(p + PATH_SEPARATOR, autoescape=True))
+            for p in scope_paths
+        )
+    )
+
+
+def can_see_team(user: StaffUser, team_id: int) -> bool:
+    """True when `team_id` lies in a subtree the user may see."""
+    found = Session.scalar(select(Team.id).where(Team.id == team_id, visible_teams_clause(user)))
+    return found is not None
+
+
+def get_staff_user(user_id: int) -> StaffUser | None:
+    return Session.get(StaffUser, user_id)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth.forms import LoginForm
+from app.auth.services import authenticate
+from app.db import Session
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "Wrong email or password, or the account is disabled."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site (no scheme, no host)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            Session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        Session.rollback()
+        flash(LOGIN_FAILED, "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,27 @@
+"""Every model, imported once so that `Base.metadata` is complete (Alembic, create_all)."""
+
+from app.audit.models import AuditEvent
+from app.auth.models import Role, StaffUser, staff_team_scope
+from app.instruments.models import Instrument, InstrumentVersion
+from app.org.models import Team
+from app.surveys.models import Invitation, Level, Survey, SurveyState, survey_team
+from app.taking.models import Answer, Comment, DimensionScore, Response
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Comment",
+    "DimensionScore",
+    "Instrument",
+    "InstrumentVersion",
+    "Invitation",
+    "Level",
+    "Response",
+    "Role",
+    "StaffUser",
+    "Survey",
+    "SurveyState",
+    "Team",
+    "staff_team_scope",
+    "survey_team",
+]

@@ -1,0 +1,117 @@
+"""Surveys (waves), their levels and teams in scope, and invitations.
+
+An invitation holds the sha256 of the personal token (never the token), the email until the
+survey closes, and one flag, `responded`. It carries no response timestamp: a time of
+response could be matched with a response's date and order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.instruments.models import InstrumentVersion
+from app.org.models import Team
+
+MIN_THRESHOLD = 3
+
+
+class SurveyState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+survey_team = Table(
+    "survey_team",
+    Base.metadata,
+    Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("team.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Survey(Base):
+    """One wave of an instrument version, with its thresholds and declared cuts."""
+
+    __tablename__ = "survey"
+    __table_args__ = (
+        CheckConstraint("state IN ('draft', 'open', 'closed', 'archived')", name="state"),
+        CheckConstraint(f"k_scores >= {MIN_THRESHOLD}", name="k_scores_min"),
+        CheckConstraint(f"k_comments >= {MIN_THRESHOLD}", name="k_comments_min"),
+        CheckConstraint(
+            "opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at", name="dates_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instrument_version_id: Mapped[int] = mapped_column(
+        ForeignKey("instrument_version.id", ondelete="RESTRICT"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default=SurveyState.DRAFT.value)
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    k_scores: Mapped[int] = mapped_column(Integer, default=5)
+    k_comments: Mapped[int] = mapped_column(Integer, default=10)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    instrument_version: Mapped[InstrumentVersion] = relationship()
+    teams: Mapped[list[Team]] = relationship(secondary=survey_team, order_by="Team.path")
+    levels: Mapped[list[Level]] = relationship(
+        back_populates="survey", order_by="Level.rank", cascade="all, delete-orphan"
+    )
+
+
+class Level(Base):
+    """An ordered attribute of participants, declared per survey (rank 1 = the bottom)."""
+
+    __tablename__ = "level"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "key"),
+        UniqueConstraint("survey_id", "rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[int]
+
+    survey: Mapped[Survey] = relationship(back_populates="levels")
+
+
+class Invitation(Base):
+    """One person's right to answer one survey once."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("survey_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("level.id", ondelete="RESTRICT"))
+    email: Mapped[str | None] = mapped_column(String(254))  # purged when the survey closes
+    language: Mapped[str | None] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    responded: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    survey: Mapped[Survey] = relationship()
+    team: Mapped[Team] = relationship()
+    level: Mapped[Level | None] = relationship()

@@ -1,0 +1,69 @@
+"""What employees submit: responses, their answers and dimension scores, and comments.
+
+Nothing here refers to an invitation. Response ids are random UUIDs; the only time stored is
+the date of submission. Comments are rows of their own, with random ids and no reference to
+the response, so a comment cannot be joined to a person's scores. On SQLite the comment table
+has no rowid, whose insertion order would otherwise line comments up with responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+class Response(Base):
+    __tablename__ = "response"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("level.id", ondelete="RESTRICT"))
+    instrument_version_id: Mapped[int] = mapped_column(
+        ForeignKey("instrument_version.id", ondelete="RESTRICT")
+    )
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
+    scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """One item's answer; `value` is NULL for "prefer not to answer" (missing, never the
+    midpoint). Raw, not reverse-keyed: scoring applies keying once."""
+
+    __tablename__ = "answer"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int | None] = mapped_column(Integer)
+
+
+class DimensionScore(Base):
+    """A dimension score computed at submission (NULL below the minimum answered items)."""
+
+    __tablename__ = "dimension_score"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    dimension_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
+    prompt_key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,110 @@
+"""Configuration classes. Every secret and every URL comes from the environment.
+
+`MUTUALITY_CONFIG` picks the class (development, testing, production; development by
+default). `DATABASE_URL` replaces the development SQLite file for the app, the CLI and
+Alembic alike; tests read `TEST_DATABASE_URL` (default: in-memory SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot run the chosen configuration."""
+
+
+class Config:
+    """Settings shared by every environment; read from the environment at instantiation."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY: str | None = env.get("SECRET_KEY")
+        self.DATABASE_URL: str | None = env.get("DATABASE_URL")
+        # The address employees' links start with, e.g. https://survey.example.org
+        self.PUBLIC_BASE_URL: str = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.INSTRUMENTS_DIR: str = env.get("INSTRUMENTS_DIR", str(BASE_DIR / "instruments"))
+        self.SQL_ECHO: bool = env.get("SQL_ECHO", "") == "1"
+        self.WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Survey submissions are small; anything larger is refused before parsing.
+        self.MAX_CONTENT_LENGTH: int = int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+
+    def as_mapping(self) -> dict[str, object]:
+        """The upper-case settings, ready for `app.config.from_mapping`."""
+        names = {n for n in dir(self) if n.isupper()}
+        return {name: getattr(self, name) for name in names}
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = "development-only-not-secret"  # noqa: S105
+        if not self.DATABASE_URL:
+            INSTANCE_DIR.mkdir(exist_ok=True)
+            self.DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'mutuality.sqlite3'}"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-only-not-secret"  # noqa: S105
+        self.DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        self.PUBLIC_BASE_URL = "http://survey.test"
+        # Hashing is deliberately slow in production; tests use the same algorithm with
+        # the library's cheapest parameters.
+        self.PASSWORD_HASH_FAST = True
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not getattr(self, name)]
+        if missing:
+            raise ConfigError(
+                "Production configuration needs the environment variable(s) "
+                + ", ".join(missing)
+                + "; set them and start again."
+            )
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+        self.PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Instantiate the configuration named `name` (or `$MUTUALITY_CONFIG`)."""
+    chosen = name or os.environ.get("MUTUALITY_CONFIG", "development")
+    try:
+        cls = CONFIGS[chosen]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown configuration {chosen!r}; use one of {', '.join(sorted(CONFIGS))}."
+        ) from None
+    return cls()

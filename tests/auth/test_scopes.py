@@ -1,0 +1,51 @@
+"""Role and team-scope rules, through the test-only views of tests/probe_views.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from app.auth.models import Role
+from app.auth.queries import can_see_team
+from tests.conftest import AuthActions
+
+
+def test_manager_sees_the_subtrees_of_their_teams(make_team: Any, make_user: Any) -> None:
+    platform = make_team("Engineering/Platform")
+    tools = make_team("Engineering/Platform/Tools")
+    eng = make_team("Engineering")
+    sales = make_team("Sales")
+    look_alike = make_team("Engineering/Platformers")
+    manager = make_user("m@example.org", Role.MANAGER, ["Engineering/Platform"])
+    assert can_see_team(manager, platform.id)
+    assert can_see_team(manager, tools.id)
+    assert not can_see_team(manager, eng.id)
+    assert not can_see_team(manager, sales.id)
+    assert not can_see_team(manager, look_alike.id)  # a prefix of the name is not a subtree
+
+
+def test_hr_and_admin_see_every_team(make_team: Any, make_user: Any) -> None:
+    sales = make_team("Sales")
+    assert can_see_team(make_user("hr@example.org", Role.HR), sales.id)
+    assert can_see_team(make_user("ad@example.org", Role.ADMIN), sales.id)
+
+
+def test_role_and_scope_decorators(client: FlaskClient, make_team: Any, make_user: Any) -> None:
+    mine = make_team("Ops/Mine")
+    other = make_team("Ops/Other")
+    make_user("mgr@example.org", Role.MANAGER, ["Ops/Mine"])
+    make_user("hr2@example.org", Role.HR)
+    auth = AuthActions(client)
+
+    assert client.get("/probe/hr-only").status_code == 302  # anonymous: to login
+
+    auth.login("mgr@example.org")
+    assert client.get("/probe/hr-only").status_code == 403
+    assert client.get(f"/probe/team/{mine.id}").status_code == 200
+    assert client.get(f"/probe/team/{other.id}").status_code == 403
+    auth.logout()
+
+    auth.login("hr2@example.org")
+    assert client.get("/probe/hr-only").status_code == 200
+    assert client.get(f"/probe/team/{other.id}").status_code == 200

@@ -1,0 +1,138 @@
+"""Shared fixtures.
+
+The schema is created once per run on the test database (TEST_DATABASE_URL, default
+in-memory SQLite). Each test runs inside a transaction that is rolled back at the end
+(SQLAlchemy's "joining a Session into an external transaction" recipe): views and commands
+still call `Session.commit()`, which only releases a SAVEPOINT inside that transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import scoped_session
+
+import app.models
+from app import create_app
+from app.auth.models import Role, StaffUser
+from app.auth.services import create_staff_user
+from app.db import Base, Session
+from app.org.models import Team
+from tests.probe_views import probe
+
+TEST_PASSWORD = "correct horse battery"
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+def on_postgres() -> bool:
+    return database_url().startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    application = create_app("testing")
+    application.register_blueprint(probe)
+    engine: Engine = application.extensions["sqlalchemy_engine"]
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield application
+    Session.remove()
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session[Any]]:
+    engine: Engine = app.extensions["sqlalchemy_engine"]
+    connection = engine.connect()
+    transaction = connection.begin()
+    Session.remove()
+    Session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield Session
+    Session.remove()
+    transaction.rollback()
+    connection.close()
+    Session.configure(bind=engine)
+
+
+@pytest.fixture
+def client(app: Flask, db_session: scoped_session[Any]) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: scoped_session[Any]) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = _CSRF_RE.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign in and out through the real login form, CSRF token included."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD) -> Any:
+        page = self._client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self) -> Any:
+        page = self._client.get("/")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_team(db_session: scoped_session[Any]) -> Any:
+    """Create a team (and its missing ancestors) from a path like "Engineering/Platform"."""
+
+    def factory(path: str) -> Team:
+        parent: Team | None = None
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            sub = "/".join(parts[:depth])
+            team = db_session.scalar(select(Team).where(Team.path == sub))
+            if team is None:
+                team = Team(name=parts[depth - 1], path=sub, parent=parent)
+                db_session.add(team)
+                db_session.flush()
+            parent = team
+        assert parent is not None
+        return parent
+
+    return factory
+
+
+@pytest.fixture
+def make_user(db_session: scoped_session[Any]) -> Any:
+    def factory(email: str, role: Role | str = Role.ADMIN, teams: Sequence[str] = ()) -> StaffUser:
+        user = create_staff_user(email, TEST_PASSWORD, role, teams)
+        db_session.commit()
+        return user
+
+    return factory

@@ -1,0 +1,37 @@
+"""The anonymity rules are part of the schema: nothing links a response to an invitation."""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, DateTime
+
+from app.db import Base
+
+RESPONSE_SIDE = ("response", "answer", "dimension_score", "comment")
+
+
+def test_no_foreign_key_from_response_side_tables_to_invitations() -> None:
+    for name in RESPONSE_SIDE:
+        table = Base.metadata.tables[name]
+        targets = {fk.column.table.name for fk in table.foreign_keys}
+        assert "invitation" not in targets, f"{name} refers to invitation"
+        assert not any("invitation" in col.name for col in table.columns)
+
+
+def test_response_side_tables_store_no_time_of_day() -> None:
+    for name in RESPONSE_SIDE:
+        for column in Base.metadata.tables[name].columns:
+            assert not isinstance(column.type, DateTime), f"{name}.{column.name} stores a time"
+    assert isinstance(Base.metadata.tables["response"].c.submitted_on.type, Date)
+
+
+def test_invitations_keep_no_time_of_response_and_no_raw_token() -> None:
+    columns = set(Base.metadata.tables["invitation"].columns.keys())
+    assert "responded" in columns
+    assert "token_sha256" in columns
+    assert not {"token", "responded_at", "updated_at", "response_id"} & columns
+
+
+def test_comments_are_not_tied_to_a_response() -> None:
+    comment = Base.metadata.tables["comment"]
+    assert "response_id" not in comment.columns
+    assert comment.dialect_options["sqlite"]["with_rowid"] is False
