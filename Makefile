@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/alembic upgrade head
+	$(FLASK) instruments sync
 	$(FLASK) dev-setup
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)

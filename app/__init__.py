@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, request
+from babel import Locale, UnknownLocaleError
+from flask_babel import Babel, get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from app.db import Session, make_engine
+from app.log_privacy import install_token_filter
 from config import INSTANCE_DIR, Config, load_config
 
 csrf = CSRFProtect()
+babel = Babel()
 login_manager = LoginManager()
 
 
@@ -25,6 +29,7 @@ def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     register_extensions(app)
     register_blueprints(app)
+    register_template_helpers(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -44,6 +49,7 @@ def register_extensions(app: Flask) -> None:
         Session.remove()
 
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."
@@ -56,14 +62,45 @@ def register_extensions(app: Flask) -> None:
         return user if user is not None and user.is_active else None
 
     logging.getLogger("app").setLevel(logging.INFO)
+    install_token_filter()
+
+
+# Languages the page chrome is translated into (app/translations).
+UI_LANGUAGES = ("en", "es")
+
+
+def select_locale() -> str:
+    """The survey's chosen language on employee pages (set in `g.language` by the view),
+    else the browser's preference among the UI languages."""
+    chosen = g.get("language")
+    if chosen:
+        return str(chosen)
+    return request.accept_languages.best_match(UI_LANGUAGES) or "en"
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Español"), for language switchers."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return (name or code)[:1].upper() + (name or code)[1:]
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        return {"ui_language": lambda: str(get_locale() or "en"), "language_name": language_name}
 
 
 def register_blueprints(app: Flask) -> None:
     from app import main
     from app.auth.routes import bp as auth_bp
+    from app.taking.routes import bp as taking_bp
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(taking_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,6 +10,7 @@ import logging
 from typing import ClassVar
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,16 @@ class Gone(DomainError):
 
 
 TITLES = {
-    400: "The request could not be accepted",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "This conflicts with the current state",
-    410: "This link can no longer be used",
-    413: "The request is too large",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "The service is temporarily unavailable",
+    400: _l("The request could not be accepted"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("This conflicts with the current state"),
+    410: _l("This link can no longer be used"),
+    413: _l("The request is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is temporarily unavailable"),
 }
 
 
@@ -65,7 +66,7 @@ def _wants_json() -> bool:
 
 def render_error(status: int, message: str) -> tuple[Response | str, int]:
     """Render one error as JSON or as the shared error page."""
-    title = TITLES.get(status, "Error")
+    title = str(TITLES.get(status, _l("Error")))
     if _wants_json():
         return jsonify(error=title, message=message, status=status), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -79,7 +80,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
-        return render_error(status, error.description or TITLES.get(status, "Error"))
+        return render_error(status, error.description or str(TITLES.get(status, _l("Error"))))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -10,24 +10,34 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.orm import scoped_session
 
 import app.models
 from app import create_app
 from app.auth.models import Role, StaffUser
 from app.auth.services import create_staff_user
-from app.db import Base, Session
+from app.db import Base, Session, make_engine
+from app.instruments.document import InstrumentDocument
+from app.instruments.models import InstrumentVersion
+from app.instruments.services import sync_instruments
 from app.org.models import Team
+from app.surveys.models import Survey
+from app.surveys.services import create_survey, import_participants, issue_links
+from app.surveys.services import open_survey as open_survey_service
 from tests.probe_views import probe
 
 TEST_PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[1]
 
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -51,6 +61,28 @@ def app() -> Iterator[Flask]:
     Session.remove()
     Base.metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def scratch_engine(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of its own, for tests that must really commit or migrate: a
+    temporary SQLite file, or a fresh PostgreSQL database next to the test database."""
+    if not on_postgres():
+        engine = make_engine(f"sqlite:///{tmp_path / 'scratch.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    url = make_url(database_url())
+    name = f"mutuality_scratch_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
 
 
 @pytest.fixture
@@ -136,3 +168,51 @@ def make_user(db_session: scoped_session[Any]) -> Any:
         return user
 
     return factory
+
+
+BUNDLED_INSTRUMENT = ROOT / "instruments" / "relational-climate.json"
+
+
+@pytest.fixture
+def bundled_version(db_session: scoped_session[Any]) -> InstrumentVersion:
+    """The bundled relational-climate instrument, stored as version 1."""
+    (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
+    db_session.commit()
+    return outcome.version
+
+
+@dataclass
+class OpenSurvey:
+    """A survey with participants, open, and the raw token of each person."""
+
+    survey: Survey
+    tokens: dict[str, str]
+
+    def token(self, email: str) -> str:
+        return self.tokens[email]
+
+
+PARTICIPANTS_CSV = """email,team,level
+ana@example.org,Engineering/Platform,individual_contributor
+ben@example.org,Engineering/Platform,manager
+cai@example.org,Sales,senior_leader
+"""
+
+
+@pytest.fixture
+def open_survey(db_session: scoped_session[Any], bundled_version: InstrumentVersion) -> OpenSurvey:
+    survey = create_survey(instrument_key="relational-climate", title="Spring wave")
+    import_participants(survey.id, PARTICIPANTS_CSV)
+    open_survey_service(survey.id)
+    tokens = dict(issue_links(survey.id))
+    db_session.commit()
+    return OpenSurvey(survey, tokens)
+
+
+def survey_answers(
+    document: InstrumentDocument, value: str = "4", **overrides: str
+) -> dict[str, str]:
+    """A complete set of form values for the bundled instrument."""
+    data = {f"item_{item.key}": value for item in document.items}
+    data.update(overrides)
+    return data

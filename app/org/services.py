@@ -1,0 +1,48 @@
+"""Writes for the organisation tree."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.db import Session
+from app.errors import DomainError
+from app.org.models import PATH_SEPARATOR, Team
+
+MAX_NAME = 120
+
+
+def normalize_team_path(path: str) -> str:
+    """Canonical form of a team path: segments stripped, joined by "/".
+
+    Raises DomainError for an empty path, an empty segment ("Sales//East") or a segment
+    longer than a team name may be.
+    """
+    parts = [part.strip() for part in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR)]
+    if not path.strip() or any(not part for part in parts):
+        raise DomainError(f"{path!r} is not a team path like Engineering/Platform.")
+    too_long = [p for p in parts if len(p) > MAX_NAME]
+    if too_long:
+        raise DomainError(f"Team name {too_long[0][:30]!r}... is over {MAX_NAME} characters.")
+    return PATH_SEPARATOR.join(parts)
+
+
+def ensure_team(path: str) -> tuple[Team, bool]:
+    """Return the team at `path`, creating it and its missing ancestors; the flag tells
+    whether anything was created."""
+    canonical = normalize_team_path(path)
+    parts = canonical.split(PATH_SEPARATOR)
+    paths = [PATH_SEPARATOR.join(parts[: i + 1]) for i in range(len(parts))]
+    existing = {t.path: t for t in Session.scalars(select(Team).where(Team.path.in_(paths)))}
+    parent: Team | None = None
+    created = False
+    for name, sub in zip(parts, paths, strict=True):
+        team = existing.get(sub)
+        if team is None:
+            team = Team(name=name, path=sub, parent=parent)
+            Session.add(team)
+            created = True
+        parent = team
+    if created:
+        Session.flush()
+    assert parent is not None
+    return parent, created

@@ -1,0 +1,87 @@
+// Progressive enhancement for the survey form: the page works without this file.
+// - keeps a draft of the answers in this browser (localStorage only; never sent anywhere)
+//   and restores it on reload;
+// - shows how many questions are answered;
+// - clears the draft when the form is submitted.
+(function () {
+  "use strict";
+  var form = document.getElementById("survey-form");
+  if (!form) { return; }
+  var key = "mutuality-draft:" + form.getAttribute("data-draft-key") + ":" + location.pathname;
+  var total = parseInt(form.getAttribute("data-total"), 10) || 0;
+  var progress = document.getElementById("progress");
+  var progressText = document.getElementById("progress-text");
+  var skip = { csrf_token: true, lang: true };
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  function collect() {
+    var data = {};
+    var elements = form.elements;
+    for (var i = 0; i < elements.length; i++) {
+      var el = elements[i];
+      if (!el.name || skip[el.name]) { continue; }
+      if (el.type === "radio") { if (el.checked) { data[el.name] = el.value; } }
+      else if (el.tagName === "TEXTAREA") { if (el.value) { data[el.name] = el.value; } }
+    }
+    return data;
+  }
+
+  function answeredCount() {
+    var names = {};
+    var radios = form.querySelectorAll("input[type=radio]:checked");
+    for (var i = 0; i < radios.length; i++) { names[radios[i].name] = true; }
+    return Object.keys(names).length;
+  }
+
+  function showProgress() {
+    if (!progress || !total) { return; }
+    var n = answeredCount();
+    progress.value = n;
+    progress.hidden = false;
+    progressText.hidden = false;
+    var template = form.getAttribute("data-progress-template") || "{n} / {total}";
+    progressText.textContent = template.replace("{n}", n).replace("{total}", total);
+  }
+
+  function save() {
+    var store = storage();
+    if (store) {
+      try { store.setItem(key, JSON.stringify(collect())); } catch (e) { /* quota: ignore */ }
+    }
+    showProgress();
+  }
+
+  function restore() {
+    var store = storage();
+    var raw = store && store.getItem(key);
+    if (!raw) { return; }
+    var data;
+    try { data = JSON.parse(raw); } catch (e) { return; }
+    Object.keys(data).forEach(function (name) {
+      var value = String(data[name]);
+      var fields = form.querySelectorAll('[name="' + name.replace(/"/g, "") + '"]');
+      for (var i = 0; i < fields.length; i++) {
+        var el = fields[i];
+        if (el.type === "radio") {
+          // The server's answer (a re-shown form after an error) wins over the draft.
+          var group = form.querySelectorAll('input[type=radio][name="' + el.name + '"]:checked');
+          if (!group.length && el.value === value) { el.checked = true; }
+        } else if (el.tagName === "TEXTAREA" && !el.value) {
+          el.value = value;
+        }
+      }
+    });
+  }
+
+  restore();
+  showProgress();
+  form.addEventListener("change", save);
+  form.addEventListener("input", save);
+  form.addEventListener("submit", function () {
+    var store = storage();
+    if (store) { store.removeItem(key); }
+  });
+})();

@@ -1,0 +1,345 @@
+"""Writes for surveys (waves): lifecycle, participants, links.
+
+Services add and flush and raise DomainError; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from app.auth.services import normalize_email
+from app.db import Session, get_or_404, utcnow
+from app.errors import Conflict, DomainError
+from app.instruments.models import InstrumentVersion
+from app.instruments.queries import document_of, latest_version
+from app.org.services import ensure_team, normalize_team_path
+from app.surveys.models import MIN_THRESHOLD, Invitation, Level, Survey, SurveyState
+from app.surveys.tokens import new_token
+
+DEFAULT_LEVELS: tuple[tuple[str, str], ...] = (
+    ("individual_contributor", "Individual contributor"),
+    ("manager", "Manager"),
+    ("senior_leader", "Senior leader"),
+)
+MAX_PARTICIPANT_FILE_BYTES = 5 * 1024 * 1024
+PARTICIPANT_COLUMNS = ("email", "team", "level")
+
+
+def create_survey(
+    *,
+    instrument_key: str,
+    title: str,
+    version: int | None = None,
+    team_paths: Sequence[str] = (),
+    levels: Sequence[tuple[str, str]] = DEFAULT_LEVELS,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    k_scores: int = 5,
+    k_comments: int = 10,
+) -> Survey:
+    """Create a draft survey pinned to an instrument version (the latest unless `version`).
+
+    `levels` are (key, label) pairs from the bottom of the hierarchy to the top.
+    """
+    title = title.strip()
+    if not title:
+        raise DomainError("A survey needs a title.")
+    pinned = _pick_version(instrument_key, version)
+    _check_thresholds(k_scores, k_comments)
+    if opens_at and closes_at and opens_at >= closes_at:
+        raise DomainError("The survey must open before it closes.")
+    survey = Survey(
+        title=title,
+        instrument_version=pinned,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        k_scores=k_scores,
+        k_comments=k_comments,
+        state=SurveyState.DRAFT.value,
+    )
+    survey.levels = _make_levels(levels)
+    survey.teams = [ensure_team(p)[0] for p in dict.fromkeys(team_paths)]
+    Session.add(survey)
+    Session.flush()
+    return survey
+
+
+def _pick_version(instrument_key: str, version: int | None) -> InstrumentVersion:
+    latest = latest_version(instrument_key)
+    if version is None or version == latest.version:
+        return latest
+    chosen = next((v for v in latest.instrument.versions if v.version == version), None)
+    if chosen is None:
+        raise DomainError(f"Instrument {instrument_key!r} has no version {version}.")
+    return chosen
+
+
+def _check_thresholds(k_scores: int, k_comments: int) -> None:
+    for name, k in (("k for scores", k_scores), ("k for comments", k_comments)):
+        if k < MIN_THRESHOLD:
+            raise DomainError(f"The {name} is {k}; it can never be below {MIN_THRESHOLD}.")
+
+
+def _make_levels(levels: Sequence[tuple[str, str]]) -> list[Level]:
+    if not levels:
+        raise DomainError("A survey needs at least one level.")
+    keys = [key for key, _ in levels]
+    if len(set(keys)) != len(keys):
+        raise DomainError("Level keys must be unique.")
+    return [Level(key=key, label=label, rank=rank) for rank, (key, label) in enumerate(levels, 1)]
+
+
+def get_survey(survey_id: int) -> Survey:
+    return get_or_404(Survey, survey_id)
+
+
+def _require_state(survey: Survey, *allowed: SurveyState, action: str) -> None:
+    if survey.state not in {s.value for s in allowed}:
+        raise Conflict(f"Survey {survey.id} is {survey.state}; it cannot be {action}.")
+
+
+def open_survey(survey_id: int) -> Survey:
+    """draft -> open. The pinned version, teams and levels are locked from here on."""
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, action="opened")
+    survey.state = SurveyState.OPEN.value
+    Session.flush()
+    return survey
+
+
+def close_survey(survey_id: int) -> Survey:
+    """open -> closed. Email addresses are purged: they are no longer needed."""
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.OPEN, action="closed")
+    survey.state = SurveyState.CLOSED.value
+    Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
+    Session.flush()
+    return survey
+
+
+def archive_survey(survey_id: int) -> Survey:
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.CLOSED, action="archived")
+    survey.state = SurveyState.ARCHIVED.value
+    Session.flush()
+    return survey
+
+
+def accepts_responses(survey: Survey, now: dt.datetime | None = None) -> bool:
+    """True when the survey is open and `now` lies within its dates (when set)."""
+    now = now or utcnow()
+    if survey.state != SurveyState.OPEN.value:
+        return False
+    if survey.opens_at is not None and now < survey.opens_at:
+        return False
+    return survey.closes_at is None or now < survey.closes_at
+
+
+# --- participants -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # 1 is the header line
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+class ParticipantsInvalid(DomainError):
+    """The file has bad rows; nothing was imported. `errors` lists every one."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        shown = "\n".join(str(e) for e in errors)
+        super().__init__(f"{len(errors)} problem(s); nothing was imported.\n{shown}")
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    invited: int = 0
+    teams_created: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    email: str
+    team_path: str
+    level: Level
+    language: str | None
+
+
+def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
+    """Invite everyone listed in a CSV (columns email, team, level; optional language).
+
+    All rows or none: every bad row is reported (line, column, reason) and nothing is
+    stored when any row is bad. Teams are matched by path and created when missing (only
+    while the survey is a draft: an open survey's teams are locked). Each person gets one
+    invitation with a fresh token; links are handed out by `issue_links`.
+    """
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
+    rows, errors = _parse_participants(survey, content)
+    if errors:
+        raise ParticipantsInvalid(errors)
+    report = ImportReport()
+    in_scope = {t.id for t in survey.teams}
+    for row in rows:
+        team, created = ensure_team(row.team_path)
+        if created:
+            report.teams_created.append(team.path)
+        if team.id not in in_scope:
+            survey.teams.append(team)
+            in_scope.add(team.id)
+        _, digest = new_token()
+        Session.add(
+            Invitation(
+                survey_id=survey.id,
+                team_id=team.id,
+                level_id=row.level.id,
+                email=row.email,
+                language=row.language,
+                token_sha256=digest,
+            )
+        )
+        report.invited += 1
+    Session.flush()
+    return report
+
+
+def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row], list[RowError]]:
+    if isinstance(content, bytes):
+        if len(content) > MAX_PARTICIPANT_FILE_BYTES:
+            limit = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
+            return [], [RowError(1, "-", f"The file is over {limit} MB.")]
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return [], [RowError(1, "-", f"The file is not UTF-8 text (byte {exc.start}).")]
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in PARTICIPANT_COLUMNS if c not in header]
+    if missing:
+        return [], [
+            RowError(
+                1,
+                ", ".join(missing),
+                "missing column(s); the header must be email,team,level (and optionally language)",
+            )
+        ]
+    reader.fieldnames = header
+    document = document_of(survey.instrument_version)
+    levels = {}
+    for level in survey.levels:
+        levels[level.key.lower()] = level
+        levels[level.label.lower()] = level
+    open_teams = {t.path for t in survey.teams} if survey.state == SurveyState.OPEN.value else None
+    already = set(
+        Session.scalars(
+            select(Invitation.email).where(
+                Invitation.survey_id == survey.id, Invitation.email.is_not(None)
+            )
+        )
+    )
+    seen: dict[str, int] = {}
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    for record in reader:
+        line = reader.line_num
+        if None in record:  # more fields than the header has
+            errors.append(RowError(line, "-", "the row has more fields than the header"))
+            continue
+        if not any((v or "").strip() for v in record.values()):
+            continue  # a blank line
+        row_errors: list[RowError] = []
+        email = ""
+        try:
+            email = normalize_email(record.get("email") or "")
+        except DomainError:
+            row_errors.append(RowError(line, "email", f"{record.get('email')!r} is not an email"))
+        if email in seen:
+            row_errors.append(RowError(line, "email", f"{email} is already on line {seen[email]}"))
+        elif email in already:
+            row_errors.append(RowError(line, "email", f"{email} is already invited"))
+        team_path = ""
+        try:
+            team_path = normalize_team_path(record.get("team") or "")
+        except DomainError as exc:
+            row_errors.append(RowError(line, "team", exc.message))
+        if team_path and open_teams is not None and team_path not in open_teams:
+            row_errors.append(
+                RowError(line, "team", f"{team_path} is not in this survey, which is open")
+            )
+        level = levels.get((record.get("level") or "").strip().lower())
+        if level is None:
+            known = ", ".join(lv.key for lv in survey.levels)
+            row_errors.append(
+                RowError(line, "level", f"{record.get('level')!r} is not a level ({known})")
+            )
+        language = (record.get("language") or "").strip() or None
+        if language is not None and language not in document.languages:
+            row_errors.append(
+                RowError(line, "language", f"{language!r} is not one of {document.languages}")
+            )
+        if email:
+            seen.setdefault(email, line)
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            assert level is not None
+            rows.append(_Row(line, email, team_path, level, language))
+    if not rows and not errors:
+        errors.append(RowError(1, "-", "the file lists no participants"))
+    return rows, errors
+
+
+def issue_links(survey_id: int) -> list[tuple[str, str]]:
+    """Give every invited person who has not answered a fresh token; return (email, token).
+
+    Tokens are not stored, so a link can only be handed out by issuing a new one: this
+    invalidates links issued before for the same people.
+    """
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given links")
+    pending = Session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.responded.is_(False),
+            Invitation.email.is_not(None),
+        )
+        .order_by(Invitation.email)
+    ).all()
+    links: list[tuple[str, str]] = []
+    for invitation in pending:
+        raw, digest = new_token()
+        invitation.token_sha256 = digest
+        assert invitation.email is not None
+        links.append((invitation.email, raw))
+    Session.flush()
+    return links
+
+
+def reissue_link(survey_id: int, email: str) -> str:
+    """A new token for one person; the old link stops working."""
+    address = normalize_email(email)
+    invitation = Session.scalar(
+        select(Invitation).where(Invitation.survey_id == survey_id, Invitation.email == address)
+    )
+    if invitation is None:
+        raise DomainError(f"{address} is not invited to survey {survey_id}.")
+    if invitation.responded:
+        raise Conflict(f"{address} has already answered; a new link would not be usable.")
+    raw, digest = new_token()
+    invitation.token_sha256 = digest
+    Session.flush()
+    return raw

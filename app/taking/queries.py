@@ -1,0 +1,22 @@
+"""Reads for the employee-facing pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.db import Session
+from app.surveys.models import Invitation, Survey
+from app.surveys.tokens import token_sha256
+
+
+def invitation_for_token(raw_token: str) -> Invitation | None:
+    """The invitation whose token hashes to `raw_token`'s sha256, with its survey and
+    pinned version loaded in the same query."""
+    if not raw_token or len(raw_token) > 128:
+        return None
+    return Session.scalar(
+        select(Invitation)
+        .options(joinedload(Invitation.survey).joinedload(Survey.instrument_version))
+        .where(Invitation.token_sha256 == token_sha256(raw_token))
+    )

@@ -1,0 +1,148 @@
+"""The employee-facing survey: GET shows the form, POST records the submission.
+
+No log line here mentions the token, the invitation or the response.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from app import csrf
+from app.db import Session, utcnow
+from app.errors import DomainError, Gone, NotFound
+from app.instruments.document import InstrumentDocument
+from app.instruments.queries import document_of
+from app.instruments.question_types import get_question_type
+from app.surveys.models import Invitation, SurveyState
+from app.surveys.services import accepts_responses
+from app.taking.forms import (
+    expected_field_names,
+    field_name,
+    prompt_fields,
+    response_form_class,
+    sections,
+)
+from app.taking.queries import invitation_for_token
+from app.taking.services import record_submission
+
+bp = Blueprint("taking", __name__)
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class BadSubmission(DomainError):
+    status = 400
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
+def take_survey(token: str) -> Response | str | tuple[str, int]:
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
+    survey = invitation.survey
+    version = survey.instrument_version
+    document = document_of(version)
+    # The body is parsed (strictly) before anything touches request.form.
+    payload = _parse_form_body(document) if request.method == "POST" else request.args
+    language = document.resolve_language(payload.get("lang") or invitation.language)
+    g.language = language
+    refresh_locale()
+    _check_available(invitation)
+
+    open_text = get_question_type("open_text")
+    form_class = response_form_class(version.sha256, document, language)
+    if request.method == "POST":
+        form = form_class(formdata=payload)
+        if form.validate():
+            answers = {
+                item.key: get_question_type(item.type).convert(item, form[field_name(item)].data)
+                for item in document.items
+            }
+            comments = {
+                prompt.key: text
+                for prompt in document.prompts
+                if (text := open_text.convert(prompt, form[field_name(prompt)].data))
+            }
+            record_submission(invitation.token_sha256, version.id, document, answers, comments)
+            Session.commit()
+            return redirect(url_for("taking.thanks", lang=language))
+        status = 400
+    else:
+        form = form_class(lang=language)
+        status = 200
+    page = render_template(
+        "taking/survey.html",
+        form=form,
+        document=document,
+        survey=survey,
+        language=language,
+        sections=sections(form, document),
+        prompts=prompt_fields(form, document),
+        privacy=document.privacy_text(
+            language, k_scores=survey.k_scores, k_comments=survey.k_comments
+        ),
+        intro=document.intro_text(language, k_scores=survey.k_scores, k_comments=survey.k_comments),
+    )
+    return page, status
+
+
+@bp.route("/s/thanks")
+def thanks() -> str:
+    g.language = request.args.get("lang") if request.args.get("lang") in ("en", "es") else None
+    refresh_locale()
+    return render_template("taking/thanks.html")
+
+
+def _check_available(invitation: Invitation) -> None:
+    survey = invitation.survey
+    if invitation.responded:
+        raise Gone(_("This link has already been used to answer the survey. Thank you."))
+    now = utcnow()
+    not_yet = survey.opens_at is not None and now < survey.opens_at
+    if survey.state == SurveyState.DRAFT.value or (
+        survey.state == SurveyState.OPEN.value and not_yet
+    ):
+        raise Gone(_("This survey is not open yet."))
+    if not accepts_responses(survey, now):
+        raise Gone(_("This survey is closed and no longer accepts answers."))
+
+
+def _parse_form_body(document: InstrumentDocument) -> MultiDict[str, str]:
+    """Parse the urlencoded body strictly: valid UTF-8, each field once, no unknown field.
+
+    Werkzeug's own parser replaces bad bytes and keeps duplicates; a survey answer must not
+    be silently altered, so the body is decoded here and refused on any doubt.
+    """
+    if request.mimetype != FORM_CONTENT_TYPE:
+        raise BadSubmission(_("The answers must be sent by the survey form."))
+    raw = request.get_data(cache=True)
+    try:
+        pairs = parse_qsl(
+            raw.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=1000,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise BadSubmission(_("The answers were not sent as valid UTF-8 text.")) from None
+    names = [name for name, _value in pairs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise BadSubmission(
+            _("These answers were sent more than once: %(names)s.", names=", ".join(duplicated))
+        )
+    unknown = sorted(set(names) - expected_field_names(document))
+    if unknown:
+        raise BadSubmission(
+            _("These answers are not part of this survey: %(names)s.", names=", ".join(unknown))
+        )
+    return MultiDict(pairs)

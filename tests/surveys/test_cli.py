@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from app.instruments.models import InstrumentVersion
+from app.surveys.models import Invitation, Survey
+from app.taking.queries import invitation_for_token
+from tests.conftest import PARTICIPANTS_CSV
+
+
+def _create(runner: FlaskCliRunner, *extra: str) -> Any:
+    return runner.invoke(
+        args=["surveys", "create", "--instrument", "relational-climate", "--title", "Q1", *extra]
+    )
+
+
+def test_survey_cycle_through_the_cli(
+    runner: FlaskCliRunner, db_session: Any, bundled_version: InstrumentVersion, tmp_path: Path
+) -> None:
+    created = _create(runner, "--level", "ic=Individual contributor", "--level", "lead=Lead")
+    assert created.exit_code == 0, created.output
+    survey_id = int(created.output.strip())
+    survey = db_session.get(Survey, survey_id)
+    assert [lv.key for lv in survey.levels] == ["ic", "lead"]
+
+    people = tmp_path / "people.csv"
+    people.write_text(
+        PARTICIPANTS_CSV.replace("individual_contributor", "ic")
+        .replace(",manager", ",lead")
+        .replace("senior_leader", "lead")
+    )
+    imported = runner.invoke(args=["participants", "import", str(survey_id), str(people)])
+    assert imported.exit_code == 0, imported.output
+    assert "Invited 3 participant(s)" in imported.output
+
+    assert runner.invoke(args=["surveys", "open", str(survey_id)]).exit_code == 0
+    out = tmp_path / "links.csv"
+    links = runner.invoke(args=["surveys", "links", str(survey_id), "--out", str(out)])
+    assert links.exit_code == 0, links.output
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["email"] for r in rows] == ["ana@example.org", "ben@example.org", "cai@example.org"]
+    for row in rows:
+        assert row["link"].startswith("http://survey.test/s/")
+        assert invitation_for_token(row["link"].rsplit("/", 1)[1]) is not None
+
+    listed = runner.invoke(args=["surveys", "list"])
+    assert f"{survey_id}\topen\t0/3 responded\tQ1" in listed.output
+    closed = runner.invoke(args=["surveys", "close", str(survey_id)])
+    assert closed.exit_code == 0
+    assert "closed" in closed.output
+
+
+def test_cli_errors_exit_non_zero_with_a_message(
+    runner: FlaskCliRunner, db_session: Any, bundled_version: InstrumentVersion, tmp_path: Path
+) -> None:
+    low_k = _create(runner, "--k-scores", "2")
+    assert low_k.exit_code == 1
+    assert "never be below 3" in low_k.output
+
+    missing = runner.invoke(args=["surveys", "open", "999"])
+    assert missing.exit_code == 1
+    assert "No survey with id 999" in missing.output
+
+    survey_id = int(_create(runner).output.strip())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,team,level\nnobody,Sales,manager\nok@example.org,Sales,boss\n")
+    result = runner.invoke(args=["participants", "import", str(survey_id), str(bad)])
+    assert result.exit_code == 1
+    assert "line 2, column email" in result.output
+    assert "line 3, column level" in result.output
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+    twice = runner.invoke(args=["surveys", "close", str(survey_id)])
+    assert twice.exit_code == 1
+    assert "is draft; it cannot be closed" in twice.output

@@ -1,0 +1,85 @@
+"""Twenty browsers submit one link at the same moment: exactly one response is stored.
+
+Runs on a database of its own with real commits (the rollback-per-test transaction would
+hide other connections' work), on PostgreSQL in CI and on a SQLite file locally.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, func, select
+
+from app.db import Base, Session
+from app.errors import Gone
+from app.instruments.queries import document_of
+from app.instruments.services import sync_instruments
+from app.surveys.models import Invitation
+from app.surveys.services import create_survey, import_participants, issue_links, open_survey
+from app.surveys.tokens import token_sha256
+from app.taking.models import Answer, Response
+from app.taking.services import record_submission
+from tests.conftest import BUNDLED_INSTRUMENT
+
+PARALLEL = 20
+
+
+@pytest.fixture
+def committed_db(app: Flask, scratch_engine: Engine) -> Iterator[Engine]:
+    Base.metadata.create_all(scratch_engine)
+    Session.remove()
+    Session.configure(bind=scratch_engine)
+    yield scratch_engine
+    Session.remove()
+    Session.configure(bind=app.extensions["sqlalchemy_engine"])
+
+
+def test_parallel_submissions_of_one_link_store_exactly_one_response(
+    committed_db: Engine,
+) -> None:
+    (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
+    survey = create_survey(instrument_key="relational-climate", title="Race")
+    import_participants(survey.id, "email,team,level\nrace@example.org,Ops,manager\n")
+    open_survey(survey.id)
+    ((_email, token),) = issue_links(survey.id)
+    Session.commit()
+    version_id = outcome.version.id
+    document = document_of(outcome.version)
+    answers: dict[str, int | None] = {item.key: 3 for item in document.items}
+    Session.remove()
+
+    barrier = threading.Barrier(PARALLEL)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            record_submission(token_sha256(token), version_id, document, answers, {"x": "y"})
+            Session.commit()
+            outcome_name = "stored"
+        except Gone:
+            Session.rollback()
+            outcome_name = "refused"
+        except Exception as exc:  # anything else is a failure of the test
+            Session.rollback()
+            outcome_name = f"error: {exc!r}"
+        finally:
+            Session.remove()
+        with lock:
+            results.append(outcome_name)
+
+    threads = [threading.Thread(target=submit) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(results) == ["refused"] * (PARALLEL - 1) + ["stored"]
+    with committed_db.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Response)) == 1
+        assert conn.scalar(select(func.count()).select_from(Answer)) == len(answers)
+        assert conn.scalar(select(Invitation.responded)) is True

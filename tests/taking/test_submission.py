@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.instruments.queries import document_of
+from app.surveys.models import Invitation
+from app.taking.models import Answer, Comment, DimensionScore, Response
+from tests.conftest import OpenSurvey, csrf_token_from, survey_answers
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _count(db: Any, model: type) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def _nothing_stored(db: Any, survey: OpenSurvey, email: str) -> None:
+    assert _count(db, Response) == 0
+    assert _count(db, Answer) == 0
+    assert _count(db, Comment) == 0
+    responded = db.scalar(select(Invitation.responded).where(Invitation.email == email))
+    assert responded is False
+
+
+@pytest.fixture
+def document(open_survey: OpenSurvey) -> Any:
+    return document_of(open_survey.survey.instrument_version)
+
+
+def _form(client: FlaskClient, token: str) -> dict[str, str]:
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    return {"csrf_token": csrf_token_from(html), "lang": "en"}
+
+
+def test_a_complete_submission_is_stored_without_a_link_to_the_invitation(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ben@example.org")
+    data = _form(client, token) | survey_answers(document, "4", item_ea_2="na", item_au_4="5")
+    data["prompt_change_together"] = "We rebuilt the release\r\nprocess as a group."
+    response = client.post(f"/s/{token}", data=data)
+    assert response.status_code == 302
+    assert response.location == "/s/thanks?lang=en"
+    assert "Thank you" in client.get(response.location).get_data(as_text=True)
+
+    stored = db_session.scalars(select(Response)).one()
+    invitation = db_session.scalar(select(Invitation).where(Invitation.email == "ben@example.org"))
+    assert invitation.responded is True
+    assert (stored.team_id, stored.level_id) == (invitation.team_id, invitation.level_id)
+    assert stored.submitted_on == dt.datetime.now(dt.UTC).date()
+    assert str(stored.id) != str(invitation.id)
+
+    answers = dict(db_session.execute(select(Answer.item_key, Answer.value)).all())
+    assert len(answers) == 52
+    assert answers["ea_2"] is None  # "prefer not to answer" is missing, not a midpoint
+    assert answers["au_4"] == 5  # stored raw; keying happens in scoring
+
+    scores = dict(
+        db_session.execute(select(DimensionScore.dimension_key, DimensionScore.score)).all()
+    )
+    assert len(scores) == 13
+    assert scores["empathic_attunement"] == 4.0  # three 4s; the missing one is left out
+    # au_4 is reverse keyed: 5 counts as 1, so (4 + 4 + 4 + 1) / 4
+    assert scores["authenticity"] == pytest.approx(3.25)
+
+    comment = db_session.scalars(select(Comment)).one()
+    assert comment.text == "We rebuilt the release\nprocess as a group."
+    assert comment.prompt_key == "change_together"
+    assert comment.team_id == invitation.team_id
+    assert _count(db_session, Comment) == 1  # the blank prompt stored nothing
+
+
+def test_too_few_answers_leave_a_dimension_without_a_score(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document, "2", item_si_1="na", item_si_2="na")
+    assert client.post(f"/s/{token}", data=data).status_code == 302
+    scores = dict(
+        db_session.execute(select(DimensionScore.dimension_key, DimensionScore.score)).all()
+    )
+    assert scores["silencing"] is None
+
+
+def test_second_submission_is_refused_with_410(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document)
+    assert client.post(f"/s/{token}", data=data).status_code == 302
+    again = client.post(f"/s/{token}", data=data)
+    assert again.status_code == 410
+    assert "already been used" in again.get_data(as_text=True)
+    assert _count(db_session, Response) == 1
+
+
+def test_missing_answers_show_the_form_again_with_messages(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document)
+    del data["item_ea_3"]
+    del data["item_dc_4"]
+    response = client.post(f"/s/{token}", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Some answers need your attention" in html
+    assert html.count("Please choose an answer.") == 4  # summary and field, for each
+    assert 'href="#item_ea_3"' in html
+    assert '<input checked id="item_ea_1-3"' in html  # what was answered is kept
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"item_ea_1": "7"}, "Please choose one of the answers shown"),
+        ({"item_ea_1": "3.5"}, "Please choose one of the answers shown"),
+        ({"prompt_safer_to_speak": "x" * 2001}, "2000 characters or fewer"),
+    ],
+)
+def test_invalid_values_are_refused_and_nothing_is_stored(
+    client: FlaskClient,
+    open_survey: OpenSurvey,
+    document: Any,
+    db_session: Any,
+    change: dict[str, str],
+    message: str,
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document) | change
+    response = client.post(f"/s/{token}", data=data)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_unknown_and_duplicated_fields_are_refused(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document)
+    unknown = client.post(f"/s/{token}", data=data | {"item_made_up": "3"})
+    assert unknown.status_code == 400
+    assert "not part of this survey: item_made_up" in unknown.get_data(as_text=True)
+
+    body = urlencode(data) + "&item_ea_1=2"
+    duplicated = client.post(f"/s/{token}", data=body, content_type=FORM)
+    assert duplicated.status_code == 400
+    assert "sent more than once: item_ea_1" in duplicated.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_invalid_utf8_is_refused(
+    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document)
+    body = urlencode(data) + "&prompt_change_together=%FF%FEbad"
+    response = client.post(f"/s/{token}", data=body, content_type=FORM)
+    assert response.status_code == 400
+    assert "valid UTF-8" in response.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_a_huge_body_is_refused_before_it_is_read(
+    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    body = "prompt_change_together=" + "a" * (10 * 1024 * 1024)
+    response = client.post(f"/s/{token}", data=body, content_type=FORM)
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_other_content_types_are_refused(
+    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    response = client.post(f"/s/{token}", json={"item_ea_1": "4"})
+    assert response.status_code == 400
+    assert "sent by the survey form" in response.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_missing_or_foreign_csrf_token_is_refused(
+    app: Any, client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    token = open_survey.token("ana@example.org")
+    client.get(f"/s/{token}")
+    no_token = client.post(f"/s/{token}", data=survey_answers(document))
+    assert no_token.status_code == 400
+    assert "CSRF token is missing" in no_token.get_data(as_text=True)
+
+    # A token minted for another browser session does not count here.
+    other = app.test_client()
+    foreign = _form(other, open_survey.token("cai@example.org"))["csrf_token"]
+    replayed = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": foreign})
+    assert replayed.status_code == 400
+    assert "CSRF" in replayed.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_request_lines_with_a_token_are_redacted_in_server_logs(
+    client: FlaskClient, open_survey: OpenSurvey, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = open_survey.token("ana@example.org")
+    client.get(f"/s/{token}")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        # the development server's access-log call, as werkzeug makes it
+        logging.getLogger("werkzeug").info(
+            '%s - - [%s] "%s" %s %s',
+            "127.0.0.1",
+            "now",
+            f"GET /s/{token}?lang=es HTTP/1.1",
+            200,
+            "-",
+        )
+        logging.getLogger("werkzeug").info('"%s" %s', "GET /s/thanks?lang=en HTTP/1.1", 200)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2
+    assert token not in messages[0]
+    assert "GET /s/[token]?lang=es HTTP/1.1" in messages[0]
+    assert "/s/thanks?lang=en" in messages[1]  # not a token: left alone
