@@ -96,11 +96,13 @@ def register_template_helpers(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import main
     from app.auth.routes import bp as auth_bp
+    from app.reports.routes import bp as reports_bp
     from app.taking.routes import bp as taking_bp
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
