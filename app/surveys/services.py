@@ -238,7 +238,7 @@ def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row
         ]
     reader.fieldnames = header
     document = document_of(survey.instrument_version)
-    levels = {}
+    levels: dict[str, Level] = {}
     for level in survey.levels:
         levels[level.key.lower()] = level
         levels[level.label.lower()] = level
@@ -279,8 +279,8 @@ def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row
             row_errors.append(
                 RowError(line, "team", f"{team_path} is not in this survey, which is open")
             )
-        level = levels.get((record.get("level") or "").strip().lower())
-        if level is None:
+        row_level = levels.get((record.get("level") or "").strip().lower())
+        if row_level is None:
             known = ", ".join(lv.key for lv in survey.levels)
             row_errors.append(
                 RowError(line, "level", f"{record.get('level')!r} is not a level ({known})")
@@ -295,8 +295,8 @@ def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row
         if row_errors:
             errors.extend(row_errors)
         else:
-            assert level is not None
-            rows.append(_Row(line, email, team_path, level, language))
+            assert row_level is not None
+            rows.append(_Row(line, email, team_path, row_level, language))
     if not rows and not errors:
         errors.append(RowError(1, "-", "the file lists no participants"))
     return rows, errors

@@ -73,4 +73,6 @@ def prompt_fields(form: ResponseFormBase, document: InstrumentDocument) -> list[
 
 
 def expected_field_names(document: InstrumentDocument) -> set[str]:
-    return {field_name(q) for q in (*document.items, *document.prompts)} | {"lang", "csrf_token"}
+    names = {field_name(item) for item in document.items}
+    names |= {field_name(prompt) for prompt in document.prompts}
+    return names | {"lang", "csrf_token"}

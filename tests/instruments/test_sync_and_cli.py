@@ -56,7 +56,8 @@ def test_changed_content_becomes_the_next_version(db_session: Any, folder: Path)
 
     _edit(path, reword)
     (outcome,) = sync_instruments(instrument_files(folder))
-    assert outcome.created and outcome.version.version == 2
+    assert outcome.created
+    assert outcome.version.version == 2
     assert latest_version("relational-climate").version == 2
     v1, v2 = db_session.scalars(select(InstrumentVersion).order_by(InstrumentVersion.version))
     diff = diff_between(v1, v2)

@@ -40,7 +40,9 @@ def rated_survey(db_session: Any, bundled_version: InstrumentVersion) -> int:
 def _row(html: str, name: str) -> list[str]:
     match = re.search(rf"<th scope=\"row\"[^>]*>{re.escape(name)}</th>(.*?)</tr>", html, re.S)
     assert match, f"no row for {name}"
-    return [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", match.group(1), re.S)]
+    return [
+        re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", match.group(1), re.S)
+    ]
 
 
 def test_hr_sees_rates_with_small_groups_hidden(
@@ -61,7 +63,11 @@ def test_hr_sees_rates_with_small_groups_hidden(
     assert "cannot be worked out by subtraction" in html
 
     event = db_session.scalars(select(AuditEvent)).one()
-    assert (event.actor_id, event.action, event.object_id) == (user.id, "report.view", str(rated_survey))
+    assert (event.actor_id, event.action, event.object_id) == (
+        user.id,
+        "report.view",
+        str(rated_survey),
+    )
 
 
 def test_response_rates_access(

@@ -187,7 +187,7 @@ def test_import_rejects_unusable_files(
 
 
 def test_an_already_invited_person_is_a_duplicate(db_session: Any, open_survey: OpenSurvey) -> None:
-    with pytest.raises(ParticipantsInvalid, match="ana@example.org is already invited"):
+    with pytest.raises(ParticipantsInvalid, match=r"ana@example\.org is already invited"):
         import_participants(
             open_survey.survey.id, "email,team,level\nana@example.org,Sales,manager\n"
         )
@@ -218,7 +218,8 @@ def test_links_rotate_tokens_and_skip_people_who_answered(
     assert set(links) == {"ana@example.org", "cai@example.org"}
     assert invitation_for_token(old) is None  # the old link no longer works
     fresh = invitation_for_token(links["ana@example.org"])
-    assert fresh is not None and fresh.email == "ana@example.org"
+    assert fresh is not None
+    assert fresh.email == "ana@example.org"
 
 
 def test_reissuing_one_link_invalidates_the_old_one(

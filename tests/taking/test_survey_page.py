@@ -27,7 +27,8 @@ def test_the_page_has_a_privacy_receipt_then_one_radio_group_per_item(
     # six choices per item: five scale points and "prefer not to answer"
     assert len(re.findall(r'name="item_ea_1"', html)) == 6
     assert 'value="na"' in html
-    assert "Part 1 of 13" in html and "Part 13 of 13" in html
+    assert "Part 1 of 13" in html
+    assert "Part 13 of 13" in html
     assert 'method="post"' in html  # a plain form: works without JavaScript
     assert 'maxlength="2000"' in html
     assert 'lang="en"' in html

@@ -1,0 +1,208 @@
+"""Compare two versions of an instrument, item by item (matched by stable key).
+
+A trend across waves may compare an item only if respondents of both waves saw the same
+question and it was scored the same way. This module decides which items qualify:
+
+- reworded: the question a respondent reads changed in a language both versions have:
+  the item text, a scale point label, the "prefer not to answer" label or an option
+  label. Whitespace differences (spaces, line breaks) do not count. A language added to
+  or removed from the instrument is reported separately and does not break
+  comparability: respondents of the other languages saw identical questions.
+- rescored: what a given answer contributes changed: item type, dimension, the
+  dimension's family or that family's desirable direction, the reverse flag, the scale's
+  range or favorability bands, or the option keys and their order (single-choice answers
+  are stored as option positions).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from app.instruments.document import InstrumentDocument, Item, LocalizedText
+
+ChangeKind = Literal["reworded", "rescored"]
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One difference of one item, e.g. ("ea_1", "reworded", "text in 'es' changed")."""
+
+    key: str
+    kind: ChangeKind
+    detail: str
+
+
+@dataclass(frozen=True)
+class InstrumentDiff:
+    """Differences from `old` to `new`. Key tuples follow the new document's order
+    (removed keys: the old one's)."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    reworded: tuple[str, ...]
+    rescored: tuple[str, ...]
+    unchanged: tuple[str, ...]  # in both, neither reworded nor rescored
+    changes: tuple[ItemChange, ...]
+    prompts_added: tuple[str, ...] = ()
+    prompts_removed: tuple[str, ...] = ()
+    prompts_changed: tuple[str, ...] = ()  # text, help text or max_length
+    languages_added: tuple[str, ...] = ()
+    languages_removed: tuple[str, ...] = ()
+
+    @property
+    def has_item_changes(self) -> bool:
+        return bool(self.added or self.removed or self.reworded or self.rescored)
+
+    def comparable_items(self) -> tuple[str, ...]:
+        """Item keys whose key, wording and scoring are identical in both versions."""
+        return self.unchanged
+
+    def details(self, key: str) -> tuple[ItemChange, ...]:
+        return tuple(change for change in self.changes if change.key == key)
+
+
+def comparable_items(diff: InstrumentDiff) -> tuple[str, ...]:
+    """Item keys a trend across the two versions may compare."""
+    return diff.comparable_items()
+
+
+def _normalize(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _text_changes(
+    old: LocalizedText, new: LocalizedText, languages: tuple[str, ...], what: str
+) -> Iterator[str]:
+    for language in languages:
+        before, after = old.get(language), new.get(language)
+        if before is not None and after is not None and _normalize(before) != _normalize(after):
+            yield f"{what} in '{language}' changed"
+
+
+def _wording_changes(old: Item, new: Item, languages: tuple[str, ...]) -> Iterator[str]:
+    yield from _text_changes(old.text, new.text, languages, "text")
+    if old.scale is not None and new.scale is not None:
+        old_points = {p.value: p.label for p in old.scale.points}
+        for point in new.scale.points:
+            if point.value in old_points:
+                yield from _text_changes(
+                    old_points[point.value], point.label, languages, f"label of point {point.value}"
+                )
+        yield from _text_changes(
+            old.scale.prefer_not_label,
+            new.scale.prefer_not_label,
+            languages,
+            "'prefer not to answer' label",
+        )
+    old_options = {o.key: o.label for o in old.options}
+    for option in new.options:
+        if option.key in old_options:
+            yield from _text_changes(
+                old_options[option.key], option.label, languages, f"label of option '{option.key}'"
+            )
+
+
+def _scoring_changes(
+    old_doc: InstrumentDocument, new_doc: InstrumentDocument, old: Item, new: Item
+) -> Iterator[str]:
+    if old.type != new.type:
+        yield f"type changed from {old.type} to {new.type}"
+        return
+    if old.dimension != new.dimension:
+        yield f"dimension changed from {old.dimension!r} to {new.dimension!r}"
+    else:
+        old_family, new_family = old_doc.family_of_item(old), new_doc.family_of_item(new)
+        if old_family is not None and new_family is not None:
+            if old_family.key != new_family.key:
+                yield f"dimension moved from family {old_family.key!r} to {new_family.key!r}"
+            elif old_family.desirable != new_family.desirable:
+                yield (
+                    f"family {new_family.key!r} desirable direction changed from "
+                    f"{old_family.desirable} to {new_family.desirable}"
+                )
+    if old.reverse != new.reverse:
+        yield f"reverse flag changed from {old.reverse} to {new.reverse}"
+    if old.scale is not None and new.scale is not None:
+        # The scale key is a name; what matters is the range and the bands.
+        before = (old.scale.min, old.scale.max, old.scale.low, old.scale.high)
+        after = (new.scale.min, new.scale.max, new.scale.low, new.scale.high)
+        if before[:2] != after[:2]:
+            yield (
+                f"scale range changed from {old.scale.min}-{old.scale.max} "
+                f"to {new.scale.min}-{new.scale.max}"
+            )
+        elif before != after:
+            yield "scale favorability bands changed"
+    old_options = [o.key for o in old.options]
+    new_options = [o.key for o in new.options]
+    if old_options != new_options:
+        yield f"options changed from {old_options} to {new_options}"
+
+
+def diff_versions(old: InstrumentDocument, new: InstrumentDocument) -> InstrumentDiff:
+    """Compare `old` and `new` (two versions of one instrument) item by item."""
+    shared_languages = tuple(code for code in new.languages if code in old.languages)
+    old_items = {item.key: item for item in old.items}
+    new_keys = {item.key for item in new.items}
+
+    changes: list[ItemChange] = []
+    added: list[str] = []
+    unchanged: list[str] = []
+    for item in new.items:
+        before = old_items.get(item.key)
+        if before is None:
+            added.append(item.key)
+            continue
+        found = [
+            ItemChange(item.key, "reworded", detail)
+            for detail in _wording_changes(before, item, shared_languages)
+        ] + [
+            ItemChange(item.key, "rescored", detail)
+            for detail in _scoring_changes(old, new, before, item)
+        ]
+        changes.extend(found)
+        if not found:
+            unchanged.append(item.key)
+
+    def keys_of(kind: ChangeKind) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.key for c in changes if c.kind == kind))
+
+    old_prompts = {prompt.key: prompt for prompt in old.prompts}
+    new_prompt_keys = {prompt.key for prompt in new.prompts}
+    prompts_changed = []
+    for prompt in new.prompts:
+        before_prompt = old_prompts.get(prompt.key)
+        if before_prompt is None:
+            continue
+        empty = LocalizedText(())
+        differs = (
+            any(_text_changes(before_prompt.text, prompt.text, shared_languages, "text"))
+            or any(
+                _text_changes(
+                    before_prompt.help or empty, prompt.help or empty, shared_languages, "help"
+                )
+            )
+            or (before_prompt.help is None) != (prompt.help is None)
+            or before_prompt.max_length != prompt.max_length
+        )
+        if differs:
+            prompts_changed.append(prompt.key)
+
+    return InstrumentDiff(
+        added=tuple(added),
+        removed=tuple(item.key for item in old.items if item.key not in new_keys),
+        reworded=keys_of("reworded"),
+        rescored=keys_of("rescored"),
+        unchanged=tuple(unchanged),
+        changes=tuple(changes),
+        prompts_added=tuple(p.key for p in new.prompts if p.key not in old_prompts),
+        prompts_removed=tuple(p.key for p in old.prompts if p.key not in new_prompt_keys),
+        prompts_changed=tuple(prompts_changed),
+        languages_added=tuple(code for code in new.languages if code not in old.languages),
+        languages_removed=tuple(code for code in old.languages if code not in new.languages),
+    )
