@@ -11,7 +11,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
 
 from app.auth.services import normalize_email
 from app.db import Session, get_or_404, utcnow
@@ -343,3 +345,36 @@ def reissue_link(survey_id: int, email: str) -> str:
     invitation.token_sha256 = digest
     Session.flush()
     return raw
+
+
+# --- locks --------------------------------------------------------------------------------
+
+
+def _was_draft(survey: Survey) -> bool:
+    """The state the survey had when loaded (a survey opened in this very flush counts as
+    a draft until the flush is done)."""
+    history = inspect(survey).attrs.state.history
+    committed = history.deleted[0] if history.deleted else survey.state
+    return bool(committed == SurveyState.DRAFT.value)
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_changes_to_locked_surveys(
+    session: OrmSession, _flush_context: UOWTransaction, _instances: object
+) -> None:
+    """Once a survey has opened, its pinned version, levels and teams are locked: responses
+    were given against them, and reports compare like with like."""
+    for obj in session.dirty:
+        if isinstance(obj, Survey) and not _was_draft(obj) and obj.id is not None:
+            attrs = inspect(obj).attrs
+            for name in ("instrument_version_id", "instrument_version", "levels", "teams"):
+                if attrs[name].history.has_changes():
+                    raise Conflict(
+                        f"Survey {obj.id} has opened; its {name.replace('_', ' ')} "
+                        "can no longer change."
+                    )
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Level) and obj.survey is not None and not _was_draft(obj.survey):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            raise Conflict(f"Survey {obj.survey.id} has opened; its levels can no longer change.")

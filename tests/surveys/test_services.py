@@ -240,3 +240,40 @@ def test_raw_tokens_are_never_stored(db_session: Any, open_survey: OpenSurvey) -
     for raw in open_survey.tokens.values():
         assert raw not in flat
         assert token_sha256(raw) in flat
+
+
+def test_an_open_survey_keeps_its_version_levels_and_teams(
+    db_session: Any, open_survey: OpenSurvey, make_team: Any
+) -> None:
+    survey = db_session.get(Survey, open_survey.survey.id)
+    survey.levels[0].label = "Renamed"
+    with pytest.raises(Conflict, match="levels can no longer change"):
+        db_session.flush()
+    db_session.rollback()
+
+    survey = db_session.get(Survey, open_survey.survey.id)
+    survey.teams.append(make_team("Marketing"))
+    with pytest.raises(Conflict, match="teams can no longer change"):
+        db_session.flush()
+    db_session.rollback()
+
+    survey = db_session.get(Survey, open_survey.survey.id)
+    survey.instrument_version_id = survey.instrument_version_id + 1
+    with pytest.raises(Conflict, match="instrument version id can no longer change"):
+        db_session.flush()
+    db_session.rollback()
+
+    survey = db_session.get(Survey, open_survey.survey.id)
+    survey.title = "A new title is fine"
+    db_session.flush()
+
+
+def test_a_draft_survey_can_still_change(
+    db_session: Any, bundled_version: InstrumentVersion
+) -> None:
+    survey = create_survey(instrument_key="relational-climate", title="Draft")
+    survey.levels[0].label = "Renamed"
+    db_session.flush()
+    open_survey(survey.id)  # opening in the same flush as other changes is allowed
+    db_session.flush()
+    assert survey.state == "open"
