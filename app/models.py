@@ -5,13 +5,14 @@ from app.auth.models import Role, StaffUser, staff_team_scope
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.surveys.models import Invitation, Level, Survey, SurveyState, survey_team
-from app.taking.models import Answer, Comment, DimensionScore, Response
+from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 __all__ = [
     "Answer",
     "AuditEvent",
     "Comment",
     "DimensionScore",
+    "FamilyScore",
     "Instrument",
     "InstrumentVersion",
     "Invitation",

@@ -6,7 +6,7 @@ from sqlalchemy import Date, DateTime
 
 from app.db import Base
 
-RESPONSE_SIDE = ("response", "answer", "dimension_score", "comment")
+RESPONSE_SIDE = ("response", "answer", "dimension_score", "family_score", "comment")
 
 
 def test_no_foreign_key_from_response_side_tables_to_invitations() -> None:

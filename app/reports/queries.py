@@ -3,13 +3,18 @@ app.reports.privacy."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 
 from app.db import Session
+from app.instruments.document import InstrumentDocument
+from app.instruments.queries import document_of
 from app.org.models import PATH_SEPARATOR, Team
+from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
 from app.surveys.models import Invitation, Survey
+from app.taking.models import Answer, DimensionScore, FamilyScore, Response
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,147 @@ def invitation_counts(survey_id: int) -> tuple[dict[int, int], dict[int, int]]:
         {team_id: int(n) for team_id, n, _ in rows},
         {team_id: int(r) for team_id, _, r in rows},
     )
+
+
+# --- score aggregates ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FavorableBand:
+    """Scores at or above `at_least` (desirable high) or at or below `at_most` (low)."""
+
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+def response_counts(survey_id: int) -> dict[Atom, int]:
+    """Responses per atom."""
+    level = func.coalesce(Response.level_id, NO_LEVEL)
+    rows = Session.execute(
+        select(Response.team_id, level, func.count())
+        .where(Response.survey_id == survey_id)
+        .group_by(Response.team_id, level)
+    ).all()
+    return {(team, lvl): int(n) for team, lvl, n in rows}
+
+
+def score_sums(
+    survey_id: int, *, families: bool, bands: Mapping[str, FavorableBand]
+) -> dict[Atom, dict[str, ScoreSums]]:
+    """Per atom and per dimension (or family) key: ScoreSums of the stored scores.
+
+    One GROUP BY over the score table joined to responses; missing scores (below the
+    minimum answered items) are not counted. `bands` gives each key's favorable band.
+    """
+    table = FamilyScore if families else DimensionScore
+    key_col = FamilyScore.family_key if families else DimensionScore.dimension_key
+    score = table.score
+    favorable = or_(
+        false(),
+        *(
+            and_(key_col == key, score >= band.at_least)
+            if band.at_least is not None
+            else and_(key_col == key, score <= band.at_most)
+            for key, band in bands.items()
+        ),
+    )
+    level = func.coalesce(Response.level_id, NO_LEVEL)
+    rows = Session.execute(
+        select(
+            Response.team_id,
+            level,
+            key_col,
+            func.count(score),
+            func.sum(score),
+            func.sum(score * score),
+            func.count(score).filter(favorable),
+        )
+        .join(Response, Response.id == table.response_id)
+        .where(Response.survey_id == survey_id, score.is_not(None))
+        .group_by(Response.team_id, level, key_col)
+    ).all()
+    result: dict[Atom, dict[str, ScoreSums]] = {}
+    for team, lvl, key, n, total, total_sq, n_fav in rows:
+        result.setdefault((team, lvl), {})[key] = ScoreSums(
+            int(n), float(total or 0.0), float(total_sq or 0.0), int(n_fav)
+        )
+    return result
+
+
+def item_value_counts(survey_id: int) -> dict[Atom, dict[str, dict[int | None, int]]]:
+    """Per atom, item and answer value (None = prefer not to answer): how many answers."""
+    level = func.coalesce(Response.level_id, NO_LEVEL)
+    rows = Session.execute(
+        select(Response.team_id, level, Answer.item_key, Answer.value, func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.survey_id == survey_id)
+        .group_by(Response.team_id, level, Answer.item_key, Answer.value)
+    ).all()
+    result: dict[Atom, dict[str, dict[int | None, int]]] = {}
+    for team, lvl, item, value, n in rows:
+        result.setdefault((team, lvl), {}).setdefault(item, {})[value] = int(n)
+    return result
+
+
+# --- the publication of a survey ----------------------------------------------------------
+
+
+def favorable_bands(
+    document: InstrumentDocument,
+) -> tuple[dict[str, FavorableBand], dict[str, FavorableBand]]:
+    """Favorable bands for family indices and dimension scores: a score at or above the
+    scale's high band (desirable "high") or at or below its low band (desirable "low")."""
+    families: dict[str, FavorableBand] = {}
+    for family in document.families:
+        scale = next(
+            (
+                item.scale
+                for item in document.scored_items
+                if item.scale is not None
+                and item.dimension is not None
+                and document.dimension(item.dimension).family == family.key
+            ),
+            None,
+        )
+        if scale is None:
+            continue
+        families[family.key] = (
+            FavorableBand(at_least=scale.high.first)
+            if family.desirable == "high"
+            else FavorableBand(at_most=scale.low.last)
+        )
+    dimensions = {d.key: families[d.family] for d in document.dimensions if d.family in families}
+    return families, dimensions
+
+
+# Publications by (survey, responses so far, k). Responses are insert-only, so the count
+# changes whenever the data does; a closed survey's publication is built once per process.
+_publications: dict[tuple[int, int, int], Publication] = {}
+_MAX_CACHED = 16
+
+
+def publication_for(survey: Survey) -> Publication:
+    """The disclosed team x level view of a survey (cached while its data is unchanged)."""
+    total = Session.scalar(
+        select(func.count()).select_from(Response).where(Response.survey_id == survey.id)
+    )
+    key = (survey.id, int(total or 0), survey.k_scores)
+    found = _publications.get(key)
+    if found is not None:
+        return found
+    document = document_of(survey.instrument_version)
+    family_bands, dimension_bands = favorable_bands(document)
+    tree = survey_team_tree(survey)
+    publication = Publication(
+        tree.parents,
+        response_counts(survey.id),
+        score_sums(survey.id, families=True, bands=family_bands),
+        score_sums(survey.id, families=False, bands=dimension_bands),
+        k=survey.k_scores,
+        family_keys=[f.key for f in document.families],
+        dimension_keys=[d.key for d in document.dimensions],
+    )
+    if len(_publications) >= _MAX_CACHED:
+        _publications.pop(next(iter(_publications)))
+    _publications[key] = publication
+    return publication

@@ -31,6 +31,7 @@ class Response(Base):
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
     scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
+    family_scores: Mapped[list[FamilyScore]] = relationship(cascade="all, delete-orphan")
 
 
 class Answer(Base):
@@ -67,3 +68,16 @@ class Comment(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
     prompt_key: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+
+
+class FamilyScore(Base):
+    """A family index computed at submission: the mean of the response's available
+    dimension scores in the family (NULL when none)."""
+
+    __tablename__ = "family_score"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    family_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float | None] = mapped_column(Float)

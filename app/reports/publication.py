@@ -1,0 +1,220 @@
+"""A survey's publication: every cell any staff user may see, decided at once.
+
+Pure (no Flask, no session). It takes the additive aggregates that app.reports.queries
+computes per atom (team, level), builds the team x level cells of the publication (teams roll
+up their subtrees; `team=None` is the organisation, `level=None` all levels), passes every
+count through app.reports.privacy, and only then computes statistics with app.reports.stats.
+
+Each statistic (a family index, a dimension score) is disclosed on its own counts (the
+responses that have that score), and only where the cell's response count is disclosed too:
+a statistic is shown when both decisions show it. A hidden statistic carries no numbers at
+all, so neither a page nor an export can print one by mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from app.reports.privacy import Disclosed, ReportCell, disclose_cells, report_cells
+from app.reports.stats import (
+    MeanCI,
+    Proportion,
+    Summary,
+    TeamVsRest,
+    benjamini_hochberg,
+    team_vs_rest,
+    wilson_interval,
+)
+
+# Respondents are grouped into atoms: (team, level) of direct members. Responses without a
+# level fall into NO_LEVEL.
+NO_LEVEL = 0
+Atom = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ScoreSums:
+    """Additive aggregates of one score over a group: count, sum, sum of squares, and how
+    many scores fall in the family's favorable band. Sums of groups add up."""
+
+    n: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    favorable: int = 0
+
+    def __add__(self, other: ScoreSums) -> ScoreSums:
+        return ScoreSums(
+            self.n + other.n,
+            self.total + other.total,
+            self.total_sq + other.total_sq,
+            self.favorable + other.favorable,
+        )
+
+
+WAVE = 0  # one publication covers one wave; the atom's wave axis is constant
+WaveAtom = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One statistic (family index or dimension score) in one cell."""
+
+    key: str
+    disclosed: Disclosed
+    summary: Summary | None = None
+    mean: MeanCI | None = None
+    favorable: Proportion | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.summary is not None
+
+
+@dataclass(frozen=True)
+class CellView:
+    cell: ReportCell
+    responses: Disclosed
+    families: Mapping[str, Measure]
+    dimensions: Mapping[str, Measure]
+
+    def measure(self, key: str) -> Measure:
+        return self.families.get(key) or self.dimensions[key]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A team against the rest of the organisation for one statistic, with its
+    Benjamini-Hochberg adjusted p-value over the cells of one view."""
+
+    team: int
+    key: str
+    result: TeamVsRest
+    q: float | None
+    flagged: bool
+
+
+class Publication:
+    """The disclosed team x level view of one survey.
+
+    `tree` maps team ids to parent ids (None for roots); `responses` counts responses per
+    atom; `family_sums` and `dimension_sums` hold ScoreSums per atom and key. Every decision
+    is taken here, at construction; statistics are computed when a cell is first read.
+    """
+
+    def __init__(
+        self,
+        tree: Mapping[int, int | None],
+        responses: Mapping[Atom, int],
+        family_sums: Mapping[Atom, Mapping[str, ScoreSums]],
+        dimension_sums: Mapping[Atom, Mapping[str, ScoreSums]],
+        *,
+        k: int,
+        family_keys: Sequence[str],
+        dimension_keys: Sequence[str],
+    ) -> None:
+        self.k = k
+        self.family_keys = tuple(family_keys)
+        self.dimension_keys = tuple(dimension_keys)
+        self._sums = {
+            **_by_key(family_sums, self.family_keys),
+            **_by_key(dimension_sums, self.dimension_keys),
+        }
+        atoms = {(team, level, WAVE) for team, level in responses}
+        for by_atom in self._sums.values():
+            atoms |= {(team, level, WAVE) for team, level in by_atom}
+        self._cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
+        decided: dict[frozenset[tuple[WaveAtom, int]], dict[ReportCell, Disclosed]] = {}
+
+        def disclose(counts: Mapping[Atom, int]) -> dict[ReportCell, Disclosed]:
+            # A statistic everybody answered has the response counts: decide each distinct
+            # set of counts once.
+            atom_counts: dict[WaveAtom, int] = {
+                (team, level, WAVE): n for (team, level), n in counts.items() if n
+            }
+            fingerprint = frozenset(atom_counts.items())
+            if fingerprint not in decided:
+                decided[fingerprint] = disclose_cells(self._cells, atom_counts, k)
+            return decided[fingerprint]
+
+        self.responses = disclose(responses)
+        self._decisions = {
+            key: disclose({atom: s.n for atom, s in by_atom.items()})
+            for key, by_atom in self._sums.items()
+        }
+        self._views: dict[ReportCell, CellView] = {}
+
+    def view(self, team: int | None = None, level: int | None = None) -> CellView:
+        """The cell of a team's subtree (None: the organisation) at a level (None: all
+        levels). A pair with no respondents at all reads as hidden."""
+        cell = ReportCell(team, level, WAVE)
+        found = self._views.get(cell)
+        if found is None:
+            found = self._views[cell] = self._build_view(cell)
+        return found
+
+    def _build_view(self, cell: ReportCell) -> CellView:
+        responses = self.responses.get(cell, Disclosed.hidden(self.k))
+        measures = {key: self._measure(cell, key, responses) for key in self._sums}
+        return CellView(
+            cell,
+            responses,
+            {key: measures[key] for key in self.family_keys},
+            {key: measures[key] for key in self.dimension_keys},
+        )
+
+    def _measure(self, cell: ReportCell, key: str, responses: Disclosed) -> Measure:
+        disclosed = self._decisions[key].get(cell, Disclosed.hidden(self.k))
+        if not (disclosed.shown and responses.shown):
+            return Measure(key, Disclosed.hidden(self.k))
+        by_atom = self._sums[key]
+        total = ScoreSums()
+        for team, level, _wave in self._cells[cell]:
+            total += by_atom.get((team, level), ScoreSums())
+        summary = Summary.from_sums(total.n, total.total, total.total_sq)
+        return Measure(
+            key, disclosed, summary, summary.mean_ci(), wilson_interval(total.favorable, total.n)
+        )
+
+    def compare_teams(
+        self,
+        teams: Sequence[int],
+        keys: Sequence[str],
+        *,
+        level: int | None = None,
+        q: float = 0.05,
+    ) -> dict[tuple[int, str], Comparison]:
+        """Each team against the rest of the organisation on each statistic, with
+        Benjamini-Hochberg over all the comparisons of this view. Only pairs where the team
+        and the organisation are both shown are compared."""
+        org = self.view(None, level)
+        results: list[tuple[int, str, TeamVsRest]] = []
+        for team in teams:
+            cell = self.view(team, level)
+            for key in keys:
+                mine, whole = cell.measure(key), org.measure(key)
+                if mine.summary is None or whole.summary is None:
+                    continue
+                result = team_vs_rest(mine.summary, whole.summary)
+                if result is not None:
+                    results.append((team, key, result))
+        adjusted = benjamini_hochberg([r.p for _, _, r in results], q=q)
+        return {
+            (team, key): Comparison(
+                team, key, result, adjusted.adjusted[i], bool(adjusted.reject[i])
+            )
+            for i, (team, key, result) in enumerate(results)
+        }
+
+
+def _by_key(
+    sums: Mapping[Atom, Mapping[str, ScoreSums]], keys: Sequence[str]
+) -> dict[str, dict[Atom, ScoreSums]]:
+    """Turn {atom: {key: sums}} into {key: {atom: sums}} for the keys of the instrument."""
+    result: dict[str, dict[Atom, ScoreSums]] = {key: {} for key in keys}
+    for atom, by_key in sums.items():
+        for key, value in by_key.items():
+            if key in result:
+                result[key][atom] = value
+    return result

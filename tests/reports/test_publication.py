@@ -1,0 +1,106 @@
+"""The publication: cells roll up, every number passes disclosure, statistics are right."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from app.reports.privacy import find_leaks, report_cells
+from app.reports.publication import WAVE, Publication, ScoreSums
+
+# Department 10 with teams 1, 2, 3; department 20 with team 4. Levels 1 (bottom), 2.
+TREE: dict[int, int | None] = {10: None, 1: 10, 2: 10, 3: 10, 20: None, 4: 20}
+RESPONSES = {(1, 1): 6, (1, 2): 2, (2, 1): 5, (3, 1): 3, (4, 1): 9, (4, 2): 6}
+
+
+def sums_from(values: list[float], favorable_at: float = 4.0) -> ScoreSums:
+    return ScoreSums(
+        len(values), sum(values), sum(v * v for v in values), sum(v >= favorable_at for v in values)
+    )
+
+
+# Every respondent has score 3.0 + 0.5 * (their index mod 3) on family "m"; dimension "d"
+# is missing for four respondents of team 1 at level 1.
+def scores(n: int) -> list[float]:
+    return [3.0 + 0.5 * (i % 3) for i in range(n)]
+
+
+FAMILY = {atom: {"m": sums_from(scores(n))} for atom, n in RESPONSES.items()}
+DIMENSION = {
+    atom: {"d": sums_from(scores(n - 4 if atom == (1, 1) else n))} for atom, n in RESPONSES.items()
+}
+
+
+@pytest.fixture
+def publication() -> Publication:
+    return Publication(
+        TREE, RESPONSES, FAMILY, DIMENSION, k=5, family_keys=["m"], dimension_keys=["d"]
+    )
+
+
+def test_teams_roll_up_their_subtrees(publication: Publication) -> None:
+    org = publication.view()
+    assert org.responses.shown and org.responses.n == 31
+    assert publication.view(4).responses.n == 15
+    assert publication.view(10).responses.n == 16
+    assert publication.view(1).responses.n == 8
+    assert publication.view(3).responses.shown is False  # 3 < k
+    assert publication.view(3).families["m"].summary is None  # no numbers behind a hidden cell
+    # team 2 has 5, but department 10 minus team 1 minus team 2 would give team 3 away
+    assert publication.view(2).responses.shown is False
+    assert publication.view(2).responses.label == "fewer than 5*"
+
+
+def test_nothing_shown_can_be_combined_into_a_small_group(publication: Publication) -> None:
+    atoms = {(team, level, WAVE) for team, level in RESPONSES}
+    cells = report_cells(TREE, atoms)
+    counts = {(t, lv, WAVE): n for (t, lv), n in RESPONSES.items()}
+    shown = {cell: cells[cell] for cell, d in publication.responses.items() if d.shown}
+    assert len(shown) >= 6
+    assert find_leaks(cells, counts, shown, 5) == []
+    for key in ("m", "d"):
+        measured = [c for c in cells if publication.view(c.team, c.level).measure(key).shown]
+        statistic_counts = {
+            (t, lv, WAVE): (FAMILY if key == "m" else DIMENSION)[(t, lv)][key].n
+            for (t, lv) in RESPONSES
+        }
+        assert find_leaks(cells, statistic_counts, measured, 5) == []
+
+
+def test_a_statistic_is_hidden_when_its_own_count_is_below_k(publication: Publication) -> None:
+    team1 = publication.view(1)
+    assert team1.responses.shown and team1.responses.n == 8
+    assert team1.families["m"].shown
+    assert team1.dimensions["d"].shown is False  # only 4 people have a score on "d"
+    assert team1.dimensions["d"].disclosed.label == "fewer than 5*"
+
+
+def test_means_intervals_and_favorable_shares(publication: Publication) -> None:
+    measure = publication.view(4).families["m"]
+    values = scores(9) + scores(6)
+    assert measure.summary is not None and measure.mean is not None
+    assert measure.mean.mean == pytest.approx(sum(values) / len(values))
+    sd = math.sqrt(sum((v - measure.mean.mean) ** 2 for v in values) / (len(values) - 1))
+    assert measure.mean.sd == pytest.approx(sd)
+    assert measure.mean.lower is not None and measure.mean.lower < measure.mean.mean
+    assert measure.favorable is not None
+    assert measure.favorable.successes == sum(v >= 4.0 for v in values)
+
+
+def test_level_cells(publication: Publication) -> None:
+    assert publication.view(None, 1).responses.n == 23
+    assert publication.view(1, 2).responses.shown is False
+    missing = publication.view(2, 2)  # nobody at level 2 in team 2
+    assert missing.responses.shown is False
+    assert missing.families["m"].summary is None
+
+
+def test_team_against_the_rest_with_bh(publication: Publication) -> None:
+    teams = [t for t in TREE if publication.view(t).responses.shown and TREE[t] is not None]
+    comparisons = publication.compare_teams(teams, ["m"])
+    assert set(comparisons) == {(t, "m") for t in teams}
+    for (team, _key), comparison in comparisons.items():
+        rest_n = 31 - publication.view(team).responses.n  # type: ignore[operator]
+        assert comparison.result.rest.n == rest_n
+        assert comparison.q is not None and comparison.q >= (comparison.result.p or 0)
