@@ -3,18 +3,19 @@ app.reports.privacy."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from app.db import Session
 from app.instruments.document import InstrumentDocument
+from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import PATH_SEPARATOR, Team
 from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
 from app.surveys.models import Invitation, Survey
-from app.taking.models import Answer, DimensionScore, FamilyScore, Response
+from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 
 @dataclass(frozen=True)
@@ -202,3 +203,61 @@ def publication_for(survey: Survey) -> Publication:
         _publications.pop(next(iter(_publications)))
     _publications[key] = publication
     return publication
+
+
+# --- comments, items, reliability, waves --------------------------------------------------
+
+
+def comment_counts(survey_id: int) -> dict[tuple[int, str], int]:
+    """Comments per (team, prompt), direct members only."""
+    rows = Session.execute(
+        select(Comment.team_id, Comment.prompt_key, func.count())
+        .where(Comment.survey_id == survey_id)
+        .group_by(Comment.team_id, Comment.prompt_key)
+    ).all()
+    return {(team, prompt): int(n) for team, prompt, n in rows}
+
+
+def comment_texts(survey_id: int, team_ids: Collection[int], prompt_key: str) -> list[str]:
+    """The texts of one prompt's comments from a set of teams: text only, no id, no date.
+    The caller shuffles them (privacy.shuffle_comments) after disclosure allowed them."""
+    return list(
+        Session.scalars(
+            select(Comment.text).where(
+                Comment.survey_id == survey_id,
+                Comment.prompt_key == prompt_key,
+                Comment.team_id.in_(list(team_ids)),
+            )
+        )
+    )
+
+
+def item_matrix(survey_id: int, item_keys: Sequence[str]) -> list[tuple[int | None, ...]]:
+    """One row per response with its raw answers to `item_keys` (None = missing), pivoted in
+    SQL (one conditional aggregate per item), for reliability analysis."""
+    columns = [
+        func.max(case((Answer.item_key == key, Answer.value), else_=None)) for key in item_keys
+    ]
+    rows = Session.execute(
+        select(*columns)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.survey_id == survey_id, Answer.item_key.in_(list(item_keys)))
+        .group_by(Answer.response_id)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
+def waves_of(survey: Survey) -> list[Survey]:
+    """The surveys of the same instrument (any version), oldest first: the waves a trend
+    can follow. Drafts have no data and are left out."""
+    return list(
+        Session.scalars(
+            select(Survey)
+            .join(InstrumentVersion, InstrumentVersion.id == Survey.instrument_version_id)
+            .where(
+                InstrumentVersion.instrument_id == survey.instrument_version.instrument_id,
+                Survey.state != "draft",
+            )
+            .order_by(Survey.opens_at.is_(None), Survey.opens_at, Survey.id)
+        )
+    )

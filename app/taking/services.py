@@ -1,4 +1,4 @@
-"""Recording a submission: one transaction, no link to the invitation.
+"""Recording submissions: one transaction, no link to the invitation.
 
 The invitation is flipped with a conditional UPDATE (WHERE responded = false, exactly one
 row must change) in the same transaction that inserts the response. Two concurrent
@@ -6,23 +6,148 @@ submissions of one link both try the UPDATE; the database lets one change the ro
 other sees it already flipped, so exactly one response is stored. The UPDATE returns the
 team and level to copy onto the response: that is all the response learns from the
 invitation.
+
+Two paths share one row builder (`prepare_submission` then `build_submission_rows`):
+`record_submission` for a respondent's form, and `store_responses` for many responses at
+once (the demo data), which flips its invitations with one conditional UPDATE and inserts
+with a few executemany calls, in an order that follows neither the invitations nor the
+responses.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import exists, insert, update
 
 from app.db import Session, utcnow
 from app.errors import Gone
 from app.instruments.document import InstrumentDocument
-from app.instruments.scoring import score_response
+from app.instruments.scoring import ResponseScores, score_response
 from app.surveys.models import Invitation, Survey, SurveyState
-from app.taking.models import Answer, Comment, DimensionScore, Response
+from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 ALREADY_USED = "This link has already been used to answer the survey."
+
+Row = dict[str, Any]
+
+# Shuffles the order rows are inserted in; the order must reveal nothing, so it does not
+# come from a seedable generator.
+_shuffler = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class PreparedSubmission:
+    """A validated and scored submission, not yet placed in a survey."""
+
+    answers: Mapping[str, int | None]
+    comments: Mapping[str, str]
+    scores: ResponseScores
+
+
+@dataclass(frozen=True)
+class SubmissionRows:
+    """The rows one submission stores: its response, answers, dimension and family scores,
+    and its comments (random ids, no reference to the response)."""
+
+    response: Row
+    answers: list[Row]
+    dimension_scores: list[Row]
+    family_scores: list[Row]
+    comments: list[Row]
+
+
+@dataclass(frozen=True)
+class BatchSubmission:
+    """One response of a batch: the invitation it uses up (never stored with it), the raw
+    answers, the comments by prompt key and the date of submission."""
+
+    invitation_id: int
+    answers: Mapping[str, int | None]
+    comments: Mapping[str, str]
+    submitted_on: dt.date
+
+
+def prepare_submission(
+    document: InstrumentDocument,
+    answers: Mapping[str, int | None],
+    comments: Mapping[str, str],
+) -> PreparedSubmission:
+    """Check and score the answers (ValueError on bad values); nothing is written."""
+    return PreparedSubmission(answers, comments, score_response(document, answers))
+
+
+def build_submission_rows(
+    prepared: PreparedSubmission,
+    *,
+    survey_id: int,
+    team_id: int,
+    level_id: int | None,
+    instrument_version_id: int,
+    submitted_on: dt.date,
+) -> SubmissionRows:
+    """The rows of one submission, with a fresh random response id and comment ids."""
+    response_id = uuid.uuid4()
+    return SubmissionRows(
+        response={
+            "id": response_id,
+            "survey_id": survey_id,
+            "team_id": team_id,
+            "level_id": level_id,
+            "instrument_version_id": instrument_version_id,
+            "submitted_on": submitted_on,
+        },
+        answers=[
+            {"response_id": response_id, "item_key": key, "value": value}
+            for key, value in prepared.answers.items()
+        ],
+        dimension_scores=[
+            {"response_id": response_id, "dimension_key": key, "score": score}
+            for key, score in prepared.scores.dimensions.items()
+        ],
+        family_scores=[
+            {"response_id": response_id, "family_key": key, "score": score}
+            for key, score in prepared.scores.families.items()
+        ],
+        comments=[
+            {
+                "id": uuid.uuid4(),
+                "survey_id": survey_id,
+                "team_id": team_id,
+                "prompt_key": key,
+                "text": text,
+            }
+            for key, text in prepared.comments.items()
+        ],
+    )
+
+
+def _insert_rows(batch: Sequence[SubmissionRows]) -> None:
+    """Insert the rows of many submissions: one executemany per table. Comments go in an
+    order of their own, so their order does not line up with the responses'."""
+    Session.execute(insert(Response), [rows.response for rows in batch])
+    answers = [row for rows in batch for row in rows.answers]
+    if answers:
+        Session.execute(insert(Answer), answers)
+    dimension_scores = [row for rows in batch for row in rows.dimension_scores]
+    if dimension_scores:
+        Session.execute(insert(DimensionScore), dimension_scores)
+    family_scores = [row for rows in batch for row in rows.family_scores]
+    if family_scores:
+        Session.execute(insert(FamilyScore), family_scores)
+    comments = [row for rows in batch for row in rows.comments]
+    if comments:
+        _shuffler.shuffle(comments)
+        Session.execute(insert(Comment), comments)
+
+
+def _survey_open() -> Any:
+    return exists().where(Survey.id == Invitation.survey_id, Survey.state == SurveyState.OPEN.value)
 
 
 def record_submission(
@@ -38,16 +163,13 @@ def record_submission(
     `comments` maps prompt keys to non-blank text. Raises Gone when the link was used
     already or its survey is no longer open; nothing is stored then.
     """
-    scores = score_response(document, answers)  # ValueError on bad values, before writing
-    survey_open = exists().where(
-        Survey.id == Invitation.survey_id, Survey.state == SurveyState.OPEN.value
-    )
+    prepared = prepare_submission(document, answers, comments)  # ValueError before writing
     flipped = Session.execute(
         update(Invitation)
         .where(
             Invitation.token_sha256 == token_sha256,
             Invitation.responded.is_(False),
-            survey_open,
+            _survey_open(),
         )
         .values(responded=True)
         .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)
@@ -55,39 +177,69 @@ def record_submission(
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
     survey_id, team_id, level_id = flipped[0]
-    response_id = uuid.uuid4()
-    Session.execute(
-        insert(Response).values(
-            id=response_id,
-            survey_id=survey_id,
-            team_id=team_id,
-            level_id=level_id,
-            instrument_version_id=instrument_version_id,
-            submitted_on=utcnow().date(),
+    rows = build_submission_rows(
+        prepared,
+        survey_id=survey_id,
+        team_id=team_id,
+        level_id=level_id,
+        instrument_version_id=instrument_version_id,
+        submitted_on=utcnow().date(),
+    )
+    _insert_rows([rows])
+
+
+def store_responses(
+    survey_id: int,
+    instrument_version_id: int,
+    document: InstrumentDocument,
+    submissions: Sequence[BatchSubmission],
+) -> int:
+    """Store many submissions to one open survey; return how many were stored.
+
+    Every submission is checked and scored before anything is written (ValueError). Then one
+    conditional UPDATE flips all the batch's invitations (WHERE id IN (...) AND
+    responded = false AND the survey is open); unless it changes exactly one row per
+    submission, Gone is raised and the caller must roll back (some rows may have been
+    flipped). Each response copies its team and level from its invitation, as in
+    `record_submission`, and nothing else. The batch is shuffled first, so responses are
+    not inserted in invitation order.
+    """
+    if not submissions:
+        return 0
+    ids = [s.invitation_id for s in submissions]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a batch uses an invitation more than once")
+    prepared = [(s, prepare_submission(document, s.answers, s.comments)) for s in submissions]
+    flipped = Session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id.in_(ids),
+            Invitation.survey_id == survey_id,
+            Invitation.responded.is_(False),
+            _survey_open(),
         )
-    )
-    Session.execute(
-        insert(Answer),
-        [{"response_id": response_id, "item_key": k, "value": v} for k, v in answers.items()],
-    )
-    Session.execute(
-        insert(DimensionScore),
-        [
-            {"response_id": response_id, "dimension_key": k, "score": v}
-            for k, v in scores.dimensions.items()
-        ],
-    )
-    if comments:
-        Session.execute(
-            insert(Comment),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "survey_id": survey_id,
-                    "team_id": team_id,
-                    "prompt_key": key,
-                    "text": text,
-                }
-                for key, text in comments.items()
-            ],
+        .values(responded=True)
+        .returning(Invitation.id, Invitation.team_id, Invitation.level_id)
+    ).all()
+    if len(flipped) != len(ids):
+        raise Gone(
+            f"{len(ids) - len(flipped)} of {len(ids)} invitations were already used, belong "
+            "to another survey, or the survey is not open; nothing of this batch may be kept."
         )
+    placement = {invitation_id: (team_id, level_id) for invitation_id, team_id, level_id in flipped}
+    _shuffler.shuffle(prepared)
+    batch = []
+    for submission, ready in prepared:
+        team_id, level_id = placement[submission.invitation_id]
+        batch.append(
+            build_submission_rows(
+                ready,
+                survey_id=survey_id,
+                team_id=team_id,
+                level_id=level_id,
+                instrument_version_id=instrument_version_id,
+                submitted_on=submission.submitted_on,
+            )
+        )
+    _insert_rows(batch)
+    return len(batch)

@@ -52,10 +52,10 @@ PARTICIPANTS_CSV = "email,team,level\n" + "".join(
 def chromium_executable() -> str:
     """Debian's Chromium, or a skip (a failure when MUTUALITY_REQUIRE_BROWSER=1)."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        reason = f"{CHROMIUM} not found (apt-get install chromium): browser tests not run"
+        missing = f"{CHROMIUM} not found (apt-get install chromium)"
         if os.environ.get("MUTUALITY_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MUTUALITY_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+            pytest.fail(f"MUTUALITY_REQUIRE_BROWSER=1 but {missing}", pytrace=False)
+        pytest.skip(f"browser tests not run: {missing}")
     return str(CHROMIUM)
 
 
@@ -106,7 +106,9 @@ def live_survey(
     )  # binds the global Session to the live app's engine (same database as scratch_engine)
     live_engine: Engine = live_app.extensions["sqlalchemy_engine"]
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     try:
         (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
         survey = create_survey(instrument_key="relational-climate", title="Browser wave")

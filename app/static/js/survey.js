@@ -2,9 +2,22 @@
 // - keeps a draft of the answers in this browser (localStorage only; never sent anywhere)
 //   and restores it on reload;
 // - shows how many questions are answered;
-// - clears the draft when the form is submitted.
+// - clears the draft once the thank-you page confirms the submission (not on submit: a
+//   refused submission or a lost connection must not lose the answers).
 (function () {
   "use strict";
+  var PENDING = "mutuality-draft-pending";
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  if (document.querySelector("[data-survey-done]")) {
+    var done = storage();
+    var submitted = done && done.getItem(PENDING);
+    if (submitted) { done.removeItem(submitted); done.removeItem(PENDING); }
+    return;
+  }
   var form = document.getElementById("survey-form");
   if (!form) { return; }
   var key = "mutuality-draft:" + form.getAttribute("data-draft-key") + ":" + location.pathname;
@@ -12,10 +25,6 @@
   var progress = document.getElementById("progress");
   var progressText = document.getElementById("progress-text");
   var skip = { csrf_token: true, lang: true };
-
-  function storage() {
-    try { return window.localStorage; } catch (e) { return null; }
-  }
 
   function collect() {
     var data = {};
@@ -76,12 +85,14 @@
     });
   }
 
+  var initial = storage();
+  if (initial) { initial.removeItem(PENDING); }  // back on the form: that submission did not land
   restore();
   showProgress();
   form.addEventListener("change", save);
   form.addEventListener("input", save);
   form.addEventListener("submit", function () {
     var store = storage();
-    if (store) { store.removeItem(key); }
+    if (store) { save(); store.setItem(PENDING, key); }
   });
 })();

@@ -1,0 +1,541 @@
+"""The latent-variable model behind the demo data. Pure: numpy only, no Flask, no database.
+
+Everything is drawn from one `numpy.random.Generator`, in a fixed order, so a seed gives the
+same organisation and the same answers every time.
+
+Notation: team t, person i (in team t(i), at level rank r_i = 0 for the bottom ... L-1 for
+the top), wave w = 0..W-1, dimension d of family f(d), item j of dimension d(j).
+
+Families play one of three roles, read from the instrument document: the first family whose
+desirable direction is "high" is the *climate* family (mutuality, M); a family whose
+desirable direction is "low" is *power-over* (P); any further "high" family is an *outcome*
+family (O), driven by the climate.
+
+Team climates (fixed for the organisation):
+
+    (a_t^M, a_t^P) ~ N2(0, tau^2 [[1, rho_b], [rho_b, 1]])        tau = 0.5, rho_b = -0.6
+
+Wave shifts: a small drift every wave, and at the last wave (W >= 2) an improvement for
+most teams (share pi_up = .8: Delta_t ~ N(.45, .15^2); the others: N(-.1, .1^2)):
+
+    c_tw^M = delta_tw^M + [w = W-1] Delta_t,   c_tw^P = delta_tw^P - [w = W-1] Delta_t,
+    delta_tw ~ N(0, 0.1^2)
+
+People: a stable deviation and a per-wave occasion noise,
+
+    (u_i^M, u_i^P) ~ N2(0, sigma^2 [[1, rho_w], [rho_w, 1]])     sigma = 0.8, rho_w = -0.4
+    e_iw^M, e_iw^P, e_iw^O ~ N(0, 0.3^2),  u_i^O ~ N(0, 0.5^2)
+
+Family latents, with the level effect beta = 0.3 per rank (the top sees a kinder climate):
+
+    eta_iw^M = a_t^M + c_tw^M + beta r_i + u_i^M + e_iw^M
+    eta_iw^P = a_t^P + c_tw^P - beta r_i + u_i^P + e_iw^P
+    eta_iw^O = gamma (eta_iw^M - eta_iw^P) / 2 + u_i^O + e_iw^O    gamma = 1
+
+Dimensions and items (lambda_j ~ U(.85, 1.1) and b_j ~ N(0, .15^2) drawn once per item):
+
+    theta_iwd = eta_iw^{f(d)} + nu_iwd,                  nu ~ N(0, 0.35^2)
+    y*_iwj    = mu_{f(j)} + b_j + lambda_j theta_iwd(j) + eps_iwj,   eps ~ N(0, 0.95^2)
+
+with family means mu^M = .35, mu^P = -.45, mu^O = .35. The keyed answer on a scale of K
+points from m to M is the number of thresholds kappa (K - 1 of them, evenly spaced from
+-2.0 to 1.3) that y* exceeds:
+
+    k_iwj = m + #{k : y*_iwj > kappa_k}
+
+and the stored raw answer mirrors reverse-keyed items once, x = m + M - k, so a person
+answers them consistently with the rest of the dimension. Each person has a propensity
+pi_i ~ Beta(0.8, 39.2) (mean .02) to "prefer not to answer" any given item (x = None).
+
+Participation: in wave w each person in team t responds with probability
+rho_tw ~ U(.65, .88); about 15% of respondents comment (one prompt, sometimes both), in a
+warm or a critical tone following eta^M - eta^P. Small teams of 2-4 people (about 15% of
+teams) stay below the usual k = 5.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from app.instruments.document import InstrumentDocument
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Role = Literal["climate", "power", "outcome"]
+
+MISSING = 0  # "prefer not to answer" in the value matrix (never a point of the scale)
+CLIMATE, POWER, OUTCOME = 0, 1, 2  # columns of the family latent matrix
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """The knobs of the model (see the module docstring for the equations)."""
+
+    team_sd: float = 0.55
+    team_rho: float = -0.6
+    person_sd: float = 0.75
+    person_rho: float = -0.4
+    occasion_sd: float = 0.3
+    level_step: float = 0.3
+    outcome_weight: float = 1.0
+    outcome_sd: float = 0.5
+    dimension_sd: float = 0.35
+    item_noise_sd: float = 0.85
+    loading_low: float = 0.85
+    loading_high: float = 1.1
+    item_offset_sd: float = 0.15
+    climate_mean: float = 0.35
+    power_mean: float = -0.6
+    outcome_mean: float = 0.35
+    lowest_threshold: float = -2.0
+    highest_threshold: float = 1.3
+    wave_drift_sd: float = 0.1
+    improving_share: float = 0.8
+    improvement_mean: float = 0.45
+    improvement_sd: float = 0.15
+    decline_mean: float = -0.1
+    decline_sd: float = 0.1
+    response_rate_low: float = 0.65
+    response_rate_high: float = 0.88
+    prefer_not_rate: float = 0.02
+    prefer_not_concentration: float = 40.0  # Beta(a, b) with a + b = this
+    comment_rate: float = 0.15
+    both_prompts_share: float = 0.2
+    second_sentence_share: float = 0.25
+    small_team_share: float = 0.15
+    level_decay: float = 0.3  # level shares proportional to level_decay ** rank
+    field_days: int = 21
+
+
+DEFAULT_PARAMETERS = ModelParameters()
+
+
+# --- the organisation ---------------------------------------------------------------------
+
+DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Engineering",
+        ("Platform", "Mobile", "Data", "Security", "Infrastructure", "Quality", "Web", "Payments"),
+    ),
+    (
+        "Sales",
+        ("North", "South", "Enterprise", "Partnerships", "Inside Sales", "Renewals", "East"),
+    ),
+    (
+        "Operations",
+        ("Logistics", "Procurement", "Facilities", "Planning", "Warehouse", "Fleet", "Scheduling"),
+    ),
+    (
+        "Customer Success",
+        ("Onboarding", "Support", "Escalations", "Training", "Accounts", "Service Desk"),
+    ),
+    ("Finance", ("Accounting", "Payroll", "Treasury", "Audit", "Tax", "Billing", "Reporting")),
+    ("People", ("Recruiting", "Learning", "Benefits", "People Partners", "Compensation")),
+    ("Product", ("Discovery", "Design", "Research", "Analytics", "Growth", "Documentation")),
+    ("Marketing", ("Brand", "Content", "Events", "Digital", "Communications", "Campaigns")),
+    ("Legal", ("Contracts", "Compliance", "Privacy", "Disputes")),
+    ("Manufacturing", ("Assembly", "Maintenance", "Tooling", "Packaging", "Process", "Safety")),
+)
+
+
+@dataclass(frozen=True)
+class OrgPlan:
+    """Departments with teams under them, and every person's team and level rank.
+
+    `team_paths[t]` is "Department/Team"; `team_of[i]` indexes `team_paths`; `level_of[i]`
+    is a rank from 0 (the bottom) to `n_levels - 1` (the top).
+    """
+
+    departments: tuple[str, ...]
+    team_paths: tuple[str, ...]
+    team_of: IntArray
+    level_of: IntArray
+    n_levels: int
+
+    @property
+    def n_people(self) -> int:
+        return int(self.team_of.size)
+
+    @property
+    def n_teams(self) -> int:
+        return len(self.team_paths)
+
+    def team_sizes(self) -> IntArray:
+        return np.bincount(self.team_of, minlength=self.n_teams).astype(np.int64)
+
+
+def team_names(n_teams: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(departments, team paths) for `n_teams` teams: about four teams per department,
+    dealt out in turn; names repeat with a number once a department runs out."""
+    n_departments = max(1, min(len(DEPARTMENTS), math.ceil(n_teams / 4)))
+    departments = tuple(name for name, _ in DEPARTMENTS[:n_departments])
+    paths: list[str] = []
+    for index in range(n_teams):
+        department, names = DEPARTMENTS[index % n_departments]
+        slot = index // n_departments
+        name = names[slot % len(names)]
+        if slot >= len(names):
+            name = f"{name} {slot // len(names) + 1}"
+        paths.append(f"{department}/{name}")
+    return departments, tuple(paths)
+
+
+def plan_org(
+    n_teams: int,
+    n_people: int,
+    n_levels: int,
+    rng: np.random.Generator,
+    params: ModelParameters = DEFAULT_PARAMETERS,
+) -> OrgPlan:
+    """Teams and people. About `small_team_share` of the teams (at least one when there are
+    two or more) get 2-4 people; the others share the rest, at least 8 each when there are
+    enough people, with log-normal weights so sizes vary. Level ranks are drawn with shares
+    proportional to `level_decay ** rank` (many at the bottom, few at the top)."""
+    if n_teams < 1 or n_people < n_teams or n_levels < 1:
+        raise ValueError("need at least one team, one person per team and one level")
+    departments, paths = team_names(n_teams)
+    n_small = (
+        0 if n_teams < 2 else min(n_teams - 1, max(1, round(params.small_team_share * n_teams)))
+    )
+    small = np.zeros(n_teams, dtype=bool)
+    small[rng.choice(n_teams, size=n_small, replace=False)] = True
+    sizes = np.ones(n_teams, dtype=np.int64)
+    budget = n_people - n_teams
+    extra_small = rng.integers(1, 4, size=n_small)  # sizes 2..4
+    for position, team in enumerate(np.flatnonzero(small)):
+        extra = min(int(extra_small[position]), budget)
+        sizes[team] += extra
+        budget -= extra
+    regular = np.flatnonzero(~small)
+    floor = min(7, budget // regular.size)
+    sizes[regular] += floor
+    budget -= floor * regular.size
+    weights = rng.lognormal(0.0, 0.5, size=regular.size)
+    sizes[regular] += rng.multinomial(budget, weights / weights.sum())
+    team_of = np.repeat(np.arange(n_teams, dtype=np.int64), sizes)
+    shares = params.level_decay ** np.arange(n_levels, dtype=np.float64)
+    level_of = rng.choice(n_levels, size=n_people, p=shares / shares.sum()).astype(np.int64)
+    return OrgPlan(departments, paths, team_of, level_of, n_levels)
+
+
+# --- the population -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    """An organisation with its fixed latent parts: team climates and their shifts per wave,
+    person deviations and prefer-not-to-answer propensities, item loadings and offsets."""
+
+    org: OrgPlan
+    n_waves: int
+    params: ModelParameters
+    team_climate: FloatArray  # (teams, 2): a^M, a^P
+    team_shift: FloatArray  # (waves, teams, 2): c^M, c^P
+    person: FloatArray  # (people, 3): u^M, u^P, u^O
+    prefer_not: FloatArray  # (people,)
+    loadings: FloatArray  # (items,) in document order
+    offsets: FloatArray  # (items,)
+
+
+def _correlated(rng: np.random.Generator, n: int, sd: float, rho: float) -> npt.NDArray[np.float64]:
+    """n draws of a bivariate normal with equal SDs and correlation rho."""
+    z = rng.standard_normal((n, 2))
+    second = rho * z[:, 0] + math.sqrt(1.0 - rho * rho) * z[:, 1]
+    return np.column_stack((z[:, 0], second)) * sd
+
+
+def draw_population(
+    document: InstrumentDocument,
+    org: OrgPlan,
+    n_waves: int,
+    rng: np.random.Generator,
+    params: ModelParameters = DEFAULT_PARAMETERS,
+) -> Population:
+    if n_waves < 1:
+        raise ValueError("need at least one wave")
+    p = params
+    n_teams, n_people, n_items = org.n_teams, org.n_people, len(document.items)
+    team_climate = _correlated(rng, n_teams, p.team_sd, p.team_rho)
+    shift = rng.normal(0.0, p.wave_drift_sd, size=(n_waves, n_teams, 2))
+    improving = rng.random(n_teams) < p.improving_share
+    delta = np.where(
+        improving,
+        rng.normal(p.improvement_mean, p.improvement_sd, n_teams),
+        rng.normal(p.decline_mean, p.decline_sd, n_teams),
+    )
+    if n_waves >= 2:
+        shift[-1, :, 0] += delta
+        shift[-1, :, 1] -= delta
+    person = np.column_stack(
+        (
+            _correlated(rng, n_people, p.person_sd, p.person_rho),
+            rng.normal(0.0, p.outcome_sd, n_people),
+        )
+    )
+    a = p.prefer_not_rate * p.prefer_not_concentration
+    prefer_not = rng.beta(a, p.prefer_not_concentration - a, n_people)
+    loadings = rng.uniform(p.loading_low, p.loading_high, n_items)
+    offsets = rng.normal(0.0, p.item_offset_sd, n_items)
+    return Population(org, n_waves, p, team_climate, shift, person, prefer_not, loadings, offsets)
+
+
+def family_roles(document: InstrumentDocument) -> dict[str, Role]:
+    """The role of each family: the first desirable-"high" family is the climate, "low"
+    families are power-over, later "high" families are outcomes."""
+    roles: dict[str, Role] = {}
+    climate_seen = False
+    for family in document.families:
+        if family.desirable == "low":
+            roles[family.key] = "power"
+        elif not climate_seen:
+            roles[family.key] = "climate"
+            climate_seen = True
+        else:
+            roles[family.key] = "outcome"
+    return roles
+
+
+# --- one wave -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaveResponses:
+    """What the respondents of one wave answered.
+
+    `respondents` are person indices (ascending); `values[r, j]` is the raw answer of
+    respondent r to `item_keys[j]`, MISSING (0) for "prefer not to answer";
+    `day_offsets[r]` is the day of the field period (0-based) the answer came in;
+    `comments` are (respondent row, prompt key, text); `climate` is eta^M - eta^P of each
+    respondent (for checks, never stored).
+    """
+
+    wave: int
+    item_keys: tuple[str, ...]
+    respondents: IntArray
+    values: npt.NDArray[np.int8]
+    day_offsets: IntArray
+    comments: tuple[tuple[int, str, str], ...]
+    climate: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.respondents.size)
+
+    def answer_dicts(self) -> list[dict[str, int | None]]:
+        """{item key: raw answer or None} for every respondent, in row order."""
+        values = self.values.astype(object)
+        values[self.values == MISSING] = None
+        keys = self.item_keys
+        return [dict(zip(keys, row, strict=True)) for row in values.tolist()]
+
+    def comments_by_row(self) -> dict[int, dict[str, str]]:
+        """{respondent row: {prompt key: text}} for the respondents who commented."""
+        grouped: dict[int, dict[str, str]] = {}
+        for row, prompt, text in self.comments:
+            grouped.setdefault(row, {})[prompt] = text
+        return grouped
+
+
+def simulate_wave(
+    document: InstrumentDocument, population: Population, wave: int, rng: np.random.Generator
+) -> WaveResponses:
+    """Draw who responds to wave `wave` and what they answer (see the module docstring)."""
+    if not 0 <= wave < population.n_waves:
+        raise ValueError(f"wave {wave} is outside 0..{population.n_waves - 1}")
+    p, org = population.params, population.org
+    n_people, n_teams = org.n_people, org.n_teams
+    team = org.team_of
+
+    # Family latents of everyone (respondents are picked afterwards).
+    level_effect = p.level_step * org.level_of.astype(np.float64)
+    occasion = rng.normal(0.0, p.occasion_sd, size=(n_people, 3))
+    base = population.team_climate[team] + population.team_shift[wave][team]
+    eta = np.empty((n_people, 3))
+    eta[:, CLIMATE] = base[:, 0] + level_effect + population.person[:, 0] + occasion[:, 0]
+    eta[:, POWER] = base[:, 1] - level_effect + population.person[:, 1] + occasion[:, 1]
+    eta[:, OUTCOME] = (
+        p.outcome_weight * (eta[:, CLIMATE] - eta[:, POWER]) / 2.0
+        + population.person[:, 2]
+        + occasion[:, 2]
+    )
+
+    rate = rng.uniform(p.response_rate_low, p.response_rate_high, n_teams)
+    responds = rng.random(n_people) < rate[team]
+    who = np.flatnonzero(responds).astype(np.int64)
+    eta = eta[who]
+    n = who.size
+
+    roles = family_roles(document)
+    role_column = {"climate": CLIMATE, "power": POWER, "outcome": OUTCOME}
+    role_mean = {"climate": p.climate_mean, "power": p.power_mean, "outcome": p.outcome_mean}
+    dimension_index = {d.key: k for k, d in enumerate(document.dimensions)}
+    theta = np.empty((n, len(document.dimensions)))
+    for k, dimension in enumerate(document.dimensions):
+        column = role_column[roles[dimension.family]]
+        theta[:, k] = eta[:, column] + rng.normal(0.0, p.dimension_sd, n)
+
+    items = document.items
+    values = np.zeros((n, len(items)), dtype=np.int8)
+    noise = rng.normal(0.0, p.item_noise_sd, size=(n, len(items)))
+    for j, item in enumerate(items):
+        if item.scale is None or item.dimension is None:  # single choice: any option
+            values[:, j] = rng.integers(1, max(len(item.options), 1) + 1, n)
+            continue
+        scale = item.scale
+        role = roles[document.dimension(item.dimension).family]
+        latent = (
+            role_mean[role]
+            + population.offsets[j]
+            + population.loadings[j] * theta[:, dimension_index[item.dimension]]
+            + noise[:, j]
+        )
+        cuts = np.linspace(p.lowest_threshold, p.highest_threshold, scale.max - scale.min)
+        keyed = scale.min + np.searchsorted(cuts, latent)
+        values[:, j] = scale.min + scale.max - keyed if item.reverse else keyed
+    prefer_not = rng.random((n, len(items))) < population.prefer_not[who][:, None]
+    values[prefer_not] = MISSING
+
+    early = rng.exponential(3.0, n)
+    anytime = rng.uniform(0.0, p.field_days, n)
+    day = np.where(rng.random(n) < 0.7, early, anytime)
+    day_offsets = np.minimum(day.astype(np.int64), p.field_days - 1)
+
+    climate = eta[:, CLIMATE] - eta[:, POWER]
+    comments = _comments(document, climate, rng, p)
+    return WaveResponses(
+        wave,
+        tuple(item.key for item in items),
+        who,
+        values,
+        day_offsets,
+        comments,
+        climate,
+    )
+
+
+# --- comments -----------------------------------------------------------------------------
+
+WARM, CRITICAL = 0, 1
+
+COMMENT_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "change_together": (
+        (
+            "When the release slipped, we sat down together, split the work differently and "
+            "shipped two weeks later without anyone working weekends.",
+            "We rewrote the onboarding checklist as a group, and new colleagues now find their "
+            "feet much faster.",
+            "Someone raised a safety concern at the morning meeting and by the end of the week "
+            "we had changed the procedure together.",
+            "We started a short weekly review where anyone can bring a problem. Two "
+            "long-standing issues were fixed that way.",
+            "Our lead asked the whole team how to handle the backlog instead of deciding alone. "
+            "The plan we made together is working.",
+            "During the outage people shared what they knew openly, and we recovered faster "
+            "than the last time.",
+            "We agreed on clearer handovers between shifts after everyone described what was "
+            "going wrong from their side.",
+            "Two of us from different roles worked on the customer complaints together and "
+            "found a fix neither would have seen alone.",
+            "Pooling our notes from customer calls let us change the order form, and errors "
+            "dropped.",
+            "We reorganised the shared calendar together so that meetings stop eating the "
+            "mornings.",
+            "After a tense quarter we held an honest review, and the changes we agreed on have "
+            "stuck.",
+            "People from three teams wrote the budget proposal together and it was approved "
+            "on the first try.",
+        ),
+        (
+            "Honestly, I cannot think of one. Most changes are announced to us after they have "
+            "been decided.",
+            "We proposed a better way to plan the week, but it was dropped without an explanation.",
+            "It worked once, but only after the problem had been ignored for months.",
+            "Changes here usually come from the top. When we suggest something, it rarely goes "
+            "anywhere.",
+            "We did improve the handover process, but a few people took the credit for what "
+            "the whole team did.",
+            "A newer colleague had a good idea, and it was only taken up when a manager "
+            "repeated it.",
+            "We cleared the reporting backlog as a team, but the effort was never acknowledged.",
+            "It is hard to say. We are too busy competing for the same projects to work "
+            "together much.",
+        ),
+    ),
+    "safer_to_speak": (
+        (
+            "It already feels fairly safe. Keeping the regular one-to-ones would help it stay "
+            "that way.",
+            "Leaders could keep asking for disagreement before a decision is final.",
+            "More time in meetings for questions, so that quieter people get a turn too.",
+            "Sharing the reasons behind decisions more often would make them easier to question.",
+            "A clear follow-up when someone raises a concern, so people see it was taken "
+            "seriously.",
+            "I feel safe speaking up here. Newer colleagues may need to hear that it is welcome.",
+            "Written input before big decisions would help those who find it hard to speak in "
+            "a group.",
+        ),
+        (
+            "Knowing that raising a problem will not count against you at review time.",
+            "Leaders who listen to the end before answering and do not take disagreement "
+            "personally.",
+            "Fewer decisions made behind closed doors. We often hear about changes last.",
+            "Seeing someone raise a concern and nothing bad happening to them afterwards.",
+            "Stop rewarding people who talk over others in meetings.",
+            "Respect for what people say, whatever their job title.",
+            "A way to give feedback upward that does not go through the person it is about.",
+            "Honest answers to the questions we already ask, instead of reassurance.",
+            "Less monitoring of every small task. It makes people careful about what they say.",
+        ),
+    ),
+}
+GENERIC_POOL: tuple[tuple[str, ...], tuple[str, ...]] = (
+    (
+        "Things are mostly good here; more time to talk about how we work would help.",
+        "I appreciate how people make time for each other.",
+        "Keep asking us. It shows that our view matters.",
+    ),
+    (
+        "More openness about how decisions are made.",
+        "People are stretched thin, and it shows in how we treat each other.",
+        "It would help to be asked before changes, not after.",
+    ),
+)
+
+
+def _comments(
+    document: InstrumentDocument,
+    climate: FloatArray,
+    rng: np.random.Generator,
+    p: ModelParameters,
+) -> tuple[tuple[int, str, str], ...]:
+    """Comments of about `comment_rate` of the respondents: one prompt (sometimes both);
+    the tone is warm when eta^M - eta^P plus noise is positive, critical otherwise."""
+    prompts = [prompt.key for prompt in document.prompts]
+    n = climate.size
+    if not prompts or n == 0:
+        return ()
+    commenting = np.flatnonzero(rng.random(n) < p.comment_rate)
+    count = commenting.size
+    first = rng.integers(0, len(prompts), count)
+    both = rng.random(count) < p.both_prompts_share
+    critical = (climate[commenting] + rng.normal(0.0, 1.0, count)) < 0.0
+    second_sentence = rng.random((count, 2)) < p.second_sentence_share
+    picks = rng.random((count, 2, 2))
+    comments: list[tuple[int, str, str]] = []
+    for position, row in enumerate(commenting.tolist()):
+        chosen = [prompts[int(first[position])]]
+        if both[position] and len(prompts) > 1:
+            chosen = prompts
+        for slot, prompt in enumerate(chosen[:2]):
+            pool = COMMENT_POOLS.get(prompt, GENERIC_POOL)[CRITICAL if critical[position] else WARM]
+            a = int(picks[position, slot, 0] * len(pool))
+            text = pool[a]
+            if second_sentence[position, slot] and len(pool) > 1:
+                b = int(picks[position, slot, 1] * (len(pool) - 1))
+                text = f"{text} {pool[b + 1 if b >= a else b]}"
+            comments.append((row, prompt, text[: document.prompt(prompt).max_length]))
+    return tuple(comments)
