@@ -124,7 +124,7 @@ class Publication:
         atoms = {(team, level, WAVE) for team, level in responses}
         for by_atom in self._sums.values():
             atoms |= {(team, level, WAVE) for team, level in by_atom}
-        self._cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
+        self.cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
         decided: dict[frozenset[tuple[WaveAtom, int]], dict[ReportCell, Disclosed]] = {}
 
         def disclose(counts: Mapping[Atom, int]) -> dict[ReportCell, Disclosed]:
@@ -135,7 +135,7 @@ class Publication:
             }
             fingerprint = frozenset(atom_counts.items())
             if fingerprint not in decided:
-                decided[fingerprint] = disclose_cells(self._cells, atom_counts, k)
+                decided[fingerprint] = disclose_cells(self.cells, atom_counts, k)
             return decided[fingerprint]
 
         self.responses = disclose(responses)
@@ -170,7 +170,7 @@ class Publication:
             return Measure(key, Disclosed.hidden(self.k))
         by_atom = self._sums[key]
         total = ScoreSums()
-        for team, level, _wave in self._cells[cell]:
+        for team, level, _wave in self.cells[cell]:
             total += by_atom.get((team, level), ScoreSums())
         summary = Summary.from_sums(total.n, total.total, total.total_sq)
         return Measure(
@@ -218,3 +218,44 @@ def _by_key(
             if key in result:
                 result[key][atom] = value
     return result
+
+
+class ItemPublication:
+    """Answer distributions per item, disclosed on each item's own answer counts within the
+    cells of a publication (and only where the cell's response count is shown)."""
+
+    def __init__(
+        self,
+        publication: Publication,
+        counts: Mapping[Atom, Mapping[str, Mapping[int | None, int]]],
+        item_keys: Sequence[str],
+    ) -> None:
+        self._publication = publication
+        self._counts = counts
+        self._decisions: dict[str, dict[ReportCell, Disclosed]] = {}
+        for key in item_keys:
+            answered = {
+                (team, level, WAVE): sum(
+                    n for value, n in by_item.get(key, {}).items() if value is not None
+                )
+                for (team, level), by_item in counts.items()
+            }
+            self._decisions[key] = disclose_cells(
+                publication.cells, {a: n for a, n in answered.items() if n}, publication.k
+            )
+
+    def distribution(
+        self, key: str, team: int | None = None, level: int | None = None
+    ) -> dict[int, int] | None:
+        """{scale value: answers} for one item in one cell, or None when hidden."""
+        cell = ReportCell(team, level, WAVE)
+        decided = self._decisions[key].get(cell)
+        responses = self._publication.responses.get(cell)
+        if decided is None or responses is None or not (decided.shown and responses.shown):
+            return None
+        totals: dict[int, int] = {}
+        for atom_team, atom_level, _wave in self._publication.cells[cell]:
+            for value, n in self._counts.get((atom_team, atom_level), {}).get(key, {}).items():
+                if value is not None:
+                    totals[value] = totals.get(value, 0) + n
+        return totals

@@ -1,0 +1,271 @@
+"""From a disclosed publication to the figures of each report page.
+
+Pure (no Flask, no session): it reads only what `Publication` shows (hidden statistics carry
+no numbers) and turns it into the plain inputs of app.reports.figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.instruments.document import InstrumentDocument
+from app.reports import figures as fig
+from app.reports.publication import CellView, ItemPublication, Measure, Publication
+from app.reports.stats import Reliability, Summary, cronbach_alpha, standpoint_gap
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one page shows: the teams (id, display name) in tree order, the level filter,
+    and the language of instrument texts."""
+
+    teams: Sequence[tuple[int, str]]
+    level: int | None
+    language: str
+
+
+def estimate(measure: Measure) -> fig.Estimate | None:
+    return fig.Estimate.from_mean_ci(measure.mean) if measure.mean is not None else None
+
+
+def _label(document: InstrumentDocument, key: str, language: str) -> str:
+    for family in document.families:
+        if family.key == key:
+            return document.text(family.label, language)
+    return document.text(document.dimension(key).label, language)
+
+
+def _desirable(document: InstrumentDocument, key: str) -> fig.Desirable:
+    for family in document.families:
+        if family.key == key:
+            return "low" if family.desirable == "low" else "high"
+    return _desirable(document, document.dimension(key).family)
+
+
+def family_table(
+    view: CellView, document: InstrumentDocument, language: str
+) -> list[dict[str, object]]:
+    """The family indices of one cell as rows for a summary table."""
+    rows = []
+    for family in document.families:
+        measure = view.families[family.key]
+        rows.append(
+            {
+                "label": document.text(family.label, language),
+                "desirable": family.desirable,
+                "measure": measure,
+            }
+        )
+    return rows
+
+
+def quadrant(
+    publication: Publication, scope: Scope, document: InstrumentDocument
+) -> fig.ChartSpec | None:
+    """The quadrant map needs a mutuality and a power-over family; None otherwise."""
+    keys = {f.key for f in document.families}
+    if not {"mutuality", "power_over"} <= keys:
+        return None
+    points = []
+    for team, name in scope.teams:
+        view = publication.view(team, scope.level)
+        x, y = estimate(view.families["mutuality"]), estimate(view.families["power_over"])
+        if x is None or y is None or not view.responses.shown:
+            points.append(fig.TeamPoint(name, hidden=True))
+        else:
+            points.append(fig.TeamPoint(name, x, y, view.responses.n))
+    return fig.quadrant_map(
+        points,
+        x_title=f"{_label(document, 'mutuality', scope.language)} (1\u20135, higher is better)",
+        y_title=f"{_label(document, 'power_over', scope.language)} (1\u20135, higher is worse)",
+        x_name=_label(document, "mutuality", scope.language),
+        y_name=_label(document, "power_over", scope.language),
+        k=publication.k,
+    )
+
+
+def family_comparison(
+    publication: Publication, scope: Scope, document: InstrumentDocument, family_key: str
+) -> fig.ChartSpec:
+    rows = []
+    for team, name in scope.teams:
+        est = estimate(publication.view(team, scope.level).families[family_key])
+        rows.append(fig.GroupBar(name, est) if est is not None else fig.GroupBar(name, hidden=True))
+    return fig.family_bars(
+        rows,
+        family_label=_label(document, family_key, scope.language),
+        k=publication.k,
+        organisation=estimate(publication.view(None, scope.level).families[family_key]),
+        desirable=_desirable(document, family_key),
+    )
+
+
+def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument) -> fig.ChartSpec:
+    """Team x dimension differences from the rest of the organisation, BH over the view."""
+    keys = [d.key for d in document.dimensions]
+    comparisons = publication.compare_teams([t for t, _ in scope.teams], keys, level=scope.level)
+    cells: list[list[fig.DifferenceCell]] = []
+    for team, _name in scope.teams:
+        row = []
+        for key in keys:
+            found = comparisons.get((team, key))
+            if found is None:
+                row.append(fig.DifferenceCell(hidden=True))
+                continue
+            result = found.result
+            g = fig.Estimate.from_hedges_g(result.g) if result.g is not None else None
+            row.append(
+                fig.DifferenceCell(
+                    difference=result.difference,
+                    g=g,
+                    p_adjusted=found.q,
+                    flagged=found.flagged and found.q is not None,
+                )
+            )
+        cells.append(row)
+    return fig.difference_heatmap(
+        [name for _, name in scope.teams],
+        [fig.Dimension(_label(document, k, scope.language), _desirable(document, k)) for k in keys],
+        cells,
+        k=publication.k,
+    )
+
+
+def item_bars(
+    items: ItemPublication,
+    scope_team: int | None,
+    level: int | None,
+    document: InstrumentDocument,
+    language: str,
+    k: int,
+) -> fig.ChartSpec:
+    distributions = []
+    scale = None
+    for item in document.scored_items:
+        assert item.scale is not None
+        scale = scale or item.scale
+        label = document.text(item.text, language)
+        counts = items.distribution(item.key, scope_team, level)
+        desirable = _desirable(document, item.dimension or "")
+        if counts is None:
+            distributions.append(fig.ItemDistribution(label, hidden=True, desirable=desirable))
+            continue
+        keyed = {
+            (item.scale.min + item.scale.max - value if item.reverse else value): n
+            for value, n in counts.items()
+        }
+        ordered = tuple(keyed.get(p.value, 0) for p in item.scale.points)
+        if sum(ordered) == 0:
+            distributions.append(fig.ItemDistribution(label, hidden=True, desirable=desirable))
+        else:
+            distributions.append(fig.ItemDistribution(label, ordered, desirable))
+    labels = [scale.label(p.value, language) for p in scale.points] if scale is not None else []
+    return fig.diverging_items(distributions, k=k, scale_labels=labels or fig.DEFAULT_SCALE_LABELS)
+
+
+def standpoint(
+    publication: Publication,
+    team: int | None,
+    levels: Sequence[tuple[int, str]],
+    document: InstrumentDocument,
+    language: str,
+) -> fig.ChartSpec:
+    """Family indices by level (bottom first) within a team's subtree or the organisation."""
+    series = []
+    gaps: list[fig.Estimate | None] = []
+    for family in document.families:
+        values: list[fig.SeriesValue] = []
+        summaries: dict[int, Summary] = {}
+        for level, _name in levels:
+            measure = publication.view(team, level).families[family.key]
+            est = estimate(measure)
+            values.append(est if est is not None else fig.HIDDEN)
+            if measure.summary is not None:
+                summaries[level] = measure.summary
+        series.append(
+            fig.Series(
+                document.text(family.label, language),
+                tuple(values),
+                "low" if family.desirable == "low" else "high",
+            )
+        )
+        ends = [levels[0][0], levels[-1][0]] if levels else []
+        gap = (
+            standpoint_gap({str(lv): summaries[lv] for lv in ends})
+            if len(ends) == 2 and all(lv in summaries for lv in ends) and ends[0] != ends[1]
+            else None
+        )
+        gaps.append(
+            fig.Estimate(gap.gap, gap.lower, gap.upper)
+            if gap is not None and gap.lower is not None and gap.upper is not None
+            else None
+        )
+    return fig.standpoint_gap([name for _, name in levels], series, k=publication.k, gaps=gaps)
+
+
+def trends(
+    waves: Sequence[tuple[str, Publication]],
+    team: int | None,
+    comparable: Mapping[str, bool],
+    document: InstrumentDocument,
+    language: str,
+) -> fig.ChartSpec:
+    """Family indices across waves; an index is drawn only for waves whose instrument
+    version keeps all its items identical (`comparable`)."""
+    series = []
+    for family in document.families:
+        values: list[fig.SeriesValue] = []
+        for _label_text, publication in waves:
+            if not comparable.get(family.key, False):
+                values.append(None)
+                continue
+            measure = publication.view(team, None).families.get(family.key)
+            if measure is None:  # that wave's instrument has no such family
+                values.append(None)
+                continue
+            est = estimate(measure)
+            values.append(est if est is not None else fig.HIDDEN)
+        series.append(
+            fig.Series(
+                document.text(family.label, language),
+                tuple(values),
+                "low" if family.desirable == "low" else "high",
+            )
+        )
+    k = waves[-1][1].k if waves else 5
+    return fig.trend_lines([label for label, _ in waves], series, k=k)
+
+
+def reliability(
+    matrix: Sequence[Sequence[int | None]],
+    item_keys: Sequence[str],
+    document: InstrumentDocument,
+    language: str,
+) -> tuple[fig.ChartSpec, dict[str, Reliability | None]]:
+    """Cronbach's alpha per dimension on complete answers (reverse-keyed items keyed)."""
+    column = {key: i for i, key in enumerate(item_keys)}
+    results: dict[str, Reliability | None] = {}
+    rows = []
+    by_dimension = document.items_by_dimension()
+    for dimension in document.dimensions:
+        items = [i for i in by_dimension[dimension.key] if i.scale is not None]
+        columns = [column[i.key] for i in items]
+        data = np.array(
+            [[r[c] for c in columns] for r in matrix if all(r[c] is not None for c in columns)],
+            dtype=float,
+        ).reshape(-1, len(columns))
+        for j, item in enumerate(items):
+            if item.reverse and item.scale is not None:
+                data[:, j] = item.scale.min + item.scale.max - data[:, j]
+        result = cronbach_alpha(data) if len(data) >= 2 else None
+        results[dimension.key] = result
+        label = document.text(dimension.label, language)
+        rows.append(
+            fig.ReliabilityRow(label, fig.Estimate.from_reliability(result), result.flagged)
+            if result is not None
+            else fig.ReliabilityRow(label)
+        )
+    return fig.reliability_chart(rows), results
