@@ -76,7 +76,9 @@ def _configure_sqlite(engine: Engine, *, file_backed: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Writers that read first ask for the write lock up front (see take_survey).
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def get_or_404(model: type[ModelT], ident: object) -> ModelT:

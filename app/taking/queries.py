@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.db import Session
+from app.instruments.models import InstrumentVersion
 from app.surveys.models import Invitation, Survey
 from app.surveys.tokens import token_sha256
 
@@ -17,6 +18,11 @@ def invitation_for_token(raw_token: str) -> Invitation | None:
         return None
     return Session.scalar(
         select(Invitation)
-        .options(joinedload(Invitation.survey).joinedload(Survey.instrument_version))
+        .options(
+            # The document itself is parsed once per version (document_of); not reloaded here.
+            joinedload(Invitation.survey)
+            .joinedload(Survey.instrument_version)
+            .defer(InstrumentVersion.document)
+        )
         .where(Invitation.token_sha256 == token_sha256(raw_token))
     )

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -22,6 +23,7 @@ from app.instruments.question_types import get_question_type
 from app.surveys.models import Invitation, SurveyState
 from app.surveys.services import accepts_responses
 from app.taking.forms import (
+    ResponseFormBase,
     expected_field_names,
     field_name,
     prompt_fields,
@@ -43,6 +45,11 @@ class BadSubmission(DomainError):
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
 def take_survey(token: str) -> Response | str | tuple[str, int]:
+    if request.method == "POST":
+        # Take SQLite's write lock before the first read: a read transaction cannot be
+        # upgraded to a write once another connection has committed (WAL), and would fail
+        # with "database is locked" instead of waiting. No effect on PostgreSQL.
+        Session.connection(execution_options={"sqlite_immediate": True})
     invitation = invitation_for_token(token)
     if invitation is None:
         raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
@@ -83,8 +90,7 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
         document=document,
         survey=survey,
         language=language,
-        sections=sections(form, document),
-        prompts=prompt_fields(form, document),
+        questions=_questions_html(form, document, version.sha256, language, blank=status == 200),
         privacy=document.privacy_text(
             language, k_scores=survey.k_scores, k_comments=survey.k_comments
         ),
@@ -98,6 +104,29 @@ def thanks() -> str:
     g.language = request.args.get("lang") if request.args.get("lang") in ("en", "es") else None
     refresh_locale()
     return render_template("taking/thanks.html")
+
+
+# The rendered questions of a blank form by (version content, language): 52 radio groups
+# cost most of a GET to render, and are the same for every respondent.
+_blank_questions: dict[tuple[str, str], Markup] = {}
+
+
+def _questions_html(
+    form: ResponseFormBase, document: InstrumentDocument, sha256: str, language: str, *, blank: bool
+) -> Markup:
+    key = (sha256, language)
+    if blank and key in _blank_questions:
+        return _blank_questions[key]
+    html = Markup(  # noqa: S704 - render_template output is already autoescaped
+        render_template(
+            "taking/_questions.html",
+            sections=sections(form, document),
+            prompts=prompt_fields(form, document),
+        )
+    )
+    if blank:
+        _blank_questions[key] = html
+    return html
 
 
 def _check_available(invitation: Invitation) -> None:
