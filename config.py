@@ -38,6 +38,9 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Rate-limit storage: Redis when REDIS_URL is set, else memory (one process).
+        self.REDIS_URL: str | None = env.get("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI: str = self.REDIS_URL or "memory://"
         # Survey submissions are small; anything larger is refused before parsing.
         self.MAX_CONTENT_LENGTH: int = int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
 

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.db import Session, make_engine
 from app.log_privacy import install_token_filter
+from app.security import init_security
 from config import INSTANCE_DIR, Config, load_config
 
 csrf = CSRFProtect()
@@ -49,6 +50,7 @@ def register_extensions(app: Flask) -> None:
         Session.remove()
 
     csrf.init_app(app)
+    init_security(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

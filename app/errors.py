@@ -80,6 +80,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
+        if status == 429:
+            from app.security import LOCKOUT_MESSAGE
+
+            return render_error(429, LOCKOUT_MESSAGE)
         return render_error(status, error.description or str(TITLES.get(status, _l("Error"))))
 
     @app.errorhandler(Exception)

@@ -31,6 +31,7 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.services import sync_instruments
 from app.org.models import Team
+from app.security import limiter
 from app.surveys.models import Survey
 from app.surveys.services import create_survey, import_participants, issue_links
 from app.surveys.services import open_survey as open_survey_service
@@ -97,6 +98,12 @@ def db_session(app: Flask) -> Iterator[scoped_session[Any]]:
     transaction.rollback()
     connection.close()
     Session.configure(bind=engine)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with no failed sign-ins counted (memory storage)."""
+    limiter.reset()
 
 
 @pytest.fixture

@@ -9,6 +9,13 @@ from werkzeug.wrappers import Response
 from app.auth.forms import LoginForm
 from app.auth.services import authenticate
 from app.db import Session
+from app.security import (
+    LOGIN_LIMIT_PER_ACCOUNT,
+    LOGIN_LIMIT_PER_ADDRESS,
+    failed_sign_in,
+    limiter,
+    login_account_key,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -25,6 +32,13 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)
+@limiter.limit(
+    LOGIN_LIMIT_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=login_account_key,
+    deduct_when=failed_sign_in,
+)
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
