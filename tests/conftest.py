@@ -101,7 +101,7 @@ def db_session(app: Flask) -> Iterator[scoped_session[Any]]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
+def _fresh_rate_limits(app: Flask) -> None:
     """Each test starts with no failed sign-ins counted (memory storage)."""
     limiter.reset()
 

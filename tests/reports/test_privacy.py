@@ -16,12 +16,13 @@ The attacker here is written independently of the module:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import random
 import subprocess
 import sys
-from collections.abc import Collection, Hashable, Iterator, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -58,6 +59,7 @@ from app.reports.privacy import (
 Cells = Mapping[Hashable, Collection[Hashable]]
 Counts = Mapping[Hashable, int]
 
+
 # --------------------------------------------------------------------------------------------
 # The independent attacker
 # --------------------------------------------------------------------------------------------
@@ -71,67 +73,117 @@ def _n(atoms: Collection[Hashable], counts: Counts) -> int:
     return sum(counts.get(a, 0) for a in atoms)
 
 
-def _small_subsets(atoms: Collection[Hashable], counts: Counts, k: int) -> Iterator[frozenset]:
-    """Every non-empty set of responding atoms with total count below k."""
+def _small_subsets(atoms: Collection[Hashable], counts: Counts, k: int, size: int) -> list:
+    """Every set of at most ``size`` responding atoms with total count below k (with the
+    empty set), as sorted tuples."""
     small = sorted((a for a in atoms if 0 < counts.get(a, 0) < k), key=repr)
-
-    def grow(start: int, chosen: tuple[Hashable, ...], total: int) -> Iterator[frozenset]:
-        for i in range(start, len(small)):
-            total_i = total + counts[small[i]]
-            if total_i < k:
-                picked = (*chosen, small[i])
-                yield frozenset(picked)
-                yield from grow(i + 1, picked, total_i)
-
-    return grow(0, (), 0)
+    return [
+        combo
+        for r in range(size + 1)
+        for combo in itertools.combinations(small, r)
+        if _n(combo, counts) < k
+    ]
 
 
-def span_leaks(cells: Cells, counts: Counts, shown: Collection[Hashable], k: int) -> list:
-    """Sets S with 0 < n(S) < k whose indicator is a linear combination of shown cells."""
+def _null_space(cells: Cells, counts: Counts, shown: Collection[Hashable]) -> tuple:
+    """Responding atoms of the shown cells, and a basis of the null space of the shown rows
+    (row i: atom i's coordinates), by float SVD."""
     rows = [_responding(cells, counts, key) for key in shown]
     atoms = sorted({a for row in rows for a in row}, key=repr)
-    if not atoms:
-        return []
     index = {a: i for i, a in enumerate(atoms)}
-    matrix = np.zeros((len(rows), len(atoms)))
+    matrix = np.zeros((max(len(rows), 1), max(len(atoms), 1)))
     for r, row in enumerate(rows):
         for a in row:
             matrix[r, index[a]] = 1.0
     _, singular, vt = np.linalg.svd(matrix)
     rank = int((singular > 1e-9 * max(matrix.shape)).sum())
-    null = vt[rank:].T  # columns span the null space of the shown rows
-    leaks = []
-    for subset in _small_subsets(atoms, counts, k):
-        if null.shape[1] == 0:
-            leaks.append(subset)
-            continue
-        if np.abs(null[[index[a] for a in subset]].sum(axis=0)).max() < 1e-7:
-            leaks.append(subset)
-    return leaks
+    return atoms, index, vt[rank:].T[: len(atoms)]
+
+
+def in_span(cells: Cells, counts: Counts, shown: Collection[Hashable], subset: Collection) -> bool:
+    """Whether the responding atoms ``subset`` are a linear combination of shown cells."""
+    _, index, null = _null_space(cells, counts, shown)
+    if any(a not in index for a in subset):
+        return False
+    return bool(np.abs(null[[index[a] for a in subset]].sum(axis=0)).max(initial=0) < 1e-7)
+
+
+def span_leaks(
+    cells: Cells, counts: Counts, shown: Collection[Hashable], k: int, *, first: bool = False
+) -> list:
+    """Sets S with 0 < n(S) < k whose indicator is a linear combination of shown cells.
+
+    S is in the span iff the rows of a null-space basis over S sum to zero. Each such S has
+    at most k - 1 atoms, so it splits into two halves of at most ceil((k-1)/2) atoms whose
+    sums cancel: meet in the middle on a random projection, then check the full vector.
+    Returns the atoms isolatable on their own, plus every S made of the other atoms (if S
+    contains an atom isolatable on its own, S minus that atom is isolatable too, so this is
+    empty exactly when no leak exists). ``first``: stop at the first leak.
+    """
+    atoms, index, null = _null_space(cells, counts, shown)
+    alone = [a for a in atoms if counts[a] < k and np.abs(null[index[a]]).max(initial=0) < 1e-9]
+    rest = [a for a in atoms if a not in set(alone)]
+    projection = null @ np.random.default_rng(0).standard_normal(null.shape[1])
+    halves = sorted(
+        (
+            (float(sum(projection[index[a]] for a in h)), h)
+            for h in _small_subsets(rest, counts, k, k // 2)
+        ),
+        key=lambda item: item[0],
+    )
+    keys = [value for value, _ in halves]
+    found = {frozenset([a]) for a in alone}
+    for value, half in halves:
+        if first and found:
+            break
+        lo = bisect.bisect_left(keys, -value - 1e-6)
+        hi = bisect.bisect_right(keys, -value + 1e-6)
+        for _, second in halves[lo:hi]:
+            union = frozenset(half) | frozenset(second)
+            if (
+                union
+                and not set(half) & set(second)
+                and _n(union, counts) < k
+                and np.abs(null[[index[a] for a in union]].sum(axis=0)).max(initial=0) < 1e-7
+            ):
+                found.add(union)
+    return sorted(found, key=lambda leak: sorted(map(repr, leak)))
 
 
 def subtraction_leaks(cells: Cells, counts: Counts, shown: Collection[Hashable], k: int) -> list:
-    """Residuals 0 < r < k of: a shown cell minus any disjoint union of shown cells it
-    contains; and a shown cell minus a shown cell nested in it."""
-    sets = {key: _responding(cells, counts, key) for key in shown}
-    distinct = sorted(set(sets.values()), key=lambda s: sorted(map(repr, s)))
+    """Residuals 0 < r < k of a shown cell minus any disjoint union of shown cells inside it,
+    and of a shown cell minus a shown cell nested in it.
+
+    ``reach(rest, budget)`` is every set R of at most ``budget`` responses such that
+    ``rest - R`` is a disjoint union of shown cells: its smallest atom is either left in R or
+    covered by a shown cell inside ``rest`` (exact cover, every choice tried, memoised).
+    """
+    distinct = {_responding(cells, counts, key) for key in shown}
+    order = {a: repr(a) for cell in distinct for a in cell}
+    containing: dict[Hashable, list[frozenset]] = {}
+    for cell in distinct:
+        for a in cell:
+            containing.setdefault(a, []).append(cell)
+
+    @functools.cache
+    def reach(rest: frozenset, budget: int) -> frozenset[frozenset]:
+        if not rest:
+            return frozenset({frozenset()})
+        first = min(rest, key=order.__getitem__)
+        out: set[frozenset] = set()
+        if counts[first] <= budget:
+            out.update(r | {first} for r in reach(rest - {first}, budget - counts[first]))
+        for piece in containing[first]:
+            if piece <= rest:
+                out.update(reach(rest - piece, budget))
+        return frozenset(out)
+
     leaks = []
     for big, small in itertools.permutations(distinct, 2):
         if small < big and 0 < _n(big - small, counts) < k:
             leaks.append(("nested difference", big, small))
     for cell in distinct:
-        pieces = [p for p in distinct if p < cell]
-
-        @functools.cache
-        def coverable(target: frozenset, pieces: tuple = tuple(pieces)) -> bool:
-            if not target:
-                return True
-            first = min(target, key=repr)
-            return any(first in p and p <= target and coverable(target - p) for p in pieces)
-
-        for residual in _small_subsets(cell, counts, k):
-            if coverable(cell - residual):
-                leaks.append(("cell minus disjoint union", cell, residual))
+        leaks.extend(("cell minus disjoint union", cell, r) for r in reach(cell, k - 1) if r)
     return leaks
 
 
@@ -176,6 +228,22 @@ def shuffled(mapping: Mapping, seed: int) -> dict:
 
 def labels(result: Mapping[Hashable, Disclosed]) -> dict[Hashable, str]:
     return {key: d.label for key, d in result.items()}
+
+
+def test_the_attacker_finds_what_it_should() -> None:
+    """The oracles are not vacuous: on an unprotected view each one finds the leak."""
+    cells = {"P": {"a", "b", "c"}, "A": {"a"}, "B": {"b"}}
+    counts = {"a": 7, "b": 5, "c": 1}
+    assert span_leaks(cells, counts, ["P", "A", "B"], 5) == [{"c"}]
+    assert ("cell minus disjoint union", {"a", "b", "c"}, {"c"}) in subtraction_leaks(
+        cells, counts, ["P", "A", "B"], 5
+    )
+    assert subtraction_leaks(cells, counts, ["P", "A"], 5) == []
+    assert venn_leaks(cells, counts, ["P", "A", "B"], 5) == [{"c"}]
+    # Nested difference: "all waves" minus "wave 1".
+    assert subtraction_leaks(
+        {"all": {"w1", "w2"}, "w1": {"w1"}}, {"w1": 6, "w2": 2}, ["all", "w1"], 5
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,17 +641,19 @@ def reports(draw: st.DrawFn, max_levels: int = 3, max_waves: int = 1) -> tuple:
     levels = ["ic", "manager", "senior"][: draw(st.integers(1, max_levels))]
     waves = list(range(1, draw(st.integers(1, max_waves)) + 1))
     counts = {(t, lv, w): draw(COUNT) for t in tree for lv in levels for w in waves}
-    return tree, counts, draw(st.integers(3, 6))
+    return tree, counts, draw(st.integers(3, 5))
 
 
-PROPERTY = settings(max_examples=60, deadline=None)
+# Fast enough for CI (a few seconds in all); offline runs with thousands of examples and larger
+# organisations (20 teams, 4 levels, 3 waves) found nothing more.
+PROPERTY = settings(max_examples=80, deadline=None)
 
 
 @PROPERTY
 @given(tree=trees(), data=st.data())
 def test_property_team_tree_rollups(tree: dict[int, int | None], data: st.DataObject) -> None:
     counts = {t: data.draw(COUNT) for t in tree}
-    k = data.draw(st.integers(3, 6))
+    k = data.draw(st.integers(3, 5))
     result = disclose_team_tree(tree, counts, k)
     cells: dict[Hashable, frozenset] = {None: frozenset(tree), **team_subtrees(tree)}
     assert set(result) == set(cells)
@@ -601,13 +671,14 @@ def test_property_team_by_level(report: tuple) -> None:
     assert disclose_report(shuffled(tree, 3), shuffled(counts, 4), k) == result
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(report=reports(max_levels=2, max_waves=2))
 def test_property_waves_and_all_waves(report: tuple) -> None:
     tree, counts, k = report
     cells = report_cells(tree, counts, all_waves=True)
     result = disclose_report(tree, counts, k, all_waves=True)
     assert_safe(cells, counts, result, k)
+    assert disclose_report(shuffled(tree, 5), shuffled(counts, 6), k, all_waves=True) == result
 
 
 @PROPERTY
@@ -625,7 +696,7 @@ def test_property_audit_is_exact(report: tuple, data: st.DataObject) -> None:
     for leak in ours:
         assert 0 < leak.n < k
         assert leak.n == _n(leak.atoms, counts)
-        assert leak.atoms in theirs
+        assert in_span(cells, counts, shown, leak.atoms)
         assert set(leak.combination) <= set(shown)
         for atom, weight in weights(cells, leak.combination).items():
             if counts[atom] > 0:
@@ -642,18 +713,17 @@ def test_property_comments_survive_intersection(report: tuple) -> None:
     shown = [key for key, d in result.items() if d.shown]
     for key in shown:
         assert result[key].n == _n(cells[key], counts) >= k
-    assert venn_leaks(cells, counts, shown, k) == []
-    assert span_leaks(cells, counts, shown, k) == []
+    assert venn_leaks(cells, counts, shown, k) == []  # implies span_leaks(...) == []
 
 
-@PROPERTY
+@settings(max_examples=50, deadline=None)
 @given(report=reports(max_waves=2))
 def test_property_no_extra_suppression_when_threshold_alone_is_safe(report: tuple) -> None:
     tree, counts, k = report
     cells = report_cells(tree, counts, all_waves=True)
     primary_only = [key for key, atoms in cells.items() if _n(atoms, counts) >= k]
     disclosure = suppress(cells, counts, k)
-    if not span_leaks(cells, counts, primary_only, k):
+    if not span_leaks(cells, counts, primary_only, k, first=True):
         assert disclosure.complementary == frozenset()
         assert disclosure.shown == set(primary_only)
     else:
