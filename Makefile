@@ -25,6 +25,7 @@ run: $(VENV)/.runtime
 	$(BIN)/alembic upgrade head
 	$(FLASK) instruments sync
 	$(FLASK) dev-setup
+	@if $(FLASK) surveys list | grep -qx 'No surveys.'; then $(FLASK) seed-demo; fi
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from app.auth.models import Role
 from app.auth.services import create_staff_user
 from app.db import Session
+from app.demo.commands import seed_demo_command
 from app.errors import DomainError
 from app.instruments.services import instrument_files, sync_instruments
 from app.instruments.validation import validate_instrument_text
@@ -276,6 +277,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_setup_command)
+    app.cli.add_command(seed_demo_command)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(participants_cli)

@@ -13,7 +13,7 @@ family (O), driven by the climate.
 
 Team climates (fixed for the organisation):
 
-    (a_t^M, a_t^P) ~ N2(0, tau^2 [[1, rho_b], [rho_b, 1]])        tau = 0.5, rho_b = -0.6
+    (a_t^M, a_t^P) ~ N2(0, tau^2 [[1, rho_b], [rho_b, 1]])        tau = 0.55, rho_b = -0.6
 
 Wave shifts: a small drift every wave, and at the last wave (W >= 2) an improvement for
 most teams (share pi_up = .8: Delta_t ~ N(.45, .15^2); the others: N(-.1, .1^2)):
@@ -23,7 +23,7 @@ most teams (share pi_up = .8: Delta_t ~ N(.45, .15^2); the others: N(-.1, .1^2))
 
 People: a stable deviation and a per-wave occasion noise,
 
-    (u_i^M, u_i^P) ~ N2(0, sigma^2 [[1, rho_w], [rho_w, 1]])     sigma = 0.8, rho_w = -0.4
+    (u_i^M, u_i^P) ~ N2(0, sigma^2 [[1, rho_w], [rho_w, 1]])     sigma = 0.75, rho_w = -0.4
     e_iw^M, e_iw^P, e_iw^O ~ N(0, 0.3^2),  u_i^O ~ N(0, 0.5^2)
 
 Family latents, with the level effect beta = 0.3 per rank (the top sees a kinder climate):
@@ -35,9 +35,9 @@ Family latents, with the level effect beta = 0.3 per rank (the top sees a kinder
 Dimensions and items (lambda_j ~ U(.85, 1.1) and b_j ~ N(0, .15^2) drawn once per item):
 
     theta_iwd = eta_iw^{f(d)} + nu_iwd,                  nu ~ N(0, 0.35^2)
-    y*_iwj    = mu_{f(j)} + b_j + lambda_j theta_iwd(j) + eps_iwj,   eps ~ N(0, 0.95^2)
+    y*_iwj    = mu_{f(j)} + b_j + lambda_j theta_iwd(j) + eps_iwj,   eps ~ N(0, 0.85^2)
 
-with family means mu^M = .35, mu^P = -.45, mu^O = .35. The keyed answer on a scale of K
+with family means mu^M = .35, mu^P = -.6, mu^O = .35. The keyed answer on a scale of K
 points from m to M is the number of thresholds kappa (K - 1 of them, evenly spaced from
 -2.0 to 1.3) that y* exceeds:
 
@@ -56,6 +56,7 @@ teams) stay below the usual k = 5.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -325,10 +326,12 @@ class WaveResponses:
     def __len__(self) -> int:
         return int(self.respondents.size)
 
-    def answer_dicts(self) -> list[dict[str, int | None]]:
-        """{item key: raw answer or None} for every respondent, in row order."""
-        values = self.values.astype(object)
-        values[self.values == MISSING] = None
+    def answer_dicts(self, rows: Sequence[int] | None = None) -> list[dict[str, int | None]]:
+        """{item key: raw answer or None} for the respondents at `rows` (default: every
+        respondent), in that order."""
+        chosen = self.values if rows is None else self.values[np.asarray(rows, dtype=np.int64)]
+        values = chosen.astype(object)
+        values[chosen == MISSING] = None
         keys = self.item_keys
         return [dict(zip(keys, row, strict=True)) for row in values.tolist()]
 

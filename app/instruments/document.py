@@ -245,13 +245,28 @@ class InstrumentDocument:
     )
 
     def __post_init__(self) -> None:
-        index = {
+        index: dict[str, Mapping[str, Any]] = {
             "scales": MappingProxyType({s.key: s for s in self.scales}),
             "families": MappingProxyType({f.key: f for f in self.families}),
             "dimensions": MappingProxyType({d.key: d for d in self.dimensions}),
             "items": MappingProxyType({i.key: i for i in self.items}),
             "prompts": MappingProxyType({p.key: p for p in self.prompts}),
         }
+        # Groupings used per scored response: computed once, since documents are immutable.
+        by_dimension: dict[str, list[Item]] = {d.key: [] for d in self.dimensions}
+        for item in self.items:
+            if item.is_scored and item.dimension is not None:
+                by_dimension[item.dimension].append(item)
+        by_family: dict[str, list[Dimension]] = {f.key: [] for f in self.families}
+        for dimension in self.dimensions:
+            by_family[dimension.family].append(dimension)
+        index["items_by_dimension"] = MappingProxyType(
+            {key: tuple(items) for key, items in by_dimension.items()}
+        )
+        index["dimensions_by_family"] = MappingProxyType(
+            {key: tuple(dims) for key, dims in by_family.items()}
+        )
+        index["scored_items"] = MappingProxyType({i.key: i for i in self.items if i.is_scored})
         object.__setattr__(self, "_index", MappingProxyType(index))
 
     @classmethod
@@ -343,22 +358,15 @@ class InstrumentDocument:
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.is_scored)
+        return tuple(self._index["scored_items"].values())
 
     def items_by_dimension(self) -> dict[str, tuple[Item, ...]]:
         """{dimension key: its scored items in document order}, every dimension present."""
-        grouped: dict[str, list[Item]] = {d.key: [] for d in self.dimensions}
-        for item in self.scored_items:
-            if item.dimension is not None:
-                grouped[item.dimension].append(item)
-        return {key: tuple(items) for key, items in grouped.items()}
+        return dict(self._index["items_by_dimension"])
 
     def dimensions_by_family(self) -> dict[str, tuple[Dimension, ...]]:
         """{family key: its dimensions in document order}, every family present."""
-        grouped: dict[str, list[Dimension]] = {f.key: [] for f in self.families}
-        for dimension in self.dimensions:
-            grouped[dimension.family].append(dimension)
-        return {key: tuple(dims) for key, dims in grouped.items()}
+        return dict(self._index["dimensions_by_family"])
 
     def resolve_language(self, requested: str | None) -> str:
         """The declared language closest to `requested` (exact match, then the same

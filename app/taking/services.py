@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, insert, update
+from sqlalchemy import Exists, Table, exists, insert, update
 
-from app.db import Session, utcnow
+from app.db import Base, Session, utcnow
 from app.errors import Gone
 from app.instruments.document import InstrumentDocument
 from app.instruments.scoring import ResponseScores, score_response
@@ -127,26 +127,52 @@ def build_submission_rows(
     )
 
 
-def _insert_rows(batch: Sequence[SubmissionRows]) -> None:
-    """Insert the rows of many submissions: one executemany per table. Comments go in an
-    order of their own, so their order does not line up with the responses'."""
-    Session.execute(insert(Response), [rows.response for rows in batch])
-    answers = [row for rows in batch for row in rows.answers]
-    if answers:
-        Session.execute(insert(Answer), answers)
-    dimension_scores = [row for rows in batch for row in rows.dimension_scores]
-    if dimension_scores:
-        Session.execute(insert(DimensionScore), dimension_scores)
-    family_scores = [row for rows in batch for row in rows.family_scores]
-    if family_scores:
-        Session.execute(insert(FamilyScore), family_scores)
+def _insert_rows(batch: Sequence[SubmissionRows], *, bulk: bool = False) -> None:
+    """Insert the rows of one or many submissions, one statement per table. Comments go in
+    an order of their own, so their order does not line up with the responses'.
+
+    Core inserts (executemany) on the tables: the ORM's bulk insert would split a batch
+    wherever a value is None ("prefer not to answer"). With `bulk` on PostgreSQL the rows
+    are streamed with COPY instead, several times faster than executemany there.
+    """
     comments = [row for rows in batch for row in rows.comments]
-    if comments:
-        _shuffler.shuffle(comments)
-        Session.execute(insert(Comment), comments)
+    _shuffler.shuffle(comments)
+    tables: list[tuple[type[Base], list[Row]]] = [
+        (Response, [rows.response for rows in batch]),
+        (Answer, [row for rows in batch for row in rows.answers]),
+        (DimensionScore, [row for rows in batch for row in rows.dimension_scores]),
+        (FamilyScore, [row for rows in batch for row in rows.family_scores]),
+        (Comment, comments),
+    ]
+    copy = bulk and Session.connection().dialect.name == "postgresql"
+    for model, found in tables:
+        if not found:
+            continue
+        table = model.__table__
+        assert isinstance(table, Table)
+        if copy:
+            _copy_rows(table, found)
+        else:
+            Session.execute(insert(table), found)
 
 
-def _survey_open() -> Any:
+def _copy_rows(table: Table, rows: Sequence[Row]) -> None:
+    """COPY `rows` (dicts with the same keys) into `table` on the session's PostgreSQL
+    connection, inside the session's transaction."""
+    from psycopg import sql
+
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    driver = Session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _survey_open() -> Exists:
     return exists().where(Survey.id == Invitation.survey_id, Survey.state == SurveyState.OPEN.value)
 
 
@@ -241,5 +267,5 @@ def store_responses(
                 submitted_on=submission.submitted_on,
             )
         )
-    _insert_rows(batch)
+    _insert_rows(batch, bulk=True)
     return len(batch)

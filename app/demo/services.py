@@ -1,0 +1,337 @@
+"""Writes for the demo data: a made-up organisation answering the bundled instrument.
+
+`seed_demo` builds departments and teams, demo staff accounts, one survey per wave (about six
+months apart, in the past), one invitation per person per survey, and the responses the
+model in `app.demo.model` generates, stored by `app.taking.services.store_responses`: the same
+validation, scoring and rows as a real submission, in batches. Each survey is opened before
+its responses and closed after them, which purges the email addresses. Services add and
+flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import func, insert, select
+
+from app.auth.models import Role, StaffUser
+from app.auth.services import create_staff_user
+from app.db import Session, utcnow
+from app.demo.model import OrgPlan, WaveResponses, draw_population, plan_org, simulate_wave
+from app.errors import Conflict, DomainError, NotFound
+from app.instruments.document import InstrumentDocument
+from app.instruments.models import InstrumentVersion
+from app.instruments.queries import document_of, latest_version
+from app.instruments.services import sync_instruments
+from app.org.services import ensure_team
+from app.surveys.models import Invitation, Survey
+from app.surveys.services import DEFAULT_LEVELS, close_survey, create_survey, open_survey
+from app.surveys.tokens import new_token
+from app.taking.services import BatchSubmission, store_responses
+
+DEMO_INSTRUMENT_KEY = "relational-climate"
+BUNDLED_INSTRUMENT = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
+
+DEFAULT_TEAMS = 24
+DEFAULT_PEOPLE = 600
+DEFAULT_WAVES = 3
+DEFAULT_SEED = 7
+MAX_WAVES = 12
+MAX_TEAMS = 5_000
+MAX_PEOPLE = 1_000_000
+
+BATCH_SIZE = 2_000  # responses per store_responses call
+INVITATION_CHUNK = 5_000
+WAVE_SPACING_DAYS = 182
+FIELD_DAYS = 21
+LAST_CLOSE_DAYS_AGO = 7
+EMAIL_DOMAIN = "demo.example.org"
+SQLITE_CACHE_KIB = 128 * 1024  # 128 MiB; 256 was no faster
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: Role
+    scope: str | None = None  # the team path a manager sees
+    created: bool = True  # False when the account already existed (password unchanged)
+
+
+# Development data only: fixed so that the README and `make run` can tell people.
+DEMO_ADMIN = ("demo-admin@example.org", "mutuality-demo-admin")
+DEMO_HR = ("demo-hr@example.org", "mutuality-demo-hr")
+DEMO_MANAGER = ("demo-manager@example.org", "mutuality-demo-manager")
+
+
+@dataclass(frozen=True)
+class DemoSurvey:
+    id: int
+    title: str
+    invited: int
+    responses: int
+    comments: int
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    teams: int
+    departments: int
+    people: int
+    waves: int
+    responses: int
+    comments: int
+    surveys: tuple[DemoSurvey, ...]
+    logins: tuple[DemoLogin, ...]
+
+
+class ProgressBar(Protocol):
+    def update(self, n_steps: int, /) -> None: ...
+
+
+# Given the number of responses to store, a context manager yielding a progress bar
+# (click.progressbar fits).
+ProgressFactory = Callable[[int], AbstractContextManager[ProgressBar]]
+
+
+class _NoProgress:
+    def update(self, n_steps: int, /) -> None:
+        pass
+
+
+def check_demo_options(teams: int, people: int, waves: int, seed: int) -> None:
+    """DomainError unless the sizes make a demo: at least one team, one person per team,
+    1 to 12 waves, a non-negative seed."""
+    if teams < 1:
+        raise DomainError(f"--teams must be at least 1 (got {teams}).")
+    if teams > MAX_TEAMS:
+        raise DomainError(f"--teams must be at most {MAX_TEAMS} (got {teams}).")
+    if people < teams:
+        raise DomainError(
+            f"--people must be at least --teams, one person per team (got {people} people "
+            f"for {teams} teams)."
+        )
+    if people > MAX_PEOPLE:
+        raise DomainError(f"--people must be at most {MAX_PEOPLE:,} (got {people:,}).")
+    if not 1 <= waves <= MAX_WAVES:
+        raise DomainError(f"--waves must be between 1 and {MAX_WAVES} (got {waves}).")
+    if seed < 0:
+        raise DomainError(f"--seed must be zero or more (got {seed}).")
+
+
+def seed_demo(
+    *,
+    teams: int = DEFAULT_TEAMS,
+    people: int = DEFAULT_PEOPLE,
+    waves: int = DEFAULT_WAVES,
+    seed: int = DEFAULT_SEED,
+    today: dt.date | None = None,
+    progress: ProgressFactory | None = None,
+    batch_size: int = BATCH_SIZE,
+    instrument_file: Path = BUNDLED_INSTRUMENT,
+) -> DemoSummary:
+    """Fill an empty database with a demo organisation, `waves` surveys and their responses.
+
+    Refused (DomainError, nothing written) for bad sizes and when any survey exists. The
+    data depend only on the sizes and `seed`; the dates count back from `today` (default:
+    the current UTC date): the last wave closed a week ago, earlier ones every six months
+    before. `progress(total)` gives a bar that is advanced as responses are stored.
+    """
+    check_demo_options(teams, people, waves, seed)
+    surveys = Session.scalar(select(func.count()).select_from(Survey)) or 0
+    if surveys:
+        raise Conflict(
+            f"The database already holds {surveys} survey(s); seed-demo only fills an empty "
+            "database. Point DATABASE_URL at a new database to try the demo."
+        )
+    version = _demo_version(instrument_file)
+    document = document_of(version)
+    rng = np.random.default_rng(seed)
+    org = plan_org(teams, people, len(DEFAULT_LEVELS), rng)
+    population = draw_population(document, org, waves, rng)
+    results = [simulate_wave(document, population, wave, rng) for wave in range(waves)]
+
+    team_ids = [ensure_team(path)[0].id for path in org.team_paths]
+    logins = _ensure_demo_users(org.departments[0])
+    today = today or utcnow().date()
+    total = sum(len(result) for result in results)
+    stored: list[DemoSurvey] = []
+    bar_context: AbstractContextManager[ProgressBar] = (
+        progress(total) if progress is not None else nullcontext(_NoProgress())
+    )
+    with _sqlite_write_cache(), bar_context as bar:
+        for result in results:
+            stored.append(
+                _field_wave(
+                    result,
+                    org=org,
+                    team_ids=team_ids,
+                    version=version,
+                    document=document,
+                    closes_on=today
+                    - dt.timedelta(
+                        days=LAST_CLOSE_DAYS_AGO + WAVE_SPACING_DAYS * (waves - 1 - result.wave)
+                    ),
+                    rng=rng,
+                    batch_size=batch_size,
+                    on_stored=bar.update,
+                )
+            )
+    return DemoSummary(
+        teams=org.n_teams,
+        departments=len(org.departments),
+        people=org.n_people,
+        waves=waves,
+        responses=sum(s.responses for s in stored),
+        comments=sum(s.comments for s in stored),
+        surveys=tuple(stored),
+        logins=logins,
+    )
+
+
+@contextmanager
+def _sqlite_write_cache() -> Iterator[None]:
+    """On SQLite, a page cache large enough for the answer index while it grows (random
+    UUID keys touch pages all over it); the connection's setting is restored after."""
+    connection = Session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+def _demo_version(instrument_file: Path) -> InstrumentVersion:
+    """The latest version of the bundled instrument, synced from its file when missing."""
+    try:
+        return latest_version(DEMO_INSTRUMENT_KEY)
+    except NotFound:
+        sync_instruments([instrument_file])
+        return latest_version(DEMO_INSTRUMENT_KEY)
+
+
+def _ensure_demo_users(department: str) -> tuple[DemoLogin, ...]:
+    wanted = (
+        DemoLogin(*DEMO_ADMIN, Role.ADMIN),
+        DemoLogin(*DEMO_HR, Role.HR),
+        DemoLogin(*DEMO_MANAGER, Role.MANAGER, scope=department),
+    )
+    logins: list[DemoLogin] = []
+    for login in wanted:
+        exists = Session.scalar(
+            select(StaffUser.id).where(func.lower(StaffUser.email) == login.email)
+        )
+        if exists is None:
+            scopes = [login.scope] if login.scope else []
+            create_staff_user(login.email, login.password, login.role, scopes)
+            logins.append(login)
+        else:
+            logins.append(
+                DemoLogin(login.email, login.password, login.role, login.scope, created=False)
+            )
+    return tuple(logins)
+
+
+def demo_email(person: int) -> str:
+    return f"person{person + 1:07d}@{EMAIL_DOMAIN}"
+
+
+def _field_wave(
+    result: WaveResponses,
+    *,
+    org: OrgPlan,
+    team_ids: Sequence[int],
+    version: InstrumentVersion,
+    document: InstrumentDocument,
+    closes_on: dt.date,
+    rng: np.random.Generator,
+    batch_size: int,
+    on_stored: Callable[[int], None],
+) -> DemoSurvey:
+    """Create, open, answer and close the survey of one wave."""
+    closes_at = dt.datetime.combine(closes_on, dt.time(17, 0), dt.UTC)
+    opens_at = dt.datetime.combine(closes_on - dt.timedelta(days=FIELD_DAYS), dt.time(9, 0), dt.UTC)
+    survey = create_survey(
+        instrument_key=DEMO_INSTRUMENT_KEY,
+        title=f"Relational climate, {opens_at:%B %Y} (demo)",
+        version=version.version,
+        team_paths=org.team_paths,
+        levels=DEFAULT_LEVELS,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    invitation_of = _invite_everyone(survey, org, team_ids, opens_at)
+    open_survey(survey.id)
+
+    comments = result.comments_by_row()
+    first_day = opens_at.date()
+    # Responses are stored in an order unrelated to the invitations' (and shuffled again
+    # inside each batch).
+    order = rng.permutation(len(result)).tolist()
+    respondents = result.respondents.tolist()
+    days = result.day_offsets.tolist()
+    stored = 0
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        batch = [
+            BatchSubmission(
+                invitation_id=invitation_of[respondents[row]],
+                answers=answers,
+                comments=comments.get(row, {}),
+                submitted_on=first_day + dt.timedelta(days=days[row]),
+            )
+            for row, answers in zip(rows, result.answer_dicts(rows), strict=True)
+        ]
+        stored += store_responses(survey.id, version.id, document, batch)
+        on_stored(len(batch))
+    close_survey(survey.id)
+    return DemoSurvey(
+        id=survey.id,
+        title=survey.title,
+        invited=org.n_people,
+        responses=stored,
+        comments=len(result.comments),
+    )
+
+
+def _invite_everyone(
+    survey: Survey, org: OrgPlan, team_ids: Sequence[int], sent_at: dt.datetime
+) -> list[int]:
+    """One invitation per person (token hash only; the raw token is thrown away, as nobody
+    will use the link). Returns the invitation id of each person."""
+    level_ids = [level.id for level in survey.levels]  # by rank, bottom first
+    rows = [
+        {
+            "survey_id": survey.id,
+            "team_id": team_ids[team],
+            "level_id": level_ids[level],
+            "email": demo_email(person),
+            "language": None,
+            "token_sha256": new_token()[1],
+            "responded": False,
+            "sent_at": sent_at,
+            "reminded_at": None,
+            "reminder_count": 0,
+        }
+        for person, (team, level) in enumerate(
+            zip(org.team_of.tolist(), org.level_of.tolist(), strict=True)
+        )
+    ]
+    for start in range(0, len(rows), INVITATION_CHUNK):
+        Session.execute(insert(Invitation), rows[start : start + INVITATION_CHUNK])
+    by_email = dict(
+        Session.execute(
+            select(Invitation.email, Invitation.id).where(Invitation.survey_id == survey.id)
+        ).all()
+    )
+    return [by_email[demo_email(person)] for person in range(org.n_people)]
