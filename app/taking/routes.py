@@ -117,7 +117,8 @@ def _questions_html(
     key = (sha256, language)
     if blank and key in _blank_questions:
         return _blank_questions[key]
-    html = Markup(  # noqa: S704 - render_template output is already autoescaped
+    # render_template output is already autoescaped HTML.
+    html = Markup(  # noqa: S704  # nosec B704
         render_template(
             "taking/_questions.html",
             sections=sections(form, document),
