@@ -98,6 +98,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import main
     from app.auth.routes import bp as auth_bp
+    from app.admin.instruments import bp as admin_instruments_bp
     from app.reports.assets import bp as assets_bp
     from app.reports.routes import bp as reports_bp
     from app.taking.routes import bp as taking_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(admin_instruments_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

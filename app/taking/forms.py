@@ -33,6 +33,7 @@ def field_name(question: Item | Prompt) -> str:
 
 
 # Form classes by (content sha256, language); documents are immutable.
+MAX_CACHED_FORMS = 64
 _form_classes: dict[tuple[str, str], type[ResponseFormBase]] = {}
 
 
@@ -43,6 +44,8 @@ def response_form_class(
     "prefer not to answer"), every prompt optional."""
     cached = _form_classes.get((sha256, language))
     if cached is None:
+        if len(_form_classes) >= MAX_CACHED_FORMS:  # editor previews add drafts; keep it bounded
+            _form_classes.pop(next(iter(_form_classes)))
         cached = _form_classes[(sha256, language)] = _build_form_class(document, language)
     return cached
 

@@ -1,0 +1,1 @@
+"""Administration pages (admin role only), one module and blueprint per area."""

@@ -1,0 +1,47 @@
+"""Forms of the instrument editor.
+
+One form holds the JSON text, the file to import and every action (publish, preview,
+load a file), so that whatever the admin does, the text they typed comes back with the
+answer: a refused import or publish never loses the draft.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileSize
+from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+
+from app.instruments.validation import MAX_BYTES
+
+
+class EditorForm(FlaskForm):
+    """The draft (a JSON document) and what to do with it."""
+
+    document = TextAreaField(
+        "Instrument JSON",
+        description=(
+            "The whole instrument as JSON (see instruments/README.md for the format). "
+            "Nothing is stored until you publish."
+        ),
+        render_kw={"spellcheck": "false", "autocapitalize": "off", "autocomplete": "off"},
+    )
+    # The newest version when the editor was opened; publishing over a newer one asks first.
+    base_version = HiddenField()
+    overwrite = BooleanField("Publish anyway, as the next version after the newer one")
+    upload = FileField(
+        "Import a JSON file into the editor",
+        description="A .json file of at most 1 MB, UTF-8. It replaces the text in the editor; "
+        "nothing is published until you press Publish.",
+        validators=[
+            FileAllowed(["json"], "Choose a .json file."),
+            FileSize(
+                max_size=MAX_BYTES,
+                message="The file is larger than 1 MB (1,048,576 bytes); an instrument "
+                "may be at most 1 MB.",
+            ),
+        ],
+    )
+    load = SubmitField("Load the file into the editor")
+    preview_lang = SelectField("Preview language", choices=[], validate_choice=False)
+    preview = SubmitField("Preview")
+    publish = SubmitField("Publish")
