@@ -97,8 +97,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import main
-    from app.auth.routes import bp as auth_bp
     from app.admin.instruments import bp as admin_instruments_bp
+    from app.auth.routes import bp as auth_bp
     from app.reports.assets import bp as assets_bp
     from app.reports.routes import bp as reports_bp
     from app.taking.routes import bp as taking_bp
