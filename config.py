@@ -43,6 +43,27 @@ class Config:
         self.RATELIMIT_STORAGE_URI: str = self.REDIS_URL or "memory://"
         # Survey submissions are small; anything larger is refused before parsing.
         self.MAX_CONTENT_LENGTH: int = int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+        # Outgoing mail: invitations and reminders, sent by `flask outbox run`.
+        # MAIL_USE_TLS: STARTTLS after connecting; MAIL_USE_SSL: TLS from the start (SMTPS).
+        self.MAIL_HOST: str = env.get("MAIL_HOST", "localhost")
+        self.MAIL_PORT: int = int(env.get("MAIL_PORT", 25))
+        self.MAIL_USE_TLS: bool = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+        self.MAIL_USE_SSL: bool = env.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise ConfigError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
+        self.MAIL_USERNAME: str | None = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD: str | None = env.get("MAIL_PASSWORD") or None
+        self.MAIL_FROM: str = env.get("MAIL_FROM", "Mutuality <no-reply@localhost>")
+        self.MAIL_TIMEOUT: float = float(env.get("MAIL_TIMEOUT", 10))
+        # Reminders per person; send attempts per message before it is marked failed; the
+        # wait after the n-th failed attempt, BACKOFF * 2^(n-1) seconds, capped at MAX.
+        self.OUTBOX_MAX_REMINDERS: int = int(env.get("OUTBOX_MAX_REMINDERS", 2))
+        self.OUTBOX_MAX_ATTEMPTS: int = int(env.get("OUTBOX_MAX_ATTEMPTS", 10))
+        self.OUTBOX_BACKOFF_SECONDS: float = float(env.get("OUTBOX_BACKOFF_SECONDS", 60))
+        self.OUTBOX_BACKOFF_MAX_SECONDS: float = float(env.get("OUTBOX_BACKOFF_MAX_SECONDS", 3600))
+        # How long a worker's claim on a message lasts (a crashed worker's messages are
+        # picked up by another after this).
+        self.OUTBOX_LEASE_SECONDS: float = float(env.get("OUTBOX_LEASE_SECONDS", 600))
 
     def as_mapping(self) -> dict[str, object]:
         """The upper-case settings, ready for `app.config.from_mapping`."""

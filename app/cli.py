@@ -24,6 +24,7 @@ from app.demo.commands import seed_demo_command
 from app.errors import DomainError
 from app.instruments.services import instrument_files, sync_instruments
 from app.instruments.validation import validate_instrument_text
+from app.outbox.commands import outbox_cli
 from app.surveys import services as surveys
 from app.surveys.queries import list_surveys, survey_link
 
@@ -278,6 +279,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_setup_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(participants_cli)

@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role, StaffUser, staff_team_scope
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
+from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey, SurveyState, survey_team
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
@@ -17,6 +18,7 @@ __all__ = [
     "InstrumentVersion",
     "Invitation",
     "Level",
+    "OutboxMessage",
     "Response",
     "Role",
     "StaffUser",

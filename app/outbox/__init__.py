@@ -1,0 +1,1 @@
+"""Invitation and reminder email through a transactional outbox (see services.py)."""

@@ -1,0 +1,603 @@
+"""Invitation and reminder email through a transactional outbox.
+
+Queueing (`queue_invitations`, `queue_reminders`) adds outbox rows in the caller's
+transaction (add/flush, no commit), so an invitation and its email are stored together or
+not at all. Delivery (`deliver_pending`, run by `flask outbox run`) is the one service that
+commits: it is a worker loop whose correctness rests on short transactions of its own.
+
+Tokens
+------
+The database never holds a raw token except in a pending outbox row, which needs it to
+build the link; the token column is emptied in the transaction that records the message as
+sent (or as failed), and a check constraint forbids a token on any row that is not pending.
+The token is issued when the message is queued and the very same token is sent on every
+retry, so every copy of a message that ever reaches the person carries the same link.
+
+When does that link start to work (when is `Invitation.token_sha256` set)?
+
+* Invitation: at queueing. Nobody holds a working link yet (the import issued a hash of
+  a token nobody has), so nothing is invalidated, and the link works whatever happens
+  later: after a crash between the SMTP server's acceptance and our commit, or after a
+  reply lost to a timeout, the person may get the email twice, but both copies work.
+  (A link handed out earlier with `surveys links` stops working, as any newer link does.)
+* Reminder: at sending, in the transaction that marks it sent. The person already holds a
+  working link (the invitation's) and it must keep working until the replacement has been
+  accepted by the SMTP server: an SMTP outage of hours, or a reminder that fails for good,
+  must not leave them with a dead link. The price is a narrow window: a crash after the SMTP
+  server accepted the reminder and before our commit leaves the reminder's link inactive
+  (the invitation's link keeps working) until the message is retried, when the same token
+  is sent again and activated.
+Either way, the hash is (re)written when the message is recorded as sent, so the link in
+the newest email sent always works.
+
+The alternative of issuing the token at send time (new token, update the hash, send,
+commit) was rejected: a crash between the send and the commit delivers a dead link, and a
+retry after a lost reply would replace a link the person may already have.
+
+Claiming and parallel workers
+-----------------------------
+A worker claims a batch in one short transaction: `SELECT ... FOR UPDATE SKIP LOCKED` on
+PostgreSQL (parallel workers do not wait for each other and never pick the same rows),
+then a conditional UPDATE that sets a lease (`claimed_by`, `claimed_until`) only where no
+live lease exists; on SQLite, which has no row locks, the claim transaction takes the write
+lock up front (BEGIN IMMEDIATE) and the same conditional UPDATE decides. No transaction
+stays open while talking to the SMTP server, so a slow server never holds locks (nor, on
+SQLite, the database's single write lock). Each message is then recorded in a transaction
+of its own, conditional on still holding the lease. A worker that dies mid-batch leaves
+leases that expire after `OUTBOX_LEASE_SECONDS`; its messages are then sent by another.
+A worker stops sending from a batch when less than three SMTP timeouts remain on its lease,
+and releases the rest: a lease cannot run out while its holder is still sending.
+
+Crash windows
+-------------
+A message is marked sent only after the SMTP server accepted it. A crash (or a lost
+database) between that acceptance and the commit that records it means the lease expires
+and the message is sent again: at-least-once delivery, a duplicate at worst, never a loss.
+The window is one UPDATE of two rows and a COMMIT, made right after the server's reply.
+
+Retries
+-------
+A transient failure (server down, timeout, 4xx, refused login) leaves the message pending
+with `attempts + 1` and `next_attempt_at = now + 1 min * 2^(attempts - 1)`, capped at one
+hour (`OUTBOX_BACKOFF_SECONDS`, `OUTBOX_BACKOFF_MAX_SECONDS`). When no SMTP session can be
+opened, every message of the batch counts the attempt. After `OUTBOX_MAX_ATTEMPTS`, or at
+once when the server refuses the recipient or the content for good (5xx), the message
+becomes "failed" (its token removed) and stays visible in `flask outbox status`.
+
+Anonymity
+---------
+A message that has become pointless is deleted, not marked: the recipient has answered,
+the survey has closed, the address was purged, the reminder limit is reached. A row saying
+"cancelled because answered" with a time would date the person's response, which nothing
+else in the schema does. Logs name outbox ids and outcomes only: never an address, a link
+or a token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from babel.dates import format_date
+from flask import current_app
+from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
+
+from app.db import Session, utcnow
+from app.errors import Conflict
+from app.instruments.queries import document_of
+from app.outbox.mailer import Mailer, MailError, MailSettings, build_message
+from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
+from app.surveys.models import Invitation, Survey, SurveyState
+from app.surveys.queries import survey_link
+from app.surveys.services import get_survey
+from app.surveys.tokens import new_token, token_sha256
+
+log = logging.getLogger(__name__)
+
+# Languages with email templates (app/templates/email/<kind>.<language>.txt).
+EMAIL_LANGUAGES = ("en", "es")
+FALLBACK_LANGUAGE = "en"
+
+PENDING = MessageStatus.PENDING.value
+SENT = MessageStatus.SENT.value
+FAILED = MessageStatus.FAILED.value
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    public_base_url: str = "http://127.0.0.1:5000"
+    max_reminders: int = 2
+    max_attempts: int = 10
+    backoff_seconds: float = 60.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 600.0
+    mail: MailSettings = field(default_factory=MailSettings)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OutboxSettings:
+        return cls(
+            public_base_url=str(config.get("PUBLIC_BASE_URL", cls.public_base_url)),
+            max_reminders=int(config.get("OUTBOX_MAX_REMINDERS", cls.max_reminders)),
+            max_attempts=max(1, int(config.get("OUTBOX_MAX_ATTEMPTS", cls.max_attempts))),
+            backoff_seconds=float(config.get("OUTBOX_BACKOFF_SECONDS", cls.backoff_seconds)),
+            backoff_max_seconds=float(
+                config.get("OUTBOX_BACKOFF_MAX_SECONDS", cls.backoff_max_seconds)
+            ),
+            lease_seconds=float(config.get("OUTBOX_LEASE_SECONDS", cls.lease_seconds)),
+            mail=MailSettings.from_config(config),
+        )
+
+    @property
+    def lease(self) -> dt.timedelta:
+        # Long enough for several complete SMTP exchanges, whatever the configuration says.
+        return dt.timedelta(seconds=max(self.lease_seconds, 10 * self.mail.timeout))
+
+    @property
+    def lease_margin(self) -> dt.timedelta:
+        return dt.timedelta(seconds=3 * self.mail.timeout)
+
+
+def _settings(settings: OutboxSettings | None) -> OutboxSettings:
+    return settings if settings is not None else OutboxSettings.from_config(current_app.config)
+
+
+def backoff(attempts: int, settings: OutboxSettings) -> dt.timedelta:
+    """The wait after the `attempts`-th failed attempt: base * 2^(attempts - 1), capped."""
+    exponent = min(max(attempts - 1, 0), 30)
+    seconds = min(settings.backoff_seconds * 2**exponent, settings.backoff_max_seconds)
+    return dt.timedelta(seconds=seconds)
+
+
+# --- queueing (caller's transaction) ------------------------------------------------------
+
+
+def _has_pending_message() -> Any:
+    return exists().where(
+        OutboxMessage.invitation_id == Invitation.id, OutboxMessage.status == PENDING
+    )
+
+
+def _require_accepting(survey: Survey, now: dt.datetime, what: str) -> None:
+    if survey.state != SurveyState.OPEN.value:
+        raise Conflict(
+            f"Survey {survey.id} is {survey.state}; {what} go out only while it is open."
+        )
+    if survey.closes_at is not None and now >= survey.closes_at:
+        raise Conflict(f"Survey {survey.id} has passed its closing date; no {what} can go out.")
+
+
+def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:
+    """Queue one invitation email per invited person who has an address, has not answered,
+    and has no invitation email pending or sent yet. Returns the number queued.
+
+    Each gets a fresh token, which becomes the invitation's link at once (see the module
+    docstring). Only for an open survey; a survey that opens later (`opens_at`) gets its
+    invitations sent from that moment.
+    """
+    now = now or utcnow()
+    survey = get_survey(survey_id)
+    _require_accepting(survey, now, "invitations")
+    invited_before = exists().where(
+        OutboxMessage.invitation_id == Invitation.id,
+        OutboxMessage.kind == MessageKind.INVITATION.value,
+        OutboxMessage.status.in_((PENDING, SENT)),
+    )
+    invitations = Session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.email.is_not(None),
+            Invitation.responded.is_(False),
+            ~invited_before,
+            ~_has_pending_message(),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    send_from = max(now, survey.opens_at) if survey.opens_at is not None else now
+    for invitation in invitations:
+        raw, digest = new_token()
+        invitation.token_sha256 = digest
+        Session.add(
+            OutboxMessage(
+                invitation_id=invitation.id,
+                kind=MessageKind.INVITATION.value,
+                status=PENDING,
+                raw_token=raw,
+                next_attempt_at=send_from,
+                created_at=now,
+            )
+        )
+    Session.flush()
+    return len(invitations)
+
+
+def queue_reminders(
+    survey_id: int, now: dt.datetime | None = None, *, max_reminders: int | None = None
+) -> int:
+    """Queue a reminder for each person who was sent an invitation, has not answered, has
+    had fewer than `max_reminders` reminders (config OUTBOX_MAX_REMINDERS) and has no email
+    pending. Returns the number queued. The reminder count rises when a reminder is sent.
+    """
+    now = now or utcnow()
+    survey = get_survey(survey_id)
+    _require_accepting(survey, now, "reminders")
+    if survey.opens_at is not None and now < survey.opens_at:
+        raise Conflict(f"Survey {survey.id} has not opened yet; there is nothing to remind of.")
+    limit = max_reminders if max_reminders is not None else _settings(None).max_reminders
+    invitation_ids = Session.scalars(
+        select(Invitation.id)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.email.is_not(None),
+            Invitation.responded.is_(False),
+            Invitation.sent_at.is_not(None),
+            Invitation.reminder_count < limit,
+            ~_has_pending_message(),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    for invitation_id in invitation_ids:
+        raw, _digest = new_token()  # the hash is stored when the reminder is sent
+        Session.add(
+            OutboxMessage(
+                invitation_id=invitation_id,
+                kind=MessageKind.REMINDER.value,
+                status=PENDING,
+                raw_token=raw,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    Session.flush()
+    return len(invitation_ids)
+
+
+# --- email content ------------------------------------------------------------------------
+
+
+def email_language(requested: str) -> str:
+    """The template language for a survey language: itself, its primary language, or
+    English."""
+    if requested in EMAIL_LANGUAGES:
+        return requested
+    primary = requested.split("-")[0].split("_")[0].lower()
+    return primary if primary in EMAIL_LANGUAGES else FALLBACK_LANGUAGE
+
+
+def format_closing(closes_at: dt.datetime, language: str) -> str:
+    moment = closes_at.astimezone(dt.UTC)
+    return f"{format_date(moment.date(), 'long', locale=language)}, {moment:%H:%M} UTC"
+
+
+def render_email(kind: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) from app/templates/email/<kind>.<language>.txt, whose first line is
+    "Subject: ..." and whose body follows a blank line."""
+    template = current_app.jinja_env.get_template(f"email/{kind}.{language}.txt")
+    rendered = template.render(**context)
+    head, _, body = rendered.partition("\n\n")
+    if not head.startswith("Subject:"):
+        raise RuntimeError(f"email/{kind}.{language}.txt must start with a Subject: line")
+    subject = " ".join(head.removeprefix("Subject:").split())  # one line, whatever the title
+    return subject, body.strip() + "\n"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message_id: int
+    invitation_id: int
+    kind: str
+    token_sha256: str
+    email: EmailMessage
+
+
+def compose(
+    message: OutboxMessage, invitation: Invitation, settings: OutboxSettings
+) -> EmailMessage:
+    """The email for a pending message (its link holds the message's raw token)."""
+    assert message.raw_token is not None and invitation.email is not None
+    survey = invitation.survey
+    document = document_of(survey.instrument_version)
+    survey_language = document.resolve_language(invitation.language)
+    language = email_language(survey_language)
+    context = {
+        "title": document.text(document.title, survey_language),
+        "survey_title": survey.title,
+        "link": survey_link(settings.public_base_url, message.raw_token),
+        "k": survey.k_scores,
+        "closes_at": format_closing(survey.closes_at, language) if survey.closes_at else None,
+    }
+    subject, body = render_email(message.kind, language, context)
+    return build_message(
+        sender=settings.mail.sender,
+        recipient=invitation.email,
+        subject=subject,
+        body=body,
+        language=language,
+    )
+
+
+# --- delivery (commits: a worker, not part of a unit of work) -----------------------------
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    dropped: int = 0
+    released: int = 0
+
+    def __str__(self) -> str:
+        parts = [f"{self.sent} sent", f"{self.retrying} to retry", f"{self.failed} failed"]
+        if self.dropped:
+            parts.append(f"{self.dropped} dropped (answered, closed or over the limit)")
+        if self.released:
+            parts.append(f"{self.released} left for later")
+        return f"{self.claimed} claimed: " + ", ".join(parts)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _write_transaction() -> None:
+    """Start a transaction that will write (SQLite: take the write lock up front, so that
+    reading first cannot make the write fail with "database is locked")."""
+    Session.connection(execution_options={"sqlite_immediate": True})
+
+
+def _free_and_due(now: dt.datetime) -> Any:
+    return and_(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+    )
+
+
+def claim_due(
+    batch_size: int, now: dt.datetime, worker: str, settings: OutboxSettings
+) -> list[int]:
+    """Lease up to `batch_size` due messages to `worker`; commits. Returns their ids."""
+    _write_transaction()
+    candidates = Session.scalars(
+        select(OutboxMessage.id)
+        .where(_free_and_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed: set[int] = set()
+    if candidates:
+        claimed = set(
+            Session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(candidates), _free_and_due(now))
+                .values(claimed_by=worker, claimed_until=now + settings.lease)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    Session.commit()
+    return [message_id for message_id in candidates if message_id in claimed]
+
+
+def deliver_pending(
+    batch_size: int = 50,
+    now: dt.datetime | None = None,
+    *,
+    settings: OutboxSettings | None = None,
+    worker: str | None = None,
+) -> BatchReport:
+    """Claim up to `batch_size` due messages and send them; returns what happened.
+
+    Commits its own short transactions (see the module docstring), so call it with no
+    unit of work in progress: unflushed changes are refused.
+    """
+    if Session.new or Session.dirty or Session.deleted:
+        raise RuntimeError("deliver_pending commits; flush and commit your own work first")
+    settings = _settings(settings)
+    start, started = now or utcnow(), time.monotonic()
+    worker = worker or new_worker_id()
+
+    def clock() -> dt.datetime:
+        # A `now` given by the caller stands for the whole batch (a scheduler, a test).
+        return now or utcnow()
+
+    def lease_left() -> dt.timedelta:
+        return settings.lease - dt.timedelta(seconds=time.monotonic() - started)
+
+    Session.commit()
+    claimed = claim_due(batch_size, start, worker, settings)
+    report = BatchReport(claimed=len(claimed))
+    with Mailer(settings.mail) as mailer:
+        for index, message_id in enumerate(claimed):
+            if lease_left() < settings.lease_margin:
+                report.released += _release(claimed[index:], worker)
+                break
+            try:
+                outgoing = _prepare(message_id, worker, clock(), settings)
+                if outgoing is None:
+                    report.dropped += 1
+                    continue
+                mailer.send(outgoing.email)
+            except MailError as error:
+                # No session at all: the rest of the batch cannot go either.
+                failing = claimed[index:] if error.connection else [message_id]
+                for failing_id in failing:
+                    outcome = _record_failure(failing_id, worker, clock(), error, settings)
+                    if outcome == FAILED:
+                        report.failed += 1
+                    elif outcome == PENDING:
+                        report.retrying += 1
+                if error.connection:
+                    break
+                continue
+            _record_sent(outgoing, worker, clock())
+            report.sent += 1
+    return report
+
+
+def _prepare(
+    message_id: int, worker: str, now: dt.datetime, settings: OutboxSettings
+) -> Outgoing | None:
+    """Load a claimed message and build its email, or delete it when it has become
+    pointless (None); MailError when the email cannot be built. Holds no transaction open
+    on return."""
+    # Fresh rows: the session may hold older copies from an earlier batch.
+    row = Session.execute(
+        select(OutboxMessage, Invitation, Survey)
+        .join(Invitation, OutboxMessage.invitation_id == Invitation.id)
+        .join(Survey, Invitation.survey_id == Survey.id)
+        .where(OutboxMessage.id == message_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None or row[0].claimed_by != worker or row[0].status != PENDING:
+        Session.commit()
+        return None
+    message, invitation, _survey = row
+    reason = _pointless(message, invitation, now, settings)
+    if reason is None:
+        try:
+            email = compose(message, invitation, settings)
+        except Exception as exc:  # a broken template or document: retried, with backoff
+            Session.rollback()
+            raise MailError(f"cannot compose: {type(exc).__name__}") from None
+        assert message.raw_token is not None
+        outgoing = Outgoing(
+            message.id, invitation.id, message.kind, token_sha256(message.raw_token), email
+        )
+        Session.commit()  # ends the read transaction before talking to the SMTP server
+        return outgoing
+    Session.commit()
+    _write_transaction()
+    Session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .execution_options(synchronize_session=False)
+    )
+    Session.commit()
+    log.info("outbox message %d dropped: %s", message_id, reason)
+    return None
+
+
+def _pointless(
+    message: OutboxMessage, invitation: Invitation, now: dt.datetime, settings: OutboxSettings
+) -> str | None:
+    survey = invitation.survey
+    if survey.state != SurveyState.OPEN.value or (
+        survey.closes_at is not None and now >= survey.closes_at
+    ):
+        return "the survey is closed"
+    if invitation.email is None:
+        return "no address"
+    if invitation.responded:
+        return "already answered"
+    if message.kind == MessageKind.REMINDER.value and (
+        invitation.reminder_count >= settings.max_reminders
+    ):
+        return "reminder limit reached"
+    if message.raw_token is None:  # impossible (check constraint); never send a dead link
+        return "no token"
+    return None
+
+
+def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
+    """Right after the SMTP server accepted the message: mark it sent, forget its token,
+    make its link the invitation's, and count it."""
+    _write_transaction()
+    marked: CursorResult[Any] = Session.execute(  # type: ignore[assignment]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outgoing.message_id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == PENDING,
+        )
+        .values(
+            status=SENT,
+            raw_token=None,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    values: dict[str, Any] = {"token_sha256": outgoing.token_sha256}
+    if outgoing.kind == MessageKind.INVITATION.value:
+        values["sent_at"] = func.coalesce(Invitation.sent_at, now)
+    else:
+        values["reminder_count"] = Invitation.reminder_count + 1
+        values["reminded_at"] = now
+    Session.execute(
+        update(Invitation)
+        .where(Invitation.id == outgoing.invitation_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    Session.commit()
+    if marked.rowcount != 1:
+        # Only when sending outlasted the lease, which the lease margin prevents.
+        log.warning("outbox message %d was sent after its lease ran out", outgoing.message_id)
+    else:
+        log.info("outbox message %d sent (%s)", outgoing.message_id, outgoing.kind)
+
+
+def _record_failure(
+    message_id: int, worker: str, now: dt.datetime, error: MailError, settings: OutboxSettings
+) -> str | None:
+    """Count a failed attempt: retry later, or give up. Returns the new status (None if
+    the message is no longer this worker's)."""
+    _write_transaction()
+    message = Session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None or message.claimed_by != worker or message.status != PENDING:
+        Session.commit()
+        return None
+    message.attempts += 1
+    message.last_error = error.summary[:200]
+    message.claimed_by = None
+    message.claimed_until = None
+    if error.permanent or message.attempts >= settings.max_attempts:
+        message.status = FAILED
+        message.raw_token = None
+    else:
+        message.next_attempt_at = now + backoff(message.attempts, settings)
+    status, attempts, retry_at = message.status, message.attempts, message.next_attempt_at
+    Session.commit()
+    if status == FAILED:
+        log.warning(
+            "outbox message %d failed for good after %d attempt(s): %s",
+            message_id,
+            attempts,
+            error.summary,
+        )
+    else:
+        log.info(
+            "outbox message %d not sent (attempt %d: %s); next attempt at %s",
+            message_id,
+            attempts,
+            error.summary,
+            retry_at.isoformat(timespec="seconds"),
+        )
+    return status
+
+
+def _release(message_ids: Sequence[int], worker: str) -> int:
+    _write_transaction()
+    Session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    Session.commit()
+    return len(message_ids)
