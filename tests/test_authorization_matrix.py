@@ -1,0 +1,166 @@
+"""Every route of the app against every kind of visitor.
+
+The matrix is checked against app.url_map: a new route without an entry here fails
+`test_every_route_has_an_entry`, so nobody adds a page without deciding who may see it.
+
+Expectations: "ok" (the request reaches the view: any status but a redirect to the login
+page, 403 or 5xx), "login" (redirected to the login page), "forbidden" (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.auth.models import Role
+from app.reports.assets import plotly_version
+from tests.conftest import TEST_PASSWORD, AuthActions, OpenSurvey, csrf_token_from
+
+ROLES = ("anonymous", "employee", "manager_a", "manager_b", "hr", "admin")
+PUBLIC = dict.fromkeys(ROLES, "ok")
+STAFF = {"anonymous": "login", "employee": "login"} | dict.fromkeys(ROLES[2:], "ok")
+HR = STAFF | {"manager_a": "forbidden", "manager_b": "forbidden"}
+ADMIN = HR | {"hr": "forbidden"}
+TEAM_A = STAFF | {"manager_b": "forbidden"}
+GUEST_ONLY = PUBLIC  # the login page: signed-in staff are redirected home, still "ok"
+
+# (endpoint, method) -> expectations per role
+MATRIX: dict[tuple[str, str], dict[str, str]] = {
+    ("static", "GET"): PUBLIC,
+    ("assets.plotly_js", "GET"): PUBLIC,
+    ("assets.plotly_css", "GET"): PUBLIC,
+    ("auth.login", "GET"): GUEST_ONLY,
+    ("auth.login", "POST"): GUEST_ONLY,
+    ("auth.logout", "POST"): STAFF,
+    ("main.index", "GET"): STAFF,
+    ("taking.take_survey", "GET"): PUBLIC,
+    ("taking.take_survey", "POST"): PUBLIC,
+    ("taking.thanks", "GET"): PUBLIC,
+    ("reports.index", "GET"): STAFF,
+    ("reports.overview", "GET"): STAFF,
+    ("reports.heatmap", "GET"): STAFF,
+    ("reports.items", "GET"): STAFF,
+    ("reports.standpoint", "GET"): STAFF,
+    ("reports.trends", "GET"): STAFF,
+    ("reports.reliability", "GET"): STAFF,
+    ("reports.comments", "GET"): STAFF,
+    ("reports.export", "GET"): STAFF,
+    ("reports.team", "GET"): TEAM_A,
+    ("reports.response_rates", "GET"): HR,
+    ("admin_instruments.index", "GET"): ADMIN,
+    ("admin_instruments.versions", "GET"): ADMIN,
+    ("admin_instruments.version", "GET"): ADMIN,
+    ("admin_instruments.export", "GET"): ADMIN,
+    ("admin_instruments.diff", "GET"): ADMIN,
+    ("admin_instruments.edit", "GET"): ADMIN,
+    ("admin_instruments.edit", "POST"): ADMIN,
+    ("admin_instruments.new", "GET"): ADMIN,
+    ("admin_instruments.new", "POST"): ADMIN,
+    ("admin_instruments.preview", "GET"): ADMIN,
+    ("admin_instruments.preview", "POST"): ADMIN,
+    ("admin_instruments.preview_draft", "POST"): ADMIN,
+    ("admin_instruments.validate", "POST"): ADMIN,
+}
+
+
+def _routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("probe.")  # test-only views (tests/probe_views.py)
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+def test_every_route_has_an_entry(app: Flask) -> None:
+    routes = _routes(app)
+    missing = sorted(routes - set(MATRIX))
+    assert not missing, f"add these routes to the authorization matrix: {missing}"
+    assert not sorted(set(MATRIX) - routes), "the matrix lists routes that no longer exist"
+
+
+@dataclass
+class World:
+    survey: OpenSurvey
+    values: dict[str, object]
+
+
+@pytest.fixture
+def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
+    make_user("manager-a@example.org", Role.MANAGER, ["Engineering"])
+    make_user("manager-b@example.org", Role.MANAGER, ["Sales"])
+    make_user("hr@example.org", Role.HR)
+    make_user("admin@example.org", Role.ADMIN)
+    team_a = make_team("Engineering/Platform")
+    values: dict[str, object] = {
+        "survey_id": open_survey.survey.id,
+        "team_id": team_a.id,
+        "token": open_survey.token("ana@example.org"),
+        "key": "relational-climate",
+        "number": 1,
+        "fmt": "csv",
+        "filename": "css/app.css",
+        "version": plotly_version(),
+    }
+    return World(open_survey, values)
+
+
+def _client_for(app: Flask, role: str, world: World) -> FlaskClient:
+    client = app.test_client()
+    if role == "employee":
+        client.get(f"/s/{world.survey.token('ben@example.org')}")
+    elif role != "anonymous":
+        email = {
+            "manager_a": "manager-a@example.org",
+            "manager_b": "manager-b@example.org",
+            "hr": "hr@example.org",
+            "admin": "admin@example.org",
+        }[role]
+        assert AuthActions(client).login(email, TEST_PASSWORD).status_code == 302
+    return client
+
+
+def _outcome(response: Any) -> str:
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    if response.status_code == 403:
+        return "forbidden"
+    location = response.location or ""
+    if response.status_code in (301, 302) and "/login?next=" in location:
+        return "login"  # sent to sign in first (a signed-out user's own logout ends on /login)
+    return "ok"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(app: Flask, db_session: Any, world: World, role: str) -> None:
+    client = _client_for(app, role, world)
+    page = client.get("/login" if role in ("anonymous", "employee") else "/")
+    token = csrf_token_from(page.get_data(as_text=True)) if page.status_code == 200 else None
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.startswith("probe."):
+            continue
+        url = rule.build({a: world.values[a] for a in rule.arguments}, append_unknown=False)
+        assert url is not None
+        path = url[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) == ("auth.logout", "POST"):
+                continue  # checked last: it ends the session
+            expected = MATRIX[(rule.endpoint, method)][role]
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, data={"csrf_token": token or ""})
+            got = _outcome(response)
+            response.close()
+            if got != expected:
+                failures.append(f"{method} {path}: expected {expected}, got {got}")
+    logout = client.post("/logout", data={"csrf_token": token or ""})
+    if _outcome(logout) != MATRIX[("auth.logout", "POST")][role]:
+        failures.append(f"POST /logout: got {_outcome(logout)}")
+    assert not failures, "\n".join(failures)
