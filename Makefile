@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-pg lint bench translations clean
+.PHONY: run test test-pg lint bench translations screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ translations: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations
+
+# The README's screenshots (needs /usr/bin/chromium); commit the PNGs in docs/img.
+screenshots: $(VENV)/.dev
+	$(BIN)/python docs/screenshots.py --out docs/img
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -995,7 +995,9 @@ def difference_heatmap(
                 z_row.append(None)
                 hidden_row.append(0.0)
                 text_row.append("")
-                hidden_text_row.append(label)
+                # The cell is narrow: a short mark in it, the full label in the hover,
+                # the legend note and the table.
+                hidden_text_row.append(plain(f"<{k}*"))
                 custom_row.append([*names, label, "", "", ""])
                 rows.append((team, dimension.label, label, "", "", ""))
                 continue

@@ -413,7 +413,7 @@ def test_heatmap_draws_suppressed_cells_grey_with_the_hidden_label() -> None:
     assert values["z"][1] == [None, None]
     assert values["text"][1] == ["", ""]
     assert suppressed["z"] == [[None, None], [0.0, 0.0], [None, None]]
-    assert suppressed["text"][1] == [HIDDEN_LABEL, HIDDEN_LABEL]
+    assert suppressed["text"][1] == ["&lt;5*", "&lt;5*"]  # short in the cell, escaped for Plotly
     assert {stop[1] for stop in suppressed["colorscale"]} == {f.SUPPRESSED}
     assert suppressed["showscale"] is False
     assert suppressed["customdata"][1][0][2] == HIDDEN_LABEL
