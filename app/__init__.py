@@ -97,7 +97,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import main
+    from app.admin.audit import bp as admin_audit_bp
     from app.admin.instruments import bp as admin_instruments_bp
+    from app.admin.surveys import bp as admin_surveys_bp
+    from app.admin.users import bp as admin_users_bp
     from app.auth.routes import bp as auth_bp
     from app.reports.assets import bp as assets_bp
     from app.reports.routes import bp as reports_bp
@@ -109,6 +112,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
+    app.register_blueprint(admin_surveys_bp)
+    app.register_blueprint(admin_users_bp)
+    app.register_blueprint(admin_audit_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

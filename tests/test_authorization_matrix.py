@@ -64,6 +64,27 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_instruments.preview", "POST"): ADMIN,
     ("admin_instruments.preview_draft", "POST"): ADMIN,
     ("admin_instruments.validate", "POST"): ADMIN,
+    ("admin_surveys.index", "GET"): ADMIN,
+    ("admin_surveys.create", "GET"): ADMIN,
+    ("admin_surveys.create", "POST"): ADMIN,
+    ("admin_surveys.show", "GET"): ADMIN,
+    ("admin_surveys.edit", "GET"): ADMIN,
+    ("admin_surveys.edit", "POST"): ADMIN,
+    ("admin_surveys.open", "POST"): ADMIN,
+    ("admin_surveys.close", "POST"): ADMIN,
+    ("admin_surveys.archive", "POST"): ADMIN,
+    ("admin_surveys.upload_participants", "POST"): ADMIN,
+    ("admin_surveys.download_links", "POST"): ADMIN,
+    ("admin_users.index", "GET"): ADMIN,
+    ("admin_users.create", "GET"): ADMIN,
+    ("admin_users.create", "POST"): ADMIN,
+    ("admin_users.edit", "GET"): ADMIN,
+    ("admin_users.edit", "POST"): ADMIN,
+    ("admin_users.reset_password", "GET"): ADMIN,
+    ("admin_users.reset_password", "POST"): ADMIN,
+    ("admin_users.deactivate", "POST"): ADMIN,
+    ("admin_users.reactivate", "POST"): ADMIN,
+    ("admin_audit.index", "GET"): ADMIN,
 }
 
 
@@ -95,7 +116,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
     make_user("manager-a@example.org", Role.MANAGER, ["Engineering"])
     make_user("manager-b@example.org", Role.MANAGER, ["Sales"])
     make_user("hr@example.org", Role.HR)
-    make_user("admin@example.org", Role.ADMIN)
+    admin = make_user("admin@example.org", Role.ADMIN)
     team_a = make_team("Engineering/Platform")
     values: dict[str, object] = {
         "survey_id": open_survey.survey.id,
@@ -106,6 +127,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
         "fmt": "csv",
         "filename": "css/app.css",
         "version": plotly_version(),
+        "user_id": admin.id,
     }
     return World(open_survey, values)
 

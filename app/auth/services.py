@@ -84,3 +84,93 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+# --- account administration ---------------------------------------------------------------
+
+
+def _role_of(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise DomainError(
+            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
+        ) from None
+
+
+def _get_user(user_id: int) -> StaffUser:
+    from app.db import get_or_404
+
+    return get_or_404(StaffUser, user_id)
+
+
+def _other_active_admins(user: StaffUser) -> int:
+    """How many active admins there are besides `user` (the rows are locked on PostgreSQL,
+    so two admins cannot demote each other at the same time)."""
+    ids = Session.scalars(
+        select(StaffUser.id)
+        .where(
+            StaffUser.role == Role.ADMIN.value,
+            StaffUser.is_active.is_(True),
+            StaffUser.id != user.id,
+        )
+        .with_for_update()
+    ).all()
+    return len(ids)
+
+
+def set_role_and_scopes(
+    user_id: int, role: Role | str, team_paths: Sequence[str], *, actor_id: int | None = None
+) -> StaffUser:
+    """Give an account a role and, for a manager, its team scopes (existing team paths).
+
+    The rules of `create_staff_user` apply: a manager needs at least one team, other roles
+    take none (DomainError). An admin cannot take away their own admin role (`actor_id`),
+    nor anyone the last active admin's.
+    """
+    user = _get_user(user_id)
+    new_role = _role_of(role)
+    teams = _teams_by_path(team_paths)
+    if new_role is Role.MANAGER and not teams:
+        raise DomainError("A manager needs at least one team.")
+    if new_role is not Role.MANAGER and teams:
+        raise DomainError(
+            f"Only managers are scoped to teams; {new_role.value} sees every team. "
+            "Remove the teams or choose the manager role."
+        )
+    if user.role == Role.ADMIN.value and new_role is not Role.ADMIN:
+        if actor_id is not None and user.id == actor_id:
+            raise DomainError("You cannot take away your own admin role; ask another admin.")
+        if user.is_active and _other_active_admins(user) == 0:
+            raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+    user.role = new_role.value
+    user.team_scopes = teams
+    Session.flush()
+    return user
+
+
+def reset_password(user_id: int, password: str) -> StaffUser:
+    """Set a new password chosen by an admin (at least MIN_PASSWORD_LENGTH characters).
+
+    Sessions already open stay open; deactivate the account to end them.
+    """
+    user = _get_user(user_id)
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    Session.flush()
+    return user
+
+
+def set_active(user_id: int, active: bool, *, actor_id: int | None = None) -> StaffUser:
+    """Deactivate (the account can no longer sign in, and its open sessions end at their next
+    request) or reactivate an account. An admin cannot deactivate themselves (`actor_id`),
+    nor anyone the last active admin."""
+    user = _get_user(user_id)
+    if not active and user.is_active:
+        if actor_id is not None and user.id == actor_id:
+            raise DomainError("You cannot deactivate your own account; ask another admin.")
+        if user.role == Role.ADMIN.value and _other_active_admins(user) == 0:
+            raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+    user.is_active = active
+    Session.flush()
+    return user

@@ -378,3 +378,107 @@ def _refuse_changes_to_locked_surveys(
             if obj in session.dirty and not session.is_modified(obj):
                 continue
             raise Conflict(f"Survey {obj.survey.id} has opened; its levels can no longer change.")
+
+
+# --- editing a draft ----------------------------------------------------------------------
+
+
+def update_draft_survey(
+    survey_id: int,
+    *,
+    title: str,
+    team_paths: Sequence[str],
+    levels: Sequence[tuple[str, str]],
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    k_scores: int,
+    k_comments: int,
+) -> Survey:
+    """Change the settings of a draft survey: title, teams in scope, levels, dates and
+    thresholds (the pinned version stays: create another survey for another version).
+
+    Refused (Conflict) once the survey has opened. The same rules as `create_survey` apply
+    (DomainError). Missing teams are created. A level keeps its row, and so its invitations,
+    when its key stays, whatever its new label or rank; a team or level that invitations
+    refer to cannot be dropped (DomainError naming it).
+    """
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, action="edited")
+    title = title.strip()
+    if not title:
+        raise DomainError("A survey needs a title.")
+    _check_thresholds(k_scores, k_comments)
+    if opens_at and closes_at and opens_at >= closes_at:
+        raise DomainError("The survey must open before it closes.")
+    _check_level_pairs(levels)
+    teams = list({t.id: t for t in (ensure_team(p)[0] for p in team_paths)}.values())
+    kept_ids = {t.id for t in teams}
+    dropped_teams = [t for t in survey.teams if t.id not in kept_ids]
+    if dropped_teams:
+        in_use = set(
+            Session.scalars(
+                select(Invitation.team_id)
+                .where(
+                    Invitation.survey_id == survey.id,
+                    Invitation.team_id.in_([t.id for t in dropped_teams]),
+                )
+                .distinct()
+            )
+        )
+        if in_use:
+            paths = ", ".join(t.path for t in dropped_teams if t.id in in_use)
+            raise DomainError(f"Participants are invited in {paths}; keep these teams.")
+    survey.title = title
+    survey.opens_at = opens_at
+    survey.closes_at = closes_at
+    survey.k_scores = k_scores
+    survey.k_comments = k_comments
+    survey.teams = teams
+    _replace_levels(survey, levels)
+    Session.flush()
+    return survey
+
+
+def _check_level_pairs(levels: Sequence[tuple[str, str]]) -> None:
+    if not levels:
+        raise DomainError("A survey needs at least one level.")
+    keys = [key for key, _ in levels]
+    if len(set(keys)) != len(keys):
+        raise DomainError("Level keys must be unique.")
+
+
+def _replace_levels(survey: Survey, levels: Sequence[tuple[str, str]]) -> None:
+    """Make the survey's levels `levels` (bottom first), keeping the rows of kept keys.
+
+    Ranks are unique per survey and a flush may write rows in any order, so kept levels
+    move to negative ranks first, and dropped ones are deleted before new ranks are taken.
+    """
+    wanted = {key for key, _ in levels}
+    current = {lv.key: lv for lv in survey.levels}
+    dropped = [lv for key, lv in current.items() if key not in wanted]
+    if dropped:
+        used = set(
+            Session.scalars(
+                select(Invitation.level_id)
+                .where(Invitation.level_id.in_([lv.id for lv in dropped]))
+                .distinct()
+            )
+        )
+        if used:
+            keys = ", ".join(lv.key for lv in dropped if lv.id in used)
+            raise DomainError(f"Participants are invited at level(s) {keys}; keep these levels.")
+        for level in dropped:
+            survey.levels.remove(level)
+        Session.flush()
+    kept = [lv for key, lv in current.items() if key in wanted]
+    for n, level in enumerate(kept, 1):
+        level.rank = -n
+    Session.flush()
+    for rank, (key, label) in enumerate(levels, 1):
+        existing = current.get(key)
+        if existing is not None:
+            existing.label = label
+            existing.rank = rank
+        else:
+            survey.levels.append(Level(key=key, label=label, rank=rank))
+    Session.flush()

@@ -1,0 +1,186 @@
+"""Forms of the survey management pages.
+
+Thresholds are checked by the survey services (one rule, one message, for the CLI too);
+these forms check what a service cannot see: the shape of the text the admin typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.errors import DomainError
+from app.org.services import normalize_team_path
+from app.surveys.services import DEFAULT_LEVELS, MAX_PARTICIPANT_FILE_BYTES
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
+MAX_LEVEL_KEY = 64
+MAX_LEVEL_LABEL = 120
+MAX_THRESHOLD = 100_000
+
+
+def levels_text(levels: Any) -> str:
+    """(key, label) pairs as the textarea shows them, one "key = Label" per line."""
+    return "\n".join(f"{key} = {label}" for key, label in levels)
+
+
+def parse_levels(text: str) -> list[tuple[str, str]]:
+    """Read "key = Label" lines (bottom first; a line without "=" uses the key as label).
+    Raises ValueError naming the first bad line."""
+    levels: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    lines = [line.strip() for line in (text or "").splitlines()]
+    for number, line in enumerate((ln for ln in lines if ln), 1):
+        key, _, label = (part.strip() for part in line.partition("="))
+        label = label or key
+        if not key or len(key) > MAX_LEVEL_KEY:
+            raise ValueError(
+                f"Level {number} ({line!r}) needs a key of 1 to {MAX_LEVEL_KEY} characters "
+                "before the =, like individual_contributor = Individual contributor."
+            )
+        if len(label) > MAX_LEVEL_LABEL:
+            raise ValueError(f"Level {number}: the label is over {MAX_LEVEL_LABEL} characters.")
+        if key.lower() in seen:
+            raise ValueError(
+                f"Level {number}: the key {key!r} is already level {seen[key.lower()]}."
+            )
+        seen[key.lower()] = number
+        levels.append((key, label))
+    if not levels:
+        raise ValueError("Give at least one level.")
+    return levels
+
+
+def parse_team_paths(text: str) -> list[str]:
+    """Read team paths, one a line, in canonical form and without repeats. Raises
+    ValueError naming the first bad line."""
+    paths: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            path = normalize_team_path(line)
+        except DomainError as exc:
+            raise ValueError(f"Line {number}: {exc.message}") from None
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+class SurveySettingsForm(FlaskForm):
+    """The settings of a survey that stay editable while it is a draft."""
+
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    teams = TextAreaField(
+        "Teams",
+        description=(
+            "One team path per line, like Engineering/Platform; missing teams are created. "
+            "Optional: the participants file adds the teams it names."
+        ),
+        render_kw={"rows": 5},
+    )
+    levels = TextAreaField(
+        "Levels",
+        default=levels_text(DEFAULT_LEVELS),
+        description=(
+            "One level per line as key = Label, from the bottom of the hierarchy to the top. "
+            "The participants file names a level by its key or its label."
+        ),
+        render_kw={"rows": 4},
+    )
+    opens_at = DateTimeLocalField(
+        "Opens at (UTC)",
+        format=DATETIME_FORMAT,
+        validators=[Optional()],
+        description="Optional. A date and time in UTC, not your local time.",
+    )
+    closes_at = DateTimeLocalField(
+        "Closes at (UTC)",
+        format=DATETIME_FORMAT,
+        validators=[Optional()],
+        description="Optional. A date and time in UTC; it must come after the opening.",
+    )
+    k_scores = IntegerField(
+        "Smallest group shown with scores (k)",
+        default=5,
+        validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
+        description="A team or level with fewer responses shows no scores. At least 3.",
+    )
+    k_comments = IntegerField(
+        "Smallest group shown with comments (k for comments)",
+        default=10,
+        validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
+        description="Comments of a group with fewer responses are not shown. At least 3.",
+    )
+
+    def validate_levels(self, field: Any) -> None:
+        try:
+            parse_levels(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_teams(self, field: Any) -> None:
+        try:
+            parse_team_paths(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class CreateSurveyForm(SurveySettingsForm):
+    version_id = SelectField(
+        "Instrument version",
+        coerce=int,
+        description="A published version; the survey keeps it for good.",
+    )
+
+
+class StateForm(FlaskForm):
+    """Open, close or archive: the admin ticks the box that states the consequence."""
+
+    confirm = BooleanField(
+        "I understand", validators=[DataRequired(message="Tick the box to confirm.")]
+    )
+
+
+class LinksForm(FlaskForm):
+    understood = BooleanField(
+        "I understand that links issued before for these people stop working",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+
+
+MAX_MB = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
+
+
+class ParticipantsForm(FlaskForm):
+    file = FileField(
+        "Participants file (CSV)",
+        validators=[
+            FileRequired("Choose a CSV file."),
+            FileAllowed(["csv"], "The file must be a .csv file."),
+            FileSize(MAX_PARTICIPANT_FILE_BYTES, message=f"The file is over {MAX_MB} MB."),
+        ],
+        description=(
+            f"UTF-8 CSV with the columns email, team, level (and optionally language), "
+            f"at most {MAX_MB} MB. All rows or none: when any row is wrong, nothing is "
+            "imported and every problem is listed."
+        ),
+    )

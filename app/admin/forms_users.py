@@ -1,0 +1,75 @@
+"""Forms of the staff users pages. Password strength and the role rules are checked by
+app.auth.services (one rule, one message, for the CLI too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from app.admin.forms_surveys import parse_team_paths
+from app.auth.models import Role
+from app.auth.services import MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [
+    SelectChoice(
+        Role.ADMIN.value, "Admin: manages surveys, instruments and staff; reads every report"
+    ),
+    SelectChoice(Role.HR.value, "HR: reads every report"),
+    SelectChoice(Role.MANAGER.value, "Manager: reads the reports of their teams"),
+]
+MAX_PASSWORD = 1024
+
+
+class _RoleFields(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    teams = TextAreaField(
+        "Teams (managers only)",
+        description=(
+            "One existing team path per line, like Engineering/Platform; the manager sees "
+            "these teams and the teams below them. Leave empty for admin and HR."
+        ),
+        render_kw={"rows": 4},
+    )
+
+    def validate_teams(self, field: Any) -> None:
+        try:
+            parse_team_paths(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class CreateUserForm(_RoleFields):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(
+        "Initial password",
+        validators=[InputRequired(), Length(max=MAX_PASSWORD)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Give it to the person "
+        "through a channel other than email.",
+    )
+    password_again = PasswordField(
+        "Initial password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class EditUserForm(_RoleFields):
+    pass
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(max=MAX_PASSWORD)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    password_again = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ActivationForm(FlaskForm):
+    """Deactivate or reactivate: a button with its CSRF token."""

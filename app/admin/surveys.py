@@ -1,0 +1,348 @@
+"""Survey management (admin only): create and edit drafts, open, close and archive, import
+participants, hand out links. HR and managers read the results under /reports.
+
+Routes are thin: parse the form, call a service, commit once with the audit event, flash,
+redirect.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from app import csrf
+from app.admin.forms_surveys import (
+    CreateSurveyForm,
+    LinksForm,
+    ParticipantsForm,
+    StateForm,
+    SurveySettingsForm,
+    levels_text,
+    parse_levels,
+    parse_team_paths,
+)
+from app.audit.services import record_event
+from app.auth.decorators import role_required
+from app.auth.models import Role
+from app.db import Session, get_or_404
+from app.errors import Conflict, DomainError
+from app.instruments.models import Instrument, InstrumentVersion
+from app.org.models import Team
+from app.reports.queries import invitation_counts
+from app.surveys import services
+from app.surveys.models import Survey, SurveyState
+from app.surveys.queries import list_surveys, survey_link
+
+bp = Blueprint("admin_surveys", __name__, url_prefix="/admin/surveys")
+
+# Rows of a failed import shown on the page; the rest are counted.
+MAX_REPORTED_ROWS = 500
+# The participants file may be larger than other requests (MAX_CONTENT_LENGTH); the slack
+# covers the multipart envelope around a file of the largest accepted size.
+UPLOAD_LIMIT = services.MAX_PARTICIPANT_FILE_BYTES + 256 * 1024
+
+
+@dataclass(frozen=True)
+class StateAction:
+    name: str  # the URL segment and the audit action's suffix
+    button: str
+    consequence: str
+    done: str
+
+
+NEXT_ACTION = {
+    SurveyState.DRAFT.value: StateAction(
+        "open",
+        "Open the survey",
+        "Opening locks the instrument version, the teams and the levels; people with a link "
+        "can answer (from the opening date, if one is set).",
+        "The survey is open.",
+    ),
+    SurveyState.OPEN.value: StateAction(
+        "close",
+        "Close the survey",
+        "Closing stops responses for good and deletes the participants' email addresses. "
+        "It cannot be undone.",
+        "The survey is closed; the participants' email addresses are deleted.",
+    ),
+    SurveyState.CLOSED.value: StateAction(
+        "archive",
+        "Archive the survey",
+        "Archiving marks the survey as finished with; its reports stay readable.",
+        "The survey is archived.",
+    ),
+}
+STATE_SERVICES = {
+    "open": services.open_survey,
+    "close": services.close_survey,
+    "archive": services.archive_survey,
+}
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A datetime-local value is read as UTC (the form says so)."""
+    return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value is not None else None
+
+
+def _version_choices() -> list[SelectChoice]:
+    """Every published version, newest first within each instrument."""
+    versions = Session.scalars(
+        select(InstrumentVersion)
+        .join(Instrument)
+        .options(joinedload(InstrumentVersion.instrument))
+        .order_by(Instrument.title, InstrumentVersion.version.desc())
+    ).all()
+    return [
+        SelectChoice(
+            str(v.id),
+            f"{v.instrument.title} ({v.instrument.key}) version {v.version}, "
+            f"published {v.created_at:%Y-%m-%d}",
+        )
+        for v in versions
+    ]
+
+
+def _team_paths() -> list[str]:
+    return list(Session.scalars(select(Team.path).order_by(Team.path)))
+
+
+def _settings(form: SurveySettingsForm) -> dict[str, Any]:
+    """The service arguments from a validated settings form."""
+    return {
+        "title": form.title.data or "",
+        "team_paths": parse_team_paths(form.teams.data),
+        "levels": parse_levels(form.levels.data),
+        "opens_at": _utc(form.opens_at.data),
+        "closes_at": _utc(form.closes_at.data),
+        "k_scores": form.k_scores.data,
+        "k_comments": form.k_comments.data,
+    }
+
+
+def _audit_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": settings["title"],
+        "teams": settings["team_paths"],
+        "levels": [key for key, _ in settings["levels"]],
+        "opens_at": settings["opens_at"].isoformat() if settings["opens_at"] else None,
+        "closes_at": settings["closes_at"].isoformat() if settings["closes_at"] else None,
+        "k_scores": settings["k_scores"],
+        "k_comments": settings["k_comments"],
+    }
+
+
+def _refused(form: Any, error: DomainError) -> None:
+    """Show a service's refusal at the top of the form; nothing it flushed is kept."""
+    Session.rollback()
+    form.form_errors.append(error.message)
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index() -> str:
+    return render_template("admin/surveys/index.html", surveys=list_surveys())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create() -> Response | str | tuple[str, int]:
+    form = CreateSurveyForm()
+    form.version_id.choices = _version_choices()
+    if form.validate_on_submit():
+        version = get_or_404(InstrumentVersion, form.version_id.data)
+        settings = _settings(form)
+        try:
+            survey = services.create_survey(
+                instrument_key=version.instrument.key, version=version.version, **settings
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(
+                current_user,
+                "survey.create",
+                "survey",
+                survey.id,
+                instrument=version.instrument.key,
+                version=version.version,
+                **_audit_settings(settings),
+            )
+            Session.commit()
+            flash(f"Survey “{survey.title}” created as a draft.", "info")
+            return redirect(url_for(".show", survey_id=survey.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/surveys/new.html", form=form, team_paths=_team_paths()), status
+
+
+@bp.route("/<int:survey_id>")
+@role_required(Role.ADMIN)
+def show(survey_id: int) -> str:
+    return _survey_page(services.get_survey(survey_id))
+
+
+def _survey_page(
+    survey: Survey,
+    *,
+    state_form: StateForm | None = None,
+    links_form: LinksForm | None = None,
+    participants_form: ParticipantsForm | None = None,
+    row_errors: list[services.RowError] | None = None,
+) -> str:
+    invited, responded = invitation_counts(survey.id)
+    next_action = NEXT_ACTION.get(survey.state)
+    state_form = state_form or StateForm(formdata=None)
+    if next_action is not None:
+        state_form.confirm.label.text = f"Yes, {next_action.button.lower()}"
+    return render_template(
+        "admin/surveys/show.html",
+        survey=survey,
+        invited=sum(invited.values()),
+        responded=sum(responded.values()),
+        next_action=next_action,
+        state_form=state_form,
+        links_form=links_form or LinksForm(formdata=None),
+        participants_form=participants_form or ParticipantsForm(formdata=None),
+        row_errors=(row_errors or [])[:MAX_REPORTED_ROWS],
+        more_errors=max(0, len(row_errors or []) - MAX_REPORTED_ROWS),
+        takes_participants=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
+    )
+
+
+@bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(survey_id: int) -> Response | str | tuple[str, int]:
+    survey = services.get_survey(survey_id)
+    if survey.state != SurveyState.DRAFT.value:
+        raise Conflict(f"Survey {survey.id} is {survey.state}; only a draft's settings change.")
+    form = SurveySettingsForm()
+    if not form.is_submitted():
+        form.title.data = survey.title
+        form.teams.data = "\n".join(t.path for t in survey.teams)
+        form.levels.data = levels_text((lv.key, lv.label) for lv in survey.levels)
+        form.opens_at.data = _naive(survey.opens_at)
+        form.closes_at.data = _naive(survey.closes_at)
+        form.k_scores.data = survey.k_scores
+        form.k_comments.data = survey.k_comments
+    elif form.validate():
+        settings = _settings(form)
+        try:
+            services.update_draft_survey(survey.id, **settings)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(
+                current_user, "survey.update", "survey", survey.id, **_audit_settings(settings)
+            )
+            Session.commit()
+            flash("The settings are saved.", "info")
+            return redirect(url_for(".show", survey_id=survey.id))
+    status = 400 if form.is_submitted() else 200
+    page = render_template(
+        "admin/surveys/edit.html", survey=survey, form=form, team_paths=_team_paths()
+    )
+    return page, status
+
+
+@bp.route("/<int:survey_id>/open", methods=["POST"], endpoint="open")
+@role_required(Role.ADMIN)
+def open_view(survey_id: int) -> Response | tuple[str, int]:
+    return _change_state(survey_id, "open")
+
+
+@bp.route("/<int:survey_id>/close", methods=["POST"], endpoint="close")
+@role_required(Role.ADMIN)
+def close_view(survey_id: int) -> Response | tuple[str, int]:
+    return _change_state(survey_id, "close")
+
+
+@bp.route("/<int:survey_id>/archive", methods=["POST"], endpoint="archive")
+@role_required(Role.ADMIN)
+def archive_view(survey_id: int) -> Response | tuple[str, int]:
+    return _change_state(survey_id, "archive")
+
+
+def _change_state(survey_id: int, action: str) -> Response | tuple[str, int]:
+    """Open, close or archive once the box is ticked; a survey in another state gets the
+    409 page (from the service's Conflict)."""
+    survey = services.get_survey(survey_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        return _survey_page(survey, state_form=form), 400
+    before = survey.state
+    STATE_SERVICES[action](survey.id)
+    record_event(current_user, f"survey.{action}", "survey", survey.id, previous_state=before)
+    Session.commit()
+    flash(NEXT_ACTION[before].done, "info")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/<int:survey_id>/participants", methods=["POST"])
+@csrf.exempt  # the form checks its token itself, after the larger upload limit is set
+@role_required(Role.ADMIN)
+def upload_participants(survey_id: int) -> Response | tuple[str, int]:
+    request.max_content_length = UPLOAD_LIMIT
+    survey = services.get_survey(survey_id)
+    form = ParticipantsForm()
+    if not form.validate_on_submit():
+        return _survey_page(survey, participants_form=form), 400
+    upload = form.file.data
+    try:
+        report = services.import_participants(survey.id, upload.read())
+    except services.ParticipantsInvalid as exc:
+        Session.rollback()
+        return _survey_page(survey, participants_form=form, row_errors=exc.errors), 400
+    record_event(
+        current_user,
+        "participants.import",
+        "survey",
+        survey.id,
+        filename=upload.filename,
+        invited=report.invited,
+        teams_created=report.teams_created,
+    )
+    Session.commit()
+    created = f" New teams: {', '.join(report.teams_created)}." if report.teams_created else ""
+    flash(f"Invited {report.invited} participant(s).{created}", "info")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/<int:survey_id>/links", methods=["POST"])
+@role_required(Role.ADMIN)
+def download_links(survey_id: int) -> Response | tuple[str, int]:
+    """email,link for everyone invited who has not answered. The new tokens replace the
+    old ones and are committed before the file is sent: the file never holds a token that
+    was rolled back."""
+    survey = services.get_survey(survey_id)
+    form = LinksForm()
+    if not form.validate_on_submit():
+        return _survey_page(survey, links_form=form), 400
+    links = services.issue_links(survey.id)
+    record_event(current_user, "links.download", "survey", survey.id, links=len(links))
+    Session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "link"])
+    writer.writerows((email, survey_link(base, token)) for email, token in links)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="survey-{survey.id}-links.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,190 @@
+"""Staff accounts (admin only): create, set role and team scopes, reset a password,
+deactivate and reactivate. Passwords are never shown, logged nor written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.admin.forms_surveys import parse_team_paths
+from app.admin.forms_users import (
+    ActivationForm,
+    CreateUserForm,
+    EditUserForm,
+    PasswordResetForm,
+)
+from app.audit.services import record_event
+from app.auth import services
+from app.auth.decorators import role_required
+from app.auth.models import Role, StaffUser
+from app.db import Session, get_or_404
+from app.errors import DomainError
+from app.org.models import Team
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+OBJECT_TYPE = "staff_user"
+
+
+def _team_paths() -> list[str]:
+    return list(Session.scalars(select(Team.path).order_by(Team.path)))
+
+
+def _refused(form: Any, error: DomainError) -> None:
+    """Show a service's refusal at the top of the form; nothing it flushed is kept."""
+    Session.rollback()
+    form.form_errors.append(error.message)
+
+
+def _scopes(user: StaffUser) -> list[str]:
+    return sorted(t.path for t in user.team_scopes)
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index() -> str:
+    users = Session.scalars(
+        select(StaffUser)
+        .options(selectinload(StaffUser.team_scopes))
+        .order_by(StaffUser.is_active.desc(), StaffUser.email)
+    ).all()
+    return render_template("admin/users/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create() -> Response | str | tuple[str, int]:
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_staff_user(
+                form.email.data or "",
+                form.password.data or "",
+                form.role.data,
+                parse_team_paths(form.teams.data),
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(
+                current_user,
+                "user.create",
+                OBJECT_TYPE,
+                user.id,
+                email=user.email,
+                role=user.role,
+                teams=_scopes(user),
+            )
+            Session.commit()
+            flash(f"Created the {user.role} account {user.email}.", "info")
+            return redirect(url_for(".index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/users/new.html", form=form, team_paths=_team_paths()), status
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(user_id: int) -> Response | str | tuple[str, int]:
+    """The account's page: role and team scopes, and the links to the other actions."""
+    user = get_or_404(StaffUser, user_id)
+    form = EditUserForm()
+    if not form.is_submitted():
+        form.role.data = user.role
+        form.teams.data = "\n".join(_scopes(user))
+    elif form.validate():
+        before = {"role": user.role, "teams": _scopes(user)}
+        try:
+            services.set_role_and_scopes(
+                user.id, form.role.data, parse_team_paths(form.teams.data), actor_id=current_user.id
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(
+                current_user,
+                "user.update",
+                OBJECT_TYPE,
+                user.id,
+                email=user.email,
+                before=before,
+                after={"role": user.role, "teams": _scopes(user)},
+            )
+            Session.commit()
+            flash(f"Saved the role and teams of {user.email}.", "info")
+            return redirect(url_for(".index"))
+    return _user_page(user, form=form, status=400 if form.is_submitted() else 200)
+
+
+def _user_page(
+    user: StaffUser,
+    *,
+    form: EditUserForm | None = None,
+    activation_form: ActivationForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    page = render_template(
+        "admin/users/edit.html",
+        user=user,
+        form=form or EditUserForm(formdata=None, role=user.role, teams="\n".join(_scopes(user))),
+        activation_form=activation_form or ActivationForm(formdata=None),
+        team_paths=_team_paths(),
+    )
+    return page, status
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> Response | str | tuple[str, int]:
+    user = get_or_404(StaffUser, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user.id, form.password.data or "")
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(
+                current_user, "user.password_reset", OBJECT_TYPE, user.id, email=user.email
+            )
+            Session.commit()
+            flash(f"The password of {user.email} is changed.", "info")
+            return redirect(url_for(".edit", user_id=user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/users/password.html", user=user, form=form), status
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def deactivate(user_id: int) -> Response | tuple[str, int]:
+    """The account can no longer sign in; its open sessions end at their next request."""
+    return _set_active(user_id, active=False)
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def reactivate(user_id: int) -> Response | tuple[str, int]:
+    return _set_active(user_id, active=True)
+
+
+def _set_active(user_id: int, *, active: bool) -> Response | tuple[str, int]:
+    user = get_or_404(StaffUser, user_id)
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(user.id, active, actor_id=current_user.id)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            action = "user.reactivate" if active else "user.deactivate"
+            record_event(current_user, action, OBJECT_TYPE, user.id, email=user.email)
+            Session.commit()
+            state = "active again" if active else "deactivated; it can no longer sign in"
+            flash(f"The account {user.email} is {state}.", "info")
+            return redirect(url_for(".edit", user_id=user.id))
+    return _user_page(user, activation_form=form, status=400)
