@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_surveys.archive", "POST"): ADMIN,
     ("admin_surveys.upload_participants", "POST"): ADMIN,
     ("admin_surveys.download_links", "POST"): ADMIN,
+    ("admin_surveys.queue_email", "POST"): ADMIN,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.create", "GET"): ADMIN,
     ("admin_users.create", "POST"): ADMIN,
@@ -128,6 +129,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
         "filename": "css/app.css",
         "version": plotly_version(),
         "user_id": admin.id,
+        "kind": "invitations",
     }
     return World(open_survey, values)
 

@@ -35,9 +35,11 @@ from app.audit.services import record_event
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session, get_or_404
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, NotFound
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
+from app.outbox.queries import outbox_counts
+from app.outbox.services import queue_invitations, queue_reminders
 from app.reports.queries import invitation_counts
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
@@ -219,6 +221,7 @@ def _survey_page(
         row_errors=(row_errors or [])[:MAX_REPORTED_ROWS],
         more_errors=max(0, len(row_errors or []) - MAX_REPORTED_ROWS),
         takes_participants=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
+        outbox=outbox_counts(survey.id),
     )
 
 
@@ -317,6 +320,30 @@ def upload_participants(survey_id: int) -> Response | tuple[str, int]:
     Session.commit()
     created = f" New teams: {', '.join(report.teams_created)}." if report.teams_created else ""
     flash(f"Invited {report.invited} participant(s).{created}", "info")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}
+
+
+@bp.route("/<int:survey_id>/email/<kind>", methods=["POST"])
+@role_required(Role.ADMIN)
+def queue_email(survey_id: int, kind: str) -> Response:
+    """Queue invitation or reminder emails; the outbox worker (`flask outbox run`) sends
+    them. A survey that cannot take them (not open, closed) gets the reason as a message."""
+    queue = EMAIL_QUEUES.get(kind)
+    if queue is None:
+        raise NotFound("Emails are invitations or reminders.")
+    survey = services.get_survey(survey_id)
+    try:
+        queued = queue(survey.id)
+    except DomainError as exc:
+        Session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".show", survey_id=survey.id))
+    record_event(current_user, f"email.queue_{kind}", "survey", survey.id, queued=queued)
+    Session.commit()
+    flash(f"{queued} {kind} queued; the outbox worker sends them.", "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 

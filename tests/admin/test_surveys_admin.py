@@ -21,6 +21,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
 from app.org.models import Team
+from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
 from app.taking.queries import invitation_for_token
@@ -651,3 +652,31 @@ def test_editing_levels_leaves_other_surveys_alone(
     )
     assert _count(db_session, Level, Level.survey_id == other.id) == before == 3
     assert _count(db_session, Level, Level.survey_id == draft.id) == 1
+
+
+def test_admin_queues_invitation_and_reminder_emails(
+    client: FlaskClient, auth: AuthActions, make_user: Any, open_survey: OpenSurvey, db_session: Any
+) -> None:
+    make_user("mailer@example.org", Role.ADMIN)
+    auth.login("mailer@example.org")
+    page = client.get(f"/admin/surveys/{open_survey.survey.id}")
+    token = csrf_token_from(page.get_data(as_text=True))
+    sent = client.post(
+        f"/admin/surveys/{open_survey.survey.id}/email/invitations", data={"csrf_token": token}
+    )
+    assert sent.status_code == 302
+    queued = db_session.scalars(select(OutboxMessage)).all()
+    assert len(queued) == 3  # one per invited person
+    shown = client.get(f"/admin/surveys/{open_survey.survey.id}").get_data(as_text=True)
+    assert "3 invitations queued" in shown
+    assert "Outbox: 3 pending" in shown
+    again = client.post(
+        f"/admin/surveys/{open_survey.survey.id}/email/invitations", data={"csrf_token": token}
+    )
+    assert again.status_code == 302
+    assert len(db_session.scalars(select(OutboxMessage)).all()) == 3  # nobody twice
+    wrong = client.post(
+        f"/admin/surveys/{open_survey.survey.id}/email/spam", data={"csrf_token": token}
+    )
+    assert wrong.status_code == 404
+    assert client.post(f"/admin/surveys/{open_survey.survey.id}/email/reminders").status_code == 400
