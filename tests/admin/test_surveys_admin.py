@@ -96,7 +96,8 @@ def _admin_routes(app: Flask, survey_id: int) -> list[tuple[str, str]]:
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("admin_surveys."):
                 continue
-            url = app.url_for(rule.endpoint, survey_id=survey_id)
+            values = {"survey_id": survey_id, "kind": "invitations"}
+            url = app.url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
             routes += [(m, url) for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     return routes
 
