@@ -328,7 +328,7 @@ EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}
 
 @bp.route("/<int:survey_id>/email/<kind>", methods=["POST"])
 @role_required(Role.ADMIN)
-def queue_email(survey_id: int, kind: str) -> Response:
+def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
     """Queue invitation or reminder emails; the outbox worker (`flask outbox run`) sends
     them. A survey that cannot take them (not open, closed) gets the reason as a message."""
     queue = EMAIL_QUEUES.get(kind)
@@ -340,7 +340,7 @@ def queue_email(survey_id: int, kind: str) -> Response:
     except DomainError as exc:
         Session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for(".show", survey_id=survey.id))
+        return _survey_page(survey), 400
     record_event(current_user, f"email.queue_{kind}", "survey", survey.id, queued=queued)
     Session.commit()
     flash(f"{queued} {kind} queued; the outbox worker sends them.", "info")
