@@ -1,7 +1,9 @@
 """Domain errors and the one error handler.
 
 Services raise `DomainError` subclasses; the handler renders them (and Werkzeug's HTTP
-errors) as an HTML page or as JSON, depending on what the client accepts.
+errors) as an HTML page or as JSON, depending on what the client accepts. A database that
+cannot be reached (down, restarting, connection lost) answers 503 with a page that says to
+try again; the engine's pool_pre_ping reconnects by itself once the database is back.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,24 @@ TITLES = {
 }
 
 
+# Shown while the database cannot be reached. The survey page keeps a draft of the answers
+# in the browser's localStorage until the thank-you page, so nothing typed is lost.
+UNAVAILABLE_MESSAGE = _l(
+    "The service is temporarily unavailable; please try again in a minute. "
+    "Answers you have not submitted yet stay in this browser."
+)
+RETRY_AFTER_SECONDS = 60
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached right now (refused or lost
+    connection, server shutting down or starting up, no pooled connection in time), as
+    opposed to a bug: those are worth trying again in a minute."""
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (
@@ -72,6 +95,28 @@ def render_error(status: int, message: str) -> tuple[Response | str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def render_unavailable() -> tuple[Response | str, int, dict[str, str]]:
+    """The 503 answer while the database is unreachable. The shared page asks who is signed
+    in (current_user), which needs the database too; if rendering it fails for that reason,
+    a minimal page with the same title and message is sent instead."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    try:
+        body, status = render_error(503, str(UNAVAILABLE_MESSAGE))
+    except SQLAlchemyError:
+        title = escape(str(TITLES[503]))
+        body = (
+            f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{title} · Mutuality</title>\n"
+            f'<link rel="stylesheet" href="{escape(url_for("static", filename="css/app.css"))}">'
+            f'\n</head>\n<body>\n<main id="main">\n<section class="error-page">\n'
+            f'<h1>{title}</h1>\n<p class="status">Error 503</p>\n'
+            f"<p>{escape(str(UNAVAILABLE_MESSAGE))}</p>\n</section>\n</main>\n</body>\n</html>\n"
+        )
+        status = 503
+    return body, status, headers
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
@@ -85,6 +130,24 @@ def register_error_handlers(app: Flask) -> None:
 
             return render_error(429, LOCKOUT_MESSAGE)
         return render_error(status, error.description or str(TITLES.get(status, _l("Error"))))
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeoutError)
+    def handle_database_error(
+        error: SQLAlchemyError,
+    ) -> tuple[Response | str, int] | tuple[Response | str, int, dict[str, str]]:
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        # The driver's message only (no SQL, no parameters): the cause, without data.
+        cause = getattr(error, "orig", None) or error
+        log.warning(
+            "Database unavailable on %s %s: %s: %s",
+            request.method,
+            request.endpoint,
+            cause.__class__.__name__,
+            (str(cause).strip().splitlines() or [""])[0],
+        )
+        return render_unavailable()
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from app.auth.decorators import role_required, team_scope_required
 from app.auth.models import Role
@@ -41,3 +44,20 @@ def raise_domain_error(status: int) -> str:
 @probe.route("/crash")
 def crash() -> str:
     raise RuntimeError("secret detail")
+
+
+_DATABASE_ERRORS: dict[str, Callable[[], DBAPIError]] = {
+    # The server is down or restarting: connecting fails, or the connection drops.
+    "down": lambda: OperationalError("SELECT 1", {}, Exception("server closed the connection")),
+    # Any driver error that SQLAlchemy recognised as a lost connection.
+    "lost": lambda: InterfaceError(
+        "SELECT 1", {}, Exception("connection lost"), connection_invalidated=True
+    ),
+    # A bug, not an outage: stays a 500.
+    "integrity": lambda: IntegrityError("INSERT", {}, Exception("secret detail")),
+}
+
+
+@probe.route("/database/<kind>")
+def database_error(kind: str) -> str:
+    raise _DATABASE_ERRORS[kind]()

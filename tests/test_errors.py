@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
+
+from app import errors
 
 
 def test_unknown_page_is_a_404_page(client: FlaskClient) -> None:
@@ -29,3 +36,51 @@ def test_unexpected_errors_show_a_generic_500_page(client: FlaskClient) -> None:
     body = response.get_data(as_text=True)
     assert "Something went wrong on our side" in body
     assert "secret detail" not in body  # the exception text is logged, not shown
+
+
+@pytest.mark.parametrize("kind", ["down", "lost"])
+def test_an_unreachable_database_answers_503_with_a_clear_page(
+    client: FlaskClient, kind: str
+) -> None:
+    response = client.get(f"/probe/database/{kind}")
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == "60"
+    body = response.get_data(as_text=True)
+    assert "The service is temporarily unavailable" in body
+    assert "Answers you have not submitted yet stay in this browser." in body
+    assert "SELECT" not in body  # the cause is logged, not shown
+    assert "server closed the connection" not in body and "connection lost" not in body
+
+
+def test_an_unreachable_database_answers_503_in_json(client: FlaskClient) -> None:
+    response = client.get("/probe/database/down", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.get_json()["message"] == str(errors.UNAVAILABLE_MESSAGE)
+
+
+def test_other_database_errors_stay_500(client: FlaskClient) -> None:
+    response = client.get("/probe/database/integrity")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in body
+    assert "secret detail" not in body
+
+
+def test_the_503_page_does_not_need_the_database(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared page asks who is signed in, which fails too while the database is down
+    (a staff member's session); a minimal page with the same words is sent instead."""
+
+    def database_down(*_args: Any, **_kwargs: Any) -> NoReturn:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(errors, "render_template", database_down)
+    with app.test_request_context("/reports/"):
+        body, status, headers = errors.render_unavailable()
+    assert status == 503
+    assert headers == {"Retry-After": "60"}
+    assert isinstance(body, str)
+    assert "<h1>The service is temporarily unavailable</h1>" in body
+    assert str(errors.UNAVAILABLE_MESSAGE) in body
