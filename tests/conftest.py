@@ -87,6 +87,18 @@ def scratch_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def committed_db(app: Flask, scratch_engine: Engine) -> Iterator[Engine]:
+    """The scratch database with the schema, and the app's Session bound to it, for tests
+    whose work must really be committed (other connections, threads or processes see it)."""
+    Base.metadata.create_all(scratch_engine)
+    Session.remove()
+    Session.configure(bind=scratch_engine)
+    yield scratch_engine
+    Session.remove()
+    Session.configure(bind=app.extensions["sqlalchemy_engine"])
+
+
+@pytest.fixture
 def db_session(app: Flask) -> Iterator[scoped_session[Any]]:
     engine: Engine = app.extensions["sqlalchemy_engine"]
     connection = engine.connect()

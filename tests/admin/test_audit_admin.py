@@ -8,29 +8,16 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.audit.services import record_event
 from app.auth.models import Role, StaffUser
+from tests.admin.conftest import ADMIN
 from tests.conftest import AuthActions, csrf_token_from
 
-ADMIN = "admin@example.org"
 URL = "/admin/audit/"
-
-
-@pytest.fixture(autouse=True)
-def _blueprint_registered(app: Flask) -> None:
-    assert "admin_audit" in app.blueprints, "register app.admin.audit.bp in create_app"
-
-
-@pytest.fixture
-def admin(auth: AuthActions, make_user: Any) -> StaffUser:
-    user = make_user(ADMIN, Role.ADMIN)
-    assert auth.login(ADMIN).status_code == 302
-    return user
 
 
 def _event(

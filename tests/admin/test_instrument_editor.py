@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -33,13 +32,6 @@ ADMIN = "admin@example.org"
 NEW_WORDING = "In my work group, people really try to understand how others feel."
 
 _META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def _blueprint_registered(app: Flask) -> None:
-    assert "admin_instruments" in app.blueprints, (
-        "register app.admin.instruments.bp in app/__init__.py (register_blueprints)"
-    )
 
 
 @pytest.fixture

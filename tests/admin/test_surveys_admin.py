@@ -25,22 +25,10 @@ from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
 from app.taking.queries import invitation_for_token
+from tests.admin.conftest import ADMIN, page_token
 from tests.conftest import PARTICIPANTS_CSV, AuthActions, OpenSurvey, csrf_token_from
 
 UTC = dt.UTC
-ADMIN = "admin@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _blueprint_registered(app: Flask) -> None:
-    assert "admin_surveys" in app.blueprints, "register app.admin.surveys.bp in create_app"
-
-
-@pytest.fixture
-def admin(auth: AuthActions, make_user: Any) -> Any:
-    user = make_user(ADMIN, Role.ADMIN)
-    assert auth.login(ADMIN).status_code == 302
-    return user
 
 
 @pytest.fixture
@@ -58,12 +46,6 @@ def _count(db: Any, model: type, *where: Any) -> int:
 
 def _events(db: Any, action: str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def _token(client: FlaskClient, url: str) -> str:
-    page = client.get(url)
-    assert page.status_code == 200
-    return csrf_token_from(page.get_data(as_text=True))
 
 
 def _text(response: Any) -> str:
@@ -114,7 +96,7 @@ def test_every_route_is_for_admins_only(
     routes = _admin_routes(app, draft.id)
     assert len(routes) >= 8  # list, new (GET, POST), page, edit (GET, POST), state, upload, links
 
-    token = _token(client, "/login")
+    token = page_token(client, "/login")
     for method, url in routes:  # anonymous: to the sign-in page
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 302, (method, url)
@@ -125,7 +107,7 @@ def test_every_route_is_for_admins_only(
     make_user("lead@example.org", Role.MANAGER, ["Sales"])
     for email in ("hr@example.org", "lead@example.org"):
         assert auth.login(email).status_code == 302
-        token = _token(client, "/")
+        token = page_token(client, "/")
         for method, url in routes:
             data = {"csrf_token": token, "confirm": "y", "understood": "y"}
             response = client.open(url, method=method, data=data)
@@ -138,7 +120,7 @@ def test_every_route_is_for_admins_only(
 
     make_user(ADMIN, Role.ADMIN)
     auth.login(ADMIN)
-    token = _token(client, "/")
+    token = page_token(client, "/")
     for method, url in routes:
         if method == "GET":
             assert client.get(url).status_code == 200, url
@@ -228,7 +210,7 @@ def test_bad_settings_are_refused_and_nothing_is_stored(
     changes: dict[str, str],
     message: str,
 ) -> None:
-    token = _token(client, "/admin/surveys/new")
+    token = page_token(client, "/admin/surveys/new")
     data = _settings(bundled_version.id, csrf_token=token, teams="Brand/New")
     data.update(changes)
     response = client.post("/admin/surveys/new", data=data)
@@ -251,7 +233,7 @@ def test_create_without_csrf_token_is_refused(
 def test_create_with_an_unknown_version_is_refused(
     client: FlaskClient, admin: Any, bundled_version: InstrumentVersion, db_session: Any
 ) -> None:
-    token = _token(client, "/admin/surveys/new")
+    token = page_token(client, "/admin/surveys/new")
     response = client.post(
         "/admin/surveys/new", data=_settings(bundled_version.id + 99, csrf_token=token)
     )
@@ -305,7 +287,7 @@ def test_edit_keeps_levels_and_teams_that_invitations_use(
 ) -> None:
     import_participants(draft.id, PARTICIPANTS_CSV)
     db_session.commit()
-    token = _token(client, f"/admin/surveys/{draft.id}/edit")
+    token = page_token(client, f"/admin/surveys/{draft.id}/edit")
     base = {"csrf_token": token, "title": "Draft wave", "k_scores": "5", "k_comments": "10"}
     levels = "individual_contributor\nmanager\nsenior_leader"
 
@@ -340,7 +322,7 @@ def test_settings_of_an_open_survey_cannot_be_edited(
     page = client.get(url)
     assert page.status_code == 409
     assert "only a draft's settings change" in _text(page)
-    token = _token(client, f"/admin/surveys/{open_survey.survey.id}")
+    token = page_token(client, f"/admin/surveys/{open_survey.survey.id}")
     refused = client.post(url, data={"csrf_token": token, "title": "X", "levels": "a"})
     assert refused.status_code == 409
     shown = client.get(f"/admin/surveys/{open_survey.survey.id}").get_data(as_text=True)
@@ -378,7 +360,7 @@ def test_open_close_and_archive_through_the_buttons(
 def test_a_state_change_needs_the_confirmation(
     client: FlaskClient, admin: Any, draft: Survey, db_session: Any
 ) -> None:
-    token = _token(client, f"/admin/surveys/{draft.id}")
+    token = page_token(client, f"/admin/surveys/{draft.id}")
     response = client.post(f"/admin/surveys/{draft.id}/open", data={"csrf_token": token})
     assert response.status_code == 400
     assert "Tick the box to confirm." in response.get_data(as_text=True)
@@ -390,7 +372,7 @@ def test_a_state_change_needs_the_confirmation(
 def test_closing_a_draft_is_a_clear_conflict(
     client: FlaskClient, admin: Any, draft: Survey, db_session: Any
 ) -> None:
-    token = _token(client, f"/admin/surveys/{draft.id}")
+    token = page_token(client, f"/admin/surveys/{draft.id}")
     response = client.post(
         f"/admin/surveys/{draft.id}/close", data={"csrf_token": token, "confirm": "y"}
     )
@@ -411,7 +393,7 @@ def _upload(
 ) -> Any:
     """Post the file as the page's form does. The body is encoded in memory: the test
     client would spool a large one to a temporary file that it never closes."""
-    token = _token(client, f"/admin/surveys/{survey_id}")
+    token = page_token(client, f"/admin/surveys/{survey_id}")
     upload = FileStorage(io.BytesIO(content), filename=name, content_type="text/csv")
     fields = {"csrf_token": token, "file": upload, **extra}
     boundary, body = encode_multipart(MultiDict(fields))
@@ -502,7 +484,7 @@ def test_wrong_kind_or_size_of_file_is_refused(
 def test_upload_without_file_or_csrf_token_is_refused(
     client: FlaskClient, admin: Any, draft: Survey, db_session: Any
 ) -> None:
-    token = _token(client, f"/admin/surveys/{draft.id}")
+    token = page_token(client, f"/admin/surveys/{draft.id}")
     url = f"/admin/surveys/{draft.id}/participants"
     no_file = client.post(url, data={"csrf_token": token}, content_type="multipart/form-data")
     assert no_file.status_code == 400
@@ -521,7 +503,7 @@ def test_a_closed_survey_takes_no_participants(
     client: FlaskClient, admin: Any, open_survey: OpenSurvey, db_session: Any
 ) -> None:
     survey_id = open_survey.survey.id
-    token = _token(client, f"/admin/surveys/{survey_id}")
+    token = page_token(client, f"/admin/surveys/{survey_id}")
     client.post(f"/admin/surveys/{survey_id}/close", data={"csrf_token": token, "confirm": "y"})
     response = client.post(
         f"/admin/surveys/{survey_id}/participants",
@@ -584,7 +566,7 @@ def test_links_download_needs_the_confirmation_and_an_open_or_draft_survey(
     client: FlaskClient, admin: Any, open_survey: OpenSurvey, db_session: Any
 ) -> None:
     survey_id = open_survey.survey.id
-    token = _token(client, f"/admin/surveys/{survey_id}")
+    token = page_token(client, f"/admin/surveys/{survey_id}")
     unconfirmed = client.post(f"/admin/surveys/{survey_id}/links", data={"csrf_token": token})
     assert unconfirmed.status_code == 400
     assert "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
@@ -640,7 +622,7 @@ def test_editing_levels_leaves_other_surveys_alone(
     other = create_survey(instrument_key="relational-climate", title="Other")
     db_session.commit()
     before = _count(db_session, Level, Level.survey_id == other.id)
-    token = _token(client, f"/admin/surveys/{draft.id}/edit")
+    token = page_token(client, f"/admin/surveys/{draft.id}/edit")
     client.post(
         f"/admin/surveys/{draft.id}/edit",
         data={

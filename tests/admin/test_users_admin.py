@@ -17,22 +17,10 @@ from app.auth.models import Role, StaffUser
 from app.auth.passwords import verify_password
 from app.auth.services import set_active, set_role_and_scopes
 from app.errors import DomainError
+from tests.admin.conftest import ADMIN, page_token
 from tests.conftest import TEST_PASSWORD, AuthActions, csrf_token_from
 
-ADMIN = "admin@example.org"
 NEW_PASSWORD = "a much longer secret 42"
-
-
-@pytest.fixture(autouse=True)
-def _blueprint_registered(app: Flask) -> None:
-    assert "admin_users" in app.blueprints, "register app.admin.users.bp in create_app"
-
-
-@pytest.fixture
-def admin(auth: AuthActions, make_user: Any) -> StaffUser:
-    user = make_user(ADMIN, Role.ADMIN)
-    assert auth.login(ADMIN).status_code == 302
-    return user
 
 
 @pytest.fixture
@@ -40,12 +28,6 @@ def teams(make_team: Any, db_session: Any) -> None:
     make_team("Engineering/Platform")
     make_team("Sales")
     db_session.commit()
-
-
-def _token(client: FlaskClient, url: str) -> str:
-    page = client.get(url)
-    assert page.status_code == 200
-    return csrf_token_from(page.get_data(as_text=True))
 
 
 def _text(response: Any) -> str:
@@ -63,7 +45,7 @@ def _events(db: Any, action: str) -> list[AuditEvent]:
 
 def _create(client: FlaskClient, **changes: str) -> Any:
     data = {
-        "csrf_token": _token(client, "/admin/users/new"),
+        "csrf_token": page_token(client, "/admin/users/new"),
         "email": "New.Lead@Example.org",
         "role": "manager",
         "teams": "Engineering/Platform\nSales",
@@ -100,7 +82,7 @@ def test_every_route_is_for_admins_only(
     routes = _routes(app, target.id)
     assert len(routes) >= 8  # list, new (2), page (2), password (2), deactivate/reactivate
 
-    token = _token(client, "/login")
+    token = page_token(client, "/login")
     for method, url in routes:
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 302, (method, url)
@@ -110,7 +92,7 @@ def test_every_route_is_for_admins_only(
     make_user("lead@example.org", Role.MANAGER, ["Sales"])
     for email in ("hr@example.org", "lead@example.org"):
         assert auth.login(email).status_code == 302
-        token = _token(client, "/")
+        token = page_token(client, "/")
         data = {
             "csrf_token": token,
             "role": "admin",
@@ -129,7 +111,7 @@ def test_every_route_is_for_admins_only(
 
     make_user(ADMIN, Role.ADMIN)
     auth.login(ADMIN)
-    token = _token(client, "/")
+    token = page_token(client, "/")
     for method, url in routes:
         if method == "GET":
             assert client.get(url).status_code == 200, url
@@ -261,7 +243,7 @@ def test_an_admin_cannot_take_away_their_own_admin_role(
 ) -> None:
     make_user("other-admin@example.org", Role.ADMIN)
     url = f"/admin/users/{admin.id}"
-    response = client.post(url, data={"csrf_token": _token(client, url), "role": "hr"})
+    response = client.post(url, data={"csrf_token": page_token(client, url), "role": "hr"})
     assert response.status_code == 400
     assert "You cannot take away your own admin role" in _text(response)
     user = _user(db_session, ADMIN)
@@ -276,7 +258,7 @@ def test_reset_password_then_sign_in_with_the_new_one(
 ) -> None:
     hr = make_user("hr@example.org", Role.HR)
     url = f"/admin/users/{hr.id}/password"
-    token = _token(client, url)
+    token = page_token(client, url)
 
     weak = client.post(
         url, data={"csrf_token": token, "password": "tiny", "password_again": "tiny"}
@@ -330,7 +312,7 @@ def test_an_admin_cannot_deactivate_themselves(
     client: FlaskClient, admin: StaffUser, make_user: Any, db_session: Any
 ) -> None:
     make_user("other-admin@example.org", Role.ADMIN)
-    token = _token(client, f"/admin/users/{admin.id}")
+    token = page_token(client, f"/admin/users/{admin.id}")
     response = client.post(f"/admin/users/{admin.id}/deactivate", data={"csrf_token": token})
     assert response.status_code == 400
     assert "You cannot deactivate your own account" in _text(response)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, select
 
-from app.db import Base, Session
+from app.db import Session
 from app.instruments.services import sync_instruments
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_pending, queue_invitations
@@ -21,16 +20,6 @@ from tests.conftest import BUNDLED_INSTRUMENT, on_postgres
 from tests.outbox.conftest import SmtpServer
 
 PEOPLE = 40
-
-
-@pytest.fixture
-def committed_db(app: Flask, scratch_engine: Engine) -> Iterator[Engine]:
-    Base.metadata.create_all(scratch_engine)
-    Session.remove()
-    Session.configure(bind=scratch_engine)
-    yield scratch_engine
-    Session.remove()
-    Session.configure(bind=app.extensions["sqlalchemy_engine"])
 
 
 def _queue(app: Flask, people: int) -> list[str]:

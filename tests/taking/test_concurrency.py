@@ -7,13 +7,10 @@ hide other connections' work), on PostgreSQL in CI and on a SQLite file locally.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
-from flask import Flask
 from sqlalchemy import Engine, func, select
 
-from app.db import Base, Session
+from app.db import Session
 from app.errors import Gone
 from app.instruments.queries import document_of
 from app.instruments.services import sync_instruments
@@ -25,16 +22,6 @@ from app.taking.services import record_submission
 from tests.conftest import BUNDLED_INSTRUMENT
 
 PARALLEL = 20
-
-
-@pytest.fixture
-def committed_db(app: Flask, scratch_engine: Engine) -> Iterator[Engine]:
-    Base.metadata.create_all(scratch_engine)
-    Session.remove()
-    Session.configure(bind=scratch_engine)
-    yield scratch_engine
-    Session.remove()
-    Session.configure(bind=app.extensions["sqlalchemy_engine"])
 
 
 def test_parallel_submissions_of_one_link_store_exactly_one_response(
