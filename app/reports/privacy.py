@@ -290,9 +290,10 @@ def disclose_cells(
     k: int,
     *,
     records: bool = False,
+    withheld: Collection[K] = (),
 ) -> dict[K, Disclosed]:
     """Decide every cell (rules 1-4 of the module docstring); see :func:`suppress`."""
-    return dict(suppress(cells, atom_counts, k, records=records).cells)
+    return dict(suppress(cells, atom_counts, k, records=records, withheld=withheld).cells)
 
 
 def suppress(
@@ -301,12 +302,18 @@ def suppress(
     k: int,
     *,
     records: bool = False,
+    withheld: Collection[K] = (),
 ) -> Disclosure[K]:
     """Primary and complementary suppression of ``cells`` (cell key -> its atoms).
 
     ``atom_counts`` gives each atom's count; an atom it does not list counts 0 (a GROUP BY
     omits empty groups). ``records=True`` is for cells that show the records themselves
     (comments), which a reader can intersect as well as subtract.
+
+    ``withheld`` cells are hidden from the start, whatever their count: a statistic shown
+    only where the response counts are shown starts from the cells those counts hide. This
+    is always safe (the loop still ends only when the exact check finds no leak, and hiding
+    more never opens one) and spares the rounds that would rediscover the same hidden cells.
 
     The result is deterministic: it depends on the cells, counts and k, not on the order of
     the mappings or on hash seeds (ties break on ``repr`` of the keys, so keys should be made
@@ -319,8 +326,9 @@ def suppress(
     n_of = {key: sum(counts.get(a, 0) for a in atoms_of[key]) for key in order}
     canon_of = {key: _canon(key) for key in order}
 
-    shown = [key for key in order if n_of[key] >= k]
-    complementary: set[K] = set()
+    withheld_set = set(withheld)
+    shown = [key for key in order if n_of[key] >= k and key not in withheld_set]
+    complementary: set[K] = {key for key in withheld_set if key in n_of and n_of[key] >= k}
     while True:
         classes = _classes(shown, atoms_of, counts)
         leaks = _leaks([atoms for atoms, _ in classes], counts, k, records=records)

@@ -127,7 +127,9 @@ class Publication:
         self.cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
         decided: dict[frozenset[tuple[WaveAtom, int]], dict[ReportCell, Disclosed]] = {}
 
-        def disclose(counts: Mapping[Atom, int]) -> dict[ReportCell, Disclosed]:
+        def disclose(
+            counts: Mapping[Atom, int], withheld: frozenset[ReportCell] = frozenset()
+        ) -> dict[ReportCell, Disclosed]:
             # A statistic everybody answered has the response counts: decide each distinct
             # set of counts once.
             atom_counts: dict[WaveAtom, int] = {
@@ -135,12 +137,15 @@ class Publication:
             }
             fingerprint = frozenset(atom_counts.items())
             if fingerprint not in decided:
-                decided[fingerprint] = disclose_cells(self.cells, atom_counts, k)
+                decided[fingerprint] = disclose_cells(self.cells, atom_counts, k, withheld=withheld)
             return decided[fingerprint]
 
         self.responses = disclose(responses)
+        # A statistic is shown only where its cell's response count is, so its own decision
+        # starts from the cells the response counts hide.
+        hidden_responses = frozenset(c for c, d in self.responses.items() if not d.shown)
         self._decisions = {
-            key: disclose({atom: s.n for atom, s in by_atom.items()})
+            key: disclose({atom: s.n for atom, s in by_atom.items()}, hidden_responses)
             for key, by_atom in self._sums.items()
         }
         self._views: dict[ReportCell, CellView] = {}

@@ -728,3 +728,16 @@ def test_property_no_extra_suppression_when_threshold_alone_is_safe(report: tupl
         assert disclosure.shown == set(primary_only)
     else:
         assert disclosure.complementary
+
+
+def test_withheld_cells_start_hidden_and_the_result_stays_safe() -> None:
+    # parent P = A + B + C with 6 + 6 + 6; withholding A alone would let P - B - C show it
+    cells = {"P": {"a", "b", "c"}, "A": {"a"}, "B": {"b"}, "C": {"c"}}
+    counts = {"a": 6, "b": 6, "c": 6}
+    plain = suppress(cells, counts, 5)
+    assert plain.hidden == frozenset()
+    decided = suppress(cells, counts, 5, withheld={"A"})
+    assert "A" in decided.hidden
+    assert len(decided.hidden) >= 2  # a second cell must go, or A is P - B - C
+    assert "A" in decided.complementary
+    assert find_leaks(cells, counts, decided.shown, 5) == []
