@@ -149,6 +149,10 @@ class Publication:
             for key, by_atom in self._sums.items()
         }
         self._views: dict[ReportCell, CellView] = {}
+        self._comparisons: dict[
+            tuple[tuple[int, ...], tuple[str, ...], int | None, float],
+            dict[tuple[int, str], Comparison],
+        ] = {}
 
     def view(self, team: int | None = None, level: int | None = None) -> CellView:
         """The cell of a team's subtree (None: the organisation) at a level (None: all
@@ -192,7 +196,15 @@ class Publication:
     ) -> dict[tuple[int, str], Comparison]:
         """Each team against the rest of the organisation on each statistic, with
         Benjamini-Hochberg over all the comparisons of this view. Only pairs where the team
-        and the organisation are both shown are compared."""
+        and the organisation are both shown are compared. Cached: the publication is."""
+        memo_key = (tuple(teams), tuple(keys), level, q)
+        if memo_key not in self._comparisons:
+            self._comparisons[memo_key] = self._compare_teams(teams, keys, level, q)
+        return self._comparisons[memo_key]
+
+    def _compare_teams(
+        self, teams: Sequence[int], keys: Sequence[str], level: int | None, q: float
+    ) -> dict[tuple[int, str], Comparison]:
         org = self.view(None, level)
         results: list[tuple[int, str, TeamVsRest]] = []
         for team in teams:
