@@ -39,6 +39,9 @@ class Answer(Base):
     midpoint). Raw, not reverse-keyed: scoring applies keying once."""
 
     __tablename__ = "answer"
+    # Clustered on (response, key) on SQLite: report aggregates read the value straight from
+    # the primary key's b-tree instead of looking every row up again.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
@@ -51,6 +54,9 @@ class DimensionScore(Base):
     """A dimension score computed at submission (NULL below the minimum answered items)."""
 
     __tablename__ = "dimension_score"
+    # Clustered on (response, key) on SQLite: report aggregates read the value straight from
+    # the primary key's b-tree instead of looking every row up again.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
@@ -75,6 +81,9 @@ class FamilyScore(Base):
     dimension scores in the family (NULL when none)."""
 
     __tablename__ = "family_score"
+    # Clustered on (response, key) on SQLite: report aggregates read the value straight from
+    # the primary key's b-tree instead of looking every row up again.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True

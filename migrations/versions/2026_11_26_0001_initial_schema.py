@@ -315,6 +315,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("response_id", "item_key", name=op.f("pk_answer")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "dimension_score",
@@ -328,6 +329,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("response_id", "dimension_key", name=op.f("pk_dimension_score")),
+        sqlite_with_rowid=False,
     )
 
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("response_id", "family_key", name=op.f("pk_family_score")),
+        sqlite_with_rowid=False,
     )
 
 
