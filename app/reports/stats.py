@@ -30,7 +30,7 @@ from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+from scipy import special, stats  # type: ignore[import-untyped, unused-ignore]
 
 __all__ = [
     "ALPHA_FLAG_BELOW",
@@ -75,6 +75,7 @@ ALPHA_FLAG_BELOW = 0.70
 # noise of the sums themselves and is taken as exactly zero; one more negative than
 # -_INCONSISTENT_REL * Q means the sums cannot come from real data (e.g. swapped arguments).
 _NOISE_REL = 1e-10
+_FAST_REL = 1e-6  # above this share of Q, SS is computed in floats (see Summary)
 _INCONSISTENT_REL = 1e-8
 
 FloatArray = npt.NDArray[np.float64]
@@ -110,14 +111,15 @@ def _count(name: str, value: SupportsIndex, minimum: int = 0) -> int:
 @functools.lru_cache(maxsize=64)
 def _z(level: float) -> float:
     """Two-sided standard normal quantile ``z_{1 - (1 - level)/2}``."""
-    return float(stats.norm.ppf(0.5 + level / 2.0))
+    return float(special.ndtri(0.5 + level / 2.0))
 
 
 @functools.lru_cache(maxsize=4096)
 def _t(level: float, df: float) -> float:
-    """Two-sided Student t quantile ``t_{1 - (1 - level)/2, df}``. Cached: a report asks for
-    the same few (level, df) pairs thousands of times, and each scipy call costs ~40 us."""
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
+    """Two-sided Student t quantile ``t_{1 - (1 - level)/2, df}``. The scipy.special ufuncs
+    compute what scipy.stats.t computes, without its ~40 us of argument handling per call (a
+    heatmap makes thousands); cached for the repeated (level, df) pairs of equal-sized groups."""
+    return float(special.stdtrit(df, 0.5 + level / 2.0))
 
 
 def _as_matrix(item_matrix: npt.ArrayLike) -> FloatArray:
@@ -146,8 +148,8 @@ class Summary:
     Derived on construction::
 
         mean = T / n
-        SS   = Q - T**2 / n          (sum of squared deviations; evaluated exactly with
-                                      fractions from the stored floats, then rounded once)
+        SS   = Q - T**2 / n          (sum of squared deviations; in floats when SS is above
+                                      1e-6 * Q, else exactly with fractions, rounded once)
         var  = SS / (n - 1)          (None when n < 2)
 
     ``SS`` smaller than 1e-10 * Q is rounding noise of the sums and is set to 0 (so a group
@@ -169,6 +171,16 @@ class Summary:
         total_sq = _finite("total_sq", self.total_sq)
         if total_sq < 0:
             raise ValueError(f"sum of squares must be >= 0, got {total_sq!r}")
+        ss_float = total_sq - total * total / n
+        if ss_float > _FAST_REL * total_sq:
+            # Far from both thresholds: the float's rounding error (about eps * Q) is below
+            # 1e-10 of SS, so the exact evaluation would change nothing a report shows.
+            object.__setattr__(self, "n", n)
+            object.__setattr__(self, "total", total)
+            object.__setattr__(self, "total_sq", total_sq)
+            object.__setattr__(self, "mean", total / n)
+            object.__setattr__(self, "ss", ss_float)
+            return
         ss_exact = Fraction(total_sq) - Fraction(total) ** 2 / n
         if ss_exact < -_INCONSISTENT_REL * Fraction(total_sq):
             raise ValueError(
@@ -378,7 +390,7 @@ def welch_t(a: Summary, b: Summary, level: float = 0.95) -> WelchT | None:
     t = diff / se
     wa, wb = va / se2, vb / se2  # shares in [0, 1]: no overflow/underflow in the df formula
     df = 1.0 / (wa * wa / (a.n - 1) + wb * wb / (b.n - 1))
-    p = min(1.0, 2.0 * float(stats.t.sf(abs(t), df)))
+    p = min(1.0, 2.0 * float(special.stdtr(df, -abs(t))))
     half = _t(level, df) * se
     return WelchT(diff, se, t, df, p, diff - half, diff + half, level)
 
