@@ -240,6 +240,13 @@ def survey_answers(
     return data
 
 
+LIVE_PARTICIPANTS = ("ana", "ben", "cai", "dev")
+LIVE_PARTICIPANTS_CSV = "email,team,level\n" + "".join(
+    f"{name}@example.org,Engineering/Platform,individual_contributor\n"
+    for name in LIVE_PARTICIPANTS
+)
+
+
 @dataclass
 class LiveSurvey:
     """The live server's address, the open survey and one raw token per participant."""
@@ -271,7 +278,7 @@ def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
     try:
         (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
         survey = create_survey(instrument_key="relational-climate", title="Browser wave")
-        import_participants(survey.id, PARTICIPANTS_CSV)
+        import_participants(survey.id, LIVE_PARTICIPANTS_CSV)
         open_survey_service(survey.id)
         tokens = dict(issue_links(survey.id))
         Session.commit()

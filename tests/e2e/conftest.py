@@ -28,11 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-PARTICIPANTS = ("ana", "ben", "cai", "dev")
-PARTICIPANTS_CSV = "email,team,level\n" + "".join(
-    f"{name}@example.org,Engineering/Platform,individual_contributor\n" for name in PARTICIPANTS
-)
-
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.surveys.models import Invitation
 from app.taking.models import Answer, Comment, Response
-from tests.e2e.conftest import LiveSurvey
+from tests.conftest import LiveSurvey
 
 pytestmark = pytest.mark.e2e
 
