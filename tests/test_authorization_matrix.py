@@ -188,3 +188,21 @@ def test_matrix(app: Flask, db_session: Any, world: World, role: str) -> None:
     if _outcome(logout) != MATRIX[("auth.logout", "POST")][role]:
         failures.append(f"POST /logout: got {_outcome(logout)}")
     assert not failures, "\n".join(failures)
+
+
+def test_every_state_changing_route_needs_a_csrf_token(
+    app: Flask, db_session: Any, world: World
+) -> None:
+    client = _client_for(app, "admin", world)
+    refused = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("probe.") or "POST" not in (rule.methods or set()):
+            continue
+        url = rule.build({a: world.values[a] for a in rule.arguments}, append_unknown=False)
+        assert url is not None
+        response = client.post(url[1], data={"lang": "en"})  # a field every form accepts
+        text = response.get_data(as_text=True)
+        response.close()
+        if response.status_code != 400 or "CSRF" not in text:
+            refused.append(f"POST {url[1]}: {response.status_code}")
+    assert not refused, "accepted without a CSRF token:\n" + "\n".join(refused)
