@@ -34,7 +34,6 @@ end, on failure too. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import gc
 import io
@@ -52,7 +51,7 @@ import tempfile
 import textwrap
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.bench_submission import BenchError, fresh_database, log  # noqa: E402
 
 OUT_DIR = ROOT / "bench" / "out"
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -84,14 +85,6 @@ BASELINE_SQL = (
     "SELECT r.team_id, a.item_key, a.value, count(*) FROM answer a "
     "JOIN response r ON r.id = a.response_id WHERE r.survey_id = :s GROUP BY 1, 2, 3"
 )
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run as designed (not a missed budget)."""
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -170,42 +163,6 @@ def people_for(responses: int) -> int:
 
 
 # --- databases ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(engine_name: str, workdir: Path, tag: str, pg_admin_url: str) -> Iterator[str]:
-    """The URL of an empty database, removed on exit: a SQLite file in `workdir` (WAL comes
-    from make_engine), or a new PostgreSQL database mutuality_bench_<tag>_<random>."""
-    from sqlalchemy import make_url, text
-
-    from app.db import make_engine
-
-    if engine_name == "sqlite":
-        path = workdir / f"bench_{tag}.sqlite3"
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    name = f"mutuality_bench_{tag}_{secrets.token_hex(4)}"
-    admin_url = make_url(pg_admin_url)
-    admin = make_engine(admin_url.render_as_string(hide_password=False))
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        raise BenchError(
-            f"PostgreSQL is not usable at {admin_url.render_as_string()} ({exc.__class__.__name__}:"
-            f" {str(exc).splitlines()[0]}). Start it, set BENCH_PG_URL, or use --engine sqlite."
-        ) from None
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def migrate(url: str) -> None:
@@ -659,7 +616,7 @@ def bench_engine(engine_name: str, settings: Settings, workdir: Path) -> EngineR
         is_large = size == large
         tag = f"{size // 1000}k" if size % 1000 == 0 else str(size)
         people = people_for(size)
-        with fresh_database(engine_name, workdir, tag, settings.pg_admin_url) as url:
+        with fresh_database(engine_name, workdir, settings.pg_admin_url, tag) as url:
             log(f"== {engine_name} @ {size:,}: migrating, seeding {people:,} people, {TEAMS} teams")
             migrate(url)
             seeded = run_worker("seed", url, workdir / f"seed_{tag}.json", "--people", str(people))

@@ -165,18 +165,21 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
-def fresh_database(engine_name: str, workdir: Path, pg_admin_url: str) -> Iterator[str]:
+def fresh_database(
+    engine_name: str, workdir: Path, pg_admin_url: str, tag: str = ""
+) -> Iterator[str]:
     """The URL of an empty database, removed on exit: a SQLite file in `workdir` (WAL comes
-    from make_engine), or a new PostgreSQL database mutuality_bench_<random>."""
+    from make_engine), or a new PostgreSQL database mutuality_bench_[<tag>_]<random>."""
+    prefix = f"{tag}_" if tag else ""
     if engine_name == "sqlite":
-        path = workdir / "bench.sqlite3"
+        path = workdir / f"bench_{prefix}db.sqlite3"
         try:
             yield f"sqlite:///{path}"
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    name = f"mutuality_bench_{secrets.token_hex(4)}"
+    name = f"mutuality_bench_{prefix}{secrets.token_hex(4)}"
     admin_url = make_url(pg_admin_url)
     admin = make_engine(admin_url.render_as_string(hide_password=False))
     try:
