@@ -988,6 +988,9 @@ def difference_heatmap(
         text_row: list[str] = []
         hidden_text_row: list[str] = []
         custom_row: list[list[str]] = []
+        # The table has one row per team (a cell per dimension): 200 teams make 200 rows,
+        # not 2,600; Hedges' g and adjusted p are in the hover and on each team's page.
+        table_row: list[str] = [team]
         for dimension, sign, cell in zip(dimensions, signs, row, strict=True):
             names = [plain(team), plain(dimension.label)]
             if cell.hidden or cell.difference is None:
@@ -999,7 +1002,7 @@ def difference_heatmap(
                 # the legend note and the table.
                 hidden_text_row.append(plain(f"<{k}*"))
                 custom_row.append([*names, label, "", "", ""])
-                rows.append((team, dimension.label, label, "", "", ""))
+                table_row.append(label)
                 continue
             shown += 1
             difference = cell.difference
@@ -1015,16 +1018,8 @@ def difference_heatmap(
                 text_row.append(_signed(difference))
             mark = " • significant" if cell.flagged else ""
             custom_row.append([*names, _signed(difference), g, plain(p), mark])
-            rows.append(
-                (
-                    team,
-                    dimension.label,
-                    _signed(difference),
-                    g,
-                    p,
-                    "yes" if cell.flagged else "no",
-                )
-            )
+            table_row.append(_signed(difference) + (" •" if cell.flagged else ""))
+        rows.append(tuple(table_row))
         z.append(z_row)
         z_hidden.append(hidden_row)
         text.append(text_row)
@@ -1117,17 +1112,8 @@ def difference_heatmap(
         f"of {shown} shown stand out after Benjamini{EN_DASH}Hochberg adjustment "
         f"(q = {q:g})." + _hidden_sentence(hidden, k, "cell", "cells")
     )
-    table = DataTable(
-        (
-            "Team",
-            "Dimension",
-            "Difference from the rest",
-            "Hedges' g [95% CI]",
-            "Adjusted p",
-            "Significant (BH)",
-        ),
-        tuple(rows),
-    )
+    table = DataTable(("Team", *(d.label for d in dimensions)), tuple(rows))
+    description += " The table gives each difference from the rest; • marks the significant ones."
     return ChartSpec(figure, title, description, table)
 
 

@@ -402,9 +402,10 @@ def test_heatmap_marks_bh_flags_and_shows_g_and_adjusted_p_in_the_hover() -> Non
     assert values["customdata"][2][1][3:5] == ["not defined", "not defined"]
     assert "Hedges' g" in values["hovertemplate"] and "Adjusted p" in values["hovertemplate"]
     assert "2 cells of 4 shown stand out" in spec.description
-    table = {(row[0], row[1]): row for row in spec.table.rows}
-    assert table[("Platform", "Silencing")][-1] == "yes"
-    assert table[("Sales", "Authenticity")][-1] == "no"
+    assert spec.table.columns == ("Team", "Authenticity", "Silencing")
+    table = {row[0]: row for row in spec.table.rows}
+    assert table["Platform"] == ("Platform", "+0.40 •", "−0.50 •")  # one row per team
+    assert table["Sales"][1] == "−0.30"  # not flagged: no mark
 
 
 def test_heatmap_draws_suppressed_cells_grey_with_the_hidden_label() -> None:
@@ -417,7 +418,7 @@ def test_heatmap_draws_suppressed_cells_grey_with_the_hidden_label() -> None:
     assert {stop[1] for stop in suppressed["colorscale"]} == {f.SUPPRESSED}
     assert suppressed["showscale"] is False
     assert suppressed["customdata"][1][0][2] == HIDDEN_LABEL
-    assert ("Legal", "Authenticity", HIDDEN_LABEL, "", "", "") in spec.table.rows
+    assert ("Legal", HIDDEN_LABEL, HIDDEN_LABEL) in spec.table.rows
     assert "Grey: fewer than 5*" in subtitle(spec)
 
 
@@ -427,7 +428,7 @@ def test_heatmap_p_below_a_thousandth_is_escaped_in_the_hover() -> None:
     )
     values, _ = data(spec)
     assert values["customdata"][0][0][4] == "&lt; 0.001"
-    assert spec.table.rows[0][4] == "< 0.001"
+    assert spec.table.rows[0] == ("A", "+0.90 •")  # the p value is in the hover only
 
 
 def test_heatmap_checks_the_shape_of_its_cells() -> None:
