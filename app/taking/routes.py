@@ -10,9 +10,11 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
+from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from app import csrf
 from app.db import Session, utcnow
@@ -63,26 +65,23 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
     refresh_locale()
     _check_available(invitation)
 
-    open_text = get_question_type("open_text")
     form_class = response_form_class(version.sha256, document, language)
     if request.method == "POST":
-        form = form_class(formdata=payload)
-        if form.validate():
-            answers = {
-                item.key: get_question_type(item.type).convert(item, form[field_name(item)].data)
-                for item in document.items
-            }
-            comments = {
-                prompt.key: text
-                for prompt in document.prompts
-                if (text := open_text.convert(prompt, form[field_name(prompt)].data))
-            }
+        complete = _complete_submission(payload, document)
+        if complete is not None:
+            answers, comments = complete
             record_submission(invitation.token_sha256, version.id, document, answers, comments)
             Session.commit()
             return redirect(url_for("taking.thanks", lang=language))
+        # Something is missing or wrong: the full form says what, field by field.
+        form = form_class(formdata=payload)
+        form.validate()
         status = 400
     else:
-        form = form_class(lang=language)
+        # Once the blank questions are cached, the page needs only the CSRF token and the
+        # language from a form; binding 54 fields would cost most of the request.
+        cached = (version.sha256, language) in _blank_questions
+        form = (ResponseFormBase if cached else form_class)(lang=language)
         status = 200
     page = render_template(
         "taking/survey.html",
@@ -104,6 +103,41 @@ def thanks() -> str:
     g.language = request.args.get("lang") if request.args.get("lang") in ("en", "es") else None
     refresh_locale()
     return render_template("taking/thanks.html")
+
+
+def _complete_submission(
+    payload: MultiDict[str, str], document: InstrumentDocument
+) -> tuple[dict[str, int | None], dict[str, str]] | None:
+    """The answers and comments of a valid, complete submission, or None.
+
+    The common case, checked with the question types directly (the same conversions the
+    form's fields lead to) and the same CSRF check as the form: a valid submission is
+    stored without binding a form of 54 fields. Anything else returns None, and the full
+    form then explains each problem.
+    """
+    try:
+        validate_csrf(payload.get("csrf_token"))
+    except ValidationError:
+        return None
+    answers: dict[str, int | None] = {}
+    for item in document.items:
+        raw = payload.get(field_name(item))
+        if not raw:
+            return None
+        try:
+            answers[item.key] = get_question_type(item.type).convert(item, raw)
+        except ValueError:
+            return None
+    open_text = get_question_type("open_text")
+    comments: dict[str, str] = {}
+    for prompt in document.prompts:
+        try:
+            text = open_text.convert(prompt, payload.get(field_name(prompt)))
+        except ValueError:
+            return None
+        if text:
+            comments[prompt.key] = text
+    return answers, comments
 
 
 # The rendered questions of a blank form by (version content, language): 52 radio groups
