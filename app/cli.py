@@ -234,8 +234,11 @@ def list_surveys_command() -> None:
     rows = list_surveys()
     if not rows:
         click.echo("No surveys.")
-    for survey, invited, responded in rows:
-        click.echo(f"{survey.id}\t{survey.state}\t{responded}/{invited} responded\t{survey.title}")
+    for survey, rate in rows:
+        answered = rate.responded.label  # a count below k reads "fewer than k*"
+        click.echo(
+            f"{survey.id}\t{survey.state}\t{answered}/{rate.invited} responded\t{survey.title}"
+        )
 
 
 @surveys_cli.command("links")

@@ -60,7 +60,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_submission import BenchError, fresh_database, log  # noqa: E402
+from bench.bench_submission import (  # noqa: E402
+    BenchError,
+    Row,
+    fresh_database,
+    log,
+    print_table,
+)
 
 OUT_DIR = ROOT / "bench" / "out"
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -562,15 +568,6 @@ def worker_main(argv: list[str]) -> int:
 
 
 @dataclass
-class Row:
-    engine: str
-    figure: str
-    value: str
-    budget: str = ""
-    ok: bool | None = None  # None: informational
-
-
-@dataclass
 class EngineResult:
     engine: str
     rows: list[Row] = field(default_factory=list)
@@ -742,31 +739,6 @@ def bench_engine(engine_name: str, settings: Settings, workdir: Path) -> EngineR
         )
     result.seconds = time.perf_counter() - started
     return result
-
-
-# --- report ---------------------------------------------------------------------------------
-
-
-def print_table(rows: list[Row]) -> None:
-    headers = ("engine", "figure", "value", "budget", "result")
-    cells = [
-        (
-            r.engine,
-            r.figure,
-            r.value,
-            r.budget or "(info)",
-            "" if r.ok is None else ("PASS" if r.ok else "FAIL"),
-        )
-        for r in rows
-    ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031
-    log("")
-    log(line.format(*headers))
-    log(line.format(*("-" * w for w in widths)))
-    for c in cells:
-        log(line.format(*c))
-    log("")
 
 
 def main(argv: list[str] | None = None) -> int:

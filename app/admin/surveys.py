@@ -40,7 +40,7 @@ from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_reminders
-from app.reports.queries import invitation_counts
+from app.reports.queries import response_rates_of
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
 from app.surveys.queries import list_surveys, survey_link
@@ -204,7 +204,7 @@ def _survey_page(
     participants_form: ParticipantsForm | None = None,
     row_errors: list[services.RowError] | None = None,
 ) -> str:
-    invited, responded = invitation_counts(survey.id)
+    organisation = response_rates_of(survey)[None]
     next_action = NEXT_ACTION.get(survey.state)
     state_form = state_form or StateForm(formdata=None)
     if next_action is not None:
@@ -212,8 +212,8 @@ def _survey_page(
     return render_template(
         "admin/surveys/show.html",
         survey=survey,
-        invited=sum(invited.values()),
-        responded=sum(responded.values()),
+        invited=organisation.invited,
+        responded=organisation.responded.label,
         next_action=next_action,
         state_form=state_form,
         links_form=links_form or LinksForm(formdata=None),

@@ -198,6 +198,27 @@ def _count(possible: Iterable[int], values: Iterable[StoredValue], what: str) ->
     return ChoiceSummary(counts=counts, answered=sum(counts.values()), missing=missing)
 
 
+def _radio_field(
+    item: Item,
+    choices: Iterable[tuple[str, LocalizedText]],
+    language: str,
+    fallback_language: str | None,
+    required: bool,
+    messages: Mapping[str, str] | None,
+) -> UnboundField:
+    """One radio group: the item's text as its legend, one labelled choice per value."""
+    texts = field_messages(language, messages)
+    return RadioField(
+        _label(item.text, language, fallback_language),
+        choices=[
+            SelectChoice(value, _label(label, language, fallback_language))
+            for value, label in choices
+        ],
+        validators=_choice_validators(required, texts),
+        invalid_choice_message=texts["invalid_choice"],
+    )
+
+
 @register
 class LikertType(ChoiceQuestionType):
     """A fully labelled agreement scale plus a separate "prefer not to answer"."""
@@ -214,22 +235,9 @@ class LikertType(ChoiceQuestionType):
         messages: Mapping[str, str] | None = None,
     ) -> UnboundField:
         item, scale = _likert_scale(question)
-        texts = field_messages(language, messages)
-        choices = [
-            SelectChoice(str(point.value), _label(point.label, language, fallback_language))
-            for point in scale.points
-        ]
-        choices.append(
-            SelectChoice(
-                PREFER_NOT_VALUE, _label(scale.prefer_not_label, language, fallback_language)
-            )
-        )
-        return RadioField(
-            _label(item.text, language, fallback_language),
-            choices=choices,
-            validators=_choice_validators(required, texts),
-            invalid_choice_message=texts["invalid_choice"],
-        )
+        choices = [(str(point.value), point.label) for point in scale.points]
+        choices.append((PREFER_NOT_VALUE, scale.prefer_not_label))
+        return _radio_field(item, choices, language, fallback_language, required, messages)
 
     def convert(self, question: Question, raw_value: object) -> int | None:
         """ "na" -> None; "1".."5" (or the int) -> that int; anything else: ValueError."""
@@ -269,16 +277,8 @@ class SingleChoiceType(ChoiceQuestionType):
         messages: Mapping[str, str] | None = None,
     ) -> UnboundField:
         item = _expect_item(question, "single_choice")
-        texts = field_messages(language, messages)
-        return RadioField(
-            _label(item.text, language, fallback_language),
-            choices=[
-                SelectChoice(option.key, _label(option.label, language, fallback_language))
-                for option in item.options
-            ],
-            validators=_choice_validators(required, texts),
-            invalid_choice_message=texts["invalid_choice"],
-        )
+        choices = [(option.key, option.label) for option in item.options]
+        return _radio_field(item, choices, language, fallback_language, required, messages)
 
     def convert(self, question: Question, raw_value: object) -> int:
         """An option key -> its position (1-based); anything else: ValueError."""

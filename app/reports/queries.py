@@ -13,6 +13,7 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import PATH_SEPARATOR, Team
+from app.reports.privacy import ResponseRate, disclose_response_rates
 from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
 from app.surveys.models import Invitation, Survey
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
@@ -45,6 +46,14 @@ def survey_team_tree(survey: Survey) -> TeamTree:
         parents={team_id: parent_id for team_id, parent_id, _ in rows},
         paths={team_id: path for team_id, _, path in rows},
     )
+
+
+def response_rates_of(survey: Survey) -> dict[int | None, ResponseRate]:
+    """Response rates per team rollup and for the organisation (key None), through the
+    disclosure rule: the one source of every responded count a page or command shows."""
+    tree = survey_team_tree(survey)
+    invited, responded = invitation_counts(survey.id)
+    return disclose_response_rates(tree.parents, invited, responded, survey.k_scores)
 
 
 def invitation_counts(survey_id: int) -> tuple[dict[int, int], dict[int, int]]:

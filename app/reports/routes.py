@@ -28,7 +28,6 @@ from app.reports import exports, pages
 from app.reports.privacy import (
     comments_visible,
     disclose_cells,
-    disclose_response_rates,
     footnote,
     shuffle_comments,
     team_subtrees,
@@ -38,10 +37,10 @@ from app.reports.queries import (
     TeamTree,
     comment_counts,
     comment_texts,
-    invitation_counts,
     item_matrix,
     item_value_counts,
     publication_for,
+    response_rates_of,
     survey_team_tree,
     waves_of,
 )
@@ -306,8 +305,7 @@ def team(survey_id: int, team_id: int) -> str:
 def response_rates(survey_id: int) -> str:
     survey = get_survey(survey_id)
     tree = survey_team_tree(survey)
-    invited, responded = invitation_counts(survey.id)
-    rates = disclose_response_rates(tree.parents, invited, responded, survey.k_scores)
+    rates = response_rates_of(survey)
     rows = sorted(
         ((team_id, rate) for team_id, rate in rates.items() if team_id is not None),
         key=lambda row: tree.paths[row[0]],

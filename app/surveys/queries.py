@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db import Session
-from app.surveys.models import Invitation, Survey
+from app.reports.privacy import ResponseRate
+from app.reports.queries import response_rates_of
+from app.surveys.models import Survey
 
 
-def list_surveys() -> Sequence[tuple[Survey, int, int]]:
-    """Every survey with its number of invitations and of responses, newest first."""
-    invited = func.count(Invitation.id)
-    responded = func.count(Invitation.id).filter(Invitation.responded.is_(True))
-    rows = Session.execute(
-        select(Survey, invited, responded)
-        .outerjoin(Invitation, Invitation.survey_id == Survey.id)
-        .group_by(Survey.id)
-        .order_by(Survey.id.desc())
-    ).all()
-    return [(survey, int(n_invited), int(n_responded)) for survey, n_invited, n_responded in rows]
+def list_surveys() -> Sequence[tuple[Survey, ResponseRate]]:
+    """Every survey, newest first, with its organisation-wide response rate as disclosure
+    control shows it (a responded count below k reads "fewer than k*")."""
+    surveys = Session.scalars(select(Survey).order_by(Survey.id.desc())).all()
+    return [(survey, response_rates_of(survey)[None]) for survey in surveys]
 
 
 def survey_link(base_url: str, token: str) -> str:
