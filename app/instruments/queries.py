@@ -40,5 +40,17 @@ def document_of(version: InstrumentVersion) -> InstrumentDocument:
     return document
 
 
+def document_by_hash(version_id: int, sha256: str) -> InstrumentDocument:
+    """The parsed document of the version `version_id` whose content hash is `sha256`; the
+    database is read only the first time a content is seen."""
+    document = _parsed.get(sha256)
+    if document is None:
+        version = Session.get(InstrumentVersion, version_id)
+        if version is None or version.sha256 != sha256:
+            raise NotFound(f"No instrument version {version_id} with content {sha256}.")
+        document = document_of(version)
+    return document
+
+
 def diff_between(old: InstrumentVersion, new: InstrumentVersion) -> InstrumentDiff:
     return diff_versions(document_of(old), document_of(new))

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
@@ -133,7 +134,19 @@ def archive_survey(survey_id: int) -> Survey:
     return survey
 
 
-def accepts_responses(survey: Survey, now: dt.datetime | None = None) -> bool:
+class SurveyDates(Protocol):
+    """What decides whether a survey takes answers (a Survey, or the survey page's
+    LinkedSurvey)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def opens_at(self) -> dt.datetime | None: ...
+    @property
+    def closes_at(self) -> dt.datetime | None: ...
+
+
+def accepts_responses(survey: SurveyDates, now: dt.datetime | None = None) -> bool:
     """True when the survey is open and `now` lies within its dates (when set)."""
     now = now or utcnow()
     if survey.state != SurveyState.OPEN.value:

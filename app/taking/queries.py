@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.db import Session
@@ -10,11 +13,13 @@ from app.instruments.models import InstrumentVersion
 from app.surveys.models import Invitation, Survey
 from app.surveys.tokens import token_sha256
 
+MAX_TOKEN_LENGTH = 128
+
 
 def invitation_for_token(raw_token: str) -> Invitation | None:
     """The invitation whose token hashes to `raw_token`'s sha256, with its survey and
     pinned version loaded in the same query."""
-    if not raw_token or len(raw_token) > 128:
+    if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
         return None
     return Session.scalar(
         select(Invitation)
@@ -26,3 +31,64 @@ def invitation_for_token(raw_token: str) -> Invitation | None:
         )
         .where(Invitation.token_sha256 == token_sha256(raw_token))
     )
+
+
+@dataclass(frozen=True)
+class LinkedSurvey:
+    """What the survey page shows and checks of a link's survey."""
+
+    id: int
+    state: str
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    k_scores: int
+    k_comments: int
+    instrument_version_id: int
+    instrument_sha256: str
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    """One personal link as the survey page needs it: never the person, only whether the
+    link was used, the language it was issued in, and its survey."""
+
+    token_sha256: str
+    responded: bool
+    language: str | None
+    survey: LinkedSurvey
+
+
+# Every GET and POST of the survey page starts here: Core columns and a statement built
+# once cost a fraction of loading three ORM objects.
+_invitation = Invitation.__table__.c
+_survey = Survey.__table__.c
+_version = InstrumentVersion.__table__.c
+_LINK_BY_TOKEN = (
+    select(
+        _invitation.responded,
+        _invitation.language,
+        _survey.id,
+        _survey.state,
+        _survey.opens_at,
+        _survey.closes_at,
+        _survey.k_scores,
+        _survey.k_comments,
+        _version.id,
+        _version.sha256,
+    )
+    .join_from(Invitation.__table__, Survey.__table__, _survey.id == _invitation.survey_id)
+    .join(InstrumentVersion.__table__, _version.id == _survey.instrument_version_id)
+    .where(_invitation.token_sha256 == bindparam("link_sha256"))
+)
+
+
+def survey_link(raw_token: str) -> SurveyLink | None:
+    """The link whose token hashes to `raw_token`'s sha256, or None."""
+    if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = token_sha256(raw_token)
+    row = Session.connection().execute(_LINK_BY_TOKEN, {"link_sha256": digest}).first()
+    if row is None:
+        return None
+    responded, language, *survey = row
+    return SurveyLink(digest, responded, language, LinkedSurvey(*survey))

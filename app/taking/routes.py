@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
-from flask_wtf.csrf import validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -20,9 +20,9 @@ from app import csrf
 from app.db import Session, utcnow
 from app.errors import DomainError, Gone, NotFound
 from app.instruments.document import InstrumentDocument
-from app.instruments.queries import document_of
+from app.instruments.queries import document_by_hash
 from app.instruments.question_types import get_question_type
-from app.surveys.models import Invitation, SurveyState
+from app.surveys.models import SurveyState
 from app.surveys.services import accepts_responses
 from app.taking.forms import (
     ResponseFormBase,
@@ -32,7 +32,7 @@ from app.taking.forms import (
     response_form_class,
     sections,
 )
-from app.taking.queries import invitation_for_token
+from app.taking.queries import LinkedSurvey, SurveyLink, survey_link
 from app.taking.services import record_submission
 
 bp = Blueprint("taking", __name__)
@@ -52,50 +52,34 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
         # upgraded to a write once another connection has committed (WAL), and would fail
         # with "database is locked" instead of waiting. No effect on PostgreSQL.
         Session.connection(execution_options={"sqlite_immediate": True})
-    invitation = invitation_for_token(token)
-    if invitation is None:
+    link = survey_link(token)
+    if link is None:
         raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
-    survey = invitation.survey
-    version = survey.instrument_version
-    document = document_of(version)
+    survey = link.survey
+    sha256 = survey.instrument_sha256
+    document = document_by_hash(survey.instrument_version_id, sha256)
     # The body is parsed (strictly) before anything touches request.form.
     payload = _parse_form_body(document) if request.method == "POST" else request.args
-    language = document.resolve_language(payload.get("lang") or invitation.language)
+    language = document.resolve_language(payload.get("lang") or link.language)
     g.language = language
     refresh_locale()
-    _check_available(invitation)
+    _check_available(link)
 
-    form_class = response_form_class(version.sha256, document, language)
+    form_class = response_form_class(sha256, document, language)
     if request.method == "POST":
         complete = _complete_submission(payload, document)
         if complete is not None:
             answers, comments = complete
-            record_submission(invitation.token_sha256, version.id, document, answers, comments)
+            record_submission(
+                link.token_sha256, survey.instrument_version_id, document, answers, comments
+            )
             Session.commit()
             return redirect(url_for("taking.thanks", lang=language))
         # Something is missing or wrong: the full form says what, field by field.
         form = form_class(formdata=payload)
         form.validate()
-        status = 400
-    else:
-        # Once the blank questions are cached, the page needs only the CSRF token and the
-        # language from a form; binding 54 fields would cost most of the request.
-        cached = (version.sha256, language) in _blank_questions
-        form = (ResponseFormBase if cached else form_class)(lang=language)
-        status = 200
-    page = render_template(
-        "taking/survey.html",
-        form=form,
-        document=document,
-        survey=survey,
-        language=language,
-        questions=_questions_html(form, document, version.sha256, language, blank=status == 200),
-        privacy=document.privacy_text(
-            language, k_scores=survey.k_scores, k_comments=survey.k_comments
-        ),
-        intro=document.intro_text(language, k_scores=survey.k_scores, k_comments=survey.k_comments),
-    )
-    return page, status
+        return _render_page(form, document, survey, language), 400
+    return _blank_page(form_class, document, survey, sha256, language), 200
 
 
 @bp.route("/s/thanks")
@@ -140,33 +124,64 @@ def _complete_submission(
     return answers, comments
 
 
-# The rendered questions of a blank form by (version content, language): 52 radio groups
-# cost most of a GET to render, and are the same for every respondent.
-_blank_questions: dict[tuple[str, str], Markup] = {}
-
-
-def _questions_html(
-    form: ResponseFormBase, document: InstrumentDocument, sha256: str, language: str, *, blank: bool
-) -> Markup:
-    key = (sha256, language)
-    if blank and key in _blank_questions:
-        return _blank_questions[key]
+def _render_page(
+    form: ResponseFormBase, document: InstrumentDocument, survey: LinkedSurvey, language: str
+) -> str:
     # render_template output is already autoescaped HTML.
-    html = Markup(  # noqa: S704  # nosec B704
+    questions = Markup(  # noqa: S704  # nosec B704
         render_template(
             "taking/_questions.html",
             sections=sections(form, document),
             prompts=prompt_fields(form, document),
         )
     )
-    if blank:
-        _blank_questions[key] = html
-    return html
+    return render_template(
+        "taking/survey.html",
+        form=form,
+        document=document,
+        survey=survey,
+        language=language,
+        questions=questions,
+        privacy=document.privacy_text(
+            language, k_scores=survey.k_scores, k_comments=survey.k_comments
+        ),
+        intro=document.intro_text(language, k_scores=survey.k_scores, k_comments=survey.k_comments),
+    )
 
 
-def _check_available(invitation: Invitation) -> None:
-    survey = invitation.survey
-    if invitation.responded:
+# The blank page by everything that shows on it: it is the same for every respondent of a
+# survey in one language, apart from the CSRF token, and rendering its 52 radio groups would
+# be most of a GET. Kept as the text before and after the token. Bounded: editor previews
+# and test runs create many surveys in one process.
+MAX_CACHED_PAGES = 256
+_blank_pages: dict[tuple[int, int, int, str, str], tuple[str, str]] = {}
+
+
+def _blank_page(
+    form_class: type[ResponseFormBase],
+    document: InstrumentDocument,
+    survey: LinkedSurvey,
+    sha256: str,
+    language: str,
+) -> str:
+    key = (survey.id, survey.k_scores, survey.k_comments, sha256, language)
+    cached = _blank_pages.get(key)
+    if cached is None:
+        form = form_class(lang=language)
+        page = _render_page(form, document, survey, language)
+        # The token is random: it occurs once, in the form's hidden field.
+        before, found, after = page.partition(form.csrf_token.current_token)
+        if not found or found in after:
+            return page
+        if len(_blank_pages) >= MAX_CACHED_PAGES:
+            _blank_pages.pop(next(iter(_blank_pages)))
+        cached = _blank_pages[key] = (before, after)
+    return cached[0] + str(generate_csrf()) + cached[1]
+
+
+def _check_available(link: SurveyLink) -> None:
+    survey = link.survey
+    if link.responded:
         raise Gone(_("This link has already been used to answer the survey. Thank you."))
     now = utcnow()
     not_yet = survey.opens_at is not None and now < survey.opens_at

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, Table, exists, insert, update
+from sqlalchemy import Exists, Table, bindparam, exists, insert, update
 
 from app.db import Base, Session, utcnow
 from app.errors import Gone
@@ -144,7 +144,9 @@ def _insert_rows(batch: Sequence[SubmissionRows], *, bulk: bool = False) -> None
         (FamilyScore, [row for rows in batch for row in rows.family_scores]),
         (Comment, comments),
     ]
-    copy = bulk and Session.connection().dialect.name == "postgresql"
+    # Core on the session's connection: the ORM's statement handling adds nothing here.
+    connection = Session.connection()
+    copy = bulk and connection.dialect.name == "postgresql"
     for model, found in tables:
         if not found:
             continue
@@ -153,7 +155,7 @@ def _insert_rows(batch: Sequence[SubmissionRows], *, bulk: bool = False) -> None
         if copy:
             _copy_rows(table, found)
         else:
-            Session.execute(insert(table), found)
+            connection.execute(insert(table), found)
 
 
 def _copy_rows(table: Table, rows: Sequence[Row]) -> None:
@@ -176,6 +178,20 @@ def _survey_open() -> Exists:
     return exists().where(Survey.id == Invitation.survey_id, Survey.state == SurveyState.OPEN.value)
 
 
+# Built once: a respondent's submission is the hot path, and a statement built per request
+# costs more than its execution.
+_FLIP_ONE_INVITATION = (
+    update(Invitation)
+    .where(
+        Invitation.token_sha256 == bindparam("link_sha256"),
+        Invitation.responded.is_(False),
+        _survey_open(),
+    )
+    .values(responded=True)
+    .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)
+)
+
+
 def record_submission(
     token_sha256: str,
     instrument_version_id: int,
@@ -190,16 +206,9 @@ def record_submission(
     already or its survey is no longer open; nothing is stored then.
     """
     prepared = prepare_submission(document, answers, comments)  # ValueError before writing
-    flipped = Session.execute(
-        update(Invitation)
-        .where(
-            Invitation.token_sha256 == token_sha256,
-            Invitation.responded.is_(False),
-            _survey_open(),
-        )
-        .values(responded=True)
-        .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)
-    ).all()
+    flipped = (
+        Session.connection().execute(_FLIP_ONE_INVITATION, {"link_sha256": token_sha256}).all()
+    )
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
     survey_id, team_id, level_id = flipped[0]

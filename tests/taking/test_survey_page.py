@@ -4,11 +4,17 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from app.errors import NotFound
+from app.instruments.models import InstrumentVersion
+from app.instruments.queries import document_by_hash
 from app.surveys.services import close_survey
-from app.taking.queries import invitation_for_token
-from tests.conftest import OpenSurvey
+from app.taking import routes as taking_routes
+from app.taking.queries import invitation_for_token, survey_link
+from tests.conftest import OpenSurvey, csrf_token_from
 
 
 def test_the_page_has_a_privacy_receipt_then_one_radio_group_per_item(
@@ -95,3 +101,56 @@ def test_past_closing_date_is_a_410_page(
     response = client.get(f"/s/{open_survey.token('ana@example.org')}")
     assert response.status_code == 410
     assert "closed" in response.get_data(as_text=True)
+
+
+def test_respondents_share_one_page_but_each_gets_a_csrf_token_of_their_own(
+    app: Flask, open_survey: OpenSurvey
+) -> None:
+    pages = []
+    for email in ("ana@example.org", "ben@example.org", "cai@example.org"):
+        response = app.test_client().get(f"/s/{open_survey.token(email)}")
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True))
+    tokens = [csrf_token_from(page) for page in pages]
+    assert len(set(tokens)) == 3
+    assert all(page.count(token) == 1 for page, token in zip(pages, tokens, strict=True))
+    # Apart from the token, the (cached) page is the same for everyone.
+    blanked = {page.replace(token, "TOKEN") for page, token in zip(pages, tokens, strict=True)}
+    assert len(blanked) == 1
+
+
+def test_a_staff_users_flashed_message_never_reaches_the_survey_page(
+    app: Flask, open_survey: OpenSurvey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first render of the page (the one that is cached) happens in this session.
+    monkeypatch.setattr(taking_routes, "_blank_pages", {})
+    staff = app.test_client()
+    with staff.session_transaction() as session:
+        session["_flashes"] = [("success", "Survey 7 opened for Private Team")]
+    for client in (staff, app.test_client()):
+        html = client.get(f"/s/{open_survey.token('ana@example.org')}").get_data(as_text=True)
+        assert "Private Team" not in html
+
+
+def test_survey_link_reads_the_link_and_its_survey(open_survey: OpenSurvey) -> None:
+    link = survey_link(open_survey.token("ana@example.org"))
+    assert link is not None
+    assert not link.responded
+    assert link.survey.id == open_survey.survey.id
+    assert link.survey.state == "open"
+    assert (link.survey.k_scores, link.survey.k_comments) == (5, 10)
+    assert link.survey.instrument_sha256 == open_survey.survey.instrument_version.sha256
+    assert survey_link("not-a-real-token") is None
+    assert survey_link("") is None
+    assert survey_link("x" * 129) is None
+
+
+def test_document_by_hash_refuses_a_hash_that_is_not_the_versions(
+    bundled_version: InstrumentVersion,
+) -> None:
+    document = document_by_hash(bundled_version.id, bundled_version.sha256)
+    assert document.key == "relational-climate"
+    with pytest.raises(NotFound):
+        document_by_hash(bundled_version.id, "0" * 64)
+    with pytest.raises(NotFound):
+        document_by_hash(bundled_version.id + 1000, "1" * 64)
