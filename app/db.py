@@ -81,6 +81,24 @@ def _configure_sqlite(engine: Engine, *, file_backed: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def begin_write_transaction() -> None:
+    """Make the session's transaction the one a request or command writes in.
+
+    SQLite allows one writer at a time, and a transaction that has read cannot become a
+    writer once another connection has committed: it fails with "database is locked"
+    instead of waiting. So on SQLite a transaction of earlier reads is ended here (committed:
+    it has nothing to lose) and a new one takes the write lock up front (BEGIN IMMEDIATE),
+    holding it for the writes only and not for the checks before them. PostgreSQL carries
+    on in the current transaction, or starts one.
+    """
+    session = Session()
+    if session.in_transaction():
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
 def get_or_404(model: type[ModelT], ident: object) -> ModelT:
     """Load `model` by primary key or raise the domain's NotFound (rendered as a 404 page)."""
     from app.errors import NotFound

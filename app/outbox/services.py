@@ -90,7 +90,7 @@ from babel.dates import format_date
 from flask import current_app
 from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
 
-from app.db import Session, utcnow
+from app.db import Session, begin_write_transaction, utcnow
 from app.errors import Conflict
 from app.instruments.queries import document_of
 from app.outbox.mailer import Mailer, MailError, MailSettings, build_message
@@ -349,12 +349,6 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def _write_transaction() -> None:
-    """Start a transaction that will write (SQLite: take the write lock up front, so that
-    reading first cannot make the write fail with "database is locked")."""
-    Session.connection(execution_options={"sqlite_immediate": True})
-
-
 def _free_and_due(now: dt.datetime) -> Any:
     return and_(
         OutboxMessage.status == PENDING,
@@ -367,7 +361,7 @@ def claim_due(
     batch_size: int, now: dt.datetime, worker: str, settings: OutboxSettings
 ) -> list[int]:
     """Lease up to `batch_size` due messages to `worker`; commits. Returns their ids."""
-    _write_transaction()
+    begin_write_transaction()
     candidates = Session.scalars(
         select(OutboxMessage.id)
         .where(_free_and_due(now))
@@ -478,7 +472,7 @@ def _prepare(
         Session.commit()  # ends the read transaction before talking to the SMTP server
         return outgoing
     Session.commit()
-    _write_transaction()
+    begin_write_transaction()
     Session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
@@ -513,7 +507,7 @@ def _pointless(
 def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
     """Right after the SMTP server accepted the message: mark it sent, forget its token,
     make its link the invitation's, and count it."""
-    _write_transaction()
+    begin_write_transaction()
     marked: CursorResult[Any] = Session.execute(  # type: ignore[assignment]
         update(OutboxMessage)
         .where(
@@ -557,7 +551,7 @@ def _record_failure(
 ) -> str | None:
     """Count a failed attempt: retry later, or give up. Returns the new status (None if
     the message is no longer this worker's)."""
-    _write_transaction()
+    begin_write_transaction()
     message = Session.get(OutboxMessage, message_id, populate_existing=True)
     if message is None or message.claimed_by != worker or message.status != PENDING:
         Session.commit()
@@ -592,7 +586,7 @@ def _record_failure(
 
 
 def _release(message_ids: Sequence[int], worker: str) -> int:
-    _write_transaction()
+    begin_write_transaction()
     Session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == worker)

@@ -4,9 +4,16 @@ question-type registry (one field per item and per prompt)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from itsdangerous import BadData, URLSafeTimedSerializer
+from wtforms import Field, Form, HiddenField
+from wtforms.csrf.core import CSRF, CSRFTokenField
+from wtforms.validators import ValidationError
 
 from app.instruments.document import InstrumentDocument, Item, Prompt
 from app.instruments.question_types import get_question_type
@@ -15,7 +22,75 @@ ITEM_PREFIX = "item_"
 PROMPT_PREFIX = "prompt_"
 
 
+CSRF_SALT = "mutuality.survey-link-csrf"
+CSRF_PAYLOAD = "survey-form"
+
+
+def link_csrf_token(link_sha256: str) -> str:
+    """A CSRF token for the survey form of one personal link, signed with the app's secret
+    key under a salt that includes the link's token hash."""
+    return _serializer(link_sha256).dumps(CSRF_PAYLOAD)
+
+
+def link_csrf_error(value: str | None, link_sha256: str) -> str | None:
+    """Why `value` is not a valid CSRF token for the link, or None when it is."""
+    if not value:
+        return str(_l("The CSRF token is missing."))
+    max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+    try:
+        payload = _serializer(link_sha256).loads(value, max_age=max_age)
+    except BadData:
+        return str(_l("The CSRF token is invalid or was issued for another survey link."))
+    if payload != CSRF_PAYLOAD:
+        return str(_l("The CSRF token is invalid or was issued for another survey link."))
+    return None
+
+
+def _serializer(link_sha256: str) -> URLSafeTimedSerializer:
+    # The link is part of the signing key (through the salt): the token shows nothing of the
+    # link, and its signature holds for no other link.
+    salt = f"{CSRF_SALT}:{link_sha256}"
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+class LinkBoundCSRF(CSRF):
+    """CSRF protection of the survey form bound to the personal link, not to a session:
+    the employee's page sets no cookie at all.
+
+    Only a page served for a link carries a token valid for it: a token taken from another
+    link's page, or altered, fails its signature. (Whoever can
+    load the page already holds the link, which is the real credential; the token keeps
+    other sites from submitting forms through a respondent's browser.) A form without a
+    link as its `csrf_context` (the instrument editor's preview, for staff) falls back to
+    Flask-WTF's session-bound token. The token's lifetime is Flask-WTF's setting,
+    WTF_CSRF_TIME_LIMIT.
+    """
+
+    def setup_form(self, form: Form) -> list[tuple[str, Any]]:
+        context = form.meta.csrf_context
+        self.link_sha256 = context if isinstance(context, str) else None
+        fields: list[tuple[str, Any]] = super().setup_form(form)
+        return fields
+
+    def generate_csrf_token(self, csrf_token_field: CSRFTokenField) -> str:
+        if self.link_sha256 is None:
+            return str(generate_csrf())
+        return link_csrf_token(self.link_sha256)
+
+    def validate_csrf_token(self, form: Form, field: CSRFTokenField) -> None:
+        if self.link_sha256 is None:
+            validate_csrf(field.data)
+            return
+        error = link_csrf_error(field.data, self.link_sha256)
+        if error is not None:
+            raise ValidationError(error)
+
+
 class ResponseFormBase(FlaskForm):
+    class Meta:
+        csrf_class = LinkBoundCSRF
+        csrf_context = None  # the link's token hash; see LinkBoundCSRF
+
     # The chosen language travels with the form so that errors re-render in it.
     lang = HiddenField()
 

@@ -10,14 +10,12 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms.validators import ValidationError
 
 from app import csrf
-from app.db import Session, utcnow
+from app.db import Session, begin_write_transaction, utcnow
 from app.errors import DomainError, Gone, NotFound
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_by_hash
@@ -28,6 +26,8 @@ from app.taking.forms import (
     ResponseFormBase,
     expected_field_names,
     field_name,
+    link_csrf_error,
+    link_csrf_token,
     prompt_fields,
     response_form_class,
     sections,
@@ -47,11 +47,6 @@ class BadSubmission(DomainError):
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
 def take_survey(token: str) -> Response | str | tuple[str, int]:
-    if request.method == "POST":
-        # Take SQLite's write lock before the first read: a read transaction cannot be
-        # upgraded to a write once another connection has committed (WAL), and would fail
-        # with "database is locked" instead of waiting. No effect on PostgreSQL.
-        Session.connection(execution_options={"sqlite_immediate": True})
     link = survey_link(token)
     if link is None:
         raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
@@ -67,19 +62,20 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
 
     form_class = response_form_class(sha256, document, language)
     if request.method == "POST":
-        complete = _complete_submission(payload, document)
+        complete = _complete_submission(payload, document, link.token_sha256)
         if complete is not None:
             answers, comments = complete
+            begin_write_transaction()  # the checks above are done; SQLite's lock is for writes
             record_submission(
                 link.token_sha256, survey.instrument_version_id, document, answers, comments
             )
             Session.commit()
             return redirect(url_for("taking.thanks", lang=language))
         # Something is missing or wrong: the full form says what, field by field.
-        form = form_class(formdata=payload)
+        form = form_class(formdata=payload, meta={"csrf_context": link.token_sha256})
         form.validate()
         return _render_page(form, document, survey, language), 400
-    return _blank_page(form_class, document, survey, sha256, language), 200
+    return _blank_page(form_class, document, link, language), 200
 
 
 @bp.route("/s/thanks")
@@ -90,7 +86,7 @@ def thanks() -> str:
 
 
 def _complete_submission(
-    payload: MultiDict[str, str], document: InstrumentDocument
+    payload: MultiDict[str, str], document: InstrumentDocument, link_sha256: str
 ) -> tuple[dict[str, int | None], dict[str, str]] | None:
     """The answers and comments of a valid, complete submission, or None.
 
@@ -99,9 +95,7 @@ def _complete_submission(
     stored without binding a form of 54 fields. Anything else returns None, and the full
     form then explains each problem.
     """
-    try:
-        validate_csrf(payload.get("csrf_token"))
-    except ValidationError:
+    if link_csrf_error(payload.get("csrf_token"), link_sha256) is not None:
         return None
     answers: dict[str, int | None] = {}
     for item in document.items:
@@ -160,23 +154,25 @@ _blank_pages: dict[tuple[int, int, int, str, str], tuple[str, str]] = {}
 def _blank_page(
     form_class: type[ResponseFormBase],
     document: InstrumentDocument,
-    survey: LinkedSurvey,
-    sha256: str,
+    link: SurveyLink,
     language: str,
 ) -> str:
-    key = (survey.id, survey.k_scores, survey.k_comments, sha256, language)
+    survey = link.survey
+    token = link_csrf_token(link.token_sha256)
+    key = (survey.id, survey.k_scores, survey.k_comments, survey.instrument_sha256, language)
     cached = _blank_pages.get(key)
     if cached is None:
-        form = form_class(lang=language)
+        form = form_class(lang=language, meta={"csrf_context": link.token_sha256})
+        form.csrf_token.current_token = token
         page = _render_page(form, document, survey, language)
-        # The token is random: it occurs once, in the form's hidden field.
-        before, found, after = page.partition(form.csrf_token.current_token)
+        # The token (a signature) occurs once, in the form's hidden field.
+        before, found, after = page.partition(token)
         if not found or found in after:
             return page
         if len(_blank_pages) >= MAX_CACHED_PAGES:
             _blank_pages.pop(next(iter(_blank_pages)))
         cached = _blank_pages[key] = (before, after)
-    return cached[0] + str(generate_csrf()) + cached[1]
+    return cached[0] + token + cached[1]
 
 
 def _check_available(link: SurveyLink) -> None:

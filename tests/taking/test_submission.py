@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from app.instruments.queries import document_of
@@ -200,13 +201,66 @@ def test_missing_or_foreign_csrf_token_is_refused(
     assert no_token.status_code == 400
     assert "CSRF token is missing" in no_token.get_data(as_text=True)
 
-    # A token minted for another browser session does not count here.
+    # A token minted for another link does not count here.
     other = app.test_client()
     foreign = _form(other, open_survey.token("cai@example.org"))["csrf_token"]
     replayed = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": foreign})
     assert replayed.status_code == 400
-    assert "CSRF" in replayed.get_data(as_text=True)
+    assert "issued for another survey link" in replayed.get_data(as_text=True)
     _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_an_altered_expired_or_staff_csrf_token_is_refused(
+    app: Any,
+    client: FlaskClient,
+    open_survey: OpenSurvey,
+    document: Any,
+    db_session: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = open_survey.token("ana@example.org")
+    genuine = _form(client, token)["csrf_token"]
+    payload, timestamp, signature = genuine.split(".")
+    altered = f"{payload}.{timestamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    # The sign-in page's (session-bound) token is not a survey token either.
+    staff_token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    for bad in (altered, staff_token, "not-a-token"):
+        response = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": bad})
+        assert response.status_code == 400, bad
+        assert "CSRF token is invalid" in response.get_data(as_text=True)
+
+    # With a lifetime configured, an old token expires.
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 60)
+    issued = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with monkeypatch.context() as clock:
+        clock.setattr(TimestampSigner, "get_timestamp", lambda _self: int(issued.timestamp()))
+        old = _form(app.test_client(), token)["csrf_token"]
+    response = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": old})
+    assert response.status_code == 400
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+    # ... while a fresh one still works.
+    fresh = _form(app.test_client(), token)
+    assert client.post(f"/s/{token}", data=survey_answers(document) | fresh).status_code == 302
+
+
+def test_the_survey_sets_no_cookie_from_the_link_to_the_thank_you_page(
+    app: Any, open_survey: OpenSurvey, document: Any
+) -> None:
+    browser = app.test_client()
+    token = open_survey.token("ben@example.org")
+    page = browser.get(f"/s/{token}")
+    spanish = browser.get(f"/s/{token}?lang=es")
+    form = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), "lang": "en"}
+    incomplete = browser.post(f"/s/{token}", data=form | {"item_ea_1": "3"})
+    assert incomplete.status_code == 400
+    done = browser.post(f"/s/{token}", data=form | survey_answers(document))
+    assert done.status_code == 302
+    thanks = browser.get(done.location)
+    used = browser.get(f"/s/{token}")
+    assert used.status_code == 410
+    for response in (page, spanish, incomplete, done, thanks, used):
+        assert response.headers.getlist("Set-Cookie") == [], response.request.path
+    assert browser.get_cookie("session") is None
 
 
 def test_request_lines_with_a_token_are_redacted_in_server_logs(
