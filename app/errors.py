@@ -47,6 +47,10 @@ class Gone(DomainError):
     status = 410
 
 
+class TooManyAttempts(DomainError):
+    status = 429
+
+
 TITLES = {
     400: _l("The request could not be accepted"),
     403: _l("You do not have access to this page"),
@@ -125,10 +129,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
-        if status == 429:
-            from app.security import LOCKOUT_MESSAGE
-
-            return render_error(429, LOCKOUT_MESSAGE)
         return render_error(status, error.description or str(TITLES.get(status, _l("Error"))))
 
     @app.errorhandler(DBAPIError)

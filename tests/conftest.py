@@ -34,7 +34,7 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.instruments.services import sync_instruments
 from app.org.models import Team
-from app.security import limiter
+from app.security import sign_in_throttle
 from app.surveys.models import Survey
 from app.surveys.services import create_survey, import_participants, issue_links
 from app.surveys.services import open_survey as open_survey_service
@@ -118,7 +118,8 @@ def db_session(app: Flask) -> Iterator[scoped_session[Any]]:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app: Flask) -> None:
     """Each test starts with no failed sign-ins counted (memory storage)."""
-    limiter.reset()
+    with app.app_context():
+        sign_in_throttle().reset()
 
 
 @pytest.fixture

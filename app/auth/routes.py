@@ -9,13 +9,8 @@ from werkzeug.wrappers import Response
 from app.auth.forms import LoginForm
 from app.auth.services import authenticate
 from app.db import Session
-from app.security import (
-    LOGIN_LIMIT_PER_ACCOUNT,
-    LOGIN_LIMIT_PER_ADDRESS,
-    failed_sign_in,
-    limiter,
-    login_account_key,
-)
+from app.errors import TooManyAttempts
+from app.security import LOCKOUT_MESSAGE, sign_in_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -32,24 +27,22 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=failed_sign_in)
-@limiter.limit(
-    LOGIN_LIMIT_PER_ACCOUNT,
-    methods=["POST"],
-    key_func=login_account_key,
-    deduct_when=failed_sign_in,
-)
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr or ""
+        throttle = sign_in_throttle()
+        if not throttle.allows(address, email):
+            raise TooManyAttempts(LOCKOUT_MESSAGE)
+        user = authenticate(email, form.password.data or "")
         if user is not None:
             Session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         Session.rollback()
+        throttle.count_failure(address, email)
         flash(LOGIN_FAILED, "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

@@ -35,14 +35,24 @@ def link_csrf_token(link_sha256: str) -> str:
 def link_csrf_error(value: str | None, link_sha256: str) -> str | None:
     """Why `value` is not a valid CSRF token for the link, or None when it is."""
     if not value:
-        return str(_l("The CSRF token is missing."))
+        return str(
+            _l(
+                "The form's security token (CSRF token) is missing. Your answers are below: "
+                "check them and submit again."
+            )
+        )
     max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT")
     try:
         payload = _serializer(link_sha256).loads(value, max_age=max_age)
     except BadData:
-        return str(_l("The CSRF token is invalid or was issued for another survey link."))
+        payload = None
     if payload != CSRF_PAYLOAD:
-        return str(_l("The CSRF token is invalid or was issued for another survey link."))
+        return str(
+            _l(
+                "The form's security token (CSRF token) is invalid or was issued for another "
+                "survey link. Your answers are below: check them and submit again."
+            )
+        )
     return None
 
 

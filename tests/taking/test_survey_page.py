@@ -28,6 +28,7 @@ def test_the_page_has_a_privacy_receipt_then_one_radio_group_per_item(
     assert receipt < first_question
     assert "at least 5 people" in html
     assert "at least 10 people" in html
+    assert "This survey sets no cookies." in html
     assert len(re.findall(r"<fieldset class=\"field question", html)) == 52
     assert len(re.findall(r"<legend>", html)) == 52
     # six choices per item: five scale points and "prefer not to answer"
