@@ -76,9 +76,11 @@ def _configure_sqlite(engine: Engine, *, file_backed: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers that read first ask for the write lock up front (see take_survey).
+        # Writers ask for the write lock up front (see begin_write_transaction). Sent to the
+        # driver directly: it runs for every transaction and needs none of the statement
+        # machinery of exec_driver_sql.
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def begin_write_transaction() -> None:

@@ -5,6 +5,7 @@ No log line here mentions the token, the invitation or the response.
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -210,7 +211,7 @@ def _parse_form_body(document: InstrumentDocument) -> MultiDict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise BadSubmission(_("The answers were not sent as valid UTF-8 text.")) from None
     names = [name for name, _value in pairs]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = sorted(n for n, times in Counter(names).items() if times > 1)
     if duplicated:
         raise BadSubmission(
             _("These answers were sent more than once: %(names)s.", names=", ".join(duplicated))
