@@ -35,9 +35,10 @@ from app.instruments.queries import document_of
 from app.instruments.services import sync_instruments
 from app.org.models import Team
 from app.security import sign_in_throttle
-from app.surveys.models import Survey
+from app.surveys.models import Invitation, Survey
 from app.surveys.services import create_survey, import_participants, issue_links
 from app.surveys.services import open_survey as open_survey_service
+from app.surveys.tokens import token_sha256
 from tests.probe_views import probe
 
 TEST_PASSWORD = "correct horse battery"
@@ -130,6 +131,14 @@ def client(app: Flask, db_session: scoped_session[Any]) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask, db_session: scoped_session[Any]) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def invitation_for_token(raw_token: str) -> Invitation | None:
+    """The invitation of a raw survey token (the app itself only reads what the survey page
+    needs: app.taking.queries.survey_link)."""
+    return Session.scalar(
+        select(Invitation).where(Invitation.token_sha256 == token_sha256(raw_token))
+    )
 
 
 def csrf_token_from(html: str) -> str:

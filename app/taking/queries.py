@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from app.db import Session
 from app.instruments.models import InstrumentVersion
@@ -14,23 +13,6 @@ from app.surveys.models import Invitation, Survey
 from app.surveys.tokens import token_sha256
 
 MAX_TOKEN_LENGTH = 128
-
-
-def invitation_for_token(raw_token: str) -> Invitation | None:
-    """The invitation whose token hashes to `raw_token`'s sha256, with its survey and
-    pinned version loaded in the same query."""
-    if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
-        return None
-    return Session.scalar(
-        select(Invitation)
-        .options(
-            # The document itself is parsed once per version (document_of); not reloaded here.
-            joinedload(Invitation.survey)
-            .joinedload(Survey.instrument_version)
-            .defer(InstrumentVersion.document)
-        )
-        .where(Invitation.token_sha256 == token_sha256(raw_token))
-    )
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,14 @@ from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
-from app.taking.queries import invitation_for_token
 from tests.admin.conftest import ADMIN, page_token
-from tests.conftest import PARTICIPANTS_CSV, AuthActions, OpenSurvey, csrf_token_from
+from tests.conftest import (
+    PARTICIPANTS_CSV,
+    AuthActions,
+    OpenSurvey,
+    csrf_token_from,
+    invitation_for_token,
+)
 
 UTC = dt.UTC
 

@@ -21,7 +21,7 @@ from app.outbox.services import (
 )
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import close_survey
-from app.taking.queries import invitation_for_token
+from tests.conftest import invitation_for_token
 from tests.outbox.conftest import SmtpServer, free_port
 
 UTC = dt.UTC

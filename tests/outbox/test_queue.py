@@ -17,7 +17,7 @@ from app.outbox.services import queue_invitations, queue_reminders
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import close_survey, create_survey, import_participants, open_survey
 from app.surveys.tokens import token_sha256
-from app.taking.queries import invitation_for_token
+from tests.conftest import invitation_for_token
 from tests.outbox.conftest import PEOPLE_CSV
 
 UTC = dt.UTC

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.instruments.models import InstrumentVersion
 from app.surveys.models import Invitation, Survey
-from app.taking.queries import invitation_for_token
-from tests.conftest import PARTICIPANTS_CSV
+from tests.conftest import PARTICIPANTS_CSV, invitation_for_token
 
 
 def _create(runner: FlaskCliRunner, *extra: str) -> Any:

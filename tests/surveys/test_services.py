@@ -22,8 +22,7 @@ from app.surveys.services import (
     reissue_link,
 )
 from app.surveys.tokens import token_sha256
-from app.taking.queries import invitation_for_token
-from tests.conftest import OpenSurvey
+from tests.conftest import OpenSurvey, invitation_for_token
 
 UTC = dt.UTC
 

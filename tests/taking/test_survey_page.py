@@ -13,8 +13,8 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_by_hash
 from app.surveys.services import close_survey
 from app.taking import routes as taking_routes
-from app.taking.queries import invitation_for_token, survey_link
-from tests.conftest import OpenSurvey, csrf_token_from
+from app.taking.queries import survey_link
+from tests.conftest import OpenSurvey, csrf_token_from, invitation_for_token
 
 
 def test_the_page_has_a_privacy_receipt_then_one_radio_group_per_item(
