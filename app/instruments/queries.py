@@ -40,6 +40,12 @@ def document_of(version: InstrumentVersion) -> InstrumentDocument:
     return document
 
 
+def parsed_document(sha256: str) -> InstrumentDocument | None:
+    """The document of this content if this process has parsed it already (no database
+    access), else None."""
+    return _parsed.get(sha256)
+
+
 def document_by_hash(version_id: int, sha256: str) -> InstrumentDocument:
     """The parsed document of the version `version_id` whose content hash is `sha256`; the
     database is read only the first time a content is seen."""

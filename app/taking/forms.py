@@ -17,28 +17,40 @@ from wtforms.validators import ValidationError
 
 from app.instruments.document import InstrumentDocument, Item, Prompt
 from app.instruments.question_types import get_question_type
+from app.taking.queries import SurveyLink
 
 ITEM_PREFIX = "item_"
 PROMPT_PREFIX = "prompt_"
 
 
 CSRF_SALT = "mutuality.survey-link-csrf"
-CSRF_PAYLOAD = "survey-form"
 
 
-def link_csrf_token(link_sha256: str) -> str:
-    """A CSRF token for the survey form of one personal link, signed with the app's secret
-    key under a salt that includes the link's token hash."""
-    return _serializer(link_sha256).dumps(CSRF_PAYLOAD)
+@dataclass(frozen=True)
+class ServedVersion:
+    """The instrument version a survey page was built from, as its CSRF token states it."""
+
+    id: int
+    sha256: str
 
 
-def link_csrf_error(value: str | None, link_sha256: str) -> str | None:
-    """Why `value` is not a valid CSRF token for the link, or None when it is."""
+def link_csrf_token(link_sha256: str, version: ServedVersion) -> str:
+    """A CSRF token for the survey form of one personal link: the version the page was built
+    from, signed with the app's secret key under a salt that includes the link's token
+    hash."""
+    return _serializer(link_sha256).dumps([version.id, version.sha256])
+
+
+def verify_link_csrf(value: str | None, link_sha256: str) -> ServedVersion:
+    """The version a valid CSRF token of the link states; ValidationError, with the
+    message to show, for a missing, altered, expired or foreign token."""
     if not value:
-        return str(
-            _l(
-                "The form's security token (CSRF token) is missing. Your answers are below: "
-                "check them and submit again."
+        raise ValidationError(
+            str(
+                _l(
+                    "The form's security token (CSRF token) is missing. Your answers are "
+                    "below: check them and submit again."
+                )
             )
         )
     max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT")
@@ -46,14 +58,17 @@ def link_csrf_error(value: str | None, link_sha256: str) -> str | None:
         payload = _serializer(link_sha256).loads(value, max_age=max_age)
     except BadData:
         payload = None
-    if payload != CSRF_PAYLOAD:
-        return str(
+    match payload:
+        case [int() as version_id, str() as sha256]:
+            return ServedVersion(version_id, sha256)
+    raise ValidationError(
+        str(
             _l(
                 "The form's security token (CSRF token) is invalid or was issued for another "
                 "survey link. Your answers are below: check them and submit again."
             )
         )
-    return None
+    )
 
 
 def _serializer(link_sha256: str) -> URLSafeTimedSerializer:
@@ -67,39 +82,42 @@ class LinkBoundCSRF(CSRF):
     """CSRF protection of the survey form bound to the personal link, not to a session:
     the employee's page sets no cookie at all.
 
-    Only a page served for a link carries a token valid for it: a token taken from another
-    link's page, or altered, fails its signature. (Whoever can
-    load the page already holds the link, which is the real credential; the token keeps
-    other sites from submitting forms through a respondent's browser.) A form without a
-    link as its `csrf_context` (the instrument editor's preview, for staff) falls back to
-    Flask-WTF's session-bound token. The token's lifetime is Flask-WTF's setting,
-    WTF_CSRF_TIME_LIMIT.
+    The form's `csrf_context` is the SurveyLink. Only a page served for a link carries a
+    token valid for it: a token taken from another link's page, or altered, fails its
+    signature. (Whoever can load the page already holds the link, which is the real
+    credential; the token keeps other sites from submitting forms through a respondent's
+    browser.) The token also states the instrument version the page was built from, which
+    lets a submission be checked before the link is read (taking/routes.py). A form without
+    a link (the instrument editor's preview, for staff) falls back to Flask-WTF's
+    session-bound token. The token's lifetime is Flask-WTF's setting, WTF_CSRF_TIME_LIMIT.
     """
 
     def setup_form(self, form: Form) -> list[tuple[str, Any]]:
         context = form.meta.csrf_context
-        self.link_sha256 = context if isinstance(context, str) else None
+        self.link = context if isinstance(context, SurveyLink) else None
         fields: list[tuple[str, Any]] = super().setup_form(form)
         return fields
 
     def generate_csrf_token(self, csrf_token_field: CSRFTokenField) -> str:
-        if self.link_sha256 is None:
+        if self.link is None:
             return str(generate_csrf())
-        return link_csrf_token(self.link_sha256)
+        return link_csrf_token(self.link.token_sha256, served_version(self.link))
 
     def validate_csrf_token(self, form: Form, field: CSRFTokenField) -> None:
-        if self.link_sha256 is None:
+        if self.link is None:
             validate_csrf(field.data)
-            return
-        error = link_csrf_error(field.data, self.link_sha256)
-        if error is not None:
-            raise ValidationError(error)
+        else:
+            verify_link_csrf(field.data, self.link.token_sha256)
+
+
+def served_version(link: SurveyLink) -> ServedVersion:
+    return ServedVersion(link.survey.instrument_version_id, link.survey.instrument_sha256)
 
 
 class ResponseFormBase(FlaskForm):
     class Meta:
         csrf_class = LinkBoundCSRF
-        csrf_context = None  # the link's token hash; see LinkBoundCSRF
+        csrf_context = None  # the SurveyLink; see LinkBoundCSRF
 
     # The chosen language travels with the form so that errors re-render in it.
     lang = HiddenField()

@@ -14,26 +14,29 @@ from flask_babel import refresh as refresh_locale
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from app import csrf
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import DomainError, Gone, NotFound
 from app.instruments.document import InstrumentDocument
-from app.instruments.queries import document_by_hash
+from app.instruments.queries import document_by_hash, parsed_document
 from app.instruments.question_types import get_question_type
 from app.surveys.models import SurveyState
 from app.surveys.services import accepts_responses
+from app.surveys.tokens import token_sha256
 from app.taking.forms import (
     ResponseFormBase,
     expected_field_names,
     field_name,
-    link_csrf_error,
     link_csrf_token,
     prompt_fields,
     response_form_class,
     sections,
+    served_version,
+    verify_link_csrf,
 )
-from app.taking.queries import LinkedSurvey, SurveyLink, survey_link
+from app.taking.queries import MAX_TOKEN_LENGTH, LinkedSurvey, SurveyLink, survey_link
 from app.taking.services import record_submission
 
 bp = Blueprint("taking", __name__)
@@ -48,6 +51,10 @@ class BadSubmission(DomainError):
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
 def take_survey(token: str) -> Response | str | tuple[str, int]:
+    if request.method == "POST":
+        stored = _store_signed_submission(token)
+        if stored is not None:
+            return stored
     link = survey_link(token)
     if link is None:
         raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
@@ -55,7 +62,11 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
     sha256 = survey.instrument_sha256
     document = document_by_hash(survey.instrument_version_id, sha256)
     # The body is parsed (strictly) before anything touches request.form.
-    payload = _parse_form_body(document) if request.method == "POST" else request.args
+    if request.method == "POST":
+        payload = _parse_form_body()
+        _check_field_names(payload, document)
+    else:
+        payload = request.args
     language = document.resolve_language(payload.get("lang") or link.language)
     g.language = language
     refresh_locale()
@@ -63,20 +74,74 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
 
     form_class = response_form_class(sha256, document, language)
     if request.method == "POST":
-        complete = _complete_submission(payload, document, link.token_sha256)
-        if complete is not None:
-            answers, comments = complete
-            begin_write_transaction()  # the checks above are done; SQLite's lock is for writes
-            record_submission(
-                link.token_sha256, survey.instrument_version_id, document, answers, comments
+        complete = _complete_submission(payload, document)
+        if complete is not None and _csrf_valid(payload, link):
+            return _store(
+                link.token_sha256, survey.instrument_version_id, document, complete, language
             )
-            Session.commit()
-            return redirect(url_for("taking.thanks", lang=language))
         # Something is missing or wrong: the full form says what, field by field.
-        form = form_class(formdata=payload, meta={"csrf_context": link.token_sha256})
+        form = form_class(formdata=payload, meta={"csrf_context": link})
         form.validate()
         return _render_page(form, document, survey, language), 400
     return _blank_page(form_class, document, link, language), 200
+
+
+def _store_signed_submission(token: str) -> Response | None:
+    """Store the common POST, a complete and valid form, without reading the link first.
+
+    The page's CSRF token states the instrument version the page was built from, signed for
+    this link. With that version's document (already parsed by this process) the answers
+    are checked and scored before any database access; then one short write transaction
+    flips the invitation with the conditional UPDATE, which checks the link again (unused,
+    its survey open, within its dates, on that version), and stores the rows. Returns None
+    when anything is off (a bad body or token, a document this process has not parsed yet,
+    an incomplete or invalid form, a used link or a closed survey): the caller then reads
+    the link and answers as for any other request, with the page that explains.
+    """
+    if not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return None
+    link_sha256 = token_sha256(token)
+    try:
+        payload = _parse_form_body()
+        served = verify_link_csrf(payload.get("csrf_token"), link_sha256)
+        document = parsed_document(served.sha256)
+        if document is None:
+            return None
+        _check_field_names(payload, document)
+    except (BadSubmission, ValidationError):
+        return None
+    complete = _complete_submission(payload, document)
+    if complete is None:
+        return None
+    language = document.resolve_language(payload.get("lang"))
+    try:
+        return _store(link_sha256, served.id, document, complete, language)
+    except Gone:
+        Session.rollback()
+        return None
+
+
+def _store(
+    link_sha256: str,
+    version_id: int,
+    document: InstrumentDocument,
+    complete: tuple[dict[str, int | None], dict[str, str]],
+    language: str,
+) -> Response:
+    """Record a checked submission in its own write transaction, commit, and send the
+    respondent to the thank-you page in `language`."""
+    begin_write_transaction()  # the checks are done: SQLite's write lock is for the writes
+    record_submission(link_sha256, version_id, document, *complete)
+    Session.commit()
+    return redirect(url_for("taking.thanks", lang=language))
+
+
+def _csrf_valid(payload: MultiDict[str, str], link: SurveyLink) -> bool:
+    try:
+        verify_link_csrf(payload.get("csrf_token"), link.token_sha256)
+    except ValidationError:
+        return False
+    return True
 
 
 @bp.route("/s/thanks")
@@ -87,17 +152,14 @@ def thanks() -> str:
 
 
 def _complete_submission(
-    payload: MultiDict[str, str], document: InstrumentDocument, link_sha256: str
+    payload: MultiDict[str, str], document: InstrumentDocument
 ) -> tuple[dict[str, int | None], dict[str, str]] | None:
     """The answers and comments of a valid, complete submission, or None.
 
     The common case, checked with the question types directly (the same conversions the
-    form's fields lead to) and the same CSRF check as the form: a valid submission is
-    stored without binding a form of 54 fields. Anything else returns None, and the full
-    form then explains each problem.
+    form's fields lead to): a valid submission is stored without binding a form of 54
+    fields. Anything else returns None, and the full form then explains each problem.
     """
-    if link_csrf_error(payload.get("csrf_token"), link_sha256) is not None:
-        return None
     answers: dict[str, int | None] = {}
     for item in document.items:
         raw = payload.get(field_name(item))
@@ -159,11 +221,11 @@ def _blank_page(
     language: str,
 ) -> str:
     survey = link.survey
-    token = link_csrf_token(link.token_sha256)
+    token = link_csrf_token(link.token_sha256, served_version(link))
     key = (survey.id, survey.k_scores, survey.k_comments, survey.instrument_sha256, language)
     cached = _blank_pages.get(key)
     if cached is None:
-        form = form_class(lang=language, meta={"csrf_context": link.token_sha256})
+        form = form_class(lang=language, meta={"csrf_context": link})
         form.csrf_token.current_token = token
         page = _render_page(form, document, survey, language)
         # The token (a signature) occurs once, in the form's hidden field.
@@ -190,8 +252,8 @@ def _check_available(link: SurveyLink) -> None:
         raise Gone(_("This survey is closed and no longer accepts answers."))
 
 
-def _parse_form_body(document: InstrumentDocument) -> MultiDict[str, str]:
-    """Parse the urlencoded body strictly: valid UTF-8, each field once, no unknown field.
+def _parse_form_body() -> MultiDict[str, str]:
+    """Parse the urlencoded body strictly: valid UTF-8, each field once.
 
     Werkzeug's own parser replaces bad bytes and keeps duplicates; a survey answer must not
     be silently altered, so the body is decoded here and refused on any doubt.
@@ -216,9 +278,13 @@ def _parse_form_body(document: InstrumentDocument) -> MultiDict[str, str]:
         raise BadSubmission(
             _("These answers were sent more than once: %(names)s.", names=", ".join(duplicated))
         )
-    unknown = sorted(set(names) - expected_field_names(document))
+    return MultiDict(pairs)
+
+
+def _check_field_names(payload: MultiDict[str, str], document: InstrumentDocument) -> None:
+    """Refuse fields that are not questions of the document (or the form's own)."""
+    unknown = sorted(set(payload) - expected_field_names(document))
     if unknown:
         raise BadSubmission(
             _("These answers are not part of this survey: %(names)s.", names=", ".join(unknown))
         )
-    return MultiDict(pairs)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, Table, bindparam, exists, insert, update
+from sqlalchemy import Exists, Table, bindparam, exists, insert, or_, update
 
 from app.db import Base, Session, utcnow
 from app.errors import Gone
@@ -179,13 +179,21 @@ def _survey_open() -> Exists:
 
 
 # Built once: a respondent's submission is the hot path, and a statement built per request
-# costs more than its execution.
+# costs more than its execution. The UPDATE is the authority on whether the link may answer:
+# unused, its survey open, within its dates and still on the version the answers were
+# checked against.
 _FLIP_ONE_INVITATION = (
     update(Invitation)
     .where(
         Invitation.token_sha256 == bindparam("link_sha256"),
         Invitation.responded.is_(False),
-        _survey_open(),
+        exists().where(
+            Survey.id == Invitation.survey_id,
+            Survey.state == SurveyState.OPEN.value,
+            Survey.instrument_version_id == bindparam("version_id"),
+            or_(Survey.opens_at.is_(None), Survey.opens_at <= bindparam("now")),
+            or_(Survey.closes_at.is_(None), Survey.closes_at > bindparam("now")),
+        ),
     )
     .values(responded=True)
     .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)
@@ -203,11 +211,18 @@ def record_submission(
 
     `answers` maps every item key to a raw value (None = prefer not to answer);
     `comments` maps prompt keys to non-blank text. Raises Gone when the link was used
-    already or its survey is no longer open; nothing is stored then.
+    already, its survey is not open (or outside its dates) or no longer on
+    `instrument_version_id`; nothing is stored then.
     """
     prepared = prepare_submission(document, answers, comments)  # ValueError before writing
+    now = utcnow()
     flipped = (
-        Session.connection().execute(_FLIP_ONE_INVITATION, {"link_sha256": token_sha256}).all()
+        Session.connection()
+        .execute(
+            _FLIP_ONE_INVITATION,
+            {"link_sha256": token_sha256, "version_id": instrument_version_id, "now": now},
+        )
+        .all()
     )
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
@@ -218,7 +233,7 @@ def record_submission(
         team_id=team_id,
         level_id=level_id,
         instrument_version_id=instrument_version_id,
-        submitted_on=utcnow().date(),
+        submitted_on=now.date(),
     )
     _insert_rows([rows])
 

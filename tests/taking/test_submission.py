@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.instruments.queries import document_of
 from app.surveys.models import Invitation
+from app.surveys.tokens import token_sha256
+from app.taking.forms import ServedVersion, link_csrf_token
 from app.taking.models import Answer, Comment, DimensionScore, Response
 from tests.conftest import OpenSurvey, csrf_token_from, survey_answers
 
@@ -220,8 +222,7 @@ def test_an_altered_expired_or_staff_csrf_token_is_refused(
 ) -> None:
     token = open_survey.token("ana@example.org")
     genuine = _form(client, token)["csrf_token"]
-    payload, timestamp, signature = genuine.split(".")
-    altered = f"{payload}.{timestamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    altered = genuine[:-2] + ("AA" if genuine[-2:] != "AA" else "BB")  # the signature's end
     # The sign-in page's (session-bound) token is not a survey token either.
     staff_token = csrf_token_from(client.get("/login").get_data(as_text=True))
     for bad in (altered, staff_token, "not-a-token"):
@@ -287,3 +288,75 @@ def test_request_lines_with_a_token_are_redacted_in_server_logs(
     assert token not in messages[0]
     assert "GET /s/[token]?lang=es HTTP/1.1" in messages[0]
     assert "/s/thanks?lang=en" in messages[1]  # not a token: left alone
+
+
+@pytest.mark.parametrize(
+    ("moved", "message"),
+    [
+        ("closes_at", "closed"),  # the closing date passed while the page was open
+        ("opens_at", "not open yet"),  # the opening was postponed after the page was served
+    ],
+)
+def test_dates_changed_after_the_page_was_served_refuse_the_submission(
+    client: FlaskClient,
+    open_survey: OpenSurvey,
+    document: Any,
+    db_session: Any,
+    moved: str,
+    message: str,
+) -> None:
+    token = open_survey.token("ana@example.org")
+    data = _form(client, token) | survey_answers(document)
+    survey = open_survey.survey
+    db_session.add(survey)
+    shift = dt.timedelta(minutes=-1 if moved == "closes_at" else 60)
+    setattr(survey, moved, dt.datetime.now(dt.UTC) + shift)
+    db_session.commit()
+    response = client.post(f"/s/{token}", data=data)
+    assert response.status_code == 410
+    assert message in response.get_data(as_text=True)
+    _nothing_stored(db_session, open_survey, "ana@example.org")
+
+
+def test_a_token_that_names_another_version_is_checked_against_the_surveys_own(
+    app: Any, client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+) -> None:
+    """The version in the CSRF token picks the document the answers are first checked
+    with; the conditional UPDATE insists on the survey's version, so a token naming another
+    one (it would need the secret key) ends on the ordinary path, stored once, correctly."""
+    token = open_survey.token("ben@example.org")
+    version = open_survey.survey.instrument_version
+    with app.test_request_context():
+        claimed = link_csrf_token(
+            token_sha256(token), ServedVersion(version.id + 1000, version.sha256)
+        )
+    form = {"csrf_token": claimed, "lang": "en"} | survey_answers(document)
+    assert client.post(f"/s/{token}", data=form).status_code == 302
+    stored = db_session.scalars(select(Response)).one()
+    assert stored.instrument_version_id == version.id
+    assert _count(db_session, Answer) == len(document.items)
+
+
+def test_a_valid_submission_writes_before_it_reads_anything(
+    app: Any, client: FlaskClient, open_survey: OpenSurvey, document: Any
+) -> None:
+    """The common POST does not read the link before its write transaction: the first
+    statement is the conditional UPDATE, so SQLite's write lock is taken for the writes
+    only."""
+    token = open_survey.token("cai@example.org")
+    data = _form(client, token) | survey_answers(document)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = app.extensions["sqlalchemy_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.post(f"/s/{token}", data=data).status_code == 302
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s not in ("SAVEPOINT", "RELEASE", "ROLLBACK")]
+    assert writes[0] == "UPDATE"
+    assert set(writes[1:]) == {"INSERT"}  # response, answers, scores (no comment here)
+    assert "SELECT" not in statements
