@@ -135,8 +135,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     quick = args.quick
     submissions = args.submissions or (80 if quick else 300)
     warmup = 10 if quick else 20
-    duration = args.duration or (4.0 if quick else 12.0)
-    rounds = args.rounds or (1 if quick else 2)
+    duration = args.duration or (4.0 if quick else 18.0)
+    rounds = args.rounds or (1 if quick else 3)
     warmup_seconds = 1.0 if quick else 2.0
     # Enough tokens for the in-process part and for the real app's cycles at a generous rate.
     participants = args.participants or (
