@@ -58,10 +58,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
+    def load_user(session_id: str) -> Any:
+        user_id, _, version = session_id.partition(":")
         user = get_staff_user(int(user_id)) if user_id.isdigit() else None
-        # A deactivated account loses its open sessions at the next request.
-        return user if user is not None and user.is_active else None
+        # A deactivated account, or one whose password was reset, loses its open sessions
+        # at their next request.
+        if user is None or not user.is_active or version != str(user.session_version):
+            return None
+        return user
 
     logging.getLogger("app").setLevel(logging.INFO)
     install_token_filter()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -153,7 +153,9 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
                 current_user, "user.password_reset", OBJECT_TYPE, user.id, email=user.email
             )
             Session.commit()
-            flash(f"The password of {user.email} is changed.", "info")
+            if user.id == current_user.id:
+                login_user(user)  # this session carries on; the account's others have ended
+            flash(f"The password of {user.email} is changed; its open sessions are ended.", "info")
             return redirect(url_for(".edit", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users/password.html", user=user, form=form), status

@@ -152,11 +152,13 @@ def set_role_and_scopes(
 def reset_password(user_id: int, password: str) -> StaffUser:
     """Set a new password chosen by an admin (at least MIN_PASSWORD_LENGTH characters).
 
-    Sessions already open stay open; deactivate the account to end them.
+    Every session opened with the old password ends at its next request (the session
+    version goes up); whoever knew the old password is signed out.
     """
     user = _get_user(user_id)
     check_password_strength(password)
     user.password_hash = hash_password(password)
+    user.session_version += 1
     Session.flush()
     return user
 

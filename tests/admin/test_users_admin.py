@@ -279,6 +279,46 @@ def test_reset_password_then_sign_in_with_the_new_one(
     assert auth.login("hr@example.org", NEW_PASSWORD).status_code == 302
 
 
+def test_a_password_reset_ends_the_accounts_open_sessions(
+    app: Flask, client: FlaskClient, admin: StaffUser, make_user: Any
+) -> None:
+    account = make_user("hr@example.org", Role.HR)
+    hr = app.test_client()  # someone signed in with the password about to be replaced
+    assert AuthActions(hr).login("hr@example.org").status_code == 302
+    assert hr.get("/reports/").status_code == 200
+    data = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    url = f"/admin/users/{account.id}/password"
+    assert client.post(url, data=data | {"csrf_token": page_token(client, url)}).status_code == 302
+    signed_out = hr.get("/reports/")
+    assert signed_out.status_code == 302
+    assert signed_out.location.startswith("/login")
+    assert AuthActions(hr).login("hr@example.org", NEW_PASSWORD).status_code == 302
+    assert hr.get("/reports/").status_code == 200
+
+
+def test_an_admin_who_resets_their_own_password_stays_signed_in_here_only(
+    app: Flask, client: FlaskClient, admin: StaffUser
+) -> None:
+    elsewhere = app.test_client()  # the same admin on another device
+    assert AuthActions(elsewhere).login(ADMIN).status_code == 302
+    url = f"/admin/users/{admin.id}/password"
+    data = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    response = client.post(url, data=data | {"csrf_token": page_token(client, url)})
+    assert response.status_code == 302
+    assert "its open sessions are ended" in _text(client.get(response.location))
+    assert client.get("/admin/users/").status_code == 200
+    assert elsewhere.get("/admin/users/").status_code == 302
+
+
+def test_a_session_from_before_session_versions_must_sign_in_again(
+    client: FlaskClient, admin: StaffUser
+) -> None:
+    with client.session_transaction() as session:
+        assert session["_user_id"] == f"{admin.id}:1"
+        session["_user_id"] = str(admin.id)  # as stored before migration 0004
+    assert client.get("/admin/users/").status_code == 302
+
+
 # --- deactivation ---------------------------------------------------------------------------
 
 
