@@ -76,7 +76,9 @@ def test_users_create_manager_with_team_scopes(
     assert sorted(t.path for t in user.team_scopes) == ["Engineering/Platform", "Sales"]
 
 
-def test_users_create_rejects_bad_input(runner: FlaskCliRunner, db_session: Any) -> None:
+def test_users_create_rejects_bad_input(
+    runner: FlaskCliRunner, make_team: Any, db_session: Any
+) -> None:
     no_team = runner.invoke(
         args=["users", "create", "m@example.org", "--role", "manager", "--password", GOOD]
     )
@@ -105,8 +107,15 @@ def test_users_create_rejects_bad_input(runner: FlaskCliRunner, db_session: Any)
     assert bad_role.exit_code == 2
     assert "owner" in bad_role.output
 
+    # The team exists, so the refusal is the role's: hr sees every team.
+    make_team("Finance")
+    db_session.commit()
     scoped_hr = runner.invoke(
-        args=["users", "create", "h@example.org", "--role", "hr", "--team", "X", "--password", GOOD]
-    )
+        args=[
+            "users", "create", "h@example.org", "--role", "hr", "--team", "Finance",
+            "--password", GOOD,
+        ]
+    )  # fmt: skip
     assert scoped_hr.exit_code == 1
+    assert "Only managers are scoped to teams" in scoped_hr.output
     assert _count(db_session) == 0
