@@ -246,7 +246,9 @@ def list_surveys_command() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @domain_errors_exit
 def links_command(survey_id: int, out: Path) -> None:
-    """Write email,link for everyone who has not answered (new links replace old ones)."""
+    """Write email,link for everyone invited (new links replace old ones; the links of
+    people who have answered open the "already used" page, so the file shows no one's
+    answering)."""
     from flask import current_app
 
     base = current_app.config["PUBLIC_BASE_URL"]

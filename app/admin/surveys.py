@@ -350,9 +350,9 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
 @bp.route("/<int:survey_id>/links", methods=["POST"])
 @role_required(Role.ADMIN)
 def download_links(survey_id: int) -> Response | tuple[str, int]:
-    """email,link for everyone invited who has not answered. The new tokens replace the
-    old ones and are committed before the file is sent: the file never holds a token that
-    was rolled back."""
+    """email,link for everyone invited (answered or not: the file must not tell who
+    answered). The new tokens replace the old ones and are committed before the file is
+    sent: the file never holds a token that was rolled back."""
     survey = services.get_survey(survey_id)
     form = LinksForm()
     if not form.validate_on_submit():

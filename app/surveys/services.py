@@ -318,20 +318,18 @@ def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row
 
 
 def issue_links(survey_id: int) -> list[tuple[str, str]]:
-    """Give every invited person who has not answered a fresh token; return (email, token).
+    """Give every invited person a fresh token; return (email, token) by email.
 
     Tokens are not stored, so a link can only be handed out by issuing a new one: this
-    invalidates links issued before for the same people.
+    invalidates links issued before for the same people. People who have answered get a
+    link too (it opens the "already used" page): a list of only those who have not would
+    tell whoever holds it who answered.
     """
     survey = get_survey(survey_id)
     _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given links")
     pending = Session.scalars(
         select(Invitation)
-        .where(
-            Invitation.survey_id == survey.id,
-            Invitation.responded.is_(False),
-            Invitation.email.is_not(None),
-        )
+        .where(Invitation.survey_id == survey.id, Invitation.email.is_not(None))
         .order_by(Invitation.email)
     ).all()
     links: list[tuple[str, str]] = []
@@ -345,15 +343,15 @@ def issue_links(survey_id: int) -> list[tuple[str, str]]:
 
 
 def reissue_link(survey_id: int, email: str) -> str:
-    """A new token for one person; the old link stops working."""
+    """A new token for one person; the old link stops working. Whether the person has
+    answered is not a reason to refuse (that would tell who answered): their new link opens
+    the "already used" page."""
     address = normalize_email(email)
     invitation = Session.scalar(
         select(Invitation).where(Invitation.survey_id == survey_id, Invitation.email == address)
     )
     if invitation is None:
         raise DomainError(f"{address} is not invited to survey {survey_id}.")
-    if invitation.responded:
-        raise Conflict(f"{address} has already answered; a new link would not be usable.")
     raw, digest = new_token()
     invitation.token_sha256 = digest
     Session.flush()

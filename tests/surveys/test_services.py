@@ -203,7 +203,7 @@ def test_an_open_survey_keeps_its_teams(db_session: Any, open_survey: OpenSurvey
     assert report.invited == 1
 
 
-def test_links_rotate_tokens_and_skip_people_who_answered(
+def test_links_rotate_tokens_and_do_not_tell_who_answered(
     db_session: Any, open_survey: OpenSurvey
 ) -> None:
     old = open_survey.token("ana@example.org")
@@ -214,11 +214,14 @@ def test_links_rotate_tokens_and_skip_people_who_answered(
     db_session.flush()
 
     links = dict(issue_links(open_survey.survey.id))
-    assert set(links) == {"ana@example.org", "cai@example.org"}
+    # Everyone invited, answered or not: a list of the others would say who answered.
+    assert set(links) == {"ana@example.org", "ben@example.org", "cai@example.org"}
     assert invitation_for_token(old) is None  # the old link no longer works
     fresh = invitation_for_token(links["ana@example.org"])
     assert fresh is not None
     assert fresh.email == "ana@example.org"
+    answered = invitation_for_token(links["ben@example.org"])
+    assert answered is not None and answered.responded  # still used: the link opens "used"
 
 
 def test_reissuing_one_link_invalidates_the_old_one(
@@ -231,6 +234,12 @@ def test_reissuing_one_link_invalidates_the_old_one(
     assert invitation_for_token(new) is not None
     with pytest.raises(DomainError, match="not invited"):
         reissue_link(open_survey.survey.id, "who@example.org")
+    # Someone who answered gets a link as well: a refusal would tell that they answered.
+    ben = invitation_for_token(open_survey.token("ben@example.org"))
+    assert ben is not None
+    ben.responded = True
+    db_session.flush()
+    assert invitation_for_token(reissue_link(open_survey.survey.id, "ben@example.org")) is ben
 
 
 def test_raw_tokens_are_never_stored(db_session: Any, open_survey: OpenSurvey) -> None:
