@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -46,11 +46,9 @@ def verify_link_csrf(value: str | None, link_sha256: str) -> ServedVersion:
     message to show, for a missing, altered, expired or foreign token."""
     if not value:
         raise ValidationError(
-            str(
-                _l(
-                    "The form's security token (CSRF token) is missing. Your answers are "
-                    "below: check them and submit again."
-                )
+            _(
+                "The form's security token (CSRF token) is missing. Your answers are below: "
+                "check them and submit again."
             )
         )
     max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT")
@@ -62,11 +60,9 @@ def verify_link_csrf(value: str | None, link_sha256: str) -> ServedVersion:
         case [int() as version_id, str() as sha256]:
             return ServedVersion(version_id, sha256)
     raise ValidationError(
-        str(
-            _l(
-                "The form's security token (CSRF token) is invalid or was issued for another "
-                "survey link. Your answers are below: check them and submit again."
-            )
+        _(
+            "The form's security token (CSRF token) is invalid or was issued for another "
+            "survey link. Your answers are below: check them and submit again."
         )
     )
 
