@@ -18,6 +18,15 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the environment cannot run the chosen configuration."""
 
 
+def _count_setting(env: os._Environ[str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return int(raw)
+
+
 class Config:
     """Settings shared by every environment; read from the environment at instantiation."""
 
@@ -41,6 +50,10 @@ class Config:
         # Rate-limit storage: Redis when REDIS_URL is set, else memory (one process).
         self.REDIS_URL: str | None = env.get("REDIS_URL")
         self.RATELIMIT_STORAGE_URI: str = self.REDIS_URL or "memory://"
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: the
+        # app faces clients directly). Behind a proxy, without it every request would come
+        # from the proxy's address, and ten failed sign-ins anywhere would lock out everyone.
+        self.TRUSTED_PROXIES: int = _count_setting(env, "TRUSTED_PROXIES", 0)
         # Survey submissions are small; anything larger is refused before parsing.
         self.MAX_CONTENT_LENGTH: int = int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
         # Outgoing mail: invitations and reminders, sent by `flask outbox run`.

@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.db import Session, make_engine
 from app.log_privacy import install_token_filter
@@ -28,6 +29,9 @@ def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(settings.as_mapping())
     app.config.update(overrides)
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        # The client's address and scheme as the proxies saw them (sign-in throttle, HSTS).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 
 from app import create_app
 from config import INSTANCE_DIR, ConfigError, load_config
@@ -58,3 +59,36 @@ def test_configuration_is_chosen_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MUTUALITY_CONFIG", "staging")
     with pytest.raises(ConfigError, match="Unknown configuration 'staging'"):
         load_config()
+
+
+def _client_seen_by(proxies: int) -> tuple[str, str]:
+    """(remote address, scheme) a view sees for a request that came through one proxy."""
+    app = create_app("testing", TRUSTED_PROXIES=proxies)
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return f"{request.remote_addr} {request.scheme}"
+
+    seen = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    address, scheme = seen.get_data(as_text=True).split()
+    return address, scheme
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one() -> None:
+    # The sign-in throttle counts per client: behind a proxy, without this, everyone would
+    # share the proxy's address.
+    assert _client_seen_by(1) == ("203.0.113.9", "https")
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored() -> None:
+    # Facing clients directly, a forged X-Forwarded-For must not dodge the throttle.
+    assert _client_seen_by(0) == ("127.0.0.1", "http")
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5"])
+def test_trusted_proxies_must_be_a_count(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", value)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES must be a whole number"):
+        load_config("testing")
