@@ -28,6 +28,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+# Pages with Plotly charts: plotly.js writes `style` attributes on the SVG it draws (text
+# formatting, legends, hover labels), which `style-src 'self'` refuses. Style attributes
+# only, never <style> elements or inline script; and only on these pages.
+CHART_PAGE_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -44,11 +44,20 @@ from app.reports.queries import (
     survey_team_tree,
     waves_of,
 )
+from app.security import CHART_PAGE_POLICY
 from app.surveys.models import Survey
 from app.surveys.queries import list_surveys
 from app.surveys.services import get_survey
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.after_request
+def allow_chart_style_attributes(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CHART_PAGE_POLICY
+    return response
+
 
 STAFF = (Role.ADMIN, Role.HR, Role.MANAGER)
 

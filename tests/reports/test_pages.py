@@ -19,6 +19,7 @@ from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import Team
+from app.security import CHART_PAGE_POLICY, CONTENT_SECURITY_POLICY
 from app.surveys.services import create_survey, import_participants, issue_links, open_survey
 from app.surveys.tokens import token_sha256
 from app.taking.services import record_submission
@@ -149,6 +150,23 @@ def test_every_page_renders_for_hr(
     assert len(heat) == 1
     reliability = client.get(base + "/reliability").get_data(as_text=True)
     assert "alpha" in reliability.lower()
+
+
+def test_chart_pages_let_plotly_style_its_svg_and_nothing_more(
+    client: FlaskClient, hr: Any, report_survey: ReportSurvey
+) -> None:
+    """plotly.js sets style attributes on the SVG it draws; report pages allow those (and
+    only those), every other page keeps the strict policy."""
+    base = f"/reports/surveys/{report_survey.id}"
+    for url in ("/", "/heatmap"):
+        policy = client.get(base + url).headers["Content-Security-Policy"]
+        assert policy == CHART_PAGE_POLICY
+        assert "style-src-attr 'unsafe-inline'" in policy
+        assert "style-src 'self';" in policy  # <style> elements: still our files only
+        assert "script-src 'self';" in policy and "unsafe-eval" not in policy
+    export = client.get(base + "/export.csv")
+    assert export.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert client.get("/login").headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
 def test_filters_by_team_and_level(
