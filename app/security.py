@@ -1,7 +1,8 @@
 """Web hardening: security headers on every response, and the sign-in throttle.
 
 The Content-Security-Policy allows scripts, styles and everything else from our own origin
-only: no inline script (all JavaScript lives in app/static), no third-party request.
+only: no inline script (all JavaScript lives in app/static), no third-party request. Report
+pages add style attributes (CHART_PAGE_POLICY), which plotly.js writes on its SVG.
 Referrer-Policy no-referrer keeps survey tokens (in the path of /s/<token>) out of the
 Referer header of any request a survey page makes.
 """
