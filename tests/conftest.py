@@ -8,14 +8,15 @@ still call `Session.commit()`, which only releases a SAVEPOINT inside that trans
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -250,6 +251,8 @@ def survey_answers(
     return data
 
 
+SeededT = TypeVar("SeededT")
+
 LIVE_PARTICIPANTS = ("ana", "ben", "cai", "dev")
 LIVE_PARTICIPANTS_CSV = "email,team,level\n" + "".join(
     f"{name}@example.org,Engineering/Platform,individual_contributor\n"
@@ -271,10 +274,14 @@ class LiveSurvey:
         return f"{self.base_url}/s/{self.tokens[f'{name}@example.org']}{query}"
 
 
-@pytest.fixture
-def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
-    """The app served by werkzeug in a background thread on a free port of 127.0.0.1, with an
-    open survey of the bundled instrument and four participants, really committed."""
+@contextlib.contextmanager
+def live_server(
+    app: Flask, scratch_engine: Engine, seed: Callable[[str], SeededT]
+) -> Iterator[SeededT]:
+    """The app, on the scratch database, served by werkzeug in a background thread on a free
+    port of 127.0.0.1. Before the server starts, `seed(base_url)` runs with the global
+    Session bound to the live app's engine and commits what the browser should find; its
+    result is yielded. Everything is undone on exit."""
     Base.metadata.create_all(scratch_engine)
     Session.remove()
     live_app = create_app(
@@ -286,22 +293,10 @@ def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
     )
     try:
-        (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
-        survey = create_survey(instrument_key="relational-climate", title="Browser wave")
-        import_participants(survey.id, LIVE_PARTICIPANTS_CSV)
-        open_survey_service(survey.id)
-        tokens = dict(issue_links(survey.id))
-        Session.commit()
-        live = LiveSurvey(
-            base_url=f"http://127.0.0.1:{server.server_port}",
-            engine=scratch_engine,
-            survey_id=survey.id,
-            document=document_of(outcome.version),
-            tokens=tokens,
-        )
+        seeded = seed(f"http://127.0.0.1:{server.server_port}")
         Session.remove()
         thread.start()
-        yield live
+        yield seeded
     finally:
         if thread.is_alive():
             server.shutdown()
@@ -310,3 +305,27 @@ def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
         Session.remove()
         Session.configure(bind=app.extensions["sqlalchemy_engine"])
         live_engine.dispose()  # before scratch_engine drops its PostgreSQL database
+
+
+@pytest.fixture
+def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
+    """A live server (see `live_server`) with an open survey of the bundled instrument and
+    four participants, really committed."""
+
+    def seed(base_url: str) -> LiveSurvey:
+        (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
+        survey = create_survey(instrument_key="relational-climate", title="Browser wave")
+        import_participants(survey.id, LIVE_PARTICIPANTS_CSV)
+        open_survey_service(survey.id)
+        tokens = dict(issue_links(survey.id))
+        Session.commit()
+        return LiveSurvey(
+            base_url=base_url,
+            engine=scratch_engine,
+            survey_id=survey.id,
+            document=document_of(outcome.version),
+            tokens=tokens,
+        )
+
+    with live_server(app, scratch_engine, seed) as live:
+        yield live

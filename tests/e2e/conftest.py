@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,3 +60,15 @@ def base_url() -> None:
     instance method of a plugin class and so raises pytest's PytestRemovedIn10Warning (an
     error here). The tests open absolute URLs of the live server."""
     return None
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        + (f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else "")
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

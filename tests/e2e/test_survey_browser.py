@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from app.surveys.models import Invitation
 from app.taking.models import Answer, Comment, Response
 from tests.conftest import LiveSurvey
+from tests.e2e.conftest import serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -113,17 +113,6 @@ def as_stored(answers: dict[str, str]) -> dict[str, int | None]:
         name.removeprefix("item_"): None if value == "na" else int(value)
         for name, value in answers.items()
     }
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): "
-        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        + (f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else "")
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 # -- tests ------------------------------------------------------------------------------
