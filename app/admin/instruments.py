@@ -31,7 +31,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -56,7 +55,8 @@ from app.instruments.validation import (
     validate_instrument_text,
 )
 from app.surveys.models import Survey
-from app.taking.forms import prompt_fields, response_form_class, sections
+from app.taking.forms import response_form_class
+from app.taking.pages import render_survey_page
 
 bp = Blueprint("admin_instruments", __name__, url_prefix="/admin/instruments")
 
@@ -663,26 +663,12 @@ def _render_preview(
     g.language = language
     refresh_locale()
     form = response_form_class(sha256, document, language)(formdata=None, lang=language)
-    survey = _PreviewSurvey()
-    # render_template output is already autoescaped HTML.
-    questions = Markup(  # noqa: S704  # nosec B704
-        render_template(
-            "taking/_questions.html",
-            sections=sections(form, document),
-            prompts=prompt_fields(form, document),
-        )
-    )
-    return render_template(
-        "admin/instruments/preview.html",
-        form=form,
-        document=document,
-        survey=survey,
-        language=language,
-        questions=questions,
-        privacy=document.privacy_text(
-            language, k_scores=survey.k_scores, k_comments=survey.k_comments
-        ),
-        intro=document.intro_text(language, k_scores=survey.k_scores, k_comments=survey.k_comments),
+    return render_survey_page(
+        form,
+        document,
+        _PreviewSurvey(),
+        language,
+        template="admin/instruments/preview.html",
         back_url=back_url,
         version=version,
     )

@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
@@ -30,13 +29,12 @@ from app.taking.forms import (
     expected_field_names,
     field_name,
     link_csrf_token,
-    prompt_fields,
     response_form_class,
-    sections,
     served_version,
     verify_link_csrf,
 )
-from app.taking.queries import MAX_TOKEN_LENGTH, LinkedSurvey, SurveyLink, survey_link
+from app.taking.pages import render_survey_page
+from app.taking.queries import MAX_TOKEN_LENGTH, SurveyLink, survey_link
 from app.taking.services import record_submission
 
 bp = Blueprint("taking", __name__)
@@ -82,7 +80,7 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
         # Something is missing or wrong: the full form says what, field by field.
         form = form_class(formdata=payload, meta={"csrf_context": link})
         form.validate()
-        return _render_page(form, document, survey, language), 400
+        return render_survey_page(form, document, survey, language), 400
     return _blank_page(form_class, document, link, language), 200
 
 
@@ -181,31 +179,6 @@ def _complete_submission(
     return answers, comments
 
 
-def _render_page(
-    form: ResponseFormBase, document: InstrumentDocument, survey: LinkedSurvey, language: str
-) -> str:
-    # render_template output is already autoescaped HTML.
-    questions = Markup(  # noqa: S704  # nosec B704
-        render_template(
-            "taking/_questions.html",
-            sections=sections(form, document),
-            prompts=prompt_fields(form, document),
-        )
-    )
-    return render_template(
-        "taking/survey.html",
-        form=form,
-        document=document,
-        survey=survey,
-        language=language,
-        questions=questions,
-        privacy=document.privacy_text(
-            language, k_scores=survey.k_scores, k_comments=survey.k_comments
-        ),
-        intro=document.intro_text(language, k_scores=survey.k_scores, k_comments=survey.k_comments),
-    )
-
-
 # The blank page by everything that shows on it: it is the same for every respondent of a
 # survey in one language, apart from the CSRF token, and rendering its 52 radio groups would
 # be most of a GET. Kept as the text before and after the token. Bounded: editor previews
@@ -227,7 +200,7 @@ def _blank_page(
     if cached is None:
         form = form_class(lang=language, meta={"csrf_context": link})
         form.csrf_token.current_token = token
-        page = _render_page(form, document, survey, language)
+        page = render_survey_page(form, document, survey, language)
         # The token (a signature) occurs once, in the form's hidden field.
         before, found, after = page.partition(token)
         if not found or found in after:
