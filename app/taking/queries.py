@@ -40,8 +40,8 @@ class SurveyLink:
     survey: LinkedSurvey
 
 
-# Every GET and POST of the survey page starts here: Core columns and a statement built
-# once cost a fraction of loading three ORM objects.
+# Every GET of the survey page starts here (and every POST that needs explaining): Core
+# columns and a statement built once cost a fraction of loading three ORM objects.
 _invitation = Invitation.__table__.c
 _survey = Survey.__table__.c
 _version = InstrumentVersion.__table__.c
