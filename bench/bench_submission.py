@@ -44,7 +44,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -359,22 +359,21 @@ def gunicorn_executable() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], log_path: Path) -> Iterator[int]:
-    """`gunicorn -w 2 -b 127.0.0.1:<free port> APP_SPEC` in its own process group; the port.
+def gunicorn_process(
+    app_spec: str,
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    options: Sequence[str] = ("--graceful-timeout", "5"),
+    ready: Callable[[subprocess.Popen[bytes], int], bool] | None = None,
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`gunicorn -w 2 -b 127.0.0.1:<free port> [options] APP_SPEC` in its own process group;
+    (the master process, the port) once `ready` (default: the port accepts connections).
     The whole group is terminated (then killed) on exit."""
     port = free_port()
-    cmd = [
-        gunicorn_executable(),
-        "-w",
-        "2",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        app_spec,
-    ]
+    cmd = [gunicorn_executable(), "-w", "2", "-b", f"127.0.0.1:{port}", *options]
+    cmd += ["--log-level", "warning", app_spec]
+    is_ready = ready or (lambda _proc, at: listening(at))
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
             cmd,
@@ -387,19 +386,30 @@ def gunicorn(app_spec: str, env: dict[str, str], log_path: Path) -> Iterator[int
         )
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while not is_ready(proc, port):
             if proc.poll() is not None:
                 raise BenchError(
                     f"gunicorn {app_spec} exited with {proc.returncode}:\n" + tail(log_path)
                 )
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
             if time.monotonic() > deadline:
-                raise BenchError(f"gunicorn {app_spec} did not listen within 60 s")
+                raise BenchError(f"gunicorn {app_spec} was not ready within 60 s")
             time.sleep(0.1)
-        yield port
+        yield proc, port
     finally:
         stop_process_group(proc)
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], log_path: Path) -> Iterator[int]:
+    """`gunicorn_process` with the default settings; the port."""
+    with gunicorn_process(app_spec, env, log_path) as (_proc, port):
+        yield port
+
+
+def listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+        return True
+    return False
 
 
 def stop_process_group(proc: subprocess.Popen[bytes]) -> None:

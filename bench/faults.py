@@ -48,7 +48,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -82,11 +81,11 @@ from bench.bench_submission import (
     answers_body,
     environment,
     free_port,
-    gunicorn_executable,
+    gunicorn_process,
+    listening,
     log,
     migrate,
     seed,
-    stop_process_group,
     tail,
 )
 
@@ -268,9 +267,7 @@ class PgInstance:
             raise BenchError("PostgreSQL is not running (no postmaster.pid)") from None
 
     def accepts_connections(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
-            return True
-        return False
+        return listening(self.port)
 
     def destroy(self) -> None:
         """Stop the server (immediate), whatever state it is in."""
@@ -347,50 +344,16 @@ def seed_surveys(url: str, tokens: dict[str, int]) -> dict[str, Seeded]:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """`gunicorn -w 2 "app:create_app()"` on a free port of 127.0.0.1, in its own process
-    group; (the master process, the port). The group is terminated (then killed) on exit."""
-    port = free_port()
-    cmd = [
-        gunicorn_executable(),
-        "-w",
-        "2",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--graceful-timeout",
-        "3",
-        "--timeout",
-        "30",
-        "--log-level",
-        "warning",
+    """`gunicorn -w 2 "app:create_app()"` (see bench_submission.gunicorn_process), ready once
+    both workers run; (the master process, the port)."""
+    with gunicorn_process(
         "app:create_app()",
-    ]
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while len(workers_of(proc.pid)) < 2 or not listening(port):
-            if proc.poll() is not None:
-                raise BenchError(f"gunicorn exited with {proc.returncode}:\n" + tail(log_path))
-            if time.monotonic() > deadline:
-                raise BenchError("gunicorn did not listen with 2 workers within 60 s")
-            time.sleep(0.1)
-        yield proc, port
-    finally:
-        stop_process_group(proc)
-
-
-def listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-        return True
-    return False
+        env,
+        log_path,
+        options=("--graceful-timeout", "3", "--timeout", "30"),
+        ready=lambda proc, port: len(workers_of(proc.pid)) >= 2 and listening(port),
+    ) as started:
+        yield started
 
 
 def workers_of(master: int) -> list[int]:
