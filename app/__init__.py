@@ -7,19 +7,26 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import cli, main
+from app.admin.audit import bp as admin_audit_bp
+from app.admin.instruments import bp as admin_instruments_bp
+from app.admin.surveys import bp as admin_surveys_bp
+from app.admin.users import bp as admin_users_bp
+from app.auth.passwords import use_fast_hashing
+from app.auth.queries import get_staff_user
+from app.auth.routes import bp as auth_bp
 from app.db import Session, make_engine
+from app.errors import register_error_handlers
+from app.extensions import babel, csrf, login_manager
 from app.log_privacy import install_token_filter
+from app.reports.assets import bp as assets_bp
+from app.reports.routes import bp as reports_bp
 from app.security import init_security
+from app.taking.routes import bp as taking_bp
 from config import INSTANCE_DIR, Config, load_config
-
-csrf = CSRFProtect()
-babel = Babel()
-login_manager = LoginManager()
 
 
 def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
@@ -41,9 +48,6 @@ def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.auth.passwords import use_fast_hashing
-    from app.auth.queries import get_staff_user
-
     engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
     app.extensions["sqlalchemy_engine"] = engine
     Session.configure(bind=engine)
@@ -104,16 +108,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import main
-    from app.admin.audit import bp as admin_audit_bp
-    from app.admin.instruments import bp as admin_instruments_bp
-    from app.admin.surveys import bp as admin_surveys_bp
-    from app.admin.users import bp as admin_users_bp
-    from app.auth.routes import bp as auth_bp
-    from app.reports.assets import bp as assets_bp
-    from app.reports.routes import bp as reports_bp
-    from app.taking.routes import bp as taking_bp
-
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
@@ -126,12 +120,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_error_handlers
-
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)
+    cli.register(app)

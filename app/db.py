@@ -14,6 +14,8 @@ from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, creat
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from app.errors import NotFound
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -103,8 +105,6 @@ def begin_write_transaction() -> None:
 
 def get_or_404(model: type[ModelT], ident: object) -> ModelT:
     """Load `model` by primary key or raise the domain's NotFound (rendered as a 404 page)."""
-    from app.errors import NotFound
-
     obj = Session.get(model, ident)
     if obj is None:
         raise NotFound(f"No {model.__name__.lower()} with id {ident}.")

@@ -20,7 +20,6 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from app import csrf
 from app.admin.forms_surveys import (
     CreateSurveyForm,
     LinksForm,
@@ -36,6 +35,7 @@ from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session, get_or_404
 from app.errors import Conflict, DomainError, NotFound
+from app.extensions import csrf
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.queries import outbox_counts

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role, StaffUser
 from app.auth.passwords import burn_verification_time, hash_password, verify_password
-from app.db import Session, utcnow
+from app.db import Session, get_or_404, utcnow
 from app.errors import Conflict, DomainError
 from app.org.models import Team
 
@@ -99,8 +99,6 @@ def _role_of(role: Role | str) -> Role:
 
 
 def _get_user(user_id: int) -> StaffUser:
-    from app.db import get_or_404
-
     return get_or_404(StaffUser, user_id)
 
 

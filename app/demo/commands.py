@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
+from app.commands import domain_errors_exit
 from app.db import Session
 from app.demo.services import (
     BUNDLED_INSTRUMENT,
@@ -24,7 +25,6 @@ from app.demo.services import (
     ProgressBar,
     seed_demo,
 )
-from app.errors import DomainError
 
 
 def _progress(total: int) -> AbstractContextManager[ProgressBar]:
@@ -49,6 +49,7 @@ def _progress(total: int) -> AbstractContextManager[ProgressBar]:
     "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the generator."
 )
 @with_appcontext
+@domain_errors_exit
 def seed_demo_command(teams: int, people: int, waves: int, seed: int) -> None:
     """Fill an EMPTY database with a demo organisation, surveys and responses.
 
@@ -57,19 +58,15 @@ def seed_demo_command(teams: int, people: int, waves: int, seed: int) -> None:
     when the database already holds a survey.
     """
     started = time.perf_counter()
-    try:
-        summary = seed_demo(
-            teams=teams,
-            people=people,
-            waves=waves,
-            seed=seed,
-            progress=_progress,
-            instrument_file=Path(current_app.config["INSTRUMENTS_DIR"]) / BUNDLED_INSTRUMENT.name,
-        )
-        Session.commit()
-    except DomainError as exc:
-        Session.rollback()
-        raise click.ClickException(exc.message) from None
+    summary = seed_demo(
+        teams=teams,
+        people=people,
+        waves=waves,
+        seed=seed,
+        progress=_progress,
+        instrument_file=Path(current_app.config["INSTRUMENTS_DIR"]) / BUNDLED_INSTRUMENT.name,
+    )
+    Session.commit()
     if Session.get_bind().dialect.name == "postgresql":
         # Fresh planner statistics after a bulk load: report aggregates then hash instead of
         # sorting on disk (autovacuum may be off or late).

@@ -24,8 +24,8 @@ from types import FrameType
 import click
 from flask.cli import AppGroup
 
+from app.commands import domain_errors_exit
 from app.db import Session, utcnow
-from app.errors import DomainError
 from app.outbox.queries import outbox_counts
 from app.outbox.services import BatchReport, deliver_pending, queue_invitations, queue_reminders
 from app.surveys.services import get_survey
@@ -33,28 +33,22 @@ from app.surveys.services import get_survey
 outbox_cli = AppGroup("outbox", help="Invitation and reminder email.")
 
 
-def _domain_errors(action: Callable[[], int]) -> int:
-    try:
-        return action()
-    except DomainError as exc:
-        Session.rollback()
-        raise click.ClickException(exc.message) from None
-
-
 @outbox_cli.command("invite")
 @click.argument("survey_id", type=int)
+@domain_errors_exit
 def invite_command(survey_id: int) -> None:
     """Queue an invitation email for every participant of SURVEY_ID not yet invited."""
-    queued = _domain_errors(lambda: queue_invitations(survey_id))
+    queued = queue_invitations(survey_id)
     Session.commit()
     click.echo(f"Queued {queued} invitation(s) for survey {survey_id}; `outbox run` sends them.")
 
 
 @outbox_cli.command("remind")
 @click.argument("survey_id", type=int)
+@domain_errors_exit
 def remind_command(survey_id: int) -> None:
     """Queue a reminder for every participant of SURVEY_ID who has not answered."""
-    queued = _domain_errors(lambda: queue_reminders(survey_id))
+    queued = queue_reminders(survey_id)
     Session.commit()
     click.echo(f"Queued {queued} reminder(s) for survey {survey_id}; `outbox run` sends them.")
 
@@ -137,10 +131,11 @@ def run_command(once: bool, batch: int, interval: float) -> None:
 
 @outbox_cli.command("status")
 @click.argument("survey_id", type=int, required=False)
+@domain_errors_exit
 def status_command(survey_id: int | None) -> None:
     """Count outbox messages by status (for SURVEY_ID, or all)."""
     if survey_id is not None:
-        _domain_errors(lambda: get_survey(survey_id).id)
+        get_survey(survey_id)  # an unknown survey is refused (NotFound)
     counts = outbox_counts(survey_id)
     scope = f"Survey {survey_id}" if survey_id is not None else "All surveys"
     click.echo(f"{scope}: {counts.total} message(s)")

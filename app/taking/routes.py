@@ -15,9 +15,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
-from app import csrf
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import DomainError, Gone, NotFound
+from app.extensions import csrf
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_by_hash, parsed_document
 from app.instruments.question_types import get_question_type

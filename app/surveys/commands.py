@@ -1,0 +1,139 @@
+"""`flask --app app surveys create | open | close | list | links` and
+`participants import`: a survey's lifecycle and the people it invites."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.commands import domain_errors_exit
+from app.db import Session
+from app.surveys import services as surveys
+from app.surveys.queries import list_surveys, survey_link
+
+surveys_cli = AppGroup("surveys", help="Surveys (waves).")
+
+
+def _parse_level(value: str) -> tuple[str, str]:
+    key, _, label = value.partition("=")
+    if not key.strip():
+        raise click.BadParameter(f"{value!r} is not KEY=Label")
+    return key.strip(), (label.strip() or key.strip())
+
+
+@surveys_cli.command("create")
+@click.option("--instrument", "instrument_key", required=True, help="Instrument key.")
+@click.option("--title", required=True)
+@click.option("--version", type=int, help="Instrument version (default: the latest).")
+@click.option("--team", "teams", multiple=True, metavar="PATH", help="A team in scope.")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    metavar="KEY=Label",
+    help="A level, bottom first (default: individual contributor, manager, senior leader).",
+)
+@click.option("--opens-at", type=click.DateTime(), help="UTC date and time.")
+@click.option("--closes-at", type=click.DateTime(), help="UTC date and time.")
+@click.option("--k-scores", type=int, default=5, show_default=True)
+@click.option("--k-comments", type=int, default=10, show_default=True)
+@domain_errors_exit
+def create_survey_command(
+    instrument_key: str,
+    title: str,
+    version: int | None,
+    teams: tuple[str, ...],
+    levels: tuple[str, ...],
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    k_scores: int,
+    k_comments: int,
+) -> None:
+    """Create a draft survey; prints its id."""
+    survey = surveys.create_survey(
+        instrument_key=instrument_key,
+        title=title,
+        version=version,
+        team_paths=teams,
+        levels=[_parse_level(v) for v in levels] if levels else surveys.DEFAULT_LEVELS,
+        opens_at=opens_at.replace(tzinfo=dt.UTC) if opens_at else None,
+        closes_at=closes_at.replace(tzinfo=dt.UTC) if closes_at else None,
+        k_scores=k_scores,
+        k_comments=k_comments,
+    )
+    Session.commit()
+    click.echo(survey.id)
+
+
+@surveys_cli.command("open")
+@click.argument("survey_id", type=int)
+@domain_errors_exit
+def open_survey_command(survey_id: int) -> None:
+    """Open a draft survey for responses."""
+    survey = surveys.open_survey(survey_id)
+    Session.commit()
+    click.echo(f"Survey {survey.id} is open.")
+
+
+@surveys_cli.command("close")
+@click.argument("survey_id", type=int)
+@domain_errors_exit
+def close_survey_command(survey_id: int) -> None:
+    """Close an open survey (email addresses are purged)."""
+    survey = surveys.close_survey(survey_id)
+    Session.commit()
+    click.echo(f"Survey {survey.id} is closed.")
+
+
+@surveys_cli.command("list")
+def list_surveys_command() -> None:
+    """List surveys with their state and response counts."""
+    rows = list_surveys()
+    if not rows:
+        click.echo("No surveys.")
+    for survey, rate in rows:
+        answered = rate.responded.label  # a count below k reads "fewer than k*"
+        click.echo(
+            f"{survey.id}\t{survey.state}\t{answered}/{rate.invited} responded\t{survey.title}"
+        )
+
+
+@surveys_cli.command("links")
+@click.argument("survey_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@domain_errors_exit
+def links_command(survey_id: int, out: Path) -> None:
+    """Write email,link for everyone invited (new links replace old ones; the links of
+    people who have answered open the "already used" page, so the file shows no one's
+    answering)."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    links = surveys.issue_links(survey_id)
+    tmp = out.with_name(out.name + ".part")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "link"])
+        writer.writerows((email, survey_link(base, token)) for email, token in links)
+    # The file exists before the new tokens count, and holds them once they do.
+    Session.commit()
+    tmp.replace(out)
+    click.echo(f"Wrote {len(links)} link(s) to {out}; earlier links for them no longer work.")
+
+
+participants_cli = AppGroup("participants", help="Survey participants.")
+
+
+@participants_cli.command("import")
+@click.argument("survey_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors_exit
+def import_participants_command(survey_id: int, file: Path) -> None:
+    """Invite the people of FILE.csv (email,team,level): all rows or none."""
+    report = surveys.import_participants(survey_id, file.read_bytes())
+    Session.commit()
+    created = f"; new teams: {', '.join(report.teams_created)}" if report.teams_created else ""
+    click.echo(f"Invited {report.invited} participant(s){created}.")
