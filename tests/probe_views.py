@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from app.auth.decorators import role_required, team_scope_required
+from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound
 
@@ -19,12 +19,6 @@ probe = Blueprint("probe", __name__, url_prefix="/probe")
 @role_required(Role.ADMIN, Role.HR)
 def hr_only() -> str:
     return "hr page"
-
-
-@probe.route("/team/<int:team_id>")
-@team_scope_required()
-def team_page(team_id: int) -> str:
-    return f"team {team_id}"
 
 
 _ERRORS: dict[int, type[DomainError]] = {

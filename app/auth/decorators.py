@@ -1,4 +1,4 @@
-"""Access rules for staff views: roles, and team scopes for managers."""
+"""Access rules for staff views: roles."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import ParamSpec, TypeVar
 from flask_login import current_user, login_required
 
 from app.auth.models import Role
-from app.auth.queries import can_see_team
 from app.errors import Forbidden
 
 P = ParamSpec("P")
@@ -24,22 +23,6 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.has_role(*roles):
                 raise Forbidden("Your role does not give access to this page.")
-            return view(*args, **kwargs)
-
-        return login_required(wrapped)  # type: ignore[no-any-return]
-
-    return decorator
-
-
-def team_scope_required(arg: str = "team_id") -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Allow admins and HR, and managers whose scopes contain the team in view arg `arg`."""
-
-    def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        @wraps(view)
-        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-            team_id = kwargs.get(arg)
-            if not isinstance(team_id, int) or not can_see_team(current_user, team_id):
-                raise Forbidden("This team is outside the teams you can see.")
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[no-any-return]

@@ -166,9 +166,6 @@ class OrgPlan:
     def n_teams(self) -> int:
         return len(self.team_paths)
 
-    def team_sizes(self) -> IntArray:
-        return np.bincount(self.team_of, minlength=self.n_teams).astype(np.int64)
-
 
 def team_names(n_teams: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(departments, team paths) for `n_teams` teams: about four teams per department,

@@ -126,13 +126,10 @@ __all__ = [
     "check_k",
     "comments_visible",
     "disclose_cells",
-    "disclose_report",
     "disclose_response_rates",
     "disclose_team_tree",
     "find_leaks",
     "footnote",
-    "mask_value",
-    "mask_values",
     "report_cells",
     "shuffle_comments",
     "suppress",
@@ -219,21 +216,6 @@ class Disclosed:
     def label(self) -> str:
         """What to print instead of (or as) the count."""
         return str(self.n) if self.shown else f"fewer than {self.k}*"
-
-
-def mask_value(value: V, disclosed: Disclosed) -> V | None:
-    """``value`` if the cell is shown, else ``None``: pass every number through this."""
-    return value if disclosed.shown else None
-
-
-def mask_values(values: Mapping[K, V], disclosure: Mapping[K, Disclosed]) -> dict[K, V | None]:
-    """Mask a mapping of per-cell values; a key missing from ``disclosure`` is masked (fail
-    closed), so a cell that never went through disclosure control shows nothing."""
-    out: dict[K, V | None] = {}
-    for key, value in values.items():
-        decision = disclosure.get(key)
-        out[key] = value if decision is not None and decision.shown else None
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -754,24 +736,6 @@ def report_cells(
                     if (level is None or a[1] == level) and (wave is None or a[2] == wave)
                 )
     return cells
-
-
-def disclose_report(
-    tree: Mapping[T, T | None],
-    atom_counts: Mapping[tuple[T, Hashable, Hashable], int],
-    k: int,
-    *,
-    by_level: bool = True,
-    all_waves: bool = False,
-    records: bool = False,
-) -> dict[ReportCell, Disclosed]:
-    """Decide the whole team x level x wave publication of a survey at once (rule 5).
-
-    ``atom_counts`` maps ``(team, level, wave)`` (direct members) to responses, or to
-    comments with ``records=True`` and ``k = k_comments``.
-    """
-    cells = report_cells(tree, atom_counts, by_level=by_level, all_waves=all_waves)
-    return disclose_cells(cells, atom_counts, k, records=records)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,6 @@ __all__ = [
     "TeamVsRest",
     "WelchT",
     "benjamini_hochberg",
-    "covariance_from_sums",
     "cronbach_alpha",
     "cronbach_alpha_from_cov",
     "feldt_interval",
@@ -200,23 +199,6 @@ class Summary:
         return cls(_count("n", n, minimum=1), float(total), float(total_sq))
 
     @classmethod
-    def from_moments(cls, n: SupportsIndex, mean: SupportsFloat, sd: float | None) -> Summary:
-        """From ``n``, mean and sample SD: ``T = n*mean``, ``Q = (n-1)*sd**2 + n*mean**2``.
-
-        ``sd`` is ignored (and may be None) when ``n == 1``.
-        """
-        n_ = _count("n", n, minimum=1)
-        m = _finite("mean", mean)
-        if n_ == 1:
-            return cls(1, m, m * m)
-        if sd is None:
-            raise ValueError("sd is required when n >= 2")
-        s = _finite("sd", sd)
-        if s < 0:
-            raise ValueError(f"sd must be >= 0, got {s!r}")
-        return cls(n_, n_ * m, (n_ - 1) * s * s + n_ * m * m)
-
-    @classmethod
     def from_values(cls, values: npt.ArrayLike) -> Summary:
         """From raw observations (1-D; all finite; at least one). Sums via ``math.fsum``."""
         x = np.asarray(values, dtype=np.float64).ravel()
@@ -242,10 +224,6 @@ class Summary:
         """Standard error of the mean ``sd / sqrt(n)``; None when ``n < 2``."""
         s = self.sd
         return s / math.sqrt(self.n) if s is not None else None
-
-    def combine(self, other: Summary) -> Summary:
-        """Pool two disjoint groups: add ``n``, ``T`` and ``Q``."""
-        return Summary(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq)
 
     def without(self, part: Summary) -> Summary:
         """Remove a sub-group: ``(n - n_p, T - T_p, Q - Q_p)``.
@@ -617,26 +595,6 @@ class Reliability:
     n: int
     k: int
     flagged: bool
-
-
-def covariance_from_sums(
-    n: SupportsIndex, sums: npt.ArrayLike, cross_products: npt.ArrayLike
-) -> FloatArray:
-    """Sample covariance matrix from SQL aggregates over complete cases::
-
-        C = (P - s s^T / n) / (n - 1)
-
-    where ``s_i = SUM(x_i)`` and ``P_ij = SUM(x_i * x_j)``.  ``n >= 2``.
-    """
-    n_ = _count("n", n, minimum=2)
-    s = np.asarray(sums, dtype=np.float64).ravel()
-    p = np.asarray(cross_products, dtype=np.float64)
-    if p.shape != (s.size, s.size):
-        raise ValueError(f"cross products must be {s.size}x{s.size}, got {p.shape}")
-    if not (np.isfinite(s).all() and np.isfinite(p).all()):
-        raise ValueError("sums must be finite")
-    cov: FloatArray = (p - np.outer(s, s) / n_) / (n_ - 1)
-    return cov
 
 
 def _as_cov(cov: npt.ArrayLike) -> FloatArray:

@@ -342,22 +342,6 @@ def issue_links(survey_id: int) -> list[tuple[str, str]]:
     return links
 
 
-def reissue_link(survey_id: int, email: str) -> str:
-    """A new token for one person; the old link stops working. Whether the person has
-    answered is not a reason to refuse (that would tell who answered): their new link opens
-    the "already used" page."""
-    address = normalize_email(email)
-    invitation = Session.scalar(
-        select(Invitation).where(Invitation.survey_id == survey_id, Invitation.email == address)
-    )
-    if invitation is None:
-        raise DomainError(f"{address} is not invited to survey {survey_id}.")
-    raw, digest = new_token()
-    invitation.token_sha256 = digest
-    Session.flush()
-    return raw
-
-
 # --- locks --------------------------------------------------------------------------------
 
 

@@ -31,9 +31,8 @@ def test_hr_and_admin_see_every_team(make_team: Any, make_user: Any) -> None:
     assert can_see_team(make_user("ad@example.org", Role.ADMIN), sales.id)
 
 
-def test_role_and_scope_decorators(client: FlaskClient, make_team: Any, make_user: Any) -> None:
-    mine = make_team("Ops/Mine")
-    other = make_team("Ops/Other")
+def test_role_decorator(client: FlaskClient, make_team: Any, make_user: Any) -> None:
+    make_team("Ops/Mine")
     make_user("mgr@example.org", Role.MANAGER, ["Ops/Mine"])
     make_user("hr2@example.org", Role.HR)
     auth = AuthActions(client)
@@ -42,10 +41,7 @@ def test_role_and_scope_decorators(client: FlaskClient, make_team: Any, make_use
 
     auth.login("mgr@example.org")
     assert client.get("/probe/hr-only").status_code == 403
-    assert client.get(f"/probe/team/{mine.id}").status_code == 200
-    assert client.get(f"/probe/team/{other.id}").status_code == 403
     auth.logout()
 
     auth.login("hr2@example.org")
     assert client.get("/probe/hr-only").status_code == 200
-    assert client.get(f"/probe/team/{other.id}").status_code == 200

@@ -100,7 +100,7 @@ def test_the_org_has_departments_small_teams_and_few_people_at_the_top(
     assert len(set(org.team_paths)) == 60
     assert all(path.count("/") == 1 for path in org.team_paths)
     assert {path.split("/")[0] for path in org.team_paths} == set(org.departments)
-    sizes = org.team_sizes()
+    sizes = np.bincount(org.team_of, minlength=org.n_teams)
     assert sizes.sum() == 3000
     assert 5 <= ((sizes >= 2) & (sizes <= 4)).sum() <= 12  # about 15% of the teams
     shares = np.bincount(org.level_of, minlength=3) / org.n_people
@@ -109,7 +109,7 @@ def test_the_org_has_departments_small_teams_and_few_people_at_the_top(
 
 def test_one_person_per_team_is_the_smallest_org(document: InstrumentDocument) -> None:
     org = plan_org(5, 5, 3, np.random.default_rng(0))
-    assert org.team_sizes().tolist() == [1, 1, 1, 1, 1]
+    assert np.bincount(org.team_of, minlength=org.n_teams).tolist() == [1, 1, 1, 1, 1]
     with pytest.raises(ValueError, match="one person per team"):
         plan_org(5, 4, 3, np.random.default_rng(0))
 

@@ -43,13 +43,10 @@ from app.reports.privacy import (
     check_k,
     comments_visible,
     disclose_cells,
-    disclose_report,
     disclose_response_rates,
     disclose_team_tree,
     find_leaks,
     footnote,
-    mask_value,
-    mask_values,
     report_cells,
     shuffle_comments,
     suppress,
@@ -58,6 +55,20 @@ from app.reports.privacy import (
 
 Cells = Mapping[Hashable, Collection[Hashable]]
 Counts = Mapping[Hashable, int]
+
+
+def disclose_report(
+    tree: Mapping[Hashable, Hashable | None],
+    atom_counts: Mapping[tuple[Hashable, Hashable, Hashable], int],
+    k: int,
+    *,
+    by_level: bool = True,
+    all_waves: bool = False,
+    records: bool = False,
+) -> dict[ReportCell, Disclosed]:
+    """The whole team x level x wave publication of a survey decided at once (rule 5)."""
+    cells = report_cells(tree, atom_counts, by_level=by_level, all_waves=all_waves)
+    return disclose_cells(cells, atom_counts, k, records=records)
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,18 +292,6 @@ def test_disclosed_never_carries_a_hidden_n() -> None:
         Disclosed(shown=False, n=None, k=2)
 
 
-def test_mask_value_and_mask_values_fail_closed() -> None:
-    shown, hidden = Disclosed.visible(6, 5), Disclosed.hidden(5)
-    assert mask_value(3.7, shown) == 3.7
-    assert mask_value(3.7, hidden) is None
-    values = {"a": 1.0, "b": 2.0, "never-checked": 3.0}
-    assert mask_values(values, {"a": shown, "b": hidden}) == {
-        "a": 1.0,
-        "b": None,
-        "never-checked": None,
-    }
-
-
 # --------------------------------------------------------------------------------------------
 # Rule (a): the team tree, parent minus visible children
 # --------------------------------------------------------------------------------------------
@@ -483,12 +482,12 @@ def test_deterministic_regardless_of_input_order() -> None:
 
 def test_deterministic_across_hash_seeds() -> None:
     script = (
-        "from app.reports.privacy import disclose_report\n"
+        "from app.reports.privacy import disclose_cells, report_cells\n"
         "tree = {'O': None, 'x': 'O', 'y': 'O', 'z': 'O'}\n"
         "levels = ['ic', 'mgr', 'lead']\n"
         "counts = {(t, lv, 'w'): (i * 7 + j * 3) % 9 for i, t in enumerate('xyz')"
         " for j, lv in enumerate(levels)}\n"
-        "r = disclose_report(tree, counts, 5)\n"
+        "r = disclose_cells(report_cells(tree, counts), counts, 5)\n"
         "print(sorted((repr(key), d.label) for key, d in r.items()))\n"
     )
     root = Path(__file__).resolve().parents[2]

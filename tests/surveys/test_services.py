@@ -19,7 +19,6 @@ from app.surveys.services import (
     import_participants,
     issue_links,
     open_survey,
-    reissue_link,
 )
 from app.surveys.tokens import token_sha256
 from tests.conftest import OpenSurvey, invitation_for_token
@@ -222,24 +221,6 @@ def test_links_rotate_tokens_and_do_not_tell_who_answered(
     assert fresh.email == "ana@example.org"
     answered = invitation_for_token(links["ben@example.org"])
     assert answered is not None and answered.responded  # still used: the link opens "used"
-
-
-def test_reissuing_one_link_invalidates_the_old_one(
-    db_session: Any, open_survey: OpenSurvey
-) -> None:
-    old = open_survey.token("cai@example.org")
-    new = reissue_link(open_survey.survey.id, "CAI@example.org")
-    assert new != old
-    assert invitation_for_token(old) is None
-    assert invitation_for_token(new) is not None
-    with pytest.raises(DomainError, match="not invited"):
-        reissue_link(open_survey.survey.id, "who@example.org")
-    # Someone who answered gets a link as well: a refusal would tell that they answered.
-    ben = invitation_for_token(open_survey.token("ben@example.org"))
-    assert ben is not None
-    ben.responded = True
-    db_session.flush()
-    assert invitation_for_token(reissue_link(open_survey.survey.id, "ben@example.org")) is ben
 
 
 def test_raw_tokens_are_never_stored(db_session: Any, open_survey: OpenSurvey) -> None:
