@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+# The question types items and prompts use; app.instruments.question_types registers one
+# class per name (tests/instruments/test_question_types.py checks they agree).
 ItemType = Literal["likert", "single_choice"]
+PromptType = Literal["open_text"]
 Desirable = Literal["high", "low"]
 Status = Literal["draft", "pilot", "validated"]
 
@@ -181,7 +184,7 @@ class Prompt:
     max_length: int
 
     @property
-    def type(self) -> Literal["open_text"]:
+    def type(self) -> PromptType:
         # Lets the question-type registry treat items and prompts alike.
         return "open_text"
 

@@ -156,7 +156,7 @@ def _build_form_class(document: InstrumentDocument, language: str) -> type[Respo
             item, language, fallback_language=document.default_language, required=True
         )
     for prompt in document.prompts:
-        attrs[field_name(prompt)] = get_question_type("open_text").build_field(
+        attrs[field_name(prompt)] = get_question_type(prompt.type).build_field(
             prompt, language, fallback_language=document.default_language
         )
     return type("ResponseForm", (ResponseFormBase,), attrs)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, StringField
 from wtforms.fields.core import UnboundField
 
-from app.instruments import question_types as qt
-from app.instruments.document import InstrumentDocument
+from app.instruments.document import InstrumentDocument, ItemType, PromptType
 from app.instruments.question_types import (
     PREFER_NOT_VALUE,
     ChoiceSummary,
-    LikertType,
-    OpenTextType,
     Question,
     QuestionType,
-    SingleChoiceType,
     StoredValue,
     TextSummary,
     field_messages,
@@ -28,9 +25,14 @@ from app.instruments.question_types import (
     register,
     registered_types,
 )
-from app.instruments.validation import validate_instrument_text
+from app.instruments.question_types import base as registry
+from app.instruments.question_types.likert import LikertType
+from app.instruments.question_types.open_text import OpenTextType
+from app.instruments.question_types.single_choice import SingleChoiceType
+from app.instruments.validation import load_schema, validate_instrument_text
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "instruments"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "instruments"
 
 
 def small_document() -> InstrumentDocument:
@@ -63,11 +65,27 @@ def test_built_in_types_are_registered() -> None:
 
 
 def test_every_item_type_of_the_schema_has_a_question_type() -> None:
-    from app.instruments.validation import load_schema
-
-    item_types = load_schema()["$defs"]["item"]["properties"]["type"]["enum"]
-    for name in item_types:
+    for name in schema_item_types():
         assert get_question_type(name).name == name
+
+
+def schema_item_types() -> list[str]:
+    item_types: list[str] = load_schema()["$defs"]["item"]["properties"]["type"]["enum"]
+    return item_types
+
+
+def test_the_lists_of_type_names_agree() -> None:
+    """The schema, the document model, the registry and the format's README name the same
+    types: adding one in a single place fails here."""
+    item_types = set(get_args(ItemType))
+    assert set(schema_item_types()) == item_types
+    rules = load_schema()["$defs"]["item"]["allOf"]
+    assert {rule["if"]["properties"]["type"]["const"] for rule in rules} <= item_types
+    assert set(registered_types()) == item_types | set(get_args(PromptType))
+    readme = (ROOT / "instruments" / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"^- `type` is (.*)$", readme, re.MULTILINE)
+    assert sentence is not None
+    assert set(re.findall(r'`"([a-z_]+)"`', sentence.group(1))) == item_types
 
 
 def test_unknown_type() -> None:
@@ -76,7 +94,7 @@ def test_unknown_type() -> None:
 
 
 def test_adding_a_type_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(qt, "_REGISTRY", dict(qt._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
     @register
     class ShortText(QuestionType):
@@ -106,7 +124,7 @@ def test_adding_a_type_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_registering_a_name_twice_or_no_name_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(qt, "_REGISTRY", dict(qt._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     with pytest.raises(ValueError, match="'likert' is already registered by LikertType"):
         register(type("Other", (LikertType,), {}))
     with pytest.raises(TypeError, match="must define a non-empty class attribute 'name'"):
