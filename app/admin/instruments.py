@@ -9,11 +9,6 @@ refused, the page comes back with the text exactly as it was submitted.
 
 from __future__ import annotations
 
-import bisect
-import contextlib
-import json
-import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +26,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -43,18 +37,29 @@ from app.db import Session
 from app.errors import DomainError, NotFound
 from app.instruments.diff import InstrumentDiff
 from app.instruments.document import InstrumentDocument, content_sha256
-from app.instruments.models import Instrument, InstrumentVersion
-from app.instruments.queries import diff_between, document_of
-from app.instruments.services import publish_instrument_version
-from app.instruments.validation import (
-    MAX_BYTES,
-    InstrumentError,
-    ValidationResult,
-    json_pointer,
-    pointer_parts,
-    validate_instrument_text,
+from app.instruments.drafts import (
+    STARTER_DOCUMENT,
+    Problem,
+    check_draft,
+    draft_languages,
+    locate_errors,
+    normalize_newlines,
+    pretty_json,
 )
-from app.surveys.models import Survey
+from app.instruments.models import Instrument, InstrumentVersion
+from app.instruments.queries import (
+    diff_between,
+    document_of,
+    instrument_by_key,
+    instrument_overview,
+    newest_version,
+    surveys_by_version,
+    used_question_keys,
+    version_number,
+    versions_of,
+)
+from app.instruments.services import publish_instrument_version
+from app.instruments.validation import MAX_BYTES, validate_instrument_text
 from app.taking.forms import response_form_class
 from app.taking.pages import render_survey_page
 
@@ -73,53 +78,6 @@ PREVIEW_REFUSED = "This is a preview: answers are not recorded, and nothing was 
 PREVIEW_K_SCORES = 5
 PREVIEW_K_COMMENTS = 10
 
-# The text a new instrument starts from: the smallest valid instrument.
-STARTER_DOCUMENT: dict[str, Any] = {
-    "schema_version": 1,
-    "key": "new-instrument",
-    "title": {"en": "New instrument"},
-    "metadata": {"status": "draft", "authors": [], "changelog": []},
-    "languages": ["en"],
-    "default_language": "en",
-    "intro": {"en": "Think about the past 3 months."},
-    "privacy": {"en": "Scores appear when at least {k_scores} people answer."},
-    "scales": [
-        {
-            "key": "agreement_5",
-            "min": 1,
-            "max": 5,
-            "points": [
-                {"value": 1, "label": {"en": "Strongly disagree"}},
-                {"value": 2, "label": {"en": "Disagree"}},
-                {"value": 3, "label": {"en": "Neither agree nor disagree"}},
-                {"value": 4, "label": {"en": "Agree"}},
-                {"value": 5, "label": {"en": "Strongly agree"}},
-            ],
-            "prefer_not_label": {"en": "Prefer not to answer"},
-            "bands": {"low": [1, 2], "high": [4, 5]},
-        }
-    ],
-    "families": [{"key": "climate", "label": {"en": "Climate"}, "desirable": "high"}],
-    "dimensions": [
-        {
-            "key": "voice",
-            "family": "climate",
-            "label": {"en": "Voice"},
-            "description": {"en": "People can speak up."},
-            "min_answered": 1,
-        }
-    ],
-    "items": [
-        {
-            "key": "vo_1",
-            "type": "likert",
-            "dimension": "voice",
-            "scale": "agreement_5",
-            "text": {"en": "In my work group, I can speak up."},
-        }
-    ],
-}
-
 
 @bp.url_value_preprocessor
 def _allow_whole_documents(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
@@ -127,273 +85,21 @@ def _allow_whole_documents(_endpoint: str | None, _values: dict[str, Any] | None
     request.max_form_memory_size = EDITOR_REQUEST_LIMIT
 
 
-def pretty_json(data: Any) -> str:
-    """The editor's and the export's layout: 2-space indentation, UTF-8 kept as is."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-# --- where a JSON Pointer is in the text -------------------------------------------------
-
-_SKIP_RE = re.compile(r"[ \t\r\n]*")
-_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR_RE = re.compile(
-    r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
-)
-_MAX_SCAN_DEPTH = 200
-
-
-class _Malformed(Exception):
-    """The text stops being JSON here; the positions found so far are kept."""
-
-
-class JsonPositions:
-    """Where each value of a JSON text starts, by JSON Pointer (RFC 6901).
-
-    `locate(pointer)` gives the 1-based line and column of the value the pointer names.
-    A pointer to a missing member (the validator points there for a required field)
-    resolves to its nearest existing ancestor. A repeated member name resolves to its last
-    occurrence, the one the JSON parser keeps. Columns count characters (code points).
-    """
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._offsets: dict[str, int] = {}
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        start = 1 if text.startswith("\ufeff") else 0
-        # Malformed text: keep the positions found before the problem.
-        with contextlib.suppress(_Malformed, ValueError, RecursionError):
-            self._value(start, "", 0)
-
-    def locate(self, pointer: str) -> tuple[int, int] | None:
-        parts: list[str] = pointer_parts(pointer)
-        while True:
-            offset = self._offsets.get(json_pointer(parts))
-            if offset is not None:
-                return self._line_column(offset)
-            if not parts:
-                return None
-            parts.pop()
-
-    def _line_column(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
-
-    def _skip(self, position: int) -> int:
-        match = _SKIP_RE.match(self._text, position)
-        return match.end() if match else position
-
-    def _value(self, position: int, pointer: str, depth: int) -> int:
-        """Record the value at `position` (and everything inside it); return its end."""
-        if depth > _MAX_SCAN_DEPTH:
-            raise _Malformed
-        text = self._text
-        position = self._skip(position)
-        opener = text[position : position + 1]
-        if opener in ("{", "["):
-            self._offsets[pointer] = position
-            if opener == "{":
-                return self._members(position + 1, pointer, depth)
-            return self._elements(position + 1, pointer, depth)
-        match = (_STRING_RE if opener == '"' else _SCALAR_RE).match(text, position)
-        if match is None:
-            raise _Malformed
-        self._offsets[pointer] = position
-        return match.end()
-
-    def _members(self, position: int, pointer: str, depth: int) -> int:
-        text = self._text
-        position = self._skip(position)
-        if text.startswith("}", position):
-            return position + 1
-        while True:
-            name = _STRING_RE.match(text, position)
-            if name is None:
-                raise _Malformed
-            member = json_pointer([json.loads(name.group())])
-            position = self._skip(name.end())
-            if not text.startswith(":", position):
-                raise _Malformed
-            position = self._skip(self._value(position + 1, pointer + member, depth + 1))
-            if text.startswith(",", position):
-                position = self._skip(position + 1)
-            elif text.startswith("}", position):
-                return position + 1
-            else:
-                raise _Malformed
-
-    def _elements(self, position: int, pointer: str, depth: int) -> int:
-        text = self._text
-        position = self._skip(position)
-        if text.startswith("]", position):
-            return position + 1
-        index = 0
-        while True:
-            position = self._skip(self._value(position, f"{pointer}/{index}", depth + 1))
-            index += 1
-            if text.startswith(",", position):
-                position += 1
-            elif text.startswith("]", position):
-                return position + 1
-            else:
-                raise _Malformed
-
-
-def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
-    """The 1-based (line, column) of the value `pointer` names in the JSON `text` (or of
-    its nearest existing ancestor); None when not even the document starts as JSON."""
-    return JsonPositions(text).locate(pointer)
-
-
-# --- checking a draft ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One error of a draft, where the editor can show it."""
-
-    pointer: str
-    message: str
-    line: int | None
-    column: int | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "pointer": self.pointer,
-            "message": self.message,
-            "line": self.line,
-            "column": self.column,
-        }
-
-
-def locate_errors(text: str, errors: Sequence[InstrumentError]) -> list[Problem]:
-    """Give every error a line and column in `text` (syntax errors already have one)."""
-    positions: JsonPositions | None = None
-    problems = []
-    for error in errors:
-        line, column = error.line, error.column
-        if line is None:
-            positions = positions or JsonPositions(text)
-            found = positions.locate(error.pointer)
-            if found is not None:
-                line, column = found
-        problems.append(Problem(error.pointer, error.message, line, column))
-    return problems
-
-
-def _instrument_by_key(key: str) -> Instrument | None:
-    return Session.scalar(select(Instrument).where(Instrument.key == key))
-
-
-def _key_errors(data: Any, editing: str | None) -> list[InstrumentError]:
-    """The key decides which instrument a document is a version of; refuse a key that
-    would publish into another instrument than the one being edited."""
-    key = data.get("key") if isinstance(data, dict) else None
-    if not isinstance(key, str):
-        return []
-    if editing is not None and key != editing:
-        other = " (another existing instrument)" if _instrument_by_key(key) is not None else ""
-        return [
-            InstrumentError(
-                "/key",
-                f"The key is '{key}'{other}, but this editor publishes versions of "
-                f"'{editing}'. Put back \"{editing}\"; to start another instrument, use "
-                "New instrument.",
-            )
-        ]
-    if editing is None and _instrument_by_key(key) is not None:
-        return [
-            InstrumentError(
-                "/key",
-                f"An instrument with the key '{key}' already exists. Publish its next "
-                "version from its own editor, or choose another key for a new instrument.",
-            )
-        ]
-    return []
-
-
-def _loose_parse(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-def check_draft(text: str, editing: str | None) -> tuple[ValidationResult, list[Problem]]:
-    """Validate the editor's text as the CLI does, plus the key rule of the editor.
-    `editing` is the key of the instrument being edited, None for a new instrument."""
-    result = validate_instrument_text(text)
-    data = result.data if result.ok else _loose_parse(text)
-    errors = _key_errors(data, editing) + list(result.errors)
-    return result, locate_errors(text, errors)
-
-
-def _normalize_newlines(text: str) -> str:
-    # Browsers send a textarea's line breaks as CRLF.
-    return text.replace("\r\n", "\n")
-
-
 # --- reads ---------------------------------------------------------------------------------
 
 
 def _instrument_or_404(key: str) -> Instrument:
-    instrument = _instrument_by_key(key)
+    instrument = instrument_by_key(key)
     if instrument is None:
         raise NotFound(f"There is no instrument with the key '{key}'.")
     return instrument
 
 
 def _version_or_404(instrument: Instrument, number: int) -> InstrumentVersion:
-    version = Session.scalar(
-        select(InstrumentVersion).where(
-            InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.version == number
-        )
-    )
+    version = version_number(instrument, number)
     if version is None:
         raise NotFound(f"Instrument '{instrument.key}' has no version {number}.")
     return version
-
-
-def _latest(instrument: Instrument) -> InstrumentVersion | None:
-    return Session.scalar(
-        select(InstrumentVersion)
-        .where(InstrumentVersion.instrument_id == instrument.id)
-        .order_by(InstrumentVersion.version.desc())
-        .limit(1)
-    )
-
-
-def _versions(instrument: Instrument) -> list[InstrumentVersion]:
-    return list(
-        Session.scalars(
-            select(InstrumentVersion)
-            .where(InstrumentVersion.instrument_id == instrument.id)
-            .order_by(InstrumentVersion.version)
-        )
-    )
-
-
-def _surveys_by_version(version_ids: Iterable[int]) -> dict[int, list[Survey]]:
-    found: dict[int, list[Survey]] = {}
-    ids = list(version_ids)
-    if ids:
-        for survey in Session.scalars(
-            select(Survey).where(Survey.instrument_version_id.in_(ids)).order_by(Survey.id)
-        ):
-            found.setdefault(survey.instrument_version_id, []).append(survey)
-    return found
-
-
-def _used_keys(instrument: Instrument | None) -> list[str]:
-    """Every item and prompt key any version of the instrument has used: a new question
-    must not take one over (trends match items by key)."""
-    if instrument is None:
-        return []
-    keys: dict[str, None] = {}
-    for version in _versions(instrument):
-        document = document_of(version)
-        keys.update(dict.fromkeys(item.key for item in document.items))
-        keys.update(dict.fromkeys(prompt.key for prompt in document.prompts))
-    return list(keys)
 
 
 def _version_arg(name: str, default: int) -> int:
@@ -411,42 +117,19 @@ def _version_arg(name: str, default: int) -> int:
 @bp.get("/")
 @role_required(Role.ADMIN)
 def index() -> str:
-    rows = Session.execute(
-        select(
-            Instrument,
-            func.max(InstrumentVersion.version),
-            func.count(InstrumentVersion.id),
-        )
-        .join(InstrumentVersion, InstrumentVersion.instrument_id == Instrument.id)
-        .group_by(Instrument.id)
-        .order_by(Instrument.key)
-    ).all()
-    in_use: dict[int, int] = dict(
-        Session.execute(
-            select(InstrumentVersion.instrument_id, func.count(Survey.id))
-            .join(Survey, Survey.instrument_version_id == InstrumentVersion.id)
-            .group_by(InstrumentVersion.instrument_id)
-        ).all()
-    )
-    return render_template(
-        "admin/instruments/index.html",
-        rows=[
-            (instrument, latest, count, in_use.get(instrument.id, 0))
-            for instrument, latest, count in rows
-        ],
-    )
+    return render_template("admin/instruments/index.html", rows=instrument_overview())
 
 
 @bp.get("/<key>/versions")
 @role_required(Role.ADMIN)
 def versions(key: str) -> str:
     instrument = _instrument_or_404(key)
-    stored = _versions(instrument)
+    stored = versions_of(instrument)
     return render_template(
         "admin/instruments/versions.html",
         instrument=instrument,
         versions=list(reversed(stored)),
-        surveys=_surveys_by_version(v.id for v in stored),
+        surveys=surveys_by_version(v.id for v in stored),
         documents={v.id: document_of(v) for v in stored},
     )
 
@@ -456,13 +139,13 @@ def versions(key: str) -> str:
 def version(key: str, number: int) -> str:
     instrument = _instrument_or_404(key)
     stored = _version_or_404(instrument, number)
-    latest = _latest(instrument)
+    latest = newest_version(instrument)
     return render_template(
         "admin/instruments/version.html",
         instrument=instrument,
         version=stored,
         document=document_of(stored),
-        surveys=_surveys_by_version([stored.id]).get(stored.id, []),
+        surveys=surveys_by_version([stored.id]).get(stored.id, []),
         latest=latest,
         text=pretty_json(stored.document),
     )
@@ -498,14 +181,14 @@ def edit(key: str) -> ResponseReturnValue:
 def _editor(instrument: Instrument | None) -> ResponseReturnValue:
     form = EditorForm()
     if request.method == "GET":
-        latest = _latest(instrument) if instrument is not None else None
+        latest = newest_version(instrument) if instrument is not None else None
         source = latest
         if instrument is not None and latest is not None:
             source = _version_or_404(instrument, _version_arg("from", latest.version))
         form.document.data = pretty_json(source.document if source else STARTER_DOCUMENT)
         form.base_version.data = str(latest.version) if latest else ""
         return _render_editor(form, instrument, [], source=source)
-    form.document.data = _normalize_newlines(form.document.data or "")
+    form.document.data = normalize_newlines(form.document.data or "")
     if form.load.data:
         return _import_file(form, instrument)
     return _publish(form, instrument)
@@ -529,7 +212,7 @@ def _import_file(form: EditorForm, instrument: Instrument | None) -> ResponseRet
         # The validator says which byte, at which line and column.
         form.upload.errors = [validate_instrument_text(raw).errors[0].message]
         return _render_editor(form, instrument, [], status=400)
-    form.document.data = _normalize_newlines(text.removeprefix("\ufeff"))
+    form.document.data = normalize_newlines(text.removeprefix("\ufeff"))
     _result, problems = check_draft(form.document.data, _editing(instrument))
     flash(
         f"{upload.filename} is in the editor. Nothing is published until you press Publish.",
@@ -548,7 +231,7 @@ def _publish(form: EditorForm, instrument: Instrument | None) -> ResponseReturnV
     if problems or result.data is None:
         return _render_editor(form, instrument, problems, status=400)
     if instrument is not None:
-        latest = _latest(instrument)
+        latest = newest_version(instrument)
         base = form.base_version.data or ""
         if latest is not None and base != str(latest.version) and not form.overwrite.data:
             return _render_editor(form, instrument, [], status=409, conflict=(base, latest.version))
@@ -579,14 +262,6 @@ def _publish(form: EditorForm, instrument: Instrument | None) -> ResponseReturnV
     return redirect(url_for(".version", key=key, number=stored.version))
 
 
-def _draft_languages(text: str, fallback: InstrumentDocument | None) -> list[str]:
-    data = _loose_parse(text)
-    languages = data.get("languages") if isinstance(data, dict) else None
-    if isinstance(languages, list) and languages and all(isinstance(c, str) for c in languages):
-        return languages
-    return list(fallback.languages) if fallback is not None else ["en"]
-
-
 def _render_editor(
     form: EditorForm,
     instrument: Instrument | None,
@@ -596,7 +271,7 @@ def _render_editor(
     source: InstrumentVersion | None = None,
     conflict: tuple[str, int] | None = None,
 ) -> ResponseReturnValue:
-    latest = _latest(instrument) if instrument is not None else None
+    latest = newest_version(instrument) if instrument is not None else None
     if problems:
         count = len(problems)
         form.document.errors = [
@@ -604,7 +279,7 @@ def _render_editor(
             "editor with their line numbers. Nothing was published."
         ]
     text = form.document.data or ""
-    languages = _draft_languages(text, document_of(latest) if latest else None)
+    languages = draft_languages(text, document_of(latest) if latest else None)
     form.preview_lang.choices = [(code, code) for code in languages]
     if form.preview_lang.data not in languages:
         form.preview_lang.data = languages[0]
@@ -616,7 +291,7 @@ def _render_editor(
         source=source,
         problems=problems,
         conflict=conflict,
-        used_keys=_used_keys(instrument),
+        used_keys=used_question_keys(instrument),
     )
     return page, status
 
@@ -634,7 +309,7 @@ def validate() -> Response:
     if not isinstance(text, str):
         raise DomainError("Send the instrument's text as 'text' (JSON) or 'document' (form).")
     _result, problems = check_draft(
-        _normalize_newlines(text), editing if isinstance(editing, str) and editing else None
+        normalize_newlines(text), editing if isinstance(editing, str) and editing else None
     )
     return jsonify(ok=not problems, errors=[p.as_dict() for p in problems])
 
@@ -699,7 +374,7 @@ def preview_draft() -> ResponseReturnValue:
     if "document" not in request.form:  # the preview's own survey form was submitted
         raise DomainError(PREVIEW_REFUSED)
     form = EditorForm()
-    text = _normalize_newlines(form.document.data or "")
+    text = normalize_newlines(form.document.data or "")
     result = validate_instrument_text(text)
     if result.data is None or result.document is None:
         problems = locate_errors(text, result.errors)
@@ -729,7 +404,7 @@ class Rewording:
 @role_required(Role.ADMIN)
 def diff(key: str) -> str:
     instrument = _instrument_or_404(key)
-    stored = _versions(instrument)
+    stored = versions_of(instrument)
     if not stored:
         raise NotFound(f"Instrument '{instrument.key}' has no versions.")
     newest = stored[-1].version

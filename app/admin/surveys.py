@@ -15,8 +15,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -36,8 +34,9 @@ from app.auth.models import Role
 from app.db import Session, get_or_404
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import csrf
-from app.instruments.models import Instrument, InstrumentVersion
-from app.org.models import Team
+from app.instruments.models import InstrumentVersion
+from app.instruments.queries import all_versions
+from app.org.queries import team_paths
 from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_reminders
 from app.reports.queries import response_rates_of
@@ -102,24 +101,14 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
 
 def _version_choices() -> list[SelectChoice]:
     """Every published version, newest first within each instrument."""
-    versions = Session.scalars(
-        select(InstrumentVersion)
-        .join(Instrument)
-        .options(joinedload(InstrumentVersion.instrument))
-        .order_by(Instrument.title, InstrumentVersion.version.desc())
-    ).all()
     return [
         SelectChoice(
             str(v.id),
             f"{v.instrument.title} ({v.instrument.key}) version {v.version}, "
             f"published {v.created_at:%Y-%m-%d}",
         )
-        for v in versions
+        for v in all_versions()
     ]
-
-
-def _team_paths() -> list[str]:
-    return list(Session.scalars(select(Team.path).order_by(Team.path)))
 
 
 def _settings(form: SurveySettingsForm) -> dict[str, Any]:
@@ -187,7 +176,7 @@ def create() -> Response | str | tuple[str, int]:
             flash(f"Survey “{survey.title}” created as a draft.", "info")
             return redirect(url_for(".show", survey_id=survey.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/surveys/new.html", form=form, team_paths=_team_paths()), status
+    return render_template("admin/surveys/new.html", form=form, team_paths=team_paths()), status
 
 
 @bp.route("/<int:survey_id>")
@@ -255,7 +244,7 @@ def edit(survey_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for(".show", survey_id=survey.id))
     status = 400 if form.is_submitted() else 200
     page = render_template(
-        "admin/surveys/edit.html", survey=survey, form=form, team_paths=_team_paths()
+        "admin/surveys/edit.html", survey=survey, form=form, team_paths=team_paths()
     )
     return page, status
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.admin.forms_surveys import parse_team_paths
@@ -23,17 +21,14 @@ from app.audit.services import record_event
 from app.auth import services
 from app.auth.decorators import role_required
 from app.auth.models import Role, StaffUser
+from app.auth.queries import staff_users
 from app.db import Session, get_or_404
 from app.errors import DomainError
-from app.org.models import Team
+from app.org.queries import team_paths
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
 OBJECT_TYPE = "staff_user"
-
-
-def _team_paths() -> list[str]:
-    return list(Session.scalars(select(Team.path).order_by(Team.path)))
 
 
 def _refused(form: Any, error: DomainError) -> None:
@@ -49,12 +44,7 @@ def _scopes(user: StaffUser) -> list[str]:
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index() -> str:
-    users = Session.scalars(
-        select(StaffUser)
-        .options(selectinload(StaffUser.team_scopes))
-        .order_by(StaffUser.is_active.desc(), StaffUser.email)
-    ).all()
-    return render_template("admin/users/index.html", users=users)
+    return render_template("admin/users/index.html", users=staff_users())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -85,7 +75,7 @@ def create() -> Response | str | tuple[str, int]:
             flash(f"Created the {user.role} account {user.email}.", "info")
             return redirect(url_for(".index"))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/users/new.html", form=form, team_paths=_team_paths()), status
+    return render_template("admin/users/new.html", form=form, team_paths=team_paths()), status
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -133,7 +123,7 @@ def _user_page(
         user=user,
         form=form or EditUserForm(formdata=None, role=user.role, teams="\n".join(_scopes(user))),
         activation_form=activation_form or ActivationForm(formdata=None),
-        team_paths=_team_paths(),
+        team_paths=team_paths(),
     )
     return page, status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, StaffUser, staff_team_scope
 from app.db import Session
@@ -39,3 +40,14 @@ def can_see_team(user: StaffUser, team_id: int) -> bool:
 
 def get_staff_user(user_id: int) -> StaffUser | None:
     return Session.get(StaffUser, user_id)
+
+
+def staff_users() -> list[StaffUser]:
+    """Every staff account with its team scopes: active accounts first, then by email."""
+    return list(
+        Session.scalars(
+            select(StaffUser)
+            .options(selectinload(StaffUser.team_scopes))
+            .order_by(StaffUser.is_active.desc(), StaffUser.email)
+        )
+    )

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.admin.instruments import STARTER_DOCUMENT, pointer_position, pretty_json
 from app.audit.models import AuditEvent
 from app.auth.models import Role
+from app.instruments.drafts import STARTER_DOCUMENT, pretty_json
 from app.instruments.models import Instrument, InstrumentVersion
+from app.instruments.positions import pointer_position
 from app.instruments.validation import MAX_BYTES, validate_instrument_text
 from app.surveys.models import Survey
 from app.surveys.services import create_survey
