@@ -1,0 +1,203 @@
+"""The difference heatmap: each team against the rest of the organisation, per dimension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.reports.figures import chart
+from app.reports.figures.chart import ChartSpec, DataTable
+from app.reports.figures.style import DIVERGING, INK, SUPPRESSED
+from app.reports.figures.text import (
+    EN_DASH,
+    HOVER_TEMPLATE,
+    check_k,
+    hidden_label,
+    hidden_sentence,
+    hover,
+    p_value,
+    plain,
+    plural,
+    signed,
+    with_interval,
+)
+from app.reports.figures.values import DifferenceCell, Dimension, finite
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """What one team x dimension cell puts in each trace and in the table."""
+
+    colour: float | None  # the oriented difference (None: suppressed)
+    suppressed: float | None  # 0.0 on a suppressed cell, else None
+    text: str
+    suppressed_text: str
+    hover: str
+    table: str
+    flagged: bool = False
+
+    @property
+    def hidden(self) -> bool:
+        return self.colour is None
+
+
+def _cell(team: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cell:
+    if cell.hidden or cell.difference is None:
+        label = hidden_label(k)
+        # The cell is narrow: a short mark in it, the full label in the hover, the legend
+        # note and the table.
+        return _Cell(
+            None, 0.0, "", plain(f"<{k}*"), hover(team, context=[dimension.label, label]), label
+        )
+    difference = signed(cell.difference)
+    sign = 1.0 if dimension.desirable == "high" else -1.0
+    fields = {
+        "Difference from the rest": difference + (" • significant" if cell.flagged else ""),
+        "Hedges' g [95% CI]": with_interval(cell.g) if cell.g is not None else "not defined",
+        "Adjusted p (BH)": p_value(cell.p_adjusted)
+        if cell.p_adjusted is not None
+        else "not defined",
+    }
+    return _Cell(
+        sign * cell.difference,
+        None,
+        f"<b>{difference} •</b>" if cell.flagged else difference,
+        "",
+        hover(team, fields, context=[dimension.label]),
+        difference + (" •" if cell.flagged else ""),
+        cell.flagged,
+    )
+
+
+def difference_heatmap(
+    teams: Sequence[str],
+    dimensions: Sequence[Dimension],
+    cells: Sequence[Sequence[DifferenceCell]],
+    *,
+    k: int,
+    q: float = 0.05,
+    limit: float | None = None,
+    title: str = "Each team compared with the rest of the organisation",
+) -> ChartSpec:
+    """Team x dimension heatmap of (team mean - rest of the organisation).
+
+    The colour is *oriented*: blue is better than the rest, orange worse, for both families
+    (a negative power-over difference is blue); the cell text and the hover show the raw
+    difference. Cells flagged by Benjamini-Hochberg are bold with a "•"; suppressed cells
+    are grey with the hidden label. The colour range is symmetric: ``limit`` or the largest
+    absolute difference (at least 0.25).
+    """
+    check_k(k)
+    if len(cells) != len(teams) or any(len(row) != len(dimensions) for row in cells):
+        raise ValueError("cells must have one row per team and one cell per dimension")
+    grid = [
+        [_cell(team, dimension, cell, k) for dimension, cell in zip(dimensions, row, strict=True)]
+        for team, row in zip(teams, cells, strict=True)
+    ]
+    extent = max((abs(c.colour) for row in grid for c in row if c.colour is not None), default=0)
+    bound = finite("limit", limit) if limit is not None else max(0.25, extent)
+    if bound <= 0:
+        raise ValueError("limit must be positive")
+    hidden = sum(c.hidden for row in grid for c in row)
+    layout = chart.layout(
+        title,
+        height=chart.rows_height(len(teams), per_row=40, base=170),
+        notes=_notes(q, hidden_label(k) if hidden else None),
+        xaxis={
+            **chart.category_axis([d.label for d in dimensions], width=16),
+            "range": [-0.5, len(dimensions) - 0.5],
+        },
+        yaxis=chart.category_axis(teams),
+    )
+    figure = chart.figure(
+        [_difference_trace(grid, len(dimensions), bound), _suppressed_trace(grid, len(dimensions))],
+        layout,
+        empty=not teams or not dimensions,
+    )
+    flagged = sum(c.flagged for row in grid for c in row)
+    shown = sum(not c.hidden for row in grid for c in row)
+    description = (
+        f"Difference between each team and the rest of the organisation, for "
+        f"{plural(len(teams), 'team', 'teams')} and "
+        f"{plural(len(dimensions), 'dimension', 'dimensions')}. Blue cells are better "
+        "than the rest, orange cells worse (for power-over dimensions a lower score is "
+        f"better); the number is the raw difference. {plural(flagged, 'cell', 'cells')} "
+        f"of {shown} shown stand out after Benjamini{EN_DASH}Hochberg adjustment "
+        f"(q = {q:g})." + hidden_sentence(hidden, k, "cell", "cells")
+    )
+    description += " The table gives each difference from the rest; • marks the significant ones."
+    # The table has one row per team (a cell per dimension): 200 teams make 200 rows, not
+    # 2,600; Hedges' g and adjusted p are in the hover and on each team's page.
+    table = DataTable(
+        ("Team", *(d.label for d in dimensions)),
+        tuple((team, *(c.table for c in row)) for team, row in zip(teams, grid, strict=True)),
+    )
+    return ChartSpec(figure, title, description, table)
+
+
+def _notes(q: float, hidden: str | None) -> list[str]:
+    notes = [
+        "Blue: better than the rest of the organisation; orange: worse "
+        "(for power-over, lower is better).",
+        f"Numbers: difference from the rest on the 1{EN_DASH}5 scale; <b>bold •</b>: "
+        f"significant after Benjamini{EN_DASH}Hochberg adjustment (q = {q:g}).",
+    ]
+    if hidden is not None:
+        notes.append(f"Grey: {hidden}")
+    return notes
+
+
+def _positions(grid: Sequence[Sequence[_Cell]], columns: int) -> dict[str, Any]:
+    """What both traces share: the positions, the hover (a cell is hovered in the trace
+    where it is not a gap) and the cell gaps."""
+    return {
+        "x": list(range(columns)),
+        "y": list(range(len(grid))),
+        "hovertext": [[c.hover for c in row] for row in grid],
+        "hovertemplate": HOVER_TEMPLATE,
+        "hoverongaps": False,
+        "xgap": 2,
+        "ygap": 2,
+    }
+
+
+def _difference_trace(
+    grid: Sequence[Sequence[_Cell]], columns: int, bound: float
+) -> dict[str, Any]:
+    return {
+        "type": "heatmap",
+        **_positions(grid, columns),
+        "z": [[c.colour for c in row] for row in grid],
+        "zmin": -bound,
+        "zmax": bound,
+        "colorscale": [list(stop) for stop in DIVERGING],
+        "text": [[c.text for c in row] for row in grid],
+        "texttemplate": "%{text}",
+        "textfont": {"size": 12},
+        "colorbar": {
+            "title": {"text": "Compared with<br>the rest", "side": "top"},
+            "tickmode": "array",
+            "tickvals": [-bound, 0, bound],
+            "ticktext": ["worse", "same", "better"],
+            "thickness": 14,
+            "len": 0.8,
+        },
+        "name": "Difference",
+    }
+
+
+def _suppressed_trace(grid: Sequence[Sequence[_Cell]], columns: int) -> dict[str, Any]:
+    return {
+        "type": "heatmap",
+        **_positions(grid, columns),
+        "z": [[c.suppressed for c in row] for row in grid],
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": [[0, SUPPRESSED], [1, SUPPRESSED]],
+        "showscale": False,
+        "text": [[c.suppressed_text for c in row] for row in grid],
+        "texttemplate": "%{text}",
+        "textfont": {"size": 11, "color": INK},
+        "name": "Suppressed",
+    }

@@ -1,0 +1,432 @@
+"""Charts with one mark per team: the quadrant map, family bars and response rates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import plotly.graph_objects as go
+
+from app.reports.figures import chart
+from app.reports.figures.chart import ChartSpec, DataTable
+from app.reports.figures.style import BLUE, INK, LINE, MUTED
+from app.reports.figures.text import (
+    COUNT_FIELD,
+    EN_DASH,
+    HOVER_TEMPLATE,
+    check_k,
+    count_text,
+    direction,
+    hidden_label,
+    hidden_sentence,
+    hover,
+    interval,
+    number,
+    percent,
+    plain,
+    plural,
+    with_interval,
+    wrap_label,
+)
+from app.reports.figures.values import Desirable, Estimate, GroupBar, RateRow, TeamPoint, finite
+
+ORGANISATION: Final = "Whole organisation"
+
+# --------------------------------------------------------------------------------------------
+# The quadrant map
+
+
+@dataclass(frozen=True, slots=True)
+class _Bubble:
+    label: str
+    x: Estimate
+    y: Estimate
+    n: int
+
+
+# (x, y, anchor x, anchor y, text, fill) of each corner of the map
+_QUADRANTS: Final = (
+    (5, 1, "right", "bottom", "High mutuality, low power-over", "rgba(33,102,172,0.08)"),
+    (5, 5, "right", "top", "High mutuality, high power-over", None),
+    (1, 5, "left", "top", "Low mutuality, high power-over", "rgba(179,88,6,0.08)"),
+    (1, 1, "left", "bottom", "Low mutuality, low power-over", None),
+)
+
+
+def _side(value: float, midpoint: float) -> str:
+    if value > midpoint:
+        return "High"
+    if value < midpoint:
+        return "Low"
+    return "Mid"
+
+
+def _quadrant(x: float, y: float, midpoint: float) -> str:
+    return f"{_side(x, midpoint)} mutuality, {_side(y, midpoint).lower()} power-over"
+
+
+def quadrant_map(
+    points: Sequence[TeamPoint],
+    *,
+    x_title: str,
+    y_title: str,
+    k: int,
+    midpoint: float = 3.0,
+    error_bars: bool = True,
+    show_labels: bool | None = None,
+    x_name: str = "Mutuality",
+    y_name: str = "Power-over",
+    title: str = "Mutuality and power-over by team",
+) -> ChartSpec:
+    """One bubble per team: across the mutuality index (1-5, higher is better), up the
+    power-over index (1-5, higher is worse); bubble area by n; optional 95% intervals; the
+    four quadrants named at ``midpoint``; a note says how many teams are hidden.
+
+    Team names are written next to the bubbles when ``show_labels`` (default: 12 teams or
+    fewer); they are always in the hover and the table.
+    """
+    check_k(k)
+    midpoint = finite("midpoint", midpoint)
+    if not 1.0 < midpoint < 5.0:
+        raise ValueError("the midpoint must lie inside the 1-5 scale")
+    bubbles = [
+        _Bubble(p.label, p.mutuality, p.power_over, p.n)
+        for p in points
+        if p.mutuality is not None and p.power_over is not None and p.n is not None
+    ]
+    hidden = [p.label for p in points if p.hidden]
+    labelled = len(bubbles) <= 12 if show_labels is None else show_labels
+    trace = _bubble_trace(bubbles, (x_name, y_name), labelled=labelled, intervals=error_bars)
+    layout = chart.layout(
+        title,
+        height=560,
+        notes=[f"{plural(len(hidden), 'team', 'teams')} not shown: {hidden_label(k)}"]
+        if hidden
+        else [],
+        xaxis={"title": {"text": plain(x_title)}, "range": [1, 5], "dtick": 1},
+        yaxis={"title": {"text": plain(y_title)}, "range": [1, 5], "dtick": 1},
+        **_quadrant_marks(midpoint),
+    )
+    figure = chart.figure([trace], layout, empty=not points)
+    quadrants = Counter(_quadrant(b.x.value, b.y.value, midpoint) for b in bubbles)
+    where = "; ".join(
+        f"{plural(count, 'team', 'teams')} {name.lower()}" for name, count in quadrants.items()
+    )
+    description = (
+        f"Each bubble is a team: across, {x_title}; up, {y_title}. Bubble area shows the "
+        "number of responses"
+        + (", lines the 95% confidence intervals" if error_bars else "")
+        + f". The lines cross at {number(midpoint, 1)}; the lower right is high mutuality "
+        f"with low power-over. {plural(len(bubbles), 'team', 'teams')} shown"
+        + (f": {where}." if where else ".")
+        + hidden_sentence(len(hidden), k, "team", "teams")
+    )
+    table = _quadrant_table(bubbles, hidden, (x_name, y_name), hidden_label(k), midpoint)
+    return ChartSpec(figure, title, description, table)
+
+
+def _bubble_trace(
+    bubbles: Sequence[_Bubble], names: tuple[str, str], *, labelled: bool, intervals: bool
+) -> dict[str, Any]:
+    """The bubbles: area by n, the team's name beside each when ``labelled``."""
+    x_name, y_name = names
+    max_n = max((b.n for b in bubbles), default=1)
+    max_diameter = 44
+    trace: dict[str, Any] = {
+        "type": "scatter",
+        "x": [b.x.value for b in bubbles],
+        "y": [b.y.value for b in bubbles],
+        "mode": "markers+text" if labelled else "markers",
+        "text": [wrap_label(b.label, 22) for b in bubbles] if labelled else None,
+        "textposition": "top center",
+        "textfont": {"size": 11, "color": INK},
+        "marker": {
+            "size": [b.n for b in bubbles],
+            "sizemode": "area",
+            "sizeref": 2.0 * max_n / (max_diameter**2),
+            "sizemin": 6,
+            "color": BLUE,
+            "opacity": 0.65,
+            "line": {"color": "#ffffff", "width": 1},
+        },
+        "hovertext": [
+            hover(
+                b.label,
+                {x_name: with_interval(b.x), y_name: with_interval(b.y), COUNT_FIELD: b.n},
+            )
+            for b in bubbles
+        ],
+        "hovertemplate": HOVER_TEMPLATE,
+        "cliponaxis": False,
+        "name": "Teams",
+    }
+    if intervals:
+        trace["error_x"] = chart.error_bars([b.x for b in bubbles], clip=(1.0, 5.0))
+        trace["error_y"] = chart.error_bars([b.y for b in bubbles], clip=(1.0, 5.0))
+        trace["error_x"]["color"] = trace["error_y"]["color"] = MUTED
+    return trace
+
+
+def _quadrant_marks(midpoint: float) -> dict[str, list[dict[str, Any]]]:
+    """The shaded good and bad quadrants, their names and the lines through ``midpoint``."""
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for qx, qy, ax, ay, text, fill in _QUADRANTS:
+        if fill is not None:
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "y",
+                    "x0": midpoint,
+                    "x1": qx,
+                    "y0": midpoint,
+                    "y1": qy,
+                    "fillcolor": fill,
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
+        annotations.append(
+            {
+                "text": text,
+                "x": qx,
+                "y": qy,
+                "xref": "x",
+                "yref": "y",
+                "xanchor": ax,
+                "yanchor": ay,
+                "showarrow": False,
+                "font": {"size": 12, "color": MUTED},
+            }
+        )
+    midline = {"color": LINE, "width": 1.5, "dash": "dot"}
+    shapes.append(
+        {"type": "line", "x0": midpoint, "x1": midpoint, "y0": 1, "y1": 5, "line": midline}
+    )
+    shapes.append(
+        {"type": "line", "x0": 1, "x1": 5, "y0": midpoint, "y1": midpoint, "line": midline}
+    )
+    return {"shapes": shapes, "annotations": annotations}
+
+
+def _quadrant_table(
+    bubbles: Sequence[_Bubble],
+    hidden: Sequence[str],
+    names: tuple[str, str],
+    label: str,
+    midpoint: float,
+) -> DataTable:
+    x_name, y_name = names
+    rows: list[tuple[str, ...]] = [
+        (
+            b.label,
+            number(b.x.value),
+            interval(b.x),
+            number(b.y.value),
+            interval(b.y),
+            str(b.n),
+            _quadrant(b.x.value, b.y.value, midpoint),
+        )
+        for b in bubbles
+    ]
+    rows.extend((name, label, "", "", "", "", "") for name in hidden)
+    columns = (
+        "Team",
+        x_name,
+        f"{x_name} 95% CI",
+        y_name,
+        f"{y_name} 95% CI",
+        "Responses",
+        "Quadrant",
+    )
+    return DataTable(columns, tuple(rows))
+
+
+# --------------------------------------------------------------------------------------------
+# Bars per team: family index and response rate
+
+
+def _team_bars(
+    title: str,
+    labels: Sequence[str],
+    bars: dict[str, Any],
+    *,
+    gaps: Sequence[tuple[int, str]],
+    gap_x: float,
+    reference: tuple[float, str] | None,
+    xaxis: dict[str, Any],
+) -> go.Figure:
+    """Horizontal bars, one row per team in ``labels`` order (first at the top): ``bars``
+    is the bar trace's own part (x, y as row positions, hover); ``gaps`` name the rows that
+    have no bar (labelled at ``gap_x``); ``reference`` is a dashed line and its label."""
+    annotations = [chart.gap_label(text, gap_x, position) for position, text in gaps]
+    shapes = []
+    if reference is not None:
+        x, text = reference
+        shapes.append(chart.reference_line(x))
+        annotations.append(chart.top_label(text, x))
+    trace = {"type": "bar", "orientation": "h", "marker": {"color": BLUE}, **bars}
+    layout = chart.layout(
+        title,
+        height=chart.rows_height(len(labels)),
+        xaxis=xaxis,
+        yaxis=chart.category_axis(labels),
+        shapes=shapes,
+        annotations=annotations,
+        bargap=0.35,
+    )
+    return chart.figure([trace], layout, empty=not labels)
+
+
+def family_bars(
+    rows: Sequence[GroupBar],
+    *,
+    family_label: str,
+    k: int,
+    organisation: Estimate | None = None,
+    desirable: Desirable = "high",
+    scale: tuple[float, float] = (1.0, 5.0),
+    title: str | None = None,
+) -> ChartSpec:
+    """Horizontal bars of a family index per team with 95% intervals, the organisation as a
+    dashed reference line, hidden teams as a labelled gap."""
+    check_k(k)
+    low, high = scale
+    title = title or f"{family_label} index by team"
+    label = hidden_label(k)
+    shown = [(i, row.label, row.estimate) for i, row in enumerate(rows) if row.estimate is not None]
+    bars = {
+        "x": [e.value for _, _, e in shown],
+        "y": [i for i, _, _ in shown],
+        "error_x": chart.error_bars([e for _, _, e in shown], clip=scale),
+        "hovertext": [
+            hover(name, {family_label: with_interval(e), COUNT_FIELD: e.n}) for _, name, e in shown
+        ],
+        "hovertemplate": HOVER_TEMPLATE,
+        "name": plain(family_label),
+    }
+    figure = _team_bars(
+        title,
+        [row.label for row in rows],
+        bars,
+        gaps=[(i, label) for i, row in enumerate(rows) if row.estimate is None],
+        gap_x=low,
+        reference=None
+        if organisation is None
+        else (organisation.value, f"Organisation {number(organisation.value)}"),
+        xaxis={
+            "title": {
+                "text": f"{plain(family_label)} index ({number(low, 0)}{EN_DASH}"
+                f"{number(high, 0)}, {direction(desirable)})"
+            },
+            "range": [low, high],
+            "dtick": 1,
+            "fixedrange": True,
+        },
+    )
+    table_rows = [_estimate_row(row.label, row.estimate, label) for row in rows]
+    if organisation is not None:
+        table_rows.append(_estimate_row(ORGANISATION, organisation, label))
+    description = (
+        f"{family_label} index per team ({direction(desirable)}), with 95% confidence intervals"
+        + (
+            f"; the dashed line is the whole organisation ({number(organisation.value)})"
+            if organisation is not None
+            else ""
+        )
+        + f". {plural(len(shown), 'team', 'teams')} shown."
+        + hidden_sentence(len(rows) - len(shown), k, "team", "teams")
+    )
+    if shown:
+        best = max if desirable == "high" else min
+        _, top, e = best(shown, key=lambda bar: bar[2].value)
+        description += f" Most favourable: {top} ({number(e.value)})."
+    table = DataTable(("Team", family_label, "95% CI", "Responses"), tuple(table_rows))
+    return ChartSpec(figure, title, description, table)
+
+
+def _estimate_row(name: str, e: Estimate | None, hidden: str) -> tuple[str, ...]:
+    if e is None:
+        return (name, hidden, "", "")
+    return (name, number(e.value), interval(e), count_text(e.n))
+
+
+def response_rate_bars(
+    rows: Sequence[RateRow],
+    *,
+    k: int,
+    organisation: RateRow | None = None,
+    title: str = "Response rate by team",
+) -> ChartSpec:
+    """Response rate per team (percent of the invited who answered); the organisation's rate
+    as a dashed line; hidden teams labelled, their invited count still in the table."""
+    check_k(k)
+    label = hidden_label(k)
+    shown = [(i, row, 100.0 * row.rate) for i, row in enumerate(rows) if row.rate is not None]
+    bars = {
+        "x": [rate for _, _, rate in shown],
+        "y": [i for i, _, _ in shown],
+        "text": [percent(rate) for _, _, rate in shown],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertext": [
+            hover(
+                row.label,
+                context=[f"{percent(rate)} ({row.responded} of {row.invited} invited)"],
+            )
+            for _, row, rate in shown
+        ],
+        "hovertemplate": HOVER_TEMPLATE,
+        "name": "Response rate",
+    }
+    org_rate = None
+    if organisation is not None and organisation.rate is not None:
+        org_rate = 100.0 * organisation.rate
+    figure = _team_bars(
+        title,
+        [row.label for row in rows],
+        bars,
+        gaps=[
+            (i, label if row.hidden else "no invitations")
+            for i, row in enumerate(rows)
+            if row.rate is None
+        ],
+        gap_x=0,
+        reference=None if org_rate is None else (org_rate, f"Organisation {percent(org_rate)}"),
+        xaxis={
+            "title": {"text": "Response rate (percent of invited)"},
+            "range": [0, 100],
+            "ticksuffix": "%",
+            "fixedrange": True,
+        },
+    )
+    table_rows = [_rate_row(row.label, row, label) for row in rows]
+    if organisation is not None:
+        table_rows.append(_rate_row(ORGANISATION, organisation, label))
+    description = (
+        f"Response rate for {plural(len(shown), 'team', 'teams')}"
+        + (
+            f"; the dashed line is the whole organisation ({percent(org_rate)})"
+            if org_rate is not None
+            else ""
+        )
+        + "."
+        + hidden_sentence(sum(1 for row in rows if row.hidden), k, "team", "teams")
+    )
+    table = DataTable(("Team", "Invited", "Responded", "Rate"), tuple(table_rows))
+    return ChartSpec(figure, title, description, table)
+
+
+def _rate_row(name: str, row: RateRow, hidden: str) -> tuple[str, ...]:
+    if row.hidden:
+        return (name, str(row.invited), hidden, "")
+    rate = row.rate
+    return (
+        name,
+        str(row.invited),
+        str(row.responded),
+        percent(100.0 * rate) if rate is not None else "",
+    )

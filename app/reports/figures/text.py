@@ -1,0 +1,145 @@
+"""The text inside the figures: escaping, number formatting and hover text.
+
+Plotly renders a subset of HTML in titles, tick labels, text, hover text, legend names and
+annotations, so every text that can come from users (team, level, wave, item and dimension
+labels, caller-supplied titles) goes through :func:`plain`. Our own markup (``<br>``,
+``<b>``) is added after escaping.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from app.reports.figures.values import Desirable, Estimate
+
+MINUS: Final = "\u2212"
+EN_DASH: Final = "\u2013"
+
+HOVER_TEMPLATE: Final = "%{hovertext}<extra></extra>"
+"""The hovertemplate of every trace: the point's own :func:`hover` text and nothing else.
+
+The text travels in ``hovertext``, not in the template: text inside a hovertemplate would
+itself be a template ("%{x}" in a label would be replaced)."""
+
+COUNT_FIELD: Final = "n"
+"""The hover field of a response count, written ``n = 24``."""
+
+
+def plain(text: object) -> str:
+    """``text`` as literal text for any Plotly string: ``&``, ``<`` and ``>`` escaped.
+
+    Plotly parses tags (``<b>``, ``<a href>``, ``<span style>`` ...) in every text it draws
+    and decodes ``&amp;``, ``&lt;`` and ``&gt;`` inside text nodes only, so the reader sees
+    exactly the original characters. Quotes are left alone: they are harmless once no tag can
+    open, and Plotly would show ``&quot;`` literally. Line breaks become spaces.
+    """
+    return html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
+
+
+def wrap_label(text: str, width: int = 28) -> str:
+    """``text`` escaped with :func:`plain` and wrapped onto lines of about ``width``
+    characters joined by ``<br>`` (our own markup, added after escaping)."""
+    lines = textwrap.wrap(
+        " ".join(str(text).split()), width, break_long_words=True, break_on_hyphens=True
+    )
+    return "<br>".join(plain(line) for line in lines) if lines else ""
+
+
+def hover(
+    heading: str, fields: Mapping[str, object] | None = None, *, context: Sequence[str] = ()
+) -> str:
+    """The hover text of one mark from raw text: ``heading`` in bold, each ``context`` line
+    (what the mark is, e.g. a heatmap cell's dimension), then one line per named field,
+    ``name: value`` (``n = value`` for :data:`COUNT_FIELD`); a field whose value is None is
+    left out. Every part is escaped with :func:`plain`."""
+    lines = [f"<b>{plain(heading)}</b>", *(plain(line) for line in context)]
+    for name, value in (fields or {}).items():
+        if value is None:
+            continue
+        separator = " = " if name == COUNT_FIELD else ": "
+        lines.append(f"{plain(name)}{separator}{plain(value)}")
+    return "<br>".join(lines)
+
+
+def check_k(k: int) -> int:
+    """``k`` (the disclosure threshold), or a ValueError unless it is a positive int."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    return k
+
+
+def hidden_label(k: int) -> str:
+    """The label of every hidden group (the same as privacy.Disclosed.label)."""
+    return f"fewer than {check_k(k)}*"
+
+
+def hidden_sentence(count: int, k: int, one: str, many: str) -> str:
+    """The description's sentence on ``count`` hidden groups ("" when there are none)."""
+    if not count:
+        return ""
+    return f" {plural(count, one, many)} hidden ({hidden_label(k)})."
+
+
+def number(x: float, digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals, a true minus sign, and no "-0.00"."""
+    text = f"{x:.{digits}f}"
+    if float(text) == 0.0:
+        text = f"{0.0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def signed(x: float, digits: int = 2) -> str:
+    """``x`` as a difference: "+0.40", "−0.50", "0.00"."""
+    text = f"{x:+.{digits}f}"
+    if float(text) == 0.0:
+        return f"{0.0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def p_value(p: float) -> str:
+    """A p value with three decimals, "< 0.001" below that."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def percent(x: float) -> str:
+    """A percentage without decimals: "62%"."""
+    return f"{x:.0f}%"
+
+
+def count_text(n: int | None) -> str:
+    """A count as a table cell ("" when unknown)."""
+    return "" if n is None else str(n)
+
+
+def direction(desirable: Desirable) -> str:
+    """Which way is better, in words."""
+    return "higher is better" if desirable == "high" else "lower is better"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """``n`` with the noun that agrees with it: "1 team", "2 teams"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def with_interval(e: Estimate, digits: int = 2) -> str:
+    """The value with its interval, "3.80 [3.50, 4.10]", or the value alone."""
+    if e.lower is None or e.upper is None:
+        return number(e.value, digits)
+    return f"{number(e.value, digits)} [{number(e.lower, digits)}, {number(e.upper, digits)}]"
+
+
+def signed_with_interval(e: Estimate) -> str:
+    """A difference with its interval, "+1.00 [+0.60, +1.40]", or the difference alone."""
+    if e.lower is None or e.upper is None:
+        return signed(e.value)
+    return f"{signed(e.value)} [{signed(e.lower)}, {signed(e.upper)}]"
+
+
+def interval(e: Estimate, digits: int = 2) -> str:
+    """The interval alone as a table cell, "3.50–4.10" ("" without one)."""
+    if e.lower is None or e.upper is None:
+        return ""
+    return f"{number(e.lower, digits)}{EN_DASH}{number(e.upper, digits)}"

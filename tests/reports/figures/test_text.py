@@ -1,0 +1,30 @@
+"""Escaping and formatting of the text inside the figures (app/reports/figures/text.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.reports import figures as f
+from tests.reports.figures.samples import (
+    EVIL,
+)
+
+
+def test_plain_escapes_markup_but_not_quotes() -> None:
+    assert f.plain(EVIL) == "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
+    assert f.plain("R&D") == "R&amp;D"
+    assert f.plain("&lt;") == "&amp;lt;"  # an entity typed by a user stays literal
+    # Plotly decodes only &amp; &lt; &gt; (and numeric entities): &quot; would show as is.
+    assert f.plain('say "hi" it\'s') == 'say "hi" it\'s'
+    assert f.plain("two\nlines") == "two lines"
+
+
+def test_wrap_label_escapes_each_line_and_joins_with_br() -> None:
+    wrapped = f.wrap_label("Sales & Marketing <EMEA> and friends", 12)
+    assert wrapped.split("<br>") == ["Sales &amp;", "Marketing", "&lt;EMEA&gt; and", "friends"]
+
+
+def test_k_must_be_a_positive_int() -> None:
+    with pytest.raises(ValueError, match="k must be"):
+        f.hidden_label(0)
+    assert f.hidden_label(7) == "fewer than 7*"
