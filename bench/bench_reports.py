@@ -40,19 +40,16 @@ import io
 import json
 import os
 import pstats
-import re
 import resource
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +57,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_submission import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    CSRF_RE,
+    DEFAULT_PG_ADMIN_URL,
+    IN_PROCESS_BASE_URL,
     BenchError,
+    EngineResult,
     Row,
     fresh_database,
     log,
-    print_table,
+    main_per_engine,
+    migrate,
 )
-
-OUT_DIR = ROOT / "bench" / "out"
-DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-IN_PROCESS_BASE_URL = "https://localhost"  # production cookies are Secure
-CSRF_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
 TEAMS = 200
 WAVES = 1
@@ -169,24 +166,6 @@ def people_for(responses: int) -> int:
 
 
 # --- databases ------------------------------------------------------------------------------
-
-
-def migrate(url: str) -> None:
-    """`alembic upgrade head` on `url`, through the project's migrations/env.py."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    from app.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        config = AlembicConfig(str(ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(ROOT / "migrations"))
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
 
 
 def analyze(url: str) -> float:
@@ -567,15 +546,6 @@ def worker_main(argv: list[str]) -> int:
 # --- per engine -----------------------------------------------------------------------------
 
 
-@dataclass
-class EngineResult:
-    engine: str
-    rows: list[Row] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)
-    profiles: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
@@ -746,48 +716,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_worker"]:
         return worker_main(argv[1:])
     settings = parse_args(argv)
-    # A terminated run still cleans up: SIGTERM becomes an exception that unwinds the finally
-    # blocks (the worker process, the PostgreSQL databases, temporary files).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    started = time.perf_counter()
-    results: list[EngineResult] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="mutuality_bench_") as tmp:
-            for engine_name in settings.engines:
-                workdir = Path(tmp) / engine_name
-                workdir.mkdir()
-                results.append(bench_engine(engine_name, settings, workdir))
-    except BenchError as exc:
-        log(f"bench_reports: cannot run: {exc}")
-        return 2
-    total = time.perf_counter() - started
-    for result in results:
-        for profile in result.profiles:
-            log("")
-            log(profile)
-    rows = [row for result in results for row in result.rows]
-    print_table(rows)
-    missed = [r for r in rows if r.ok is False]
-    for result in results:
-        log(f"{result.engine}: {result.seconds:.0f} s")
-    if settings.quick:
-        log("--quick: the issue's budgets at smaller sizes; a smoke check, not the figures")
-    verdict = "PASS" if not missed else f"FAIL ({len(missed)} budget(s) missed)"
-    log(f"bench_reports: {verdict} in {total:.0f} s")
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / "bench_reports.json").write_text(
-        json.dumps(
-            {
-                "settings": asdict(settings) | {"pg_admin_url": "(omitted)"},
-                "engines": {r.engine: r.figures | {"seconds": r.seconds} for r in results},
-                "pass": not missed,
-                "seconds": total,
-            },
-            indent=2,
-        )
-        + "\n"
+    note = "--quick: the issue's budgets at smaller sizes; a smoke check, not the figures"
+    return main_per_engine(
+        "bench_reports", settings, bench_engine, note=note if settings.quick else ""
     )
-    return 0 if not missed else 1
 
 
 if __name__ == "__main__":

@@ -29,23 +29,17 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
 import os
 import pstats
-import re
 import secrets
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote_from_bytes, urlencode
@@ -54,28 +48,37 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask
-from sqlalchemy import Engine, func, make_url, select, text
+from sqlalchemy import Engine, func, select
 
 import app.models  # noqa: F401  (fills Base.metadata)
-from app import create_app
 from app.db import Session, make_engine
 from app.instruments.services import sync_instruments
 from app.surveys.models import Invitation
 from app.surveys.services import create_survey, import_participants, issue_links, open_survey
 from app.taking.models import Response
+from bench.harness import (
+    CSRF_RE,
+    DEFAULT_PG_ADMIN_URL,
+    IN_PROCESS_BASE_URL,
+    BenchError,
+    EngineResult,
+    Row,
+    fresh_database,
+    gunicorn_process,
+    last_exception,
+    log,
+    main_per_engine,
+    migrate,
+    production_app,
+    tail,
+)
 
 BUNDLED_INSTRUMENT = ROOT / "instruments" / "relational-climate.json"
-OUT_DIR = ROOT / "bench" / "out"
 
 SERVER_MEDIAN_BUDGET_MS = 20.0
 THROUGHPUT_RATIO_BUDGET = 0.5
-DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# Production cookies are Secure: the in-process client must look like HTTPS to send them back.
-IN_PROCESS_BASE_URL = "https://localhost"
 TEAMS = ("Engineering/Platform", "Engineering/Data", "Sales", "Operations", "People")
 LEVELS = ("individual_contributor", "manager", "senior_leader")
 COMMENTS = {
@@ -88,11 +91,6 @@ COMMENTS = {
         "time where disagreement is welcome rather than noted."
     ),
 }
-CSRF_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run as designed (not a missed budget)."""
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -157,69 +155,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-# --- databases ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(
-    engine_name: str, workdir: Path, pg_admin_url: str, tag: str = ""
-) -> Iterator[str]:
-    """The URL of an empty database, removed on exit: a SQLite file in `workdir` (WAL comes
-    from make_engine), or a new PostgreSQL database mutuality_bench_[<tag>_]<random>."""
-    prefix = f"{tag}_" if tag else ""
-    if engine_name == "sqlite":
-        path = workdir / f"bench_{prefix}db.sqlite3"
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    name = f"mutuality_bench_{prefix}{secrets.token_hex(4)}"
-    admin_url = make_url(pg_admin_url)
-    admin = make_engine(admin_url.render_as_string(hide_password=False))
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        raise BenchError(
-            f"PostgreSQL is not usable at {admin_url.render_as_string()} ({exc.__class__.__name__}:"
-            f" {str(exc).splitlines()[0]}). Start it, set BENCH_PG_URL, or use --engine sqlite."
-        ) from None
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def migrate(engine: Engine) -> None:
-    """`alembic upgrade head` on `engine`, through the project's migrations/env.py."""
-    config = AlembicConfig(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-
-
-@contextlib.contextmanager
-def environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+# --- seeding --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -344,102 +280,11 @@ def measure_server_time(
 # --- 2. throughput under gunicorn -----------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def gunicorn_executable() -> str:
-    beside = Path(sys.executable).parent / "gunicorn"
-    found = str(beside) if beside.exists() else shutil.which("gunicorn")
-    if not found:
-        raise BenchError("gunicorn is not installed in this environment (.venv/bin/gunicorn)")
-    return found
-
-
-@contextlib.contextmanager
-def gunicorn_process(
-    app_spec: str,
-    env: dict[str, str],
-    log_path: Path,
-    *,
-    options: Sequence[str] = ("--graceful-timeout", "5"),
-    ready: Callable[[subprocess.Popen[bytes], int], bool] | None = None,
-) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """`gunicorn -w 2 -b 127.0.0.1:<free port> [options] APP_SPEC` in its own process group;
-    (the master process, the port) once `ready` (default: the port accepts connections).
-    The whole group is terminated (then killed) on exit."""
-    port = free_port()
-    cmd = [gunicorn_executable(), "-w", "2", "-b", f"127.0.0.1:{port}", *options]
-    cmd += ["--log-level", "warning", app_spec]
-    is_ready = ready or (lambda _proc, at: listening(at))
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not is_ready(proc, port):
-            if proc.poll() is not None:
-                raise BenchError(
-                    f"gunicorn {app_spec} exited with {proc.returncode}:\n" + tail(log_path)
-                )
-            if time.monotonic() > deadline:
-                raise BenchError(f"gunicorn {app_spec} was not ready within 60 s")
-            time.sleep(0.1)
-        yield proc, port
-    finally:
-        stop_process_group(proc)
-
-
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], log_path: Path) -> Iterator[int]:
     """`gunicorn_process` with the default settings; the port."""
     with gunicorn_process(app_spec, env, log_path) as (_proc, port):
         yield port
-
-
-def listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-        return True
-    return False
-
-
-def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        # The master is gone; make sure no worker of its group outlives it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return
-
-
-EXCEPTION_LINE_RE = re.compile(r"^[\w.]+(?:Error|Exception|Exit)\b.*$", re.MULTILINE)
-
-
-def last_exception(path: Path) -> str | None:
-    """The last "SomeError: message" line of a log (the cause of a 500), if any."""
-    found = EXCEPTION_LINE_RE.findall(tail(path, 400))
-    return found[-1] if found else None
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 class HttpConnection:
@@ -691,38 +536,14 @@ def measure_throughput(
 # --- per engine -----------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    engine: str
-    figure: str
-    value: str
-    budget: str = ""
-    ok: bool | None = None  # None: informational
-
-
-@dataclass
-class EngineResult:
-    engine: str
-    rows: list[Row] = field(default_factory=list)
-    figures: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-
-
 def bench_engine(engine_name: str, settings: Settings, workdir: Path) -> EngineResult:
     result = EngineResult(engine_name)
     rows = result.rows
     started = time.perf_counter()
     with fresh_database(engine_name, workdir, settings.pg_admin_url) as url:
         log(f"== {engine_name}: migrating and seeding {settings.participants} participants")
-        migration_engine = make_engine(url)
-        try:
-            migrate(migration_engine)
-        finally:
-            migration_engine.dispose()
-        with environment(
-            MUTUALITY_CONFIG="production", SECRET_KEY=secrets.token_urlsafe(32), DATABASE_URL=url
-        ):
-            application = create_app("production")
+        migrate(url)
+        application = production_app(url)
         engine: Engine = application.extensions["sqlalchemy_engine"]
         try:
             with application.app_context():
@@ -883,69 +704,8 @@ def profile_report(profiler: cProfile.Profile, limit: int = 30) -> str:
     return out.getvalue().strip()
 
 
-# --- report ---------------------------------------------------------------------------------
-
-
-def print_table(rows: list[Row]) -> None:
-    headers = ("engine", "figure", "value", "budget", "result")
-    cells = [
-        (
-            r.engine,
-            r.figure,
-            r.value,
-            r.budget or "(info)",
-            "" if r.ok is None else ("PASS" if r.ok else "FAIL"),
-        )
-        for r in rows
-    ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031
-    log("")
-    log(line.format(*headers))
-    log(line.format(*("-" * w for w in widths)))
-    for c in cells:
-        log(line.format(*c))
-    log("")
-
-
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(argv)
-    # A terminated run still cleans up: SIGTERM becomes an exception that unwinds the finally
-    # blocks (gunicorn process groups, the PostgreSQL database, temporary files).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    started = time.perf_counter()
-    results: list[EngineResult] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="mutuality_bench_") as tmp:
-            for engine_name in settings.engines:
-                workdir = Path(tmp) / engine_name
-                workdir.mkdir()
-                results.append(bench_engine(engine_name, settings, workdir))
-    except BenchError as exc:
-        log(f"bench_submission: cannot run: {exc}")
-        return 2
-    total = time.perf_counter() - started
-    rows = [row for result in results for row in result.rows]
-    print_table(rows)
-    missed = [r for r in rows if r.ok is False]
-    for result in results:
-        log(f"{result.engine}: {result.seconds:.0f} s")
-    verdict = "PASS" if not missed else f"FAIL ({len(missed)} budget(s) missed)"
-    log(f"bench_submission: {verdict} in {total:.0f} s")
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / "bench_submission.json").write_text(
-        json.dumps(
-            {
-                "settings": asdict(settings) | {"pg_admin_url": "(omitted)"},
-                "engines": {r.engine: r.figures | {"seconds": r.seconds} for r in results},
-                "pass": not missed,
-                "seconds": total,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    return 0 if not missed else 1
+    return main_per_engine("bench_submission", parse_args(argv), bench_engine)
 
 
 if __name__ == "__main__":

@@ -66,27 +66,30 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import bindparam, func, select, text
 
-from app import create_app
 from app.db import Session, make_engine
 from app.surveys.models import Invitation
 from app.surveys.tokens import token_sha256
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 from bench.bench_submission import (
     BUNDLED_INSTRUMENT,
-    CSRF_RE,
     FORM_CONTENT_TYPE,
-    OUT_DIR,
-    BenchError,
     Seeded,
     answers_body,
-    environment,
+    seed,
+)
+from bench.harness import (
+    CSRF_RE,
+    BenchError,
+    exit_on_sigterm,
     free_port,
     gunicorn_process,
     listening,
     log,
     migrate,
-    seed,
+    print_columns,
+    production_app,
     tail,
+    write_output,
 )
 
 DATABASE = "mutuality_faults"
@@ -322,15 +325,8 @@ def instrument_shape() -> Shape:
 
 def seed_surveys(url: str, tokens: dict[str, int]) -> dict[str, Seeded]:
     """One open survey per name with that many invitations, through the real services."""
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
-    with environment(
-        MUTUALITY_CONFIG="production", SECRET_KEY=secrets.token_urlsafe(32), DATABASE_URL=url
-    ):
-        application = create_app("production")
+    migrate(url)
+    application = production_app(url)
     try:
         with application.app_context():
             return {name: seed(count) for name, count in tokens.items()}
@@ -344,7 +340,7 @@ def seed_surveys(url: str, tokens: dict[str, int]) -> dict[str, Seeded]:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """`gunicorn -w 2 "app:create_app()"` (see bench_submission.gunicorn_process), ready once
+    """`gunicorn -w 2 "app:create_app()"` (see harness.gunicorn_process), ready once
     both workers run; (the master process, the port)."""
     with gunicorn_process(
         "app:create_app()",
@@ -967,14 +963,7 @@ def print_table(results: list[Result]) -> None:
         )
         for r in results
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031
-    log("")
-    log(line.format(*headers))
-    log(line.format(*("-" * w for w in widths)))
-    for row in rows:
-        log(line.format(*row))
-    log("")
+    print_columns(headers, rows)
     for r in results:
         log(f"{r.scenario}:")
         details = [
@@ -993,7 +982,7 @@ def print_table(results: list[Result]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     started = time.monotonic()
     results: list[Result] = []
     try:
@@ -1038,18 +1027,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r.scenario for r in results if not r.passed]
     verdict = "PASS" if not failed else f"FAIL ({', '.join(failed)})"
     log(f"faults: {verdict} in {total:.0f} s")
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / "faults.json").write_text(
-        json.dumps(
-            {
-                "settings": asdict(settings),
-                "scenarios": {r.scenario: asdict(r) | {"passed": r.passed} for r in results},
-                "pass": not failed,
-                "seconds": total,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_output(
+        "faults",
+        {
+            "settings": asdict(settings),
+            "scenarios": {r.scenario: asdict(r) | {"passed": r.passed} for r in results},
+            "pass": not failed,
+            "seconds": total,
+        },
     )
     return 0 if not failed else 1
 

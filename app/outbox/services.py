@@ -205,16 +205,7 @@ def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:
     for invitation in invitations:
         raw, digest = new_token()
         invitation.token_sha256 = digest
-        Session.add(
-            OutboxMessage(
-                invitation_id=invitation.id,
-                kind=MessageKind.INVITATION.value,
-                status=PENDING,
-                raw_token=raw,
-                next_attempt_at=send_from,
-                created_at=now,
-            )
-        )
+        _add_pending(invitation.id, MessageKind.INVITATION, raw, send_from, now)
     Session.flush()
     return len(invitations)
 
@@ -246,18 +237,25 @@ def queue_reminders(
     ).all()
     for invitation_id in invitation_ids:
         raw, _digest = new_token()  # the hash is stored when the reminder is sent
-        Session.add(
-            OutboxMessage(
-                invitation_id=invitation_id,
-                kind=MessageKind.REMINDER.value,
-                status=PENDING,
-                raw_token=raw,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        _add_pending(invitation_id, MessageKind.REMINDER, raw, now, now)
     Session.flush()
     return len(invitation_ids)
+
+
+def _add_pending(
+    invitation_id: int, kind: MessageKind, raw_token: str, send_at: dt.datetime, now: dt.datetime
+) -> None:
+    """A pending message carrying the raw token, to be sent from `send_at`."""
+    Session.add(
+        OutboxMessage(
+            invitation_id=invitation_id,
+            kind=kind.value,
+            status=PENDING,
+            raw_token=raw_token,
+            next_attempt_at=send_at,
+            created_at=now,
+        )
+    )
 
 
 # --- email content ------------------------------------------------------------------------

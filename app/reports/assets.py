@@ -156,29 +156,28 @@ def _accepts_gzip() -> bool:
 
 @bp.route("/plotly-<version>.min.js")
 def plotly_js(version: str) -> BaseResponse:
-    current = plotly_version()
-    if version != current:
-        # A page rendered before an upgrade: send it to the current file (not cached).
-        moved = redirect(url_for("assets.plotly_js", version=current))
-        moved.headers["Cache-Control"] = "no-store"
-        return moved
-    asset = _cached("plotly.js", _build_js)
-    if asset is None:
-        abort(404)
-    return _send(asset, JS_MIMETYPE)
+    return _serve("plotly_js", version, "plotly.js", _build_js, JS_MIMETYPE)
 
 
 @bp.route("/plotly-<version>.css")
 def plotly_css(version: str) -> BaseResponse:
+    return _serve("plotly_css", version, "plotly.css", _build_css, CSS_MIMETYPE)
+
+
+def _serve(
+    endpoint: str, version: str, name: str, build: Callable[[], _Asset | None], mimetype: str
+) -> BaseResponse:
+    """The asset `name` of the current plotly version (404 if it cannot be built)."""
     current = plotly_version()
     if version != current:
-        moved = redirect(url_for("assets.plotly_css", version=current))
+        # A page rendered before an upgrade: send it to the current file (not cached).
+        moved = redirect(url_for(f"assets.{endpoint}", version=current))
         moved.headers["Cache-Control"] = "no-store"
         return moved
-    asset = _cached("plotly.css", _build_css)
+    asset = _cached(name, build)
     if asset is None:
         abort(404)
-    return _send(asset, CSS_MIMETYPE)
+    return _send(asset, mimetype)
 
 
 def _send(asset: _Asset, mimetype: str) -> BaseResponse:

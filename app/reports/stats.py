@@ -677,17 +677,21 @@ def cronbach_alpha(
     Returns None when fewer than ``min_n`` complete cases remain or the total score is
     constant.
     """
+    x = _complete_cases(item_matrix, min_n)
+    if x is None or np.ptp(x.sum(axis=1)) == 0:
+        return None
+    return cronbach_alpha_from_cov(
+        np.cov(x, rowvar=False, ddof=1), x.shape[0], level, min_n=min_n, flag_below=flag_below
+    )
+
+
+def _complete_cases(item_matrix: npt.ArrayLike, min_n: int) -> FloatArray | None:
+    """The complete cases of an item matrix of at least two items; None when fewer than
+    ``min_n`` (and 2) remain."""
     x = _as_matrix(item_matrix)
     if x.shape[1] < 2:
         raise ValueError("at least two items are needed")
-    n = x.shape[0]
-    if n < max(min_n, 2):
-        return None
-    if np.ptp(x.sum(axis=1)) == 0:
-        return None
-    return cronbach_alpha_from_cov(
-        np.cov(x, rowvar=False, ddof=1), n, level, min_n=min_n, flag_below=flag_below
-    )
+    return x if x.shape[0] >= max(min_n, 2) else None
 
 
 def item_rest_correlations_from_cov(
@@ -722,13 +726,10 @@ def item_rest_correlations(
     item_matrix: npt.ArrayLike, *, min_n: int = RELIABILITY_MIN_N
 ) -> tuple[float | None, ...] | None:
     """Item-rest correlations from raw answers (complete cases; see the ``_from_cov`` form)."""
-    x = _as_matrix(item_matrix)
-    if x.shape[1] < 2:
-        raise ValueError("at least two items are needed")
-    n = x.shape[0]
-    if n < max(min_n, 2):
+    x = _complete_cases(item_matrix, min_n)
+    if x is None:
         return None
-    return item_rest_correlations_from_cov(np.cov(x, rowvar=False, ddof=1), n, min_n=min_n)
+    return item_rest_correlations_from_cov(np.cov(x, rowvar=False, ddof=1), x.shape[0], min_n=min_n)
 
 
 # --------------------------------------------------------------------------------------------

@@ -109,28 +109,30 @@ def _require_state(survey: Survey, *allowed: SurveyState, action: str) -> None:
 
 def open_survey(survey_id: int) -> Survey:
     """draft -> open. The pinned version, teams and levels are locked from here on."""
-    survey = get_survey(survey_id)
-    _require_state(survey, SurveyState.DRAFT, action="opened")
-    survey.state = SurveyState.OPEN.value
+    survey = _move(survey_id, SurveyState.DRAFT, SurveyState.OPEN, action="opened")
     Session.flush()
     return survey
 
 
 def close_survey(survey_id: int) -> Survey:
     """open -> closed. Email addresses are purged: they are no longer needed."""
-    survey = get_survey(survey_id)
-    _require_state(survey, SurveyState.OPEN, action="closed")
-    survey.state = SurveyState.CLOSED.value
+    survey = _move(survey_id, SurveyState.OPEN, SurveyState.CLOSED, action="closed")
     Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
     Session.flush()
     return survey
 
 
 def archive_survey(survey_id: int) -> Survey:
-    survey = get_survey(survey_id)
-    _require_state(survey, SurveyState.CLOSED, action="archived")
-    survey.state = SurveyState.ARCHIVED.value
+    survey = _move(survey_id, SurveyState.CLOSED, SurveyState.ARCHIVED, action="archived")
     Session.flush()
+    return survey
+
+
+def _move(survey_id: int, source: SurveyState, target: SurveyState, *, action: str) -> Survey:
+    """The survey, moved from state `source` to `target` (Conflict from any other state)."""
+    survey = get_survey(survey_id)
+    _require_state(survey, source, action=action)
+    survey.state = target.value
     return survey
 
 

@@ -25,7 +25,15 @@ from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
-from tests.admin.conftest import ADMIN, page_token
+from tests.admin.conftest import (
+    ADMIN,
+    assert_admins_only,
+    audit_events,
+    blueprint_routes,
+    page_text,
+    page_token,
+    submit,
+)
 from tests.conftest import (
     PARTICIPANTS_CSV,
     AuthActions,
@@ -50,15 +58,6 @@ def _count(db: Any, model: type, *where: Any) -> int:
     return int(db.scalar(select(func.count()).select_from(model).where(*where)))
 
 
-def _events(db: Any, action: str) -> list[AuditEvent]:
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def _text(response: Any) -> str:
-    """The page as text, entities decoded (messages quote with &#39; and &#34;)."""
-    return html_lib.unescape(response.get_data(as_text=True))
-
-
 def _settings(version_id: int, **changes: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "version_id": str(version_id),
@@ -77,19 +76,6 @@ def _settings(version_id: int, **changes: str) -> dict[str, Any]:
 # --- access ---------------------------------------------------------------------------------
 
 
-def _admin_routes(app: Flask, survey_id: int) -> list[tuple[str, str]]:
-    """(method, url) of every route of the blueprint, whatever routes are added later."""
-    routes = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("admin_surveys."):
-                continue
-            values = {"survey_id": survey_id, "kind": "invitations"}
-            url = app.url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
-            routes += [(m, url) for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
-    return routes
-
-
 def test_every_route_is_for_admins_only(
     app: Flask,
     client: FlaskClient,
@@ -99,26 +85,11 @@ def test_every_route_is_for_admins_only(
     draft: Survey,
     db_session: Any,
 ) -> None:
-    routes = _admin_routes(app, draft.id)
+    routes = blueprint_routes(app, "admin_surveys", survey_id=draft.id, kind="invitations")
     assert len(routes) >= 8  # list, new (GET, POST), page, edit (GET, POST), state, upload, links
 
-    token = page_token(client, "/login")
-    for method, url in routes:  # anonymous: to the sign-in page
-        response = client.open(url, method=method, data={"csrf_token": token})
-        assert response.status_code == 302, (method, url)
-        assert response.location.startswith("/login"), (method, url)
-
     make_team("Sales")
-    make_user("hr@example.org", Role.HR)
-    make_user("lead@example.org", Role.MANAGER, ["Sales"])
-    for email in ("hr@example.org", "lead@example.org"):
-        assert auth.login(email).status_code == 302
-        token = page_token(client, "/")
-        for method, url in routes:
-            data = {"csrf_token": token, "confirm": "y", "understood": "y"}
-            response = client.open(url, method=method, data=data)
-            assert response.status_code == 403, (email, method, url)
-        auth.logout()
+    assert_admins_only(client, auth, make_user, routes, {"confirm": "y", "understood": "y"})
     db_session.expire_all()
     assert db_session.get(Survey, draft.id).state == "draft"
     assert _count(db_session, Survey) == 1
@@ -182,7 +153,7 @@ def test_create_a_survey_from_a_published_version(
         ("lead", "Team lead", 2),
         ("exec", "Executive", 3),
     ]
-    (event,) = _events(db_session, "survey.create")
+    (event,) = audit_events(db_session, "survey.create")
     assert event.actor_id == admin.id
     assert (event.object_type, event.object_id) == ("survey", str(survey.id))
     assert event.detail["teams"] == ["Engineering/Platform", "Sales"]
@@ -217,16 +188,14 @@ def test_bad_settings_are_refused_and_nothing_is_stored(
     changes: dict[str, str],
     message: str,
 ) -> None:
-    token = page_token(client, "/admin/surveys/new")
-    data = _settings(bundled_version.id, csrf_token=token, teams="Brand/New")
-    data.update(changes)
-    response = client.post("/admin/surveys/new", data=data)
+    data = _settings(bundled_version.id, teams="Brand/New") | changes
+    response = submit(client, "/admin/surveys/new", data)
     assert response.status_code == 400
-    assert message in _text(response)
+    assert message in page_text(response)
     assert 'role="alert"' in response.get_data(as_text=True)
     assert _count(db_session, Survey) == 0
     assert _count(db_session, Team) == 0  # "Brand/New" was not created either
-    assert _events(db_session, "survey.create") == []
+    assert audit_events(db_session, "survey.create") == []
 
 
 def test_create_without_csrf_token_is_refused(
@@ -240,10 +209,7 @@ def test_create_without_csrf_token_is_refused(
 def test_create_with_an_unknown_version_is_refused(
     client: FlaskClient, admin: Any, bundled_version: InstrumentVersion, db_session: Any
 ) -> None:
-    token = page_token(client, "/admin/surveys/new")
-    response = client.post(
-        "/admin/surveys/new", data=_settings(bundled_version.id + 99, csrf_token=token)
-    )
+    response = submit(client, "/admin/surveys/new", _settings(bundled_version.id + 99))
     assert response.status_code == 400
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert _count(db_session, Survey) == 0
@@ -285,7 +251,7 @@ def test_edit_a_draft(client: FlaskClient, admin: Any, draft: Survey, db_session
     assert survey.opens_at is None
     assert survey.closes_at == dt.datetime(2027, 6, 30, 12, 0, tzinfo=UTC)
     assert (survey.k_scores, survey.k_comments) == (7, 9)
-    (event,) = _events(db_session, "survey.update")
+    (event,) = audit_events(db_session, "survey.update")
     assert event.detail["levels"] == ["manager", "individual_contributor", "board"]
 
 
@@ -303,13 +269,14 @@ def test_edit_keeps_levels_and_teams_that_invitations_use(
         data={**base, "teams": "Engineering/Platform\nSales", "levels": "manager\nsenior_leader"},
     )
     assert response.status_code == 400
-    assert "Participants are invited at level(s) individual_contributor" in _text(response)
+    assert "Participants are invited at level(s) individual_contributor" in page_text(response)
 
     response = client.post(
         f"/admin/surveys/{draft.id}/edit", data={**base, "teams": "Sales", "levels": levels}
     )
     assert response.status_code == 400
-    assert "Participants are invited in Engineering/Platform; keep these teams." in _text(response)
+    kept = "Participants are invited in Engineering/Platform; keep these teams."
+    assert kept in page_text(response)
 
     db_session.expire_all()
     survey = db_session.get(Survey, draft.id)
@@ -319,7 +286,7 @@ def test_edit_keeps_levels_and_teams_that_invitations_use(
         "senior_leader",
     ]
     assert {t.path for t in survey.teams} == {"Engineering/Platform", "Sales"}
-    assert _events(db_session, "survey.update") == []
+    assert audit_events(db_session, "survey.update") == []
 
 
 def test_settings_of_an_open_survey_cannot_be_edited(
@@ -328,7 +295,7 @@ def test_settings_of_an_open_survey_cannot_be_edited(
     url = f"/admin/surveys/{open_survey.survey.id}/edit"
     page = client.get(url)
     assert page.status_code == 409
-    assert "only a draft's settings change" in _text(page)
+    assert "only a draft's settings change" in page_text(page)
     token = page_token(client, f"/admin/surveys/{open_survey.survey.id}")
     refused = client.post(url, data={"csrf_token": token, "title": "X", "levels": "a"})
     assert refused.status_code == 409
@@ -355,7 +322,7 @@ def test_open_close_and_archive_through_the_buttons(
         assert response.status_code == 302, action
         db_session.expire_all()
         assert db_session.get(Survey, draft.id).state == state
-        (event,) = _events(db_session, f"survey.{action}")
+        (event,) = audit_events(db_session, f"survey.{action}")
         assert (event.actor_id, event.object_id) == (admin.id, str(draft.id))
     # Closing purged the email addresses.
     assert _count(db_session, Invitation, Invitation.email.is_not(None)) == 0
@@ -373,7 +340,7 @@ def test_a_state_change_needs_the_confirmation(
     assert "Tick the box to confirm." in response.get_data(as_text=True)
     db_session.expire_all()
     assert db_session.get(Survey, draft.id).state == "draft"
-    assert _events(db_session, "survey.open") == []
+    assert audit_events(db_session, "survey.open") == []
 
 
 def test_closing_a_draft_is_a_clear_conflict(
@@ -385,7 +352,7 @@ def test_closing_a_draft_is_a_clear_conflict(
     )
     assert response.status_code == 409
     assert f"Survey {draft.id} is draft; it cannot be closed." in response.get_data(as_text=True)
-    assert _events(db_session, "survey.close") == []
+    assert audit_events(db_session, "survey.close") == []
 
 
 def test_unknown_survey_is_not_found(client: FlaskClient, admin: Any) -> None:
@@ -418,7 +385,7 @@ def test_good_participants_file_invites_everyone(
     assert response.status_code == 302
     emails = set(db_session.scalars(select(Invitation.email)))
     assert emails == {"ana@example.org", "ben@example.org", "cai@example.org"}
-    (event,) = _events(db_session, "participants.import")
+    (event,) = audit_events(db_session, "participants.import")
     assert event.detail["invited"] == 3
     assert event.detail["teams_created"] == ["Engineering/Platform"]
     page = client.get(response.location).get_data(as_text=True)
@@ -463,7 +430,7 @@ def test_bad_participants_file_shows_the_report_and_imports_nothing(
     assert '<th scope="col">Line</th>' in html
     assert _count(db_session, Invitation) == 0
     assert db_session.scalar(select(Team).where(Team.path == "Engineering")) is None
-    assert _events(db_session, "participants.import") == []
+    assert audit_events(db_session, "participants.import") == []
 
 
 @pytest.mark.parametrize(
@@ -563,7 +530,7 @@ def test_links_download_rotates_the_tokens(
     assert used.status_code == 410
     assert "already been used" in used.get_data(as_text=True)
 
-    (event,) = _events(db_session, "links.download")
+    (event,) = audit_events(db_session, "links.download")
     assert (event.actor_id, event.object_id, event.detail) == (
         admin.id,
         str(survey_id),
@@ -589,7 +556,7 @@ def test_links_download_needs_the_confirmation_and_an_open_or_draft_survey(
     )
     assert closed.status_code == 409
     assert "cannot be given links" in closed.get_data(as_text=True)
-    assert _events(db_session, "links.download") == []
+    assert audit_events(db_session, "links.download") == []
 
 
 def test_survey_page_links_to_the_response_rate_dashboard(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import json
 import re
 from typing import Any
@@ -12,12 +11,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEvent
 from app.auth.models import Role, StaffUser
 from app.auth.passwords import verify_password
 from app.auth.services import set_active, set_role_and_scopes
 from app.errors import DomainError
-from tests.admin.conftest import ADMIN, page_token
+from tests.admin.conftest import (
+    ADMIN,
+    assert_admins_only,
+    audit_events,
+    blueprint_routes,
+    page_text,
+    page_token,
+    submit,
+)
 from tests.conftest import TEST_PASSWORD, AuthActions, csrf_token_from
 
 NEW_PASSWORD = "a much longer secret 42"
@@ -30,44 +36,23 @@ def teams(make_team: Any, db_session: Any) -> None:
     db_session.commit()
 
 
-def _text(response: Any) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
-
-
 def _user(db: Any, email: str) -> StaffUser | None:
     db.expire_all()
     return db.scalar(select(StaffUser).where(StaffUser.email == email))
 
 
-def _events(db: Any, action: str) -> list[AuditEvent]:
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
 def _create(client: FlaskClient, **changes: str) -> Any:
     data = {
-        "csrf_token": page_token(client, "/admin/users/new"),
         "email": "New.Lead@Example.org",
         "role": "manager",
         "teams": "Engineering/Platform\nSales",
         "password": NEW_PASSWORD,
         "password_again": NEW_PASSWORD,
     }
-    data.update(changes)
-    return client.post("/admin/users/new", data=data)
+    return submit(client, "/admin/users/new", data | changes)
 
 
 # --- access ---------------------------------------------------------------------------------
-
-
-def _routes(app: Flask, user_id: int) -> list[tuple[str, str]]:
-    routes = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("admin_users."):
-                continue
-            url = app.url_for(rule.endpoint, user_id=user_id)
-            routes += [(m, url) for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
-    return routes
 
 
 def test_every_route_is_for_admins_only(
@@ -79,30 +64,16 @@ def test_every_route_is_for_admins_only(
     db_session: Any,
 ) -> None:
     target = make_user("target@example.org", Role.HR)
-    routes = _routes(app, target.id)
+    routes = blueprint_routes(app, "admin_users", user_id=target.id)
     assert len(routes) >= 8  # list, new (2), page (2), password (2), deactivate/reactivate
 
-    token = page_token(client, "/login")
-    for method, url in routes:
-        response = client.open(url, method=method, data={"csrf_token": token})
-        assert response.status_code == 302, (method, url)
-        assert response.location.startswith("/login"), (method, url)
-
-    make_user("hr@example.org", Role.HR)
-    make_user("lead@example.org", Role.MANAGER, ["Sales"])
-    for email in ("hr@example.org", "lead@example.org"):
-        assert auth.login(email).status_code == 302
-        token = page_token(client, "/")
-        data = {
-            "csrf_token": token,
-            "role": "admin",
-            "email": "sneaky@example.org",
-            "password": NEW_PASSWORD,
-            "password_again": NEW_PASSWORD,
-        }
-        for method, url in routes:
-            assert client.open(url, method=method, data=data).status_code == 403, (email, url)
-        auth.logout()
+    form = {
+        "role": "admin",
+        "email": "sneaky@example.org",
+        "password": NEW_PASSWORD,
+        "password_again": NEW_PASSWORD,
+    }
+    assert_admins_only(client, auth, make_user, routes, form)
     target = _user(db_session, "target@example.org")
     assert target is not None
     assert (target.role, target.is_active) == ("hr", True)
@@ -145,7 +116,7 @@ def test_create_a_manager(
     assert user.role == "manager"
     assert sorted(t.path for t in user.team_scopes) == ["Engineering/Platform", "Sales"]
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    (event,) = _events(db_session, "user.create")
+    (event,) = audit_events(db_session, "user.create")
     assert (event.actor_id, event.object_type, event.object_id) == (
         admin.id,
         "staff_user",
@@ -183,10 +154,10 @@ def test_bad_new_accounts_are_refused(
 ) -> None:
     response = _create(client, **changes)
     assert response.status_code == 400
-    assert message in _text(response)
+    assert message in page_text(response)
     assert NEW_PASSWORD not in response.get_data(as_text=True)  # never echoed
     assert db_session.scalar(select(func.count()).select_from(StaffUser)) == 1
-    assert _events(db_session, "user.create") == []
+    assert audit_events(db_session, "user.create") == []
 
 
 def test_duplicate_email_is_refused(
@@ -195,7 +166,7 @@ def test_duplicate_email_is_refused(
     make_user("taken@example.org", Role.HR)
     response = _create(client, email="TAKEN@example.org", role="hr", teams="")
     assert response.status_code == 400
-    assert "A staff account for taken@example.org already exists." in _text(response)
+    assert "A staff account for taken@example.org already exists." in page_text(response)
     assert db_session.scalar(select(func.count()).select_from(StaffUser)) == 2
 
 
@@ -223,14 +194,14 @@ def test_edit_role_and_scopes(
     user = _user(db_session, "lead@example.org")
     assert user is not None
     assert sorted(t.path for t in user.team_scopes) == ["Engineering/Platform", "Sales"]
-    (event,) = _events(db_session, "user.update")
+    (event,) = audit_events(db_session, "user.update")
     assert event.detail["before"] == {"role": "manager", "teams": ["Sales"]}
     assert event.detail["after"] == {"role": "manager", "teams": ["Engineering/Platform", "Sales"]}
 
     token = csrf_token_from(page)
     refused = client.post(url, data={"csrf_token": token, "role": "hr", "teams": "Sales"})
     assert refused.status_code == 400
-    assert "Only managers are scoped to teams" in _text(refused)
+    assert "Only managers are scoped to teams" in page_text(refused)
     promoted = client.post(url, data={"csrf_token": token, "role": "hr", "teams": ""})
     assert promoted.status_code == 302
     user = _user(db_session, "lead@example.org")
@@ -243,9 +214,9 @@ def test_an_admin_cannot_take_away_their_own_admin_role(
 ) -> None:
     make_user("other-admin@example.org", Role.ADMIN)
     url = f"/admin/users/{admin.id}"
-    response = client.post(url, data={"csrf_token": page_token(client, url), "role": "hr"})
+    response = submit(client, url, {"role": "hr"})
     assert response.status_code == 400
-    assert "You cannot take away your own admin role" in _text(response)
+    assert "You cannot take away your own admin role" in page_text(response)
     user = _user(db_session, ADMIN)
     assert user is not None and user.role == "admin"
 
@@ -264,13 +235,13 @@ def test_reset_password_then_sign_in_with_the_new_one(
         url, data={"csrf_token": token, "password": "tiny", "password_again": "tiny"}
     )
     assert weak.status_code == 400
-    assert "at least 12 characters" in _text(weak)
+    assert "at least 12 characters" in page_text(weak)
 
     data = {"csrf_token": token, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
     response = client.post(url, data=data)
     assert response.status_code == 302
     assert NEW_PASSWORD not in client.get(response.location).get_data(as_text=True)
-    (event,) = _events(db_session, "user.password_reset")
+    (event,) = audit_events(db_session, "user.password_reset")
     assert event.detail == {"email": "hr@example.org"}
     assert NEW_PASSWORD not in json.dumps(event.detail)
 
@@ -288,7 +259,7 @@ def test_a_password_reset_ends_the_accounts_open_sessions(
     assert hr.get("/reports/").status_code == 200
     data = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
     url = f"/admin/users/{account.id}/password"
-    assert client.post(url, data=data | {"csrf_token": page_token(client, url)}).status_code == 302
+    assert submit(client, url, data).status_code == 302
     signed_out = hr.get("/reports/")
     assert signed_out.status_code == 302
     assert signed_out.location.startswith("/login")
@@ -303,9 +274,9 @@ def test_an_admin_who_resets_their_own_password_stays_signed_in_here_only(
     assert AuthActions(elsewhere).login(ADMIN).status_code == 302
     url = f"/admin/users/{admin.id}/password"
     data = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
-    response = client.post(url, data=data | {"csrf_token": page_token(client, url)})
+    response = submit(client, url, data)
     assert response.status_code == 302
-    assert "its open sessions are ended" in _text(client.get(response.location))
+    assert "its open sessions are ended" in page_text(client.get(response.location))
     assert client.get("/admin/users/").status_code == 200
     assert elsewhere.get("/admin/users/").status_code == 302
 
@@ -335,7 +306,7 @@ def test_deactivate_and_reactivate(
     assert response.status_code == 302
     user = _user(db_session, "hr@example.org")
     assert user is not None and not user.is_active
-    assert len(_events(db_session, "user.deactivate")) == 1
+    assert len(audit_events(db_session, "user.deactivate")) == 1
 
     auth.logout()
     assert auth.login("hr@example.org").status_code == 401  # cannot sign in
@@ -343,7 +314,7 @@ def test_deactivate_and_reactivate(
     html = client.get(page_url).get_data(as_text=True)
     assert f'action="/admin/users/{hr.id}/reactivate"' in html
     client.post(f"/admin/users/{hr.id}/reactivate", data={"csrf_token": csrf_token_from(html)})
-    assert len(_events(db_session, "user.reactivate")) == 1
+    assert len(audit_events(db_session, "user.reactivate")) == 1
     auth.logout()
     assert auth.login("hr@example.org").status_code == 302
 
@@ -355,10 +326,10 @@ def test_an_admin_cannot_deactivate_themselves(
     token = page_token(client, f"/admin/users/{admin.id}")
     response = client.post(f"/admin/users/{admin.id}/deactivate", data={"csrf_token": token})
     assert response.status_code == 400
-    assert "You cannot deactivate your own account" in _text(response)
+    assert "You cannot deactivate your own account" in page_text(response)
     user = _user(db_session, ADMIN)
     assert user is not None and user.is_active
-    assert _events(db_session, "user.deactivate") == []
+    assert audit_events(db_session, "user.deactivate") == []
 
 
 def test_the_last_active_admin_stays(db_session: Any, make_user: Any) -> None:
