@@ -35,7 +35,7 @@ from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session
 from app.errors import DomainError, NotFound
-from app.instruments.diff import InstrumentDiff
+from app.instruments.diff import rewordings
 from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.drafts import (
     STARTER_DOCUMENT,
@@ -391,15 +391,6 @@ def preview_draft() -> ResponseReturnValue:
 # --- diff ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rewording:
-    """One reworded item: its text per shared language before and after, and why."""
-
-    key: str
-    texts: list[tuple[str, str, str]]  # (language, old text, new text)
-    details: list[str]
-
-
 @bp.get("/<key>/diff")
 @role_required(Role.ADMIN)
 def diff(key: str) -> str:
@@ -422,22 +413,5 @@ def diff(key: str) -> str:
         old_doc=old_doc,
         new_doc=new_doc,
         changes=changes,
-        rewordings=_rewordings(changes, old_doc, new_doc),
+        rewordings=rewordings(changes, old_doc, new_doc),
     )
-
-
-def _rewordings(
-    changes: InstrumentDiff, old_doc: InstrumentDocument, new_doc: InstrumentDocument
-) -> list[Rewording]:
-    shared = [code for code in new_doc.languages if code in old_doc.languages]
-    found = []
-    for item_key in changes.reworded:
-        before, after = old_doc.item(item_key), new_doc.item(item_key)
-        found.append(
-            Rewording(
-                key=item_key,
-                texts=[(code, before.text[code], after.text[code]) for code in shared],
-                details=[c.detail for c in changes.details(item_key) if c.kind == "reworded"],
-            )
-        )
-    return found

@@ -206,3 +206,30 @@ def diff_versions(old: InstrumentDocument, new: InstrumentDocument) -> Instrumen
         languages_added=tuple(code for code in new.languages if code not in old.languages),
         languages_removed=tuple(code for code in old.languages if code not in new.languages),
     )
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """One reworded item: its text per shared language before and after, and why."""
+
+    key: str
+    texts: list[tuple[str, str, str]]  # (language, old text, new text)
+    details: list[str]
+
+
+def rewordings(
+    changes: InstrumentDiff, old_doc: InstrumentDocument, new_doc: InstrumentDocument
+) -> list[Rewording]:
+    """The reworded items of `changes`, side by side in the languages both versions have."""
+    shared = [code for code in new_doc.languages if code in old_doc.languages]
+    found = []
+    for item_key in changes.reworded:
+        before, after = old_doc.item(item_key), new_doc.item(item_key)
+        found.append(
+            Rewording(
+                key=item_key,
+                texts=[(code, before.text[code], after.text[code]) for code in shared],
+                details=[c.detail for c in changes.details(item_key) if c.kind == "reworded"],
+            )
+        )
+    return found
