@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from app.reports.figures.style import INK, MUTED, PLOTLY_CONFIG, TEMPLATE
+from app.reports.figures.style import BLUE, INK, MUTED, PLOTLY_CONFIG, TEMPLATE
 from app.reports.figures.text import plain, wrap_label
 from app.reports.figures.values import Estimate
 
@@ -195,3 +195,36 @@ def _empty_note(layout: dict[str, Any]) -> None:
 def rows_height(rows: int, *, per_row: int = 30, base: int = 150) -> int:
     """The plot height for ``rows`` rows of bars or cells."""
     return base + per_row * max(rows, 1)
+
+
+def row_bars(
+    title: str,
+    labels: Sequence[str],
+    bars: dict[str, Any],
+    *,
+    gaps: Sequence[tuple[int, str]],
+    gap_x: float,
+    reference: tuple[float, str] | None,
+    xaxis: dict[str, Any],
+) -> go.Figure:
+    """Horizontal bars, one row per label in ``labels`` order (first at the top): ``bars``
+    is the bar trace's own part (x, y as row positions, hover); ``gaps`` name the rows that
+    have no bar (labelled at ``gap_x``, e.g. a hidden team); ``reference`` is a dashed line
+    and its label (e.g. the whole organisation)."""
+    annotations = [gap_label(text, gap_x, position) for position, text in gaps]
+    shapes = []
+    if reference is not None:
+        x, text = reference
+        shapes.append(reference_line(x))
+        annotations.append(top_label(text, x))
+    trace = {"type": "bar", "orientation": "h", "marker": {"color": BLUE}, **bars}
+    spec = layout(
+        title,
+        height=rows_height(len(labels)),
+        xaxis=xaxis,
+        yaxis=category_axis(labels),
+        shapes=shapes,
+        annotations=annotations,
+        bargap=0.35,
+    )
+    return figure([trace], spec, empty=not labels)

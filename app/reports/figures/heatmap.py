@@ -115,18 +115,7 @@ def difference_heatmap(
         layout,
         empty=not teams or not dimensions,
     )
-    flagged = sum(c.flagged for row in grid for c in row)
-    shown = sum(not c.hidden for row in grid for c in row)
-    description = (
-        f"Difference between each team and the rest of the organisation, for "
-        f"{plural(len(teams), 'team', 'teams')} and "
-        f"{plural(len(dimensions), 'dimension', 'dimensions')}. Blue cells are better "
-        "than the rest, orange cells worse (for power-over dimensions a lower score is "
-        f"better); the number is the raw difference. {plural(flagged, 'cell', 'cells')} "
-        f"of {shown} shown stand out after Benjamini{EN_DASH}Hochberg adjustment "
-        f"(q = {q:g})." + hidden_sentence(hidden, k, "cell", "cells")
-    )
-    description += " The table gives each difference from the rest; • marks the significant ones."
+    description = _description(grid, len(teams), len(dimensions), q, k)
     # The table has one row per team (a cell per dimension): 200 teams make 200 rows, not
     # 2,600; Hedges' g and adjusted p are in the hover and on each team's page.
     table = DataTable(
@@ -134,6 +123,25 @@ def difference_heatmap(
         tuple((team, *(c.table for c in row)) for team, row in zip(teams, grid, strict=True)),
     )
     return ChartSpec(figure, title, description, table)
+
+
+def _description(
+    grid: Sequence[Sequence[_Cell]], teams: int, dimensions: int, q: float, k: int
+) -> str:
+    flagged = sum(c.flagged for row in grid for c in row)
+    shown = sum(not c.hidden for row in grid for c in row)
+    hidden = sum(c.hidden for row in grid for c in row)
+    return (
+        f"Difference between each team and the rest of the organisation, for "
+        f"{plural(teams, 'team', 'teams')} and "
+        f"{plural(dimensions, 'dimension', 'dimensions')}. Blue cells are better "
+        "than the rest, orange cells worse (for power-over dimensions a lower score is "
+        f"better); the number is the raw difference. {plural(flagged, 'cell', 'cells')} "
+        f"of {shown} shown stand out after Benjamini{EN_DASH}Hochberg adjustment "
+        f"(q = {q:g})."
+        + hidden_sentence(hidden, k, "cell", "cells")
+        + " The table gives each difference from the rest; • marks the significant ones."
+    )
 
 
 def _notes(q: float, hidden: str | None) -> list[str]:

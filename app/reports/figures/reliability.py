@@ -70,24 +70,31 @@ def reliability_chart(
         annotations=annotations,
     )
     figure = chart.figure(traces, layout, empty=not rows)
-    description = (
-        f"Cronbach's alpha for {plural(len(rows), 'dimension', 'dimensions')} with Feldt 95% "
-        f"intervals; the line marks {threshold:.2f}. "
-        f"{plural(len(low), 'dimension is', 'dimensions are')} flagged below {threshold:.2f}"
-        + (": " + ", ".join(row.label for _, row in low) if low else "")
-        + "."
-        + (
-            f" {plural(len(rows) - len(computed), 'dimension', 'dimensions')} not computed "
-            f"(fewer than {min_n} complete answers)."
-            if len(rows) > len(computed)
-            else ""
-        )
-    )
+    description = _description(rows, [row for _, row in low], threshold, min_n)
     table = DataTable(
         ("Dimension", "Alpha", "95% CI (Feldt)", "Complete answers", f"Below {threshold:.2f}"),
         tuple(_table_row(row, min_n) for row in rows),
     )
     return ChartSpec(figure, title, description, table)
+
+
+def _description(
+    rows: Sequence[ReliabilityRow], low: Sequence[ReliabilityRow], threshold: float, min_n: int
+) -> str:
+    not_computed = sum(1 for row in rows if row.alpha is None)
+    return (
+        f"Cronbach's alpha for {plural(len(rows), 'dimension', 'dimensions')} with Feldt 95% "
+        f"intervals; the line marks {threshold:.2f}. "
+        f"{plural(len(low), 'dimension is', 'dimensions are')} flagged below {threshold:.2f}"
+        + (": " + ", ".join(row.label for row in low) if low else "")
+        + "."
+        + (
+            f" {plural(not_computed, 'dimension', 'dimensions')} not computed "
+            f"(fewer than {min_n} complete answers)."
+            if not_computed
+            else ""
+        )
+    )
 
 
 def _alpha_trace(

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import plotly.graph_objects as go
-
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, INK, LINE, MUTED
@@ -233,52 +231,12 @@ def _quadrant_table(
         for b in bubbles
     ]
     rows.extend((name, label, "", "", "", "", "") for name in hidden)
-    columns = (
-        "Team",
-        x_name,
-        f"{x_name} 95% CI",
-        y_name,
-        f"{y_name} 95% CI",
-        "Responses",
-        "Quadrant",
-    )
-    return DataTable(columns, tuple(rows))
+    columns = ("Team", x_name, f"{x_name} 95% CI", y_name, f"{y_name} 95% CI")
+    return DataTable((*columns, "Responses", "Quadrant"), tuple(rows))
 
 
 # --------------------------------------------------------------------------------------------
 # Bars per team: family index and response rate
-
-
-def _team_bars(
-    title: str,
-    labels: Sequence[str],
-    bars: dict[str, Any],
-    *,
-    gaps: Sequence[tuple[int, str]],
-    gap_x: float,
-    reference: tuple[float, str] | None,
-    xaxis: dict[str, Any],
-) -> go.Figure:
-    """Horizontal bars, one row per team in ``labels`` order (first at the top): ``bars``
-    is the bar trace's own part (x, y as row positions, hover); ``gaps`` name the rows that
-    have no bar (labelled at ``gap_x``); ``reference`` is a dashed line and its label."""
-    annotations = [chart.gap_label(text, gap_x, position) for position, text in gaps]
-    shapes = []
-    if reference is not None:
-        x, text = reference
-        shapes.append(chart.reference_line(x))
-        annotations.append(chart.top_label(text, x))
-    trace = {"type": "bar", "orientation": "h", "marker": {"color": BLUE}, **bars}
-    layout = chart.layout(
-        title,
-        height=chart.rows_height(len(labels)),
-        xaxis=xaxis,
-        yaxis=chart.category_axis(labels),
-        shapes=shapes,
-        annotations=annotations,
-        bargap=0.35,
-    )
-    return chart.figure([trace], layout, empty=not labels)
 
 
 def family_bars(
@@ -308,7 +266,7 @@ def family_bars(
         "hovertemplate": HOVER_TEMPLATE,
         "name": plain(family_label),
     }
-    figure = _team_bars(
+    figure = chart.row_bars(
         title,
         [row.label for row in rows],
         bars,
@@ -332,20 +290,27 @@ def family_bars(
         table_rows.append(_estimate_row(ORGANISATION, organisation, label))
     description = (
         f"{family_label} index per team ({direction(desirable)}), with 95% confidence intervals"
-        + (
-            f"; the dashed line is the whole organisation ({number(organisation.value)})"
-            if organisation is not None
-            else ""
-        )
+        + _organisation_clause(None if organisation is None else number(organisation.value))
         + f". {plural(len(shown), 'team', 'teams')} shown."
         + hidden_sentence(len(rows) - len(shown), k, "team", "teams")
     )
-    if shown:
-        best = max if desirable == "high" else min
-        _, top, e = best(shown, key=lambda bar: bar[2].value)
-        description += f" Most favourable: {top} ({number(e.value)})."
+    description += _most_favourable([(name, e) for _, name, e in shown], desirable)
     table = DataTable(("Team", family_label, "95% CI", "Responses"), tuple(table_rows))
     return ChartSpec(figure, title, description, table)
+
+
+def _most_favourable(shown: Sequence[tuple[str, Estimate]], desirable: Desirable) -> str:
+    """The description's last sentence: the team with the best index ("" without one)."""
+    if not shown:
+        return ""
+    best = max if desirable == "high" else min
+    top, e = best(shown, key=lambda bar: bar[1].value)
+    return f" Most favourable: {top} ({number(e.value)})."
+
+
+def _organisation_clause(value: str | None) -> str:
+    """The description's mention of the reference line ("" without one)."""
+    return "" if value is None else f"; the dashed line is the whole organisation ({value})"
 
 
 def _estimate_row(name: str, e: Estimate | None, hidden: str) -> tuple[str, ...]:
@@ -385,7 +350,7 @@ def response_rate_bars(
     org_rate = None
     if organisation is not None and organisation.rate is not None:
         org_rate = 100.0 * organisation.rate
-    figure = _team_bars(
+    figure = chart.row_bars(
         title,
         [row.label for row in rows],
         bars,
@@ -408,11 +373,7 @@ def response_rate_bars(
         table_rows.append(_rate_row(ORGANISATION, organisation, label))
     description = (
         f"Response rate for {plural(len(shown), 'team', 'teams')}"
-        + (
-            f"; the dashed line is the whole organisation ({percent(org_rate)})"
-            if org_rate is not None
-            else ""
-        )
+        + _organisation_clause(None if org_rate is None else percent(org_rate))
         + "."
         + hidden_sentence(sum(1 for row in rows if row.hidden), k, "team", "teams")
     )

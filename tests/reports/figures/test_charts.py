@@ -4,6 +4,8 @@ fields, a note when empty."""
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from app.reports.figures import (
     Estimate,
     Series,
 )
+from app.reports.figures.text import HOVER_TEMPLATE
 from tests.reports.figures.samples import (
     BUILDERS,
     EVIL,
@@ -59,6 +62,53 @@ def test_user_labels_never_enter_a_hovertemplate(name: str) -> None:
     spec = BUILDERS[name]("%{x} %{customdata[0]} team")
     for trace in data(spec):
         assert "team" not in trace.get("hovertemplate", "")
+
+
+def hover_texts(trace: dict[str, Any]) -> list[str]:
+    """The trace's hover texts, a heatmap's grid flattened; "" for a gap in a line."""
+    texts = trace.get("hovertext", [])
+    return [t for row in texts for t in row] if texts and isinstance(texts[0], list) else texts
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_hover_texts_name_their_fields_instead_of_customdata_positions(name: str) -> None:
+    for trace in data(BUILDERS[name]("Label")):
+        # No template picks values by position: each point carries its own composed text.
+        assert "customdata" not in trace
+        assert trace["hovertemplate"] == HOVER_TEMPLATE == "%{hovertext}<extra></extra>"
+        shown = [text for text in hover_texts(trace) if text]
+        assert shown
+        for text in shown:
+            heading, *lines = text.split("<br>")
+            assert re.fullmatch(r"<b>[^<>]+</b>", heading), text
+            assert lines and all("<" not in line for line in lines), text
+            # a field is "name: value" or the count "n = 24"; a context line names the mark
+            assert all(line and not line.endswith((": ", " = ")) for line in lines), text
+
+
+FIRST_HOVERS = {
+    "quadrant": "<b>Label</b><br>Mutuality: 3.80 [3.50, 4.10]<br>Power-over: 2.10 [1.80, 2.40]"
+    "<br>n = 24",
+    "bars": "<b>Label</b><br>Mutuality: 3.80 [3.50, 4.10]<br>n = 24",
+    "heatmap": "<b>Label</b><br>Authenticity<br>Difference from the rest: +0.40 • significant"
+    "<br>Hedges' g [95% CI]: 0.50 [0.10, 0.90]<br>Adjusted p (BH): 0.010",
+    "items": "<b>Label</b><br>Neither agree nor disagree: 19%",
+    "standpoint": "<b>Label</b><br>Individual contributor: 2.90 [2.70, 3.10]",
+    "trends": "<b>Mutuality</b><br>Label: 3.00 [2.90, 3.10]",
+    "reliability": "<b>Label</b><br>alpha: 0.82 [0.76, 0.87]<br>n = 120",
+    "rates": "<b>Label</b><br>80% (24 of 30 invited)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_hover_shows_the_label_and_its_numbers(name: str) -> None:
+    (first, *_) = (text for trace in data(BUILDERS[name]("Label")) for text in hover_texts(trace))
+    assert first == FIRST_HOVERS[name]
+
+
+def test_user_labels_reach_the_hover_as_literal_text() -> None:
+    (trace,) = data(BUILDERS["bars"]("%{x} <b>R&D</b>"))
+    assert trace["hovertext"][0].startswith("<b>%{x} &lt;b&gt;R&amp;D&lt;/b&gt;</b><br>")
 
 
 def test_user_titles_are_escaped_too() -> None:

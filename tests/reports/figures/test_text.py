@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.reports import figures as f
+from app.reports.figures.text import hover
 from tests.reports.figures.samples import (
     EVIL,
 )
@@ -28,3 +29,18 @@ def test_k_must_be_a_positive_int() -> None:
     with pytest.raises(ValueError, match="k must be"):
         f.hidden_label(0)
     assert f.hidden_label(7) == "fewer than 7*"
+
+
+def test_hover_names_each_field_and_escapes_every_part() -> None:
+    text = hover(
+        "R&D <EMEA>",
+        {"Mutuality <b>": "3.80 [3.50, 4.10]", "p": "< 0.001", "n": 24, "not given": None},
+        context=["Authenticity & voice"],
+    )
+    assert text.split("<br>") == [
+        "<b>R&amp;D &lt;EMEA&gt;</b>",
+        "Authenticity &amp; voice",
+        "Mutuality &lt;b&gt;: 3.80 [3.50, 4.10]",
+        "p: &lt; 0.001",
+        "n = 24",  # the count reads as in the captions; a field without a value is left out
+    ]
