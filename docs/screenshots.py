@@ -39,18 +39,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, FloatRect, Locator, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as docs/screenshots.py: make `app` and `tests` importable
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 DEFAULT_OUT = ROOT / "docs" / "img"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # The desktop survey page is taller than the viewport: the receipt and the first questions.
@@ -157,7 +151,6 @@ def live_demo(workdir: Path, *, today: dt.date | None) -> Iterator[Demo]:
     # Our own process only: the app, Alembic's env.py and the services all read these.
     os.environ["DATABASE_URL"] = url
     os.environ["MUTUALITY_CONFIG"] = "development"
-    sys.path.insert(0, str(ROOT))  # run as docs/screenshots.py: make `app` importable
 
     from alembic import command
     from alembic.config import Config as AlembicConfig

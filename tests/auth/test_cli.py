@@ -15,6 +15,14 @@ def _count(db_session: Any) -> int:
     return db_session.scalar(select(func.count()).select_from(StaffUser))
 
 
+def _users_create(runner: FlaskCliRunner, email: str, role: str, *teams: str) -> Any:
+    """`flask users create EMAIL --role ROLE [--team TEAM ...] --password GOOD`."""
+    team_args = [arg for team in teams for arg in ("--team", team)]
+    return runner.invoke(
+        args=["users", "create", email, "--role", role, *team_args, "--password", GOOD]
+    )
+
+
 def test_create_admin(runner: FlaskCliRunner, db_session: Any) -> None:
     result = runner.invoke(args=["create-admin", "Root@Example.org", "--password", GOOD])
     assert result.exit_code == 0, result.output
@@ -56,21 +64,7 @@ def test_users_create_manager_with_team_scopes(
 ) -> None:
     make_team("Engineering/Platform")
     make_team("Sales")
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "m@example.org",
-            "--role",
-            "manager",
-            "--team",
-            "Engineering/Platform",
-            "--team",
-            "Sales",
-            "--password",
-            GOOD,
-        ]
-    )
+    result = _users_create(runner, "m@example.org", "manager", "Engineering/Platform", "Sales")
     assert result.exit_code == 0, result.output
     user = db_session.scalar(select(StaffUser).where(StaffUser.email == "m@example.org"))
     assert sorted(t.path for t in user.team_scopes) == ["Engineering/Platform", "Sales"]
@@ -79,43 +73,22 @@ def test_users_create_manager_with_team_scopes(
 def test_users_create_rejects_bad_input(
     runner: FlaskCliRunner, make_team: Any, db_session: Any
 ) -> None:
-    no_team = runner.invoke(
-        args=["users", "create", "m@example.org", "--role", "manager", "--password", GOOD]
-    )
+    no_team = _users_create(runner, "m@example.org", "manager")
     assert no_team.exit_code == 1
     assert "needs at least one team" in no_team.output
 
-    unknown_team = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "m@example.org",
-            "--role",
-            "manager",
-            "--team",
-            "Nowhere",
-            "--password",
-            GOOD,
-        ]
-    )
+    unknown_team = _users_create(runner, "m@example.org", "manager", "Nowhere")
     assert unknown_team.exit_code == 1
     assert "Unknown team(s): Nowhere" in unknown_team.output
 
-    bad_role = runner.invoke(
-        args=["users", "create", "x@example.org", "--role", "owner", "--password", GOOD]
-    )
+    bad_role = _users_create(runner, "x@example.org", "owner")
     assert bad_role.exit_code == 2
     assert "owner" in bad_role.output
 
     # The team exists, so the refusal is the role's: hr sees every team.
     make_team("Finance")
     db_session.commit()
-    scoped_hr = runner.invoke(
-        args=[
-            "users", "create", "h@example.org", "--role", "hr", "--team", "Finance",
-            "--password", GOOD,
-        ]
-    )  # fmt: skip
+    scoped_hr = _users_create(runner, "h@example.org", "hr", "Finance")
     assert scoped_hr.exit_code == 1
     assert "Only managers are scoped to teams" in scoped_hr.output
     assert _count(db_session) == 0

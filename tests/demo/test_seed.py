@@ -16,6 +16,7 @@ from app.demo.commands import seed_demo_command
 from app.demo.model import draw_population, plan_org, simulate_wave
 from app.demo.services import DEMO_ADMIN, DemoSummary, seed_demo
 from app.errors import Conflict, DomainError, Gone
+from app.instruments.document import InstrumentDocument
 from app.instruments.models import Instrument, InstrumentVersion
 from app.instruments.queries import document_of
 from app.instruments.scoring import score_response
@@ -246,18 +247,22 @@ def _answers(document: Any, value: int = 4) -> dict[str, int | None]:
     return {item.key: value for item in document.items}
 
 
+def _pinned(open_survey: OpenSurvey) -> tuple[int, int, InstrumentDocument]:
+    """The open survey's id, its pinned version's id and that version's document."""
+    version = open_survey.survey.instrument_version
+    return open_survey.survey.id, version.id, document_of(version)
+
+
 def test_the_batch_path_stores_what_a_real_submission_stores(
     db_session: Any, open_survey: OpenSurvey
 ) -> None:
-    survey = open_survey.survey
-    version = survey.instrument_version
-    document = document_of(version)
+    survey_id, version_id, document = _pinned(open_survey)
     answers = _answers(document) | {"ea_2": None, "au_4": 5}
-    record_submission(_token_hash(db_session, "ana@example.org"), version.id, document, answers, {})
+    record_submission(_token_hash(db_session, "ana@example.org"), version_id, document, answers, {})
     ben = db_session.scalar(select(Invitation).where(Invitation.email == "ben@example.org"))
     stored = store_responses(
-        survey.id,
-        version.id,
+        survey_id,
+        version_id,
         document,
         [BatchSubmission(ben.id, answers, {"safer_to_speak": "Listen."}, TODAY)],
     )
@@ -295,22 +300,20 @@ def _token_hash(db: Any, email: str) -> str:
 def test_the_batch_path_refuses_used_or_repeated_invitations(
     db_session: Any, open_survey: OpenSurvey
 ) -> None:
-    survey = open_survey.survey
-    version = survey.instrument_version
-    document = document_of(version)
+    survey_id, version_id, document = _pinned(open_survey)
     invitations = db_session.scalars(select(Invitation).order_by(Invitation.email)).all()
     ana, ben, _cai = invitations
     with pytest.raises(ValueError, match="more than once"):
         store_responses(
-            survey.id,
-            version.id,
+            survey_id,
+            version_id,
             document,
             [BatchSubmission(ana.id, _answers(document), {}, TODAY)] * 2,
         )
     with pytest.raises(ValueError, match="outside scale"):
         store_responses(
-            survey.id,
-            version.id,
+            survey_id,
+            version_id,
             document,
             [BatchSubmission(ana.id, _answers(document, 9), {}, TODAY)],
         )
@@ -318,13 +321,13 @@ def test_the_batch_path_refuses_used_or_repeated_invitations(
     assert not any(i.responded for i in invitations)  # nothing flipped before validation
 
     store_responses(
-        survey.id, version.id, document, [BatchSubmission(ana.id, _answers(document), {}, TODAY)]
+        survey_id, version_id, document, [BatchSubmission(ana.id, _answers(document), {}, TODAY)]
     )
     db_session.commit()
     with pytest.raises(Gone, match="1 of 2 invitations"):
         store_responses(
-            survey.id,
-            version.id,
+            survey_id,
+            version_id,
             document,
             [
                 BatchSubmission(ana.id, _answers(document), {}, TODAY),
@@ -339,15 +342,13 @@ def test_the_batch_path_refuses_used_or_repeated_invitations(
 def test_the_batch_path_needs_an_open_survey(db_session: Any, open_survey: OpenSurvey) -> None:
     from app.surveys.services import close_survey
 
-    survey = open_survey.survey
-    version = survey.instrument_version
-    document = document_of(version)
+    survey_id, version_id, document = _pinned(open_survey)
     invitation = db_session.scalars(select(Invitation).limit(1)).one()
-    close_survey(survey.id)
+    close_survey(survey_id)
     with pytest.raises(Gone):
         store_responses(
-            survey.id,
-            version.id,
+            survey_id,
+            version_id,
             document,
             [BatchSubmission(invitation.id, _answers(document), {}, TODAY)],
         )

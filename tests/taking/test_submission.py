@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -173,24 +174,35 @@ def test_invalid_utf8_is_refused(
     _nothing_stored(db_session, open_survey, "ana@example.org")
 
 
-def test_a_huge_body_is_refused_before_it_is_read(
-    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
+@pytest.mark.parametrize(
+    ("request_args", "status", "message"),
+    [
+        pytest.param(
+            lambda: {"data": "prompt_change_together=" + "a" * 10 * 2**20, "content_type": FORM},
+            413,
+            "too large",
+            id="a huge body, refused before it is read",
+        ),
+        pytest.param(
+            lambda: {"json": {"item_ea_1": "4"}},
+            400,
+            "sent by the survey form",
+            id="another content type",
+        ),
+    ],
+)
+def test_bodies_the_form_does_not_send_are_refused(
+    client: FlaskClient,
+    open_survey: OpenSurvey,
+    db_session: Any,
+    request_args: Callable[[], dict[str, Any]],
+    status: int,
+    message: str,
 ) -> None:
     token = open_survey.token("ana@example.org")
-    body = "prompt_change_together=" + "a" * (10 * 1024 * 1024)
-    response = client.post(f"/s/{token}", data=body, content_type=FORM)
-    assert response.status_code == 413
-    assert "too large" in response.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
-
-
-def test_other_content_types_are_refused(
-    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
-) -> None:
-    token = open_survey.token("ana@example.org")
-    response = client.post(f"/s/{token}", json={"item_ea_1": "4"})
-    assert response.status_code == 400
-    assert "sent by the survey form" in response.get_data(as_text=True)
+    response = client.post(f"/s/{token}", **request_args())
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
     _nothing_stored(db_session, open_survey, "ana@example.org")
 
 

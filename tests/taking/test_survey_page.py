@@ -80,28 +80,28 @@ def test_closed_survey_is_a_410_page(
     assert "closed" in response.get_data(as_text=True)
 
 
-def test_survey_not_yet_open_is_a_410_page(
-    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
+@pytest.mark.parametrize(
+    ("date", "moved_by", "message"),
+    [
+        pytest.param("opens_at", dt.timedelta(days=2), "not open yet", id="not yet open"),
+        pytest.param("closes_at", -dt.timedelta(minutes=1), "closed", id="past its closing date"),
+    ],
+)
+def test_outside_its_dates_the_survey_is_a_410_page(
+    client: FlaskClient,
+    open_survey: OpenSurvey,
+    db_session: Any,
+    date: str,
+    moved_by: dt.timedelta,
+    message: str,
 ) -> None:
     survey = open_survey.survey
     db_session.add(survey)
-    survey.opens_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    setattr(survey, date, dt.datetime.now(dt.UTC) + moved_by)
     db_session.commit()
     response = client.get(f"/s/{open_survey.token('ana@example.org')}")
     assert response.status_code == 410
-    assert "not open yet" in response.get_data(as_text=True)
-
-
-def test_past_closing_date_is_a_410_page(
-    client: FlaskClient, open_survey: OpenSurvey, db_session: Any
-) -> None:
-    survey = open_survey.survey
-    db_session.add(survey)
-    survey.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    db_session.commit()
-    response = client.get(f"/s/{open_survey.token('ana@example.org')}")
-    assert response.status_code == 410
-    assert "closed" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
 
 
 def test_respondents_share_one_page_but_each_gets_a_csrf_token_of_their_own(
