@@ -6,11 +6,12 @@ no numbers) and turns it into the plain inputs of app.reports.figures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.instruments.diff import InstrumentDiff
 from app.instruments.document import InstrumentDocument
 from app.reports import figures as fig
 from app.reports.publication import CellView, ItemPublication, Measure, Publication
@@ -204,6 +205,22 @@ def standpoint(
             else None
         )
     return fig.standpoint_gap([name for _, name in levels], series, k=publication.k, gaps=gaps)
+
+
+def comparable_families(
+    document: InstrumentDocument, diffs: Iterable[InstrumentDiff]
+) -> dict[str, bool]:
+    """Which family indices of `document` a trend may follow: those whose items are all
+    comparable (same key, wording and scoring) in every diff from another wave's instrument
+    version to this one. Waves on the same version need no diff."""
+    comparable = {family.key: True for family in document.families}
+    items = document.items_by_dimension()
+    for diff in diffs:
+        same = set(diff.comparable_items())
+        for family, dimensions in document.dimensions_by_family().items():
+            keys = {item.key for d in dimensions for item in items[d.key]}
+            comparable[family] = comparable[family] and keys <= same
+    return comparable
 
 
 def trends(

@@ -17,7 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from app.reports.privacy import Disclosed, ReportCell, disclose_cells, report_cells
+from app.reports.privacy import (
+    Disclosed,
+    ReportCell,
+    comments_visible,
+    disclose_cells,
+    report_cells,
+    team_subtrees,
+)
 from app.reports.stats import (
     MeanCI,
     Proportion,
@@ -276,3 +283,38 @@ class ItemPublication:
                 if value is not None:
                     totals[value] = totals.get(value, 0) + n
         return totals
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    """One prompt's comments in one group (a team's subtree, or the organisation): the
+    disclosure decision on their count, the teams whose comments the group holds, and whether
+    the texts may be listed."""
+
+    disclosed: Disclosed
+    teams: frozenset[int]
+    listed: bool
+
+
+def comment_groups(
+    parents: Mapping[int, int | None], counts: Mapping[int, int], k_comments: int
+) -> dict[int | None, CommentGroup]:
+    """Every group's comments on one prompt (key None: the organisation), from the prompt's
+    comment count per team (direct members).
+
+    One decision over every team rollup and the organisation, on records: a reader can
+    compare the lists of nested groups text by text. A group's texts are listed only where
+    its count is disclosed and reaches `k_comments`.
+    """
+    cells: dict[int | None, frozenset[int]] = {None: frozenset(parents)}
+    for team, subtree in team_subtrees(parents).items():
+        cells[team] = subtree
+    decided = disclose_cells(cells, counts, k_comments, records=True)
+    return {
+        cell: CommentGroup(
+            decided[cell],
+            teams,
+            decided[cell].shown and comments_visible(decided[cell].n or 0, k_comments),
+        )
+        for cell, teams in cells.items()
+    }

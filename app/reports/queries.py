@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, false, func, or_, select
 
+from app.auth.models import StaffUser
+from app.auth.queries import visible_teams_clause
 from app.db import Session
 from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
@@ -45,6 +47,15 @@ def survey_team_tree(survey: Survey) -> TeamTree:
     return TeamTree(
         parents={team_id: parent_id for team_id, parent_id, _ in rows},
         paths={team_id: path for team_id, _, path in rows},
+    )
+
+
+def visible_team_ids(user: StaffUser, team_ids: Collection[int]) -> frozenset[int]:
+    """Those of `team_ids` that `user` may see."""
+    return frozenset(
+        Session.scalars(
+            select(Team.id).where(Team.id.in_(list(team_ids)), visible_teams_clause(user))
+        )
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -19,6 +20,7 @@ from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import Team
+from app.reports.registry import REPORT_PAGES
 from app.security import CHART_PAGE_POLICY, CONTENT_SECURITY_POLICY
 from app.surveys.services import create_survey, import_participants, issue_links, open_survey
 from app.surveys.tokens import token_sha256
@@ -150,6 +152,48 @@ def test_every_page_renders_for_hr(
     assert len(heat) == 1
     reliability = client.get(base + "/reliability").get_data(as_text=True)
     assert "alpha" in reliability.lower()
+
+
+def test_every_registered_page_has_a_title_and_a_tab() -> None:
+    keys = [page.key for page in REPORT_PAGES]
+    assert len(set(keys)) == len(keys)
+    for page in REPORT_PAGES:
+        assert page.title.strip(), f"{page.key} has no title"
+        assert page.tab.strip(), f"{page.key} has no tab label"
+        assert page.roles, f"{page.key} is open to no role"
+
+
+def test_every_registered_page_renders_with_its_title_for_hr(
+    client: FlaskClient, hr: Any, report_survey: ReportSurvey
+) -> None:
+    base = f"/reports/surveys/{report_survey.id}/"
+    for page in REPORT_PAGES:
+        response = client.get(base + page.path)
+        assert response.status_code == 200, page.key
+        html = response.get_data(as_text=True)
+        title = escape(page.title)
+        assert f"<h1>{title}</h1>" in html, page.key
+        assert f"<title>{title} · Report wave" in html, page.key
+        assert re.search(rf'aria-current="page">{re.escape(escape(page.tab))}</a>', html), page.key
+
+
+def test_tabs_keep_their_order_and_urls(
+    client: FlaskClient, hr: Any, report_survey: ReportSurvey
+) -> None:
+    html = client.get(f"/reports/surveys/{report_survey.id}/").get_data(as_text=True)
+    start = html.index('<nav class="tabs"')
+    nav = html[start : html.index("</nav>", start)]
+    tabs = re.findall(r'<a href="/reports/surveys/\d+/([^"]*)"[^>]*>([^<]+)</a>', nav)
+    assert tabs == [
+        ("", "Overview"),
+        ("heatmap", "Heatmap"),
+        ("items", "Items"),
+        ("standpoint", "Standpoint"),
+        ("trends", "Trends"),
+        ("reliability", "Reliability"),
+        ("comments", "Comments"),
+        ("response-rates", "Response rates"),
+    ]
 
 
 def test_chart_pages_let_plotly_style_its_svg_and_nothing_more(

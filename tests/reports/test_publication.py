@@ -7,7 +7,7 @@ import math
 import pytest
 
 from app.reports.privacy import find_leaks, report_cells
-from app.reports.publication import WAVE, Publication, ScoreSums
+from app.reports.publication import WAVE, Publication, ScoreSums, comment_groups
 
 # Department 10 with teams 1, 2, 3; department 20 with team 4. Levels 1 (bottom), 2.
 TREE: dict[int, int | None] = {10: None, 1: 10, 2: 10, 3: 10, 20: None, 4: 20}
@@ -104,3 +104,29 @@ def test_team_against_the_rest_with_bh(publication: Publication) -> None:
         rest_n = 31 - publication.view(team).responses.n  # type: ignore[operator]
         assert comparison.result.rest.n == rest_n
         assert comparison.q is not None and comparison.q >= (comparison.result.p or 0)
+
+
+# Comments on one prompt per team (direct members), k_comments = 5.
+COMMENT_TREE: dict[int, int | None] = {10: None, 1: 10, 2: 10, 20: None, 4: 20}
+
+
+def test_comment_groups_list_only_groups_at_k_that_no_subtraction_reveals() -> None:
+    groups = comment_groups(COMMENT_TREE, {1: 6, 2: 2, 4: 12}, 5)
+    assert set(groups) == {None, 10, 1, 2, 20, 4}
+    assert groups[None].teams == frozenset(COMMENT_TREE)
+    assert groups[10].teams == frozenset({10, 1, 2})
+    assert not groups[2].listed and groups[2].disclosed.n is None  # 2 comments
+    # Team 1 has 6, but department 10's list minus team 1's would be team 2's two comments.
+    assert not groups[1].listed
+    assert groups[10].listed and groups[10].disclosed.n == 8
+    assert groups[None].listed and groups[20].listed and groups[4].listed
+    for group in groups.values():
+        assert group.listed == group.disclosed.shown
+        assert not group.listed or (group.disclosed.n or 0) >= 5
+
+
+def test_comment_groups_list_everything_when_every_team_has_enough() -> None:
+    groups = comment_groups(COMMENT_TREE, {1: 6, 2: 7, 4: 12}, 5)
+    assert all(group.listed for group in groups.values())
+    assert groups[None].disclosed.n == 25
+    assert not any(g.listed for g in comment_groups(COMMENT_TREE, {1: 6, 2: 7, 4: 12}, 30).values())

@@ -1,0 +1,265 @@
+"""The report pages of a survey, as data.
+
+Each tab of a survey's report is one `ReportPage`: its key (the endpoint under the reports
+blueprint and the page name in the audit log), tab label, title, intro, template, the roles
+that may open it, and the builder that computes the template's values from a
+`ReportContext`. app.reports.routes registers one view per entry, in this order; the tabs and
+titles of app/templates/reports read the same entries. Builders read through
+app.reports.queries and draw through app.reports.pages; neither Flask nor the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from app.auth.models import Role
+from app.instruments.document import InstrumentDocument
+from app.instruments.queries import diff_between
+from app.reports import pages
+from app.reports.privacy import shuffle_comments, team_subtrees
+from app.reports.publication import ItemPublication, Publication, comment_groups
+from app.reports.queries import (
+    TeamTree,
+    comment_counts,
+    comment_texts,
+    item_matrix,
+    item_value_counts,
+    publication_for,
+    waves_of,
+)
+from app.surveys.models import Survey
+
+STAFF = (Role.ADMIN, Role.HR, Role.MANAGER)
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every report page of one survey needs, for the signed-in user."""
+
+    survey: Survey
+    document: InstrumentDocument
+    language: str
+    tree: TeamTree
+    visible: frozenset[int]  # team ids the user may see
+    team: int | None  # the team filter (a subtree), None for the organisation
+    level: int | None
+    publication: Publication
+    # The application's secret, which keys the order of comments (never shown).
+    comment_order_key: str = field(repr=False)
+
+    @property
+    def scope_teams(self) -> list[tuple[int, str]]:
+        """Visible teams in tree order, within the filtered subtree."""
+        subtree = team_subtrees(self.tree.parents)[self.team] if self.team else None
+        return [
+            (team_id, self.tree.paths[team_id])
+            for team_id in sorted(self.tree.paths, key=self.tree.paths.__getitem__)
+            if team_id in self.visible and (subtree is None or team_id in subtree)
+        ]
+
+    def scope(self) -> pages.Scope:
+        return pages.Scope(self.scope_teams, self.level, self.language)
+
+    @property
+    def levels(self) -> list[tuple[int, str]]:
+        return [(lv.id, lv.label) for lv in self.survey.levels]
+
+
+PageValues = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One tab of a survey's report. `intro` is the sentence under the title (empty for
+    none; `{name}` fields are filled from the builder's values); `empty_note` is shown
+    instead when the page has no chart to draw."""
+
+    key: str
+    tab: str
+    title: str
+    intro: str
+    template: str
+    builder: Callable[[ReportContext], PageValues]
+    roles: tuple[Role, ...]
+    path: str  # under /reports/surveys/<survey_id>/
+    empty_note: str = ""
+
+    def intro_for(self, values: PageValues) -> str:
+        return self.intro.format_map(values)
+
+
+def build_overview(ctx: ReportContext) -> PageValues:
+    """The family table of the filtered view, the quadrant map and one bar chart per family."""
+    scope = ctx.scope()
+    view = ctx.publication.view(ctx.team, ctx.level)
+    charts = [pages.quadrant(ctx.publication, scope, ctx.document)] + [
+        pages.family_comparison(ctx.publication, scope, ctx.document, f.key)
+        for f in ctx.document.families
+    ]
+    return {
+        "summary": pages.family_table(view, ctx.document, ctx.language),
+        "view": view,
+        "charts": [c for c in charts if c is not None],
+    }
+
+
+def build_heatmap(ctx: ReportContext) -> PageValues:
+    return {"charts": [pages.heatmap(ctx.publication, ctx.scope(), ctx.document)]}
+
+
+def build_items(ctx: ReportContext) -> PageValues:
+    counts = item_value_counts(ctx.survey.id)
+    published = ItemPublication(ctx.publication, counts, [i.key for i in ctx.document.scored_items])
+    chart = pages.item_bars(
+        published, ctx.team, ctx.level, ctx.document, ctx.language, ctx.publication.k
+    )
+    return {"charts": [chart]}
+
+
+def build_standpoint(ctx: ReportContext) -> PageValues:
+    chart = pages.standpoint(ctx.publication, ctx.team, ctx.levels, ctx.document, ctx.language)
+    return {"charts": [chart]}
+
+
+def build_trends(ctx: ReportContext) -> PageValues:
+    """Every closed wave of the instrument and this one; an open wave's data are not final."""
+    waves = [w for w in waves_of(ctx.survey) if w.id == ctx.survey.id or w.state != "open"]
+    diffs = [
+        diff_between(wave.instrument_version, ctx.survey.instrument_version)
+        for wave in waves
+        if wave.instrument_version_id != ctx.survey.instrument_version_id
+    ]
+    comparable = pages.comparable_families(ctx.document, diffs)
+    series = [(wave_label(wave), publication_for(wave)) for wave in waves]
+    return {"charts": [pages.trends(series, ctx.team, comparable, ctx.document, ctx.language)]}
+
+
+def wave_label(survey: Survey) -> str:
+    """A wave on a trend's axis: its title and opening date."""
+    when = survey.opens_at.date().isoformat() if survey.opens_at else f"#{survey.id}"
+    return f"{survey.title} ({when})"
+
+
+def build_reliability(ctx: ReportContext) -> PageValues:
+    """Reliability reads single answers, so only when the organisation's count is shown."""
+    if not ctx.publication.view(None, None).responses.shown:
+        return {"charts": []}
+    keys = [i.key for i in ctx.document.scored_items]
+    chart, _ = pages.reliability(item_matrix(ctx.survey.id, keys), keys, ctx.document, ctx.language)
+    return {"charts": [chart]}
+
+
+def build_comments(ctx: ReportContext) -> PageValues:
+    """Each prompt's comments for the team filter, where disclosure lists them, shuffled."""
+    counts = comment_counts(ctx.survey.id)
+    k = ctx.survey.k_comments
+    sections = []
+    for prompt in ctx.document.prompts:
+        prompt_counts = {team: n for (team, key), n in counts.items() if key == prompt.key}
+        group = comment_groups(ctx.tree.parents, prompt_counts, k)[ctx.team]
+        texts: list[str] = []
+        if group.listed:
+            texts = shuffle_comments(
+                comment_texts(ctx.survey.id, group.teams, prompt.key),
+                seed=f"{ctx.comment_order_key}:{ctx.survey.id}:{prompt.key}",
+            )
+        sections.append(
+            {
+                "prompt": ctx.document.text(prompt.text, ctx.language),
+                "texts": texts,
+                "n": group.disclosed,
+            }
+        )
+    return {"sections": sections, "k_comments": k}
+
+
+CHART_PAGE = "reports/chart_page.html"
+
+# The tabs, in order.
+REPORT_PAGES: tuple[ReportPage, ...] = (
+    ReportPage(
+        key="overview",
+        tab="Overview",
+        title="Overview",
+        intro="",
+        template="reports/overview.html",
+        builder=build_overview,
+        roles=STAFF,
+        path="",
+    ),
+    ReportPage(
+        key="heatmap",
+        tab="Heatmap",
+        title="Teams compared with the rest of the organisation",
+        intro=(
+            "Difference of each team's mean from the rest of the organisation (not from a "
+            "total that contains the team). • marks a difference that holds after "
+            "Benjamini-Hochberg correction across all cells of this view (q = .05)."
+        ),
+        template=CHART_PAGE,
+        builder=build_heatmap,
+        roles=STAFF,
+        path="heatmap",
+    ),
+    ReportPage(
+        key="items",
+        tab="Items",
+        title="Answers to each item",
+        intro="",
+        template=CHART_PAGE,
+        builder=build_items,
+        roles=STAFF,
+        path="items",
+    ),
+    ReportPage(
+        key="standpoint",
+        tab="Standpoint",
+        title="Standpoint: the climate by level",
+        intro="",
+        template=CHART_PAGE,
+        builder=build_standpoint,
+        roles=STAFF,
+        path="standpoint",
+    ),
+    ReportPage(
+        key="trends",
+        tab="Trends",
+        title="Trends across waves",
+        intro=(
+            "Only indices whose items kept the same wording and scoring in every wave are compared."
+        ),
+        template=CHART_PAGE,
+        builder=build_trends,
+        roles=STAFF,
+        path="trends",
+    ),
+    ReportPage(
+        key="reliability",
+        tab="Reliability",
+        title="Reliability",
+        intro="",
+        template=CHART_PAGE,
+        builder=build_reliability,
+        roles=STAFF,
+        path="reliability",
+        empty_note=(
+            "Reliability needs the whole organisation's answers to be shown (at least 30 "
+            "complete answers per dimension)."
+        ),
+    ),
+    ReportPage(
+        key="comments",
+        tab="Comments",
+        title="Comments",
+        intro=(
+            "Comments appear word for word, in random order and without dates, only for "
+            "groups with at least {k_comments} comments. The level filter does not apply to "
+            "comments."
+        ),
+        template="reports/comments.html",
+        builder=build_comments,
+        roles=STAFF,
+        path="comments",
+    ),
+)
