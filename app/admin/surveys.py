@@ -39,10 +39,10 @@ from app.instruments.queries import all_versions
 from app.org.queries import team_paths
 from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_reminders
-from app.reports.queries import response_rates_of
+from app.reports.queries import list_surveys, response_rates_of
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
-from app.surveys.queries import list_surveys, survey_link
+from app.surveys.queries import survey_link
 
 bp = Blueprint("admin_surveys", __name__, url_prefix="/admin/surveys")
 

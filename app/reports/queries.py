@@ -59,6 +59,13 @@ def visible_team_ids(user: StaffUser, team_ids: Collection[int]) -> frozenset[in
     )
 
 
+def list_surveys() -> Sequence[tuple[Survey, ResponseRate]]:
+    """Every survey, newest first, with its organisation-wide response rate as disclosure
+    control shows it (a responded count below k reads "fewer than k*")."""
+    surveys = Session.scalars(select(Survey).order_by(Survey.id.desc())).all()
+    return [(survey, response_rates_of(survey)[None]) for survey in surveys]
+
+
 def response_rates_of(survey: Survey) -> dict[int | None, ResponseRate]:
     """Response rates per team rollup and for the organisation (key None), through the
     disclosure rule: the one source of every responded count a page or command shows."""

@@ -22,6 +22,7 @@ from app.instruments.queries import document_of
 from app.reports import exports, pages
 from app.reports.privacy import footnote
 from app.reports.queries import (
+    list_surveys,
     publication_for,
     response_rates_of,
     survey_team_tree,
@@ -29,7 +30,6 @@ from app.reports.queries import (
 )
 from app.reports.registry import REPORT_PAGES, STAFF, ReportContext, ReportPage
 from app.security import CHART_PAGE_POLICY
-from app.surveys.queries import list_surveys
 from app.surveys.services import get_survey
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -13,8 +13,9 @@ from flask.cli import AppGroup
 
 from app.commands import domain_errors_exit
 from app.db import Session
+from app.reports.queries import list_surveys
 from app.surveys import services as surveys
-from app.surveys.queries import list_surveys, survey_link
+from app.surveys.queries import survey_link
 
 surveys_cli = AppGroup("surveys", help="Surveys (waves).")
 
