@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
@@ -27,7 +27,7 @@ from app.reports.figures.text import (
 )
 from app.reports.figures.values import ItemDistribution
 
-_FAVOURABLE_HEADING: dict[str, Any] = {
+_FAVOURABLE_HEADING: Final[Mapping[str, Any]] = {
     "text": "<b>Favourable</b>",
     "xref": "paper",
     "yref": "paper",
@@ -77,7 +77,7 @@ def diverging_items(
             "fixedrange": True,
         },
         yaxis=chart.category_axis([item.label for item in items], width=wrap),
-        annotations=[_FAVOURABLE_HEADING, *_item_notes(items, hidden_label(k))],
+        annotations=[dict(_FAVOURABLE_HEADING), *_item_notes(items, hidden_label(k))],
         margin={"l": 16, "r": 96, "t": 96, "b": 16},
     )
     figure = chart.figure(_answer_bars(shown, scale_labels), layout, empty=not items)
