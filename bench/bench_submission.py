@@ -538,163 +538,188 @@ def measure_throughput(
 
 def bench_engine(engine_name: str, settings: Settings, workdir: Path) -> EngineResult:
     result = EngineResult(engine_name)
-    rows = result.rows
     started = time.perf_counter()
     with fresh_database(engine_name, workdir, settings.pg_admin_url) as url:
-        log(f"== {engine_name}: migrating and seeding {settings.participants} participants")
-        migrate(url)
-        application = production_app(url)
-        engine: Engine = application.extensions["sqlalchemy_engine"]
-        try:
-            with application.app_context():
-                seeded = seed(settings.participants)
-            if len(seeded.item_keys) != 52 or len(seeded.prompt_keys) != 2:
-                log(
-                    f"   note: the bundled instrument has {len(seeded.item_keys)} items and "
-                    f"{len(seeded.prompt_keys)} prompts (the budget was set for 52 and 2)"
-                )
-            in_process = settings.warmup_submissions + settings.submissions
-            log(
-                f"   seeded in {time.perf_counter() - started:.0f} s; server time: "
-                f"{in_process} submissions in-process ({settings.warmup_submissions} warm-up)"
-            )
-            times = measure_server_time(
-                application,
-                seeded.tokens,
-                answers_body(seeded),
-                settings.warmup_submissions,
-                settings.submissions,
-            )
-            in_process_total = in_process
-            if settings.profile:
-                profilers = {"GET": cProfile.Profile(), "POST": cProfile.Profile()}
-                measure_server_time(
-                    application,
-                    seeded.tokens[in_process:],
-                    answers_body(seeded),
-                    0,
-                    settings.profile,
-                    profilers,
-                )
-                in_process_total += settings.profile
-                for method, profiler in profilers.items():
-                    log(f"   cProfile of {settings.profile} x {method} /s/<token> ({engine_name}):")
-                    log(textwrap.indent(profile_report(profiler), "     "))
-        finally:
-            Session.remove()
-            engine.dispose()
-
-        post_median, post_p95 = ServerTimes.summary(times.post_ms)
-        get_median, get_p95 = ServerTimes.summary(times.get_ms)
-        result.figures.update(
-            post_median_ms=post_median,
-            post_p95_ms=post_p95,
-            get_median_ms=get_median,
-            get_p95_ms=get_p95,
-        )
-        rows.append(
-            Row(
-                engine_name,
-                f"POST /s/<token> server time, median (n={len(times.post_ms)})",
-                f"{post_median:.1f} ms",
-                f"< {SERVER_MEDIAN_BUDGET_MS:g} ms",
-                post_median < SERVER_MEDIAN_BUDGET_MS,
-            )
-        )
-        rows.append(Row(engine_name, "POST /s/<token> server time, p95", f"{post_p95:.1f} ms"))
-        rows.append(
-            Row(
-                engine_name,
-                "GET /s/<token> server time, median / p95",
-                f"{get_median:.1f} / {get_p95:.1f} ms",
-            )
-        )
-
-        log(
-            f"   throughput: gunicorn -w 2, {settings.concurrency} client threads, "
-            f"{settings.rounds} x ({settings.duration / settings.rounds:g} s real + "
-            f"{settings.duration / settings.rounds:g} s bare)"
-        )
-        remaining = seeded.tokens[in_process_total:]
-        real, bare = measure_throughput(settings, seeded, remaining, url, workdir)
-        ratio = real.rate / bare.rate if bare.rate else 0.0
-        result.figures.update(real_cycles_per_s=real.rate, bare_posts_per_s=bare.rate, ratio=ratio)
-        rows.append(
-            Row(
-                engine_name,
-                "real GET+POST cycles/s (gunicorn -w 2)",
-                f"{real.rate:.1f}/s",
-            )
-        )
-        rows.append(
-            Row(
-                engine_name,
-                "  cycle latency, median (client side)",
-                f"{statistics.median(real.latencies_ms):.1f} ms" if real.latencies_ms else "-",
-            )
-        )
-        rows.append(Row(engine_name, "bare insert POSTs/s (gunicorn -w 2)", f"{bare.rate:.1f}/s"))
-        rows.append(
-            Row(
-                engine_name,
-                "  bare latency, median (client side)",
-                f"{statistics.median(bare.latencies_ms):.1f} ms" if bare.latencies_ms else "-",
-            )
-        )
-        rows.append(
-            Row(
-                engine_name,
-                "ratio real/bare",
-                f"{ratio:.2f}",
-                f">= {THROUGHPUT_RATIO_BUDGET:g}",
-                ratio >= THROUGHPUT_RATIO_BUDGET,
-            )
-        )
-        problems = []
-        for name, tally in (("real", real), ("bare", bare)):
-            if tally.errors:
-                cause = (tally.server_error or tally.first_error or "")[:110]
-                problems.append(f"{name}: {tally.errors} failed request(s): {cause}")
-        if real.tokens_ran_out:
-            problems.append("real: tokens ran out; raise --participants")
-        rows.append(
-            Row(
-                engine_name,
-                "load errors",
-                "; ".join(problems) if problems else "0",
-                "0",
-                not problems,
-            )
-        )
-        # Sanity: every acknowledged submission is stored once, and nothing else is.
-        check = make_engine(url)
-        try:
-            with check.connect() as conn:
-                stored = conn.scalar(select(func.count()).select_from(Response)) or 0
-                responded = (
-                    conn.scalar(
-                        select(func.count())
-                        .select_from(Invitation)
-                        .where(Invitation.responded.is_(True))
-                    )
-                    or 0
-                )
-        finally:
-            check.dispose()
-        expected_responded = in_process_total + real.total_ok
-        consistent = responded == expected_responded and stored == responded + bare.total_ok
-        rows.append(
-            Row(
-                engine_name,
-                "stored responses = acknowledged submissions",
-                f"{stored} = {in_process_total} in-process + {real.total_ok} real"
-                f" + {bare.total_ok} bare",
-                "equal",
-                consistent or bool(problems),  # a failed request may have committed
-            )
-        )
+        seeded, in_process_total = measure_in_process(result, settings, url, started)
+        measure_under_gunicorn(result, settings, seeded, in_process_total, url, workdir)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def measure_in_process(
+    result: EngineResult, settings: Settings, url: str, started: float
+) -> tuple[Seeded, int]:
+    """Migrate and seed, then the in-process server times (and the profile, if asked for);
+    their rows. Returns the seeded survey and how many of its tokens were used."""
+    engine_name = result.engine
+    log(f"== {engine_name}: migrating and seeding {settings.participants} participants")
+    migrate(url)
+    application = production_app(url)
+    engine: Engine = application.extensions["sqlalchemy_engine"]
+    try:
+        with application.app_context():
+            seeded = seed(settings.participants)
+        if len(seeded.item_keys) != 52 or len(seeded.prompt_keys) != 2:
+            log(
+                f"   note: the bundled instrument has {len(seeded.item_keys)} items and "
+                f"{len(seeded.prompt_keys)} prompts (the budget was set for 52 and 2)"
+            )
+        in_process = settings.warmup_submissions + settings.submissions
+        log(
+            f"   seeded in {time.perf_counter() - started:.0f} s; server time: "
+            f"{in_process} submissions in-process ({settings.warmup_submissions} warm-up)"
+        )
+        times = measure_server_time(
+            application,
+            seeded.tokens,
+            answers_body(seeded),
+            settings.warmup_submissions,
+            settings.submissions,
+        )
+        in_process_total = in_process
+        if settings.profile:
+            profilers = {"GET": cProfile.Profile(), "POST": cProfile.Profile()}
+            measure_server_time(
+                application,
+                seeded.tokens[in_process:],
+                answers_body(seeded),
+                0,
+                settings.profile,
+                profilers,
+            )
+            in_process_total += settings.profile
+            for method, profiler in profilers.items():
+                log(f"   cProfile of {settings.profile} x {method} /s/<token> ({engine_name}):")
+                log(textwrap.indent(profile_report(profiler), "     "))
+    finally:
+        Session.remove()
+        engine.dispose()
+
+    add_server_time_rows(result, times)
+    return seeded, in_process_total
+
+
+def add_server_time_rows(result: EngineResult, times: ServerTimes) -> None:
+    """The in-process figures: POST and GET server time, median and p95."""
+    engine_name, rows = result.engine, result.rows
+    post_median, post_p95 = ServerTimes.summary(times.post_ms)
+    get_median, get_p95 = ServerTimes.summary(times.get_ms)
+    result.figures.update(
+        post_median_ms=post_median,
+        post_p95_ms=post_p95,
+        get_median_ms=get_median,
+        get_p95_ms=get_p95,
+    )
+    rows.append(
+        Row(
+            engine_name,
+            f"POST /s/<token> server time, median (n={len(times.post_ms)})",
+            f"{post_median:.1f} ms",
+            f"< {SERVER_MEDIAN_BUDGET_MS:g} ms",
+            post_median < SERVER_MEDIAN_BUDGET_MS,
+        )
+    )
+    rows.append(Row(engine_name, "POST /s/<token> server time, p95", f"{post_p95:.1f} ms"))
+    rows.append(
+        Row(
+            engine_name,
+            "GET /s/<token> server time, median / p95",
+            f"{get_median:.1f} / {get_p95:.1f} ms",
+        )
+    )
+
+
+def measure_under_gunicorn(
+    result: EngineResult,
+    settings: Settings,
+    seeded: Seeded,
+    in_process_total: int,
+    url: str,
+    workdir: Path,
+) -> None:
+    """Throughput of the real app and the bare one under gunicorn, the load errors and the
+    stored rows checked against the acknowledged submissions; their rows."""
+    engine_name, rows = result.engine, result.rows
+    log(
+        f"   throughput: gunicorn -w 2, {settings.concurrency} client threads, "
+        f"{settings.rounds} x ({settings.duration / settings.rounds:g} s real + "
+        f"{settings.duration / settings.rounds:g} s bare)"
+    )
+    remaining = seeded.tokens[in_process_total:]
+    real, bare = measure_throughput(settings, seeded, remaining, url, workdir)
+    ratio = real.rate / bare.rate if bare.rate else 0.0
+    result.figures.update(real_cycles_per_s=real.rate, bare_posts_per_s=bare.rate, ratio=ratio)
+    for rate_figure, latency_figure, tally in (
+        ("real GET+POST cycles/s (gunicorn -w 2)", "  cycle latency, median (client side)", real),
+        ("bare insert POSTs/s (gunicorn -w 2)", "  bare latency, median (client side)", bare),
+    ):
+        rows.append(Row(engine_name, rate_figure, f"{tally.rate:.1f}/s"))
+        median = f"{statistics.median(tally.latencies_ms):.1f} ms" if tally.latencies_ms else "-"
+        rows.append(Row(engine_name, latency_figure, median))
+    rows.append(
+        Row(
+            engine_name,
+            "ratio real/bare",
+            f"{ratio:.2f}",
+            f">= {THROUGHPUT_RATIO_BUDGET:g}",
+            ratio >= THROUGHPUT_RATIO_BUDGET,
+        )
+    )
+    problems = load_problems(real, bare)
+    rows.append(
+        Row(
+            engine_name,
+            "load errors",
+            "; ".join(problems) if problems else "0",
+            "0",
+            not problems,
+        )
+    )
+    # Sanity: every acknowledged submission is stored once, and nothing else is.
+    stored, responded = stored_counts(url)
+    expected_responded = in_process_total + real.total_ok
+    consistent = responded == expected_responded and stored == responded + bare.total_ok
+    rows.append(
+        Row(
+            engine_name,
+            "stored responses = acknowledged submissions",
+            f"{stored} = {in_process_total} in-process + {real.total_ok} real"
+            f" + {bare.total_ok} bare",
+            "equal",
+            consistent or bool(problems),  # a failed request may have committed
+        )
+    )
+
+
+def load_problems(real: Tally, bare: Tally) -> list[str]:
+    """The failed requests of each phase (with their cause) and a run out of tokens."""
+    problems = []
+    for name, tally in (("real", real), ("bare", bare)):
+        if tally.errors:
+            cause = (tally.server_error or tally.first_error or "")[:110]
+            problems.append(f"{name}: {tally.errors} failed request(s): {cause}")
+    if real.tokens_ran_out:
+        problems.append("real: tokens ran out; raise --participants")
+    return problems
+
+
+def stored_counts(url: str) -> tuple[int, int]:
+    """(responses stored, invitations responded) in the database at `url`."""
+    check = make_engine(url)
+    try:
+        with check.connect() as conn:
+            stored = conn.scalar(select(func.count()).select_from(Response)) or 0
+            responded = (
+                conn.scalar(
+                    select(func.count())
+                    .select_from(Invitation)
+                    .where(Invitation.responded.is_(True))
+                )
+                or 0
+            )
+    finally:
+        check.dispose()
+    return stored, responded
 
 
 def profile_report(profiler: cProfile.Profile, limit: int = 30) -> str:
