@@ -32,12 +32,6 @@ def visible_teams_clause(user: StaffUser) -> ColumnElement[bool]:
     )
 
 
-def can_see_team(user: StaffUser, team_id: int) -> bool:
-    """True when `team_id` lies in a subtree the user may see."""
-    found = Session.scalar(select(Team.id).where(Team.id == team_id, visible_teams_clause(user)))
-    return found is not None
-
-
 def get_staff_user(user_id: int) -> StaffUser | None:
     return Session.get(StaffUser, user_id)
 

@@ -116,8 +116,3 @@ class JsonPositions:
             else:
                 raise _Malformed
 
-
-def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
-    """The 1-based (line, column) of the value `pointer` names in the JSON `text` (or of
-    its nearest existing ancestor); None when not even the document starts as JSON."""
-    return JsonPositions(text).locate(pointer)

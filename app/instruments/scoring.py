@@ -129,21 +129,3 @@ def score_response(
     }
     return ResponseScores(MappingProxyType(dimensions), MappingProxyType(families))
 
-
-def is_favorable(document: InstrumentDocument, item_key: str, value: int) -> bool:
-    """Whether a raw answer is favorable.
-
-    The keyed value k (reverse-keyed items already mirrored) is compared with the
-    band of the family's desirable direction:
-        desirable "high" (mutuality, outcomes): favorable <=> k in the high band (4-5);
-        desirable "low" (power-over):           favorable <=> k in the low band (1-2).
-    So for a reverse-keyed power-over item, answering 5 gives k = 1: favorable.
-    Missing answers are neither favorable nor unfavorable; do not pass them here.
-    """
-    item = document.item(item_key)
-    if item.scale is None or item.dimension is None:
-        raise ValueError(f"item {item_key!r} is not a scored (likert) item")
-    keyed = keyed_value(item, value)
-    family = document.family(document.dimension(item.dimension).family)
-    band = item.scale.high if family.desirable == "high" else item.scale.low
-    return keyed in band

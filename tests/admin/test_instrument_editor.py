@@ -20,7 +20,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.instruments.drafts import STARTER_DOCUMENT, pretty_json
 from app.instruments.models import Instrument, InstrumentVersion
-from app.instruments.positions import pointer_position
+from app.instruments.positions import JsonPositions
 from app.instruments.validation import MAX_BYTES, validate_instrument_text
 from app.surveys.models import Survey
 from app.surveys.services import create_survey
@@ -423,38 +423,38 @@ SAMPLE = """{
     ],
 )
 def test_pointer_position_finds_the_value(pointer: str, expected: tuple[int, int]) -> None:
-    assert pointer_position(SAMPLE, pointer) == expected
+    assert JsonPositions(SAMPLE).locate(pointer) == expected
 
 
 def test_a_missing_member_or_index_resolves_to_the_nearest_ancestor() -> None:
-    assert pointer_position(SAMPLE, "/b/1/missing") == (5, 5)
-    assert pointer_position(SAMPLE, "/b/7") == (3, 8)
-    assert pointer_position(SAMPLE, "/t/x/y") == (9, 8)
-    assert pointer_position(SAMPLE, "/nothing") == (1, 1)
+    assert JsonPositions(SAMPLE).locate("/b/1/missing") == (5, 5)
+    assert JsonPositions(SAMPLE).locate("/b/7") == (3, 8)
+    assert JsonPositions(SAMPLE).locate("/t/x/y") == (9, 8)
+    assert JsonPositions(SAMPLE).locate("/nothing") == (1, 1)
 
 
 def test_pointer_position_handles_escapes_duplicates_crlf_and_bom() -> None:
     escaped = '{"\\u0061": 1, "x\\"y": 2}'
-    assert pointer_position(escaped, "/a") == (1, 12)
-    assert pointer_position(escaped, '/x"y') == (1, 23)
+    assert JsonPositions(escaped).locate("/a") == (1, 12)
+    assert JsonPositions(escaped).locate('/x"y') == (1, 23)
     # A repeated name: the parser keeps the last value, so does the position.
-    assert pointer_position('{"k": 1,\n "k": 2}', "/k") == (2, 7)
-    assert pointer_position('{\r\n  "a": [\r\n    1]\r\n}', "/a/0") == (3, 5)
-    assert pointer_position('\ufeff{"a": 1}', "/a") == (1, 8)
+    assert JsonPositions('{"k": 1,\n "k": 2}').locate("/k") == (2, 7)
+    assert JsonPositions('{\r\n  "a": [\r\n    1]\r\n}').locate("/a/0") == (3, 5)
+    assert JsonPositions('\ufeff{"a": 1}').locate("/a") == (1, 8)
 
 
 def test_pointer_position_on_text_that_is_not_json() -> None:
-    assert pointer_position("", "/a") is None
-    assert pointer_position("   ", "") is None
+    assert JsonPositions("").locate("/a") is None
+    assert JsonPositions("   ").locate("") is None
     # What was read before the problem is still found.
-    assert pointer_position('{"a": 1, "b": oops}', "/a") == (1, 7)
+    assert JsonPositions('{"a": 1, "b": oops}').locate("/a") == (1, 7)
 
 
 def test_every_item_key_of_the_bundled_file_is_found_on_its_line() -> None:
     text = BUNDLED_INSTRUMENT.read_text(encoding="utf-8")
     lines = text.splitlines()
     for index, item in enumerate(json.loads(text)["items"]):
-        found = pointer_position(text, f"/items/{index}/key")
+        found = JsonPositions(text).locate(f"/items/{index}/key")
         assert found is not None
         line, column = found
         assert lines[line - 1][column - 1 :].startswith(f'"{item["key"]}"')

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from app.auth.models import Role
-from app.auth.queries import can_see_team
+from app.auth.models import Role, StaffUser
+from app.auth.queries import visible_teams_clause
+from app.db import Session
+from app.org.models import Team
 from tests.conftest import AuthActions
+
+
+def can_see_team(user: StaffUser, team_id: int) -> bool:
+    found = Session.scalar(select(Team.id).where(Team.id == team_id, visible_teams_clause(user)))
+    return found is not None
 
 
 def test_manager_sees_the_subtrees_of_their_teams(make_team: Any, make_user: Any) -> None:

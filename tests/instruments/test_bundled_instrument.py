@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.instruments.document import InstrumentDocument, content_sha256
-from app.instruments.scoring import is_favorable, score_response
+from app.instruments.scoring import score_response
 from app.instruments.validation import validate_instrument_text
 
 PATH = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
@@ -184,14 +184,6 @@ def test_spanish_prompts_address_the_respondent_as_usted() -> None:
         assert "su grupo de trabajo" in prompt.text["es"]
         assert not re.search(r"\btu\b|\btú\b", prompt.text["es"])
     assert "usted" in DOC.intro["es"]
-
-
-def test_power_over_items_are_favorable_when_disagreed_with() -> None:
-    assert is_favorable(DOC, "si_3", 1) is True
-    assert is_favorable(DOC, "si_3", 5) is False
-    # hc_4 is reverse-keyed: agreeing that success is shared is favorable.
-    assert DOC.item("hc_4").reverse
-    assert is_favorable(DOC, "hc_4", 5) is True
 
 
 def test_a_fully_favorable_response_scores_best_on_every_family() -> None:

@@ -21,7 +21,6 @@ from app.instruments.document import (
 from app.instruments.scoring import (
     dimension_score,
     family_index,
-    is_favorable,
     keyed_value,
     reverse_score,
     score_response,
@@ -165,37 +164,6 @@ def test_family_index_is_the_unweighted_mean_of_available_dimensions() -> None:
     assert family_index([4.0, None, 2.0]) == 3.0
     assert family_index([None, None]) is None
     assert family_index([]) is None
-
-
-@pytest.mark.parametrize(
-    ("item_key", "value", "expected"),
-    [
-        ("tr_1", 4, True),  # desirable high, agree
-        ("tr_1", 5, True),
-        ("tr_1", 3, False),  # neutral is never favorable
-        ("tr_1", 2, False),
-        ("tr_3", 1, True),  # reverse-keyed: 1 -> 5
-        ("tr_3", 5, False),
-        ("fe_1", 1, True),  # power-over style family: favorable = disagree
-        ("fe_1", 2, True),
-        ("fe_1", 3, False),
-        ("fe_1", 4, False),
-        ("fe_3", 5, True),  # reverse-keyed in a desirable-low family: 5 -> 1
-        ("fe_3", 1, False),
-    ],
-)
-def test_is_favorable_uses_the_keyed_value_and_the_desirable_direction(
-    item_key: str, value: int, expected: bool
-) -> None:
-    assert is_favorable(small_document(), item_key, value) is expected
-
-
-def test_is_favorable_refuses_unscored_items_and_bad_values() -> None:
-    document = small_document()
-    with pytest.raises(ValueError, match="not a scored"):
-        is_favorable(document, "tenure", 1)
-    with pytest.raises(ValueError, match="outside"):
-        is_favorable(document, "tr_1", 0)
 
 
 # --- properties -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from app.reports.figures.items import diverging_items
 from app.reports.figures.reliability import reliability_chart
 from app.reports.figures.series import standpoint_gap, trend_lines
 from app.reports.figures.style import DEFAULT_SCALE_LABELS, PLOTLY_CONFIG
-from app.reports.figures.teams import family_bars, quadrant_map, response_rate_bars
+from app.reports.figures.teams import family_bars, quadrant_map
 from app.reports.figures.text import hidden_label, plain, wrap_label
 from app.reports.figures.values import (
     HIDDEN,
@@ -36,7 +36,6 @@ from app.reports.figures.values import (
     GroupBar,
     Hidden,
     ItemDistribution,
-    RateRow,
     ReliabilityRow,
     Series,
     SeriesValue,
@@ -56,7 +55,6 @@ __all__ = [
     "GroupBar",
     "Hidden",
     "ItemDistribution",
-    "RateRow",
     "ReliabilityRow",
     "Series",
     "SeriesValue",
@@ -68,7 +66,6 @@ __all__ = [
     "plain",
     "quadrant_map",
     "reliability_chart",
-    "response_rate_bars",
     "standpoint_gap",
     "trend_lines",
     "wrap_label",

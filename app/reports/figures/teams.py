@@ -22,13 +22,12 @@ from app.reports.figures.text import (
     hover,
     interval,
     number,
-    percent,
     plain,
     plural,
     with_interval,
     wrap_label,
 )
-from app.reports.figures.values import Desirable, Estimate, GroupBar, RateRow, TeamPoint, finite
+from app.reports.figures.values import Desirable, Estimate, GroupBar, TeamPoint, finite
 
 ORGANISATION: Final = "Whole organisation"
 
@@ -317,77 +316,3 @@ def _estimate_row(name: str, e: Estimate | None, hidden: str) -> tuple[str, ...]
     if e is None:
         return (name, hidden, "", "")
     return (name, number(e.value), interval(e), count_text(e.n))
-
-
-def response_rate_bars(
-    rows: Sequence[RateRow],
-    *,
-    k: int,
-    organisation: RateRow | None = None,
-    title: str = "Response rate by team",
-) -> ChartSpec:
-    """Response rate per team (percent of the invited who answered); the organisation's rate
-    as a dashed line; hidden teams labelled, their invited count still in the table."""
-    check_k(k)
-    label = hidden_label(k)
-    shown = [(i, row, 100.0 * row.rate) for i, row in enumerate(rows) if row.rate is not None]
-    bars = {
-        "x": [rate for _, _, rate in shown],
-        "y": [i for i, _, _ in shown],
-        "text": [percent(rate) for _, _, rate in shown],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "hovertext": [
-            hover(
-                row.label,
-                context=[f"{percent(rate)} ({row.responded} of {row.invited} invited)"],
-            )
-            for _, row, rate in shown
-        ],
-        "hovertemplate": HOVER_TEMPLATE,
-        "name": "Response rate",
-    }
-    org_rate = None
-    if organisation is not None and organisation.rate is not None:
-        org_rate = 100.0 * organisation.rate
-    figure = chart.row_bars(
-        title,
-        [row.label for row in rows],
-        bars,
-        gaps=[
-            (i, label if row.hidden else "no invitations")
-            for i, row in enumerate(rows)
-            if row.rate is None
-        ],
-        gap_x=0,
-        reference=None if org_rate is None else (org_rate, f"Organisation {percent(org_rate)}"),
-        xaxis={
-            "title": {"text": "Response rate (percent of invited)"},
-            "range": [0, 100],
-            "ticksuffix": "%",
-            "fixedrange": True,
-        },
-    )
-    table_rows = [_rate_row(row.label, row, label) for row in rows]
-    if organisation is not None:
-        table_rows.append(_rate_row(ORGANISATION, organisation, label))
-    description = (
-        f"Response rate for {plural(len(shown), 'team', 'teams')}"
-        + _organisation_clause(None if org_rate is None else percent(org_rate))
-        + "."
-        + hidden_sentence(sum(1 for row in rows if row.hidden), k, "team", "teams")
-    )
-    table = DataTable(("Team", "Invited", "Responded", "Rate"), tuple(table_rows))
-    return ChartSpec(figure, title, description, table)
-
-
-def _rate_row(name: str, row: RateRow, hidden: str) -> tuple[str, ...]:
-    if row.hidden:
-        return (name, str(row.invited), hidden, "")
-    rate = row.rate
-    return (
-        name,
-        str(row.invited),
-        str(row.responded),
-        percent(100.0 * rate) if rate is not None else "",
-    )

@@ -85,10 +85,6 @@ class Estimate:
                 raise ValueError(f"interval [{lower}, {upper}] does not contain {value}")
         _count("n", self.n, minimum=1)
 
-    @property
-    def has_interval(self) -> bool:
-        return self.lower is not None and self.upper is not None
-
     @classmethod
     def from_mean_ci(cls, ci: _MeanLike) -> Estimate:
         """From stats.MeanCI (or anything with ``mean``, ``lower``, ``upper``, ``n``)."""
@@ -258,27 +254,3 @@ class ReliabilityRow:
     def __post_init__(self) -> None:
         if self.flagged and self.alpha is None:
             raise ValueError("only a computed alpha can be flagged")
-
-
-@dataclass(frozen=True, slots=True)
-class RateRow:
-    """A team's response rate: ``invited`` is always shown; ``responded`` only when the
-    group is not hidden."""
-
-    label: str
-    invited: int
-    responded: int | None = None
-    hidden: bool = False
-
-    def __post_init__(self) -> None:
-        _count("invited", self.invited)
-        _shown_or_hidden("group", self.hidden, {"responded": self.responded})
-        _count("responded", self.responded)
-        if self.responded is not None and self.responded > self.invited:
-            raise ValueError("more responses than invitations")
-
-    @property
-    def rate(self) -> float | None:
-        if self.responded is None or self.invited == 0:
-            return None
-        return self.responded / self.invited

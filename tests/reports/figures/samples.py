@@ -15,7 +15,6 @@ from app.reports.figures import (
     Estimate,
     GroupBar,
     ItemDistribution,
-    RateRow,
     ReliabilityRow,
     Series,
     TeamPoint,
@@ -131,14 +130,6 @@ def reliability(label: str = "Authenticity") -> ChartSpec:
     )
 
 
-def rates(label: str = "Platform") -> ChartSpec:
-    return f.response_rate_bars(
-        [RateRow(label, 30, 24), RateRow("Legal", 4, hidden=True), RateRow("New", 0, 0)],
-        k=K,
-        organisation=RateRow("Organisation", 34, 28),
-    )
-
-
 BUILDERS: dict[str, Callable[[str], ChartSpec]] = {
     "quadrant": quadrant,
     "bars": bars,
@@ -147,5 +138,4 @@ BUILDERS: dict[str, Callable[[str], ChartSpec]] = {
     "standpoint": standpoint,
     "trends": trends,
     "reliability": reliability,
-    "rates": rates,
 }

@@ -96,7 +96,6 @@ FIRST_HOVERS = {
     "standpoint": "<b>Label</b><br>Individual contributor: 2.90 [2.70, 3.10]",
     "trends": "<b>Mutuality</b><br>Label: 3.00 [2.90, 3.10]",
     "reliability": "<b>Label</b><br>alpha: 0.82 [0.76, 0.87]<br>n = 120",
-    "rates": "<b>Label</b><br>80% (24 of 30 invited)",
 }
 
 
@@ -120,7 +119,6 @@ def test_user_titles_are_escaped_too() -> None:
 def test_empty_inputs_give_an_empty_chart_with_a_note() -> None:
     for spec in (
         f.family_bars([], family_label="Mutuality", k=K),
-        f.response_rate_bars([], k=K),
         f.difference_heatmap([], [], [], k=K),
         f.diverging_items([], k=K),
         f.reliability_chart([]),

@@ -17,7 +17,6 @@ from tests.reports.figures.samples import (
     data,
     layout,
     quadrant,
-    rates,
     subtitle,
 )
 
@@ -88,21 +87,3 @@ def test_family_bars_draw_the_organisation_as_a_reference_line() -> None:
     assert "Organisation 3.30" in annotation_texts(spec)
     assert spec.table.rows[-1] == ("Whole organisation", "3.30", "3.20–3.40", "90")
     assert "Most favourable: Platform (3.80)" in spec.description
-
-
-def test_response_rates_show_rates_and_label_hidden_teams() -> None:
-    spec = rates()
-    (trace,) = data(spec)
-    assert trace["x"] == [80.0]
-    assert trace["y"] == [0]
-    assert trace["text"] == ["80%"]
-    texts = annotation_texts(spec)
-    assert "<i>fewer than 5*</i>" in texts
-    assert "<i>no invitations</i>" in texts
-    assert "Organisation 82%" in texts
-    assert spec.table.rows == (
-        ("Platform", "30", "24", "80%"),
-        ("Legal", "4", HIDDEN_LABEL, ""),
-        ("New", "0", "0", ""),
-        ("Whole organisation", "34", "28", "82%"),
-    )

@@ -11,7 +11,6 @@ from app.reports.figures import (
     Estimate,
     GroupBar,
     ItemDistribution,
-    RateRow,
     Series,
     TeamPoint,
 )
@@ -28,8 +27,6 @@ def test_hidden_groups_refuse_numbers() -> None:
         DifferenceCell(hidden=True, flagged=True)
     with pytest.raises(ValueError, match="carries no numbers"):
         ItemDistribution("I", (1, 1, 1, 1, 1), hidden=True)
-    with pytest.raises(ValueError, match="carries no numbers"):
-        RateRow("T", 10, responded=2, hidden=True)
 
 
 def test_shown_groups_need_their_numbers() -> None:
@@ -41,10 +38,6 @@ def test_shown_groups_need_their_numbers() -> None:
         DifferenceCell()
     with pytest.raises(ValueError, match="needs its adjusted p"):
         DifferenceCell(0.2, flagged=True)
-    with pytest.raises(ValueError, match="needs"):
-        RateRow("T", 10)
-    with pytest.raises(ValueError, match="more responses"):
-        RateRow("T", 10, 11)
     with pytest.raises(ValueError, match="at least one answer"):
         ItemDistribution("I", (0, 0, 0, 0, 0))
     with pytest.raises(TypeError):
