@@ -176,6 +176,23 @@ def build_comments(ctx: ReportContext) -> PageValues:
 
 CHART_PAGE = "reports/chart_page.html"
 
+
+def chart_page(
+    key: str,
+    tab: str,
+    title: str,
+    builder: Callable[[ReportContext], PageValues],
+    *,
+    intro: str = "",
+    empty_note: str = "",
+) -> ReportPage:
+    """A tab that draws its builder's charts on the shared chart page, for all staff, at
+    the path named by its key."""
+    return ReportPage(
+        key, tab, title, intro, CHART_PAGE, builder, STAFF, path=key, empty_note=empty_note
+    )
+
+
 # The tabs, in order.
 REPORT_PAGES: tuple[ReportPage, ...] = (
     ReportPage(
@@ -188,61 +205,33 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         roles=STAFF,
         path="",
     ),
-    ReportPage(
-        key="heatmap",
-        tab="Heatmap",
-        title="Teams compared with the rest of the organisation",
+    chart_page(
+        "heatmap",
+        "Heatmap",
+        "Teams compared with the rest of the organisation",
+        build_heatmap,
         intro=(
             "Difference of each team's mean from the rest of the organisation (not from a "
             "total that contains the team). • marks a difference that holds after "
             "Benjamini-Hochberg correction across all cells of this view (q = .05)."
         ),
-        template=CHART_PAGE,
-        builder=build_heatmap,
-        roles=STAFF,
-        path="heatmap",
     ),
-    ReportPage(
-        key="items",
-        tab="Items",
-        title="Answers to each item",
-        intro="",
-        template=CHART_PAGE,
-        builder=build_items,
-        roles=STAFF,
-        path="items",
-    ),
-    ReportPage(
-        key="standpoint",
-        tab="Standpoint",
-        title="Standpoint: the climate by level",
-        intro="",
-        template=CHART_PAGE,
-        builder=build_standpoint,
-        roles=STAFF,
-        path="standpoint",
-    ),
-    ReportPage(
-        key="trends",
-        tab="Trends",
-        title="Trends across waves",
+    chart_page("items", "Items", "Answers to each item", build_items),
+    chart_page("standpoint", "Standpoint", "Standpoint: the climate by level", build_standpoint),
+    chart_page(
+        "trends",
+        "Trends",
+        "Trends across waves",
+        build_trends,
         intro=(
             "Only indices whose items kept the same wording and scoring in every wave are compared."
         ),
-        template=CHART_PAGE,
-        builder=build_trends,
-        roles=STAFF,
-        path="trends",
     ),
-    ReportPage(
-        key="reliability",
-        tab="Reliability",
-        title="Reliability",
-        intro="",
-        template=CHART_PAGE,
-        builder=build_reliability,
-        roles=STAFF,
-        path="reliability",
+    chart_page(
+        "reliability",
+        "Reliability",
+        "Reliability",
+        build_reliability,
         empty_note=(
             "Reliability needs the whole organisation's answers to be shown (at least 30 "
             "complete answers per dimension)."

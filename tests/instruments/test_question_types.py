@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
 
@@ -16,6 +16,7 @@ from app.instruments.document import InstrumentDocument, ItemType, PromptType
 from app.instruments.question_types import (
     PREFER_NOT_VALUE,
     ChoiceSummary,
+    FieldWording,
     Question,
     QuestionType,
     StoredValue,
@@ -100,16 +101,10 @@ def test_adding_a_type_is_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
     class ShortText(QuestionType):
         name = "short_text"
 
-        def build_field(
-            self,
-            question: Question,
-            language: str,
-            *,
-            fallback_language: str | None = None,
-            required: bool = False,
-            messages: Mapping[str, str] | None = None,
+        def field(
+            self, question: Question, wording: FieldWording, *, required: bool
         ) -> UnboundField:
-            return StringField(question.text.for_language(language, fallback_language))
+            return StringField(wording.text(question.text))
 
         def convert(self, question: Question, raw_value: object) -> StoredValue:
             return str(raw_value)[:10]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, overload
 
 from wtforms import RadioField, SelectChoice
@@ -77,12 +78,24 @@ def field_messages(language: str, overrides: Mapping[str, str] | None = None) ->
     return messages
 
 
+@dataclass(frozen=True)
+class FieldWording:
+    """The language a field is shown in, the one a missing text falls back to, and its
+    validation messages (complete: see `field_messages`)."""
+
+    language: str
+    fallback_language: str | None
+    messages: Mapping[str, str]
+
+    def text(self, text: LocalizedText) -> str:
+        return text.for_language(self.language, self.fallback_language)
+
+
 class QuestionType(ABC):
     """Base class of question types. `name` is the value of the question's `type`."""
 
     name: ClassVar[str]
 
-    @abstractmethod
     def build_field(
         self,
         question: Question,
@@ -93,7 +106,14 @@ class QuestionType(ABC):
         messages: Mapping[str, str] | None = None,
     ) -> UnboundField:
         """An unbound WTForms field for `question`, labelled in `language` (falling back
-        to `fallback_language` for a missing text). The label is the group's legend."""
+        to `fallback_language` for a missing text), its messages `field_messages` with
+        `messages` over them."""
+        wording = FieldWording(language, fallback_language, field_messages(language, messages))
+        return self.field(question, wording, required=required)
+
+    @abstractmethod
+    def field(self, question: Question, wording: FieldWording, *, required: bool) -> UnboundField:
+        """The unbound field for `question` in `wording`; the label is the group's legend."""
 
     @abstractmethod
     def convert(self, question: Question, raw_value: object) -> StoredValue:
@@ -121,27 +141,16 @@ class ChoiceQuestionType(QuestionType):
     def choices(self, question: Question) -> tuple[Item, list[tuple[str, LocalizedText]]]:
         """The item and its choices as (form value, label), in the order shown."""
 
-    def build_field(
-        self,
-        question: Question,
-        language: str,
-        *,
-        fallback_language: str | None = None,
-        required: bool = False,
-        messages: Mapping[str, str] | None = None,
-    ) -> UnboundField:
+    def field(self, question: Question, wording: FieldWording, *, required: bool) -> UnboundField:
         """One radio group: the item's text as its legend, one labelled choice per value."""
         item, choices = self.choices(question)
-        texts = field_messages(language, messages)
+        texts = wording.messages
         # Optional() also clears RadioField's "not a valid choice" error when nothing was
         # picked, so a skipped question is simply absent from field.data (None).
         checks = [InputRequired(message=texts["required"])] if required else [Optional()]
         return RadioField(
-            item.text.for_language(language, fallback_language),
-            choices=[
-                SelectChoice(value, label.for_language(language, fallback_language))
-                for value, label in choices
-            ],
+            wording.text(item.text),
+            choices=[SelectChoice(value, wording.text(label)) for value, label in choices],
             validators=checks,
             invalid_choice_message=texts["invalid_choice"],
         )
@@ -149,8 +158,13 @@ class ChoiceQuestionType(QuestionType):
     @abstractmethod
     def convert(self, question: Question, raw_value: object) -> int | None: ...
 
-    @abstractmethod
-    def summarize(self, question: Question, values: Iterable[StoredValue]) -> ChoiceSummary: ...
+    def summarize(self, question: Question, values: Iterable[StoredValue]) -> ChoiceSummary:
+        """Counts per stored value of the choices shown (prefer not to answer, stored as
+        None, counts as missing); ValueError on a value no choice stores."""
+        item, choices = self.choices(question)
+        converted = (self.convert(question, value) for value, _ in choices)
+        possible = [value for value in converted if value is not None]
+        return count_choices(possible, values, f"item {item.key!r}")
 
 
 _REGISTRY: dict[str, QuestionType] = {}

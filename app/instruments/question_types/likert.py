@@ -4,17 +4,14 @@ the only scored type."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from app.instruments.document import Item, LocalizedText, Scale
 from app.instruments.question_types.base import (
     PREFER_NOT_VALUE,
     ChoiceQuestionType,
-    ChoiceSummary,
     Question,
-    StoredValue,
-    count_choices,
     expect_item,
     register,
 )
@@ -58,10 +55,6 @@ class LikertType(ChoiceQuestionType):
                 f"from {scale.min} to {scale.max} or {PREFER_NOT_VALUE!r} (prefer not to answer)"
             )
         return value
-
-    def summarize(self, question: Question, values: Iterable[StoredValue]) -> ChoiceSummary:
-        item, scale = _likert_scale(question)
-        return count_choices((p.value for p in scale.points), values, f"item {item.key!r}")
 
     def item_errors(
         self, item: dict[str, Any], where: list[str | int], references: References

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from wtforms import TextAreaField
 from wtforms.fields.core import UnboundField
@@ -11,11 +11,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.instruments.document import Prompt
 from app.instruments.question_types.base import (
+    FieldWording,
     Question,
     QuestionType,
     StoredValue,
     TextSummary,
-    field_messages,
     register,
 )
 
@@ -39,26 +39,16 @@ class OpenTextType(QuestionType):
 
     name = "open_text"
 
-    def build_field(
-        self,
-        question: Question,
-        language: str,
-        *,
-        fallback_language: str | None = None,
-        required: bool = False,
-        messages: Mapping[str, str] | None = None,
-    ) -> UnboundField:
+    def field(self, question: Question, wording: FieldWording, *, required: bool) -> UnboundField:
         prompt = self._prompt(question)
-        texts = field_messages(language, messages)
+        texts = wording.messages
         # DataRequired, unlike InputRequired, also refuses an answer of only spaces.
         first: Callable[..., object] = (
             DataRequired(message=texts["required_text"]) if required else Optional()
         )
         return TextAreaField(
-            prompt.text.for_language(language, fallback_language),
-            description=(
-                prompt.help.for_language(language, fallback_language) if prompt.help else ""
-            ),
+            wording.text(prompt.text),
+            description=wording.text(prompt.help) if prompt.help else "",
             filters=[_normalize_newlines],
             validators=[first, Length(max=prompt.max_length, message=texts["too_long"])],
         )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from app.instruments.document import Item, LocalizedText
 from app.instruments.question_types.base import (
     ChoiceQuestionType,
-    ChoiceSummary,
     Question,
-    StoredValue,
-    count_choices,
     expect_item,
     register,
 )
@@ -44,10 +41,6 @@ class SingleChoiceType(ChoiceQuestionType):
                 return position
         keys = ", ".join(repr(option.key) for option in item.options)
         raise ValueError(f"item {item.key!r}: {raw_value!r} is not an option; expected {keys}")
-
-    def summarize(self, question: Question, values: Iterable[StoredValue]) -> ChoiceSummary:
-        item = expect_item(question, "single_choice")
-        return count_choices(range(1, len(item.options) + 1), values, f"item {item.key!r}")
 
     def item_errors(
         self, item: dict[str, Any], where: list[str | int], references: References
