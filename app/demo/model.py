@@ -343,18 +343,48 @@ class WaveResponses:
 def simulate_wave(
     document: InstrumentDocument, population: Population, wave: int, rng: np.random.Generator
 ) -> WaveResponses:
-    """Draw who responds to wave `wave` and what they answer (see the module docstring)."""
+    """Draw who responds to wave `wave` and what they answer (see the module docstring).
+    The draws from `rng` come in a fixed order, so a seed gives the same wave."""
     if not 0 <= wave < population.n_waves:
         raise ValueError(f"wave {wave} is outside 0..{population.n_waves - 1}")
     p, org = population.params, population.org
-    n_people, n_teams = org.n_people, org.n_teams
-    team = org.team_of
+    eta = _family_latents(population, wave, rng)
+    rate = rng.uniform(p.response_rate_low, p.response_rate_high, org.n_teams)
+    responds = rng.random(org.n_people) < rate[org.team_of]
+    who = np.flatnonzero(responds).astype(np.int64)
+    eta = eta[who]
+    values = _answers(document, population, eta, rng)
+    prefer_not = rng.random(values.shape) < population.prefer_not[who][:, None]
+    values[prefer_not] = MISSING
+    n = who.size
+    early = rng.exponential(3.0, n)
+    anytime = rng.uniform(0.0, p.field_days, n)
+    day = np.where(rng.random(n) < 0.7, early, anytime)
+    day_offsets = np.minimum(day.astype(np.int64), p.field_days - 1)
+    climate = eta[:, CLIMATE] - eta[:, POWER]
+    comments = _comments(document, climate, rng, p)
+    return WaveResponses(
+        wave,
+        tuple(item.key for item in document.items),
+        who,
+        values,
+        day_offsets,
+        comments,
+        climate,
+    )
 
-    # Family latents of everyone (respondents are picked afterwards).
+
+def _family_latents(
+    population: Population, wave: int, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
+    """Everyone's climate, power and outcome latents in this wave (respondents are picked
+    afterwards): team climate and its shift in the wave, level, person and occasion."""
+    p, org = population.params, population.org
+    team = org.team_of
     level_effect = p.level_step * org.level_of.astype(np.float64)
-    occasion = rng.normal(0.0, p.occasion_sd, size=(n_people, 3))
+    occasion = rng.normal(0.0, p.occasion_sd, size=(org.n_people, 3))
     base = population.team_climate[team] + population.team_shift[wave][team]
-    eta = np.empty((n_people, 3))
+    eta = np.empty((org.n_people, 3))
     eta[:, CLIMATE] = base[:, 0] + level_effect + population.person[:, 0] + occasion[:, 0]
     eta[:, POWER] = base[:, 1] - level_effect + population.person[:, 1] + occasion[:, 1]
     eta[:, OUTCOME] = (
@@ -362,13 +392,19 @@ def simulate_wave(
         + population.person[:, 2]
         + occasion[:, 2]
     )
+    return eta
 
-    rate = rng.uniform(p.response_rate_low, p.response_rate_high, n_teams)
-    responds = rng.random(n_people) < rate[team]
-    who = np.flatnonzero(responds).astype(np.int64)
-    eta = eta[who]
-    n = who.size
 
+def _answers(
+    document: InstrumentDocument,
+    population: Population,
+    eta: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int8]:
+    """The respondents' raw answers: each dimension's latent around its family's, each
+    item an ordinal cut of its loading on the dimension (mirrored when reverse-keyed)."""
+    p = population.params
+    n = eta.shape[0]
     roles = family_roles(document)
     role_column = {"climate": CLIMATE, "power": POWER, "outcome": OUTCOME}
     role_mean = {"climate": p.climate_mean, "power": p.power_mean, "outcome": p.outcome_mean}
@@ -377,7 +413,6 @@ def simulate_wave(
     for k, dimension in enumerate(document.dimensions):
         column = role_column[roles[dimension.family]]
         theta[:, k] = eta[:, column] + rng.normal(0.0, p.dimension_sd, n)
-
     items = document.items
     values = np.zeros((n, len(items)), dtype=np.int8)
     noise = rng.normal(0.0, p.item_noise_sd, size=(n, len(items)))
@@ -396,25 +431,7 @@ def simulate_wave(
         cuts = np.linspace(p.lowest_threshold, p.highest_threshold, scale.max - scale.min)
         keyed = scale.min + np.searchsorted(cuts, latent)
         values[:, j] = scale.min + scale.max - keyed if item.reverse else keyed
-    prefer_not = rng.random((n, len(items))) < population.prefer_not[who][:, None]
-    values[prefer_not] = MISSING
-
-    early = rng.exponential(3.0, n)
-    anytime = rng.uniform(0.0, p.field_days, n)
-    day = np.where(rng.random(n) < 0.7, early, anytime)
-    day_offsets = np.minimum(day.astype(np.int64), p.field_days - 1)
-
-    climate = eta[:, CLIMATE] - eta[:, POWER]
-    comments = _comments(document, climate, rng, p)
-    return WaveResponses(
-        wave,
-        tuple(item.key for item in items),
-        who,
-        values,
-        day_offsets,
-        comments,
-        climate,
-    )
+    return values
 
 
 # --- comments -----------------------------------------------------------------------------

@@ -144,12 +144,7 @@ def seed_demo(
     before. `progress(total)` gives a bar that is advanced as responses are stored.
     """
     check_demo_options(teams, people, waves, seed)
-    surveys = Session.scalar(select(func.count()).select_from(Survey)) or 0
-    if surveys:
-        raise Conflict(
-            f"The database already holds {surveys} survey(s); seed-demo only fills an empty "
-            "database. Point DATABASE_URL at a new database to try the demo."
-        )
+    _require_no_surveys()
     version = _demo_version(instrument_file)
     document = document_of(version)
     rng = np.random.default_rng(seed)
@@ -174,10 +169,7 @@ def seed_demo(
                     team_ids=team_ids,
                     version=version,
                     document=document,
-                    closes_on=today
-                    - dt.timedelta(
-                        days=LAST_CLOSE_DAYS_AGO + WAVE_SPACING_DAYS * (waves - 1 - result.wave)
-                    ),
+                    closes_on=_closing_day(today, waves_after=waves - 1 - result.wave),
                     rng=rng,
                     batch_size=batch_size,
                     on_stored=bar.update,
@@ -193,6 +185,20 @@ def seed_demo(
         surveys=tuple(stored),
         logins=logins,
     )
+
+
+def _require_no_surveys() -> None:
+    surveys = Session.scalar(select(func.count()).select_from(Survey)) or 0
+    if surveys:
+        raise Conflict(
+            f"The database already holds {surveys} survey(s); seed-demo only fills an empty "
+            "database. Point DATABASE_URL at a new database to try the demo."
+        )
+
+
+def _closing_day(today: dt.date, *, waves_after: int) -> dt.date:
+    """The last wave closed a week before `today`, each earlier one six months before."""
+    return today - dt.timedelta(days=LAST_CLOSE_DAYS_AGO + WAVE_SPACING_DAYS * waves_after)
 
 
 @contextmanager

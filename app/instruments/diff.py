@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from app.instruments.document import InstrumentDocument, Item, LocalizedText
+from app.instruments.document import InstrumentDocument, Item, LocalizedText, Prompt
 
 ChangeKind = Literal["reworded", "rescored"]
 
@@ -174,25 +174,6 @@ def diff_versions(old: InstrumentDocument, new: InstrumentDocument) -> Instrumen
 
     old_prompts = {prompt.key: prompt for prompt in old.prompts}
     new_prompt_keys = {prompt.key for prompt in new.prompts}
-    prompts_changed = []
-    for prompt in new.prompts:
-        before_prompt = old_prompts.get(prompt.key)
-        if before_prompt is None:
-            continue
-        empty = LocalizedText(())
-        differs = (
-            any(_text_changes(before_prompt.text, prompt.text, shared_languages, "text"))
-            or any(
-                _text_changes(
-                    before_prompt.help or empty, prompt.help or empty, shared_languages, "help"
-                )
-            )
-            or (before_prompt.help is None) != (prompt.help is None)
-            or before_prompt.max_length != prompt.max_length
-        )
-        if differs:
-            prompts_changed.append(prompt.key)
-
     return InstrumentDiff(
         added=tuple(added),
         removed=tuple(item.key for item in old.items if item.key not in new_keys),
@@ -202,9 +183,25 @@ def diff_versions(old: InstrumentDocument, new: InstrumentDocument) -> Instrumen
         changes=tuple(changes),
         prompts_added=tuple(p.key for p in new.prompts if p.key not in old_prompts),
         prompts_removed=tuple(p.key for p in old.prompts if p.key not in new_prompt_keys),
-        prompts_changed=tuple(prompts_changed),
+        prompts_changed=tuple(
+            prompt.key
+            for prompt in new.prompts
+            if prompt.key in old_prompts
+            and _prompt_changed(old_prompts[prompt.key], prompt, shared_languages)
+        ),
         languages_added=tuple(code for code in new.languages if code not in old.languages),
         languages_removed=tuple(code for code in old.languages if code not in new.languages),
+    )
+
+
+def _prompt_changed(before: Prompt, after: Prompt, languages: tuple[str, ...]) -> bool:
+    """Whether a comment prompt's text, help or length limit changed."""
+    empty = LocalizedText(())
+    return (
+        any(_text_changes(before.text, after.text, languages, "text"))
+        or any(_text_changes(before.help or empty, after.help or empty, languages, "help"))
+        or (before.help is None) != (after.help is None)
+        or before.max_length != after.max_length
     )
 
 

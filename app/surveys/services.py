@@ -234,15 +234,10 @@ def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
 
 
 def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row], list[RowError]]:
-    if isinstance(content, bytes):
-        if len(content) > MAX_PARTICIPANT_FILE_BYTES:
-            limit = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
-            return [], [RowError(1, "-", f"The file is over {limit} MB.")]
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return [], [RowError(1, "-", f"The file is not UTF-8 text (byte {exc.start}).")]
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    text = _participant_text(content)
+    if isinstance(text, RowError):
+        return [], [text]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in PARTICIPANT_COLUMNS if c not in header]
     if missing:
@@ -254,69 +249,112 @@ def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row
             )
         ]
     reader.fieldnames = header
-    document = document_of(survey.instrument_version)
-    levels: dict[str, Level] = {}
-    for level in survey.levels:
-        levels[level.key.lower()] = level
-        levels[level.label.lower()] = level
-    open_teams = {t.path for t in survey.teams} if survey.state == SurveyState.OPEN.value else None
-    already = set(
-        Session.scalars(
+    rules = _ParticipantRules.of(survey)
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    for record in reader:
+        if None in record:  # more fields than the header has
+            errors.append(RowError(reader.line_num, "-", "the row has more fields than the header"))
+        elif any((v or "").strip() for v in record.values()):  # else a blank line
+            row, row_errors = rules.check(reader.line_num, record)
+            errors.extend(row_errors)
+            if row is not None:
+                rows.append(row)
+    if not rows and not errors:
+        errors.append(RowError(1, "-", "the file lists no participants"))
+    return rows, errors
+
+
+def _participant_text(content: bytes | str) -> str | RowError:
+    """The file as text, or the reason it cannot be read (too large, not UTF-8)."""
+    if isinstance(content, str):
+        return content
+    if len(content) > MAX_PARTICIPANT_FILE_BYTES:
+        limit = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
+        return RowError(1, "-", f"The file is over {limit} MB.")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return RowError(1, "-", f"The file is not UTF-8 text (byte {exc.start}).")
+
+
+@dataclass
+class _ParticipantRules:
+    """What a participants row is checked against: the survey's levels (by key or label),
+    its teams once open, its languages, who is already invited and who came earlier in
+    the file (email -> line)."""
+
+    survey: Survey
+    levels: dict[str, Level]
+    open_teams: set[str] | None
+    languages: Sequence[str]
+    already: set[str]
+    seen: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, survey: Survey) -> _ParticipantRules:
+        levels: dict[str, Level] = {}
+        for level in survey.levels:
+            levels[level.key.lower()] = level
+            levels[level.label.lower()] = level
+        is_open = survey.state == SurveyState.OPEN.value
+        already = Session.scalars(
             select(Invitation.email).where(
                 Invitation.survey_id == survey.id, Invitation.email.is_not(None)
             )
         )
-    )
-    seen: dict[str, int] = {}
-    rows: list[_Row] = []
-    errors: list[RowError] = []
-    for record in reader:
-        line = reader.line_num
-        if None in record:  # more fields than the header has
-            errors.append(RowError(line, "-", "the row has more fields than the header"))
-            continue
-        if not any((v or "").strip() for v in record.values()):
-            continue  # a blank line
-        row_errors: list[RowError] = []
-        email = ""
-        try:
-            email = normalize_email(record.get("email") or "")
-        except DomainError:
-            row_errors.append(RowError(line, "email", f"{record.get('email')!r} is not an email"))
-        if email in seen:
-            row_errors.append(RowError(line, "email", f"{email} is already on line {seen[email]}"))
-        elif email in already:
-            row_errors.append(RowError(line, "email", f"{email} is already invited"))
-        team_path = ""
-        try:
-            team_path = normalize_team_path(record.get("team") or "")
-        except DomainError as exc:
-            row_errors.append(RowError(line, "team", exc.message))
-        if team_path and open_teams is not None and team_path not in open_teams:
-            row_errors.append(
-                RowError(line, "team", f"{team_path} is not in this survey, which is open")
-            )
-        row_level = levels.get((record.get("level") or "").strip().lower())
-        if row_level is None:
-            known = ", ".join(lv.key for lv in survey.levels)
-            row_errors.append(
+        return cls(
+            survey,
+            levels,
+            {t.path for t in survey.teams} if is_open else None,
+            document_of(survey.instrument_version).languages,
+            {email for email in already if email is not None},
+        )
+
+    def check(self, line: int, record: dict[str, str]) -> tuple[_Row | None, list[RowError]]:
+        """One row: the participant, or every reason the row is refused."""
+        errors: list[RowError] = []
+        email = self._email(line, record.get("email"), errors)
+        team_path = self._team(line, record.get("team") or "", errors)
+        level = self.levels.get((record.get("level") or "").strip().lower())
+        if level is None:
+            known = ", ".join(lv.key for lv in self.survey.levels)
+            errors.append(
                 RowError(line, "level", f"{record.get('level')!r} is not a level ({known})")
             )
         language = (record.get("language") or "").strip() or None
-        if language is not None and language not in document.languages:
-            row_errors.append(
-                RowError(line, "language", f"{language!r} is not one of {document.languages}")
+        if language is not None and language not in self.languages:
+            errors.append(
+                RowError(line, "language", f"{language!r} is not one of {self.languages}")
             )
-        if email:
-            seen.setdefault(email, line)
-        if row_errors:
-            errors.extend(row_errors)
-        else:
-            assert row_level is not None
-            rows.append(_Row(line, email, team_path, row_level, language))
-    if not rows and not errors:
-        errors.append(RowError(1, "-", "the file lists no participants"))
-    return rows, errors
+        if errors or level is None:
+            return None, errors
+        return _Row(line, email, team_path, level, language), []
+
+    def _email(self, line: int, raw: str | None, errors: list[RowError]) -> str:
+        try:
+            email = normalize_email(raw or "")
+        except DomainError:
+            errors.append(RowError(line, "email", f"{raw!r} is not an email"))
+            return ""
+        if email in self.seen:
+            errors.append(RowError(line, "email", f"{email} is already on line {self.seen[email]}"))
+        elif email in self.already:
+            errors.append(RowError(line, "email", f"{email} is already invited"))
+        self.seen.setdefault(email, line)
+        return email
+
+    def _team(self, line: int, raw: str, errors: list[RowError]) -> str:
+        try:
+            team_path = normalize_team_path(raw)
+        except DomainError as exc:
+            errors.append(RowError(line, "team", exc.message))
+            return ""
+        if self.open_teams is not None and team_path not in self.open_teams:
+            errors.append(
+                RowError(line, "team", f"{team_path} is not in this survey, which is open")
+            )
+        return team_path
 
 
 def issue_links(survey_id: int) -> list[tuple[str, str]]:
