@@ -167,11 +167,10 @@ def _complete_submission(
             answers[item.key] = get_question_type(item.type).convert(item, raw)
         except ValueError:
             return None
-    open_text = get_question_type("open_text")
     comments: dict[str, str] = {}
     for prompt in document.prompts:
         try:
-            text = open_text.convert(prompt, payload.get(field_name(prompt)))
+            text = get_question_type(prompt.type).convert(prompt, payload.get(field_name(prompt)))
         except ValueError:
             return None
         if text:
