@@ -27,7 +27,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -43,6 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as docs/screenshots.py: make `app` and `tests` importable
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.live_server import serving  # noqa: E402
 
 DEFAULT_OUT = ROOT / "docs" / "img"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -155,7 +155,6 @@ def live_demo(workdir: Path, *, today: dt.date | None) -> Iterator[Demo]:
     from alembic import command
     from alembic.config import Config as AlembicConfig
     from sqlalchemy import Engine
-    from werkzeug.serving import make_server
 
     from app import create_app
     from app.db import Session
@@ -165,26 +164,19 @@ def live_demo(workdir: Path, *, today: dt.date | None) -> Iterator[Demo]:
     command.upgrade(AlembicConfig(str(ROOT / "alembic.ini")), "head")
     app = create_app("development", DATABASE_URL=url)
     engine: Engine = app.extensions["sqlalchemy_engine"]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live", daemon=True
-    )
     try:
-        with app.app_context():
-            report_survey_id, token = seed(today)
-        thread.start()
-        yield Demo(
-            base_url=f"http://127.0.0.1:{server.server_port}",
-            report_survey_id=report_survey_id,
-            token=token,
-            hr=DEMO_HR,
-            admin=DEMO_ADMIN,
-        )
+        with serving(app, "live") as server:
+            with app.app_context():
+                report_survey_id, token = seed(today)
+            server.start()
+            yield Demo(
+                base_url=server.base_url,
+                report_survey_id=report_survey_id,
+                token=token,
+                hr=DEMO_HR,
+                admin=DEMO_ADMIN,
+            )
     finally:
-        if thread.is_alive():
-            server.shutdown()
-            thread.join(timeout=10)
-        server.server_close()
         Session.remove()
         engine.dispose()
 
