@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
-from hypothesis import settings
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.orm import scoped_session
 
