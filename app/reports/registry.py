@@ -31,6 +31,8 @@ from app.reports.queries import (
 from app.surveys.models import Survey
 
 STAFF = (Role.ADMIN, Role.HR, Role.MANAGER)
+# The response-rates page: a link beside the tabs (it has no filters), for HR and admins.
+RESPONSE_RATE_ROLES = (Role.ADMIN, Role.HR)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from wtforms import Form, SelectField
 
 from app.audit.services import record_event
 from app.auth.decorators import role_required
-from app.auth.models import Role
 from app.db import Session
 from app.errors import Forbidden, NotFound
 from app.instruments.queries import document_of
@@ -28,7 +27,13 @@ from app.reports.queries import (
     survey_team_tree,
     visible_team_ids,
 )
-from app.reports.registry import REPORT_PAGES, STAFF, ReportContext, ReportPage
+from app.reports.registry import (
+    REPORT_PAGES,
+    RESPONSE_RATE_ROLES,
+    STAFF,
+    ReportContext,
+    ReportPage,
+)
 from app.security import CHART_PAGE_POLICY
 from app.surveys.services import get_survey
 
@@ -110,6 +115,7 @@ def _render(
         page_title=title,
         intro=intro,
         report_pages=REPORT_PAGES,
+        response_rate_roles=RESPONSE_RATE_ROLES,
         form=filter_form(ctx),
         hidden_note=footnote(ctx.publication.k),
         **values,
@@ -173,7 +179,7 @@ def team(survey_id: int, team_id: int) -> str:
 
 
 @bp.route("/surveys/<int:survey_id>/response-rates")
-@role_required(Role.ADMIN, Role.HR)
+@role_required(*RESPONSE_RATE_ROLES)
 def response_rates(survey_id: int) -> str:
     survey = get_survey(survey_id)
     tree = survey_team_tree(survey)
