@@ -462,11 +462,13 @@ PROFILE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "disclosure control (privacy.suppress)": (("reports/privacy.py", "suppress"),),
     "  of which report_cells": (("reports/privacy.py", "report_cells"),),
-    "statistics: Summary (exact Fraction SS)": (("reports/stats.py", "__post_init__"),),
-    "statistics: mean_ci": (("reports/stats.py", "mean_ci"),),
-    "statistics: wilson_interval": (("reports/stats.py", "wilson_interval"),),
-    "statistics: team_vs_rest (Welch t, Hedges g)": (("reports/stats.py", "team_vs_rest"),),
-    "statistics: benjamini_hochberg": (("reports/stats.py", "benjamini_hochberg"),),
+    "statistics: Summary (exact Fraction SS)": (("reports/stats/summaries.py", "__post_init__"),),
+    "statistics: mean_ci": (("reports/stats/summaries.py", "mean_ci"),),
+    "statistics: wilson_interval": (("reports/stats/summaries.py", "wilson_interval"),),
+    "statistics: team_vs_rest (Welch t, Hedges g)": (
+        ("reports/stats/comparisons.py", "team_vs_rest"),
+    ),
+    "statistics: benjamini_hochberg": (("reports/stats/comparisons.py", "benjamini_hochberg"),),
     "  scipy distribution calls (ppf/sf)": (
         ("_distn_infrastructure.py", "ppf"),
         ("_distn_infrastructure.py", "sf"),
