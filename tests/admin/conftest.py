@@ -46,6 +46,13 @@ def audit_events(db: Any, action: str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
+def assert_refused(response: Any, message: str, db: Any, action: str) -> None:
+    """The form came back with 400 and `message`, and no `action` reached the audit log."""
+    assert response.status_code == 400
+    assert message in page_text(response)
+    assert audit_events(db, action) == []
+
+
 def blueprint_routes(app: Flask, blueprint: str, **values: Any) -> list[tuple[str, str]]:
     """(method, url) of every route of `blueprint`, whatever routes are added later; `values`
     fill the routes' arguments."""

@@ -5,18 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.reports import figures as f
-from app.reports.figures import (
-    DifferenceCell,
-    Dimension,
-)
+from app.reports.figures import DifferenceCell, Dimension
 from app.reports.figures.style import SUPPRESSED
-from tests.reports.figures.samples import (
-    HIDDEN_LABEL,
-    K,
-    data,
-    heatmap,
-    subtitle,
-)
+from tests.reports.figures.samples import HIDDEN_LABEL, K, data, heatmap, subtitle
 
 
 def test_heatmap_colour_is_oriented_so_blue_means_better_for_both_families() -> None:

@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from app.reports import figures as f
-from app.reports.figures import (
-    Estimate,
-    ReliabilityRow,
-)
-from tests.reports.figures.samples import (
-    annotation_texts,
-    data,
-    layout,
-    reliability,
-)
+from app.reports.figures import Estimate, ReliabilityRow
+from tests.reports.figures.samples import annotation_texts, data, layout, reliability
 
 
 def test_reliability_marks_flagged_dimensions_and_the_reference_line() -> None:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.reports import figures as f
-from app.reports.figures import (
-    HIDDEN,
-    Estimate,
-    Series,
-)
+from app.reports.figures import HIDDEN, Estimate, Series
 from tests.reports.figures.samples import (
     HIDDEN_LABEL,
     K,
