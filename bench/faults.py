@@ -727,10 +727,24 @@ class Result:
 def verify(
     url: str, seeded: Seeded, shape: Shape, stats: ClientStats, faults: FaultLog, result: Result
 ) -> None:
+    """Fill `result` from what the clients saw and what the database holds, and list the
+    problems: lost, duplicated, half-stored or never-sent submissions, no recovery."""
     outcomes = stats.outcomes
     posted = {o.token for o in outcomes if o.posts}
     acked = [o.token for o in outcomes if o.result.startswith("acknowledged")]
     unresolved = {o.token for o in outcomes if o.result == "unresolved"}
+    count_client_side(stats, posted, unresolved, result)
+    stored = count_stored(url, seeded.survey_id, shape, posted)
+    reconcile(stored, outcomes, posted, acked, unresolved, shape, result)
+    time_recovery(stats, faults, result)
+    list_problems(stored, stats, shape, result)
+
+
+def count_client_side(
+    stats: ClientStats, posted: set[str], unresolved: set[str], result: Result
+) -> None:
+    """What the clients sent and the answers they had."""
+    outcomes = stats.outcomes
     result.sent = len(posted)
     result.post_attempts = sum(o.posts for o in outcomes)
     result.acknowledged = sum(o.result == "acknowledged" for o in outcomes)
@@ -743,11 +757,30 @@ def verify(
     result.statuses = dict(sorted(stats.statuses.items()))
     result.other_answers = sum(e.kind == "other" for e in stats.events)
 
-    survey = seeded.survey_id
+
+@dataclass(frozen=True)
+class StoredCounts:
+    """What the database holds for the scenario's survey after the run."""
+
+    stored: int  # responses
+    responded: set[str]  # token digests of the responded invitations
+    incomplete: int  # responses without all their answers and scores
+    comments: int
+    orphans: int  # answer and score rows without their response
+    elsewhere: int  # sent tokens that responded in another survey
+
+    @property
+    def flipped_without_response(self) -> int:
+        """Invitations marked responded beyond the responses stored."""
+        return max(0, len(self.responded) - self.stored)
+
+
+def count_stored(url: str, survey: int, shape: Shape, posted: set[str]) -> StoredCounts:
+    """Count, in one connection, what the scenario's survey holds."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            result.stored = conn.scalar(
+            stored = conn.scalar(
                 select(func.count()).select_from(Response).where(Response.survey_id == survey)
             ) or 0  # fmt: skip
             responded = set(
@@ -757,7 +790,6 @@ def verify(
                     )
                 )
             )
-            result.responded = len(responded)
             counts = [
                 select(func.count())
                 .select_from(model)
@@ -801,18 +833,38 @@ def verify(
             ) or 0  # fmt: skip
     finally:
         engine.dispose()
+    return StoredCounts(stored, responded, incomplete, comments, orphans, elsewhere)
 
+
+def reconcile(
+    stored: StoredCounts,
+    outcomes: Sequence[Outcome],
+    posted: set[str],
+    acked: list[str],
+    unresolved: set[str],
+    shape: Shape,
+    result: Result,
+) -> None:
+    """What the database holds against what the clients sent and were told."""
+    result.stored = stored.stored
+    result.responded = len(stored.responded)
+    responded = stored.responded
     digest = {o.token: token_sha256(o.token) for o in outcomes}
     result.stored_for_acknowledged = sum(digest[t] in responded for t in acked)
     result.lost = len(acked) - result.stored_for_acknowledged
     result.duplicates = max(0, result.stored - result.responded)
-    flipped_without_response = max(0, result.responded - result.stored)
-    comments_off = abs(comments - shape.comments * result.stored)
-    result.half_stored = incomplete + flipped_without_response + orphans + comments_off
+    comments_off = abs(stored.comments - shape.comments * result.stored)
+    result.half_stored = (
+        stored.incomplete + stored.flipped_without_response + stored.orphans + comments_off
+    )
     posted_digests = {digest[t] for t in posted}
     result.stored_never_sent = len(responded - posted_digests)
     result.stored_unacknowledged = sum(digest[t] in responded for t in unresolved)
 
+
+def time_recovery(stats: ClientStats, faults: FaultLog, result: Result) -> None:
+    """Acknowledgements after the last fault, the wait for the first one after each fault,
+    and the longest stretch without any."""
     acks = [e for e in stats.events if e.kind.startswith("ack")]
     last = max(faults.recover_from, default=faults.started)
     result.acks_after_recovery = sum(e.started >= last for e in acks)
@@ -827,6 +879,9 @@ def verify(
     moments = [faults.started, *(e.at for e in acks)]
     result.longest_gap_s = max((b - a for a, b in itertools.pairwise(moments)), default=0)
 
+
+def list_problems(stored: StoredCounts, stats: ClientStats, shape: Shape, result: Result) -> None:
+    """Each check the run failed, in words."""
     problems = result.problems
     if result.lost:
         problems.append(f"{result.lost} acknowledged submission(s) not in the database")
@@ -834,14 +889,17 @@ def verify(
         problems.append(f"{result.duplicates} response(s) more than responded invitations")
     if result.half_stored:
         problems.append(
-            f"half stored: {incomplete} incomplete response(s), {flipped_without_response} "
-            f"invitation(s) responded without a response, {orphans} orphan row(s), "
-            f"{comments} comments for {result.stored} responses ({shape.comments} each)"
+            f"half stored: {stored.incomplete} incomplete response(s), "
+            f"{stored.flipped_without_response} invitation(s) responded without a response, "
+            f"{stored.orphans} orphan row(s), "
+            f"{stored.comments} comments for {result.stored} responses ({shape.comments} each)"
         )
     if result.stored > result.sent:
         problems.append(f"stored {result.stored} > sent {result.sent}")
-    if result.stored_never_sent or elsewhere:
-        problems.append(f"{result.stored_never_sent + elsewhere} stored that were never sent")
+    if result.stored_never_sent or stored.elsewhere:
+        problems.append(
+            f"{result.stored_never_sent + stored.elsewhere} stored that were never sent"
+        )
     if result.other_answers:
         problems.append(
             f"{result.other_answers} answer(s) other than 200/302/503 (first: "
