@@ -362,10 +362,46 @@ def login(client: Any) -> None:
         raise BenchError(f"signing in as {email} gave {answer.status_code}, not 302")
 
 
+def baseline_times(engine: Any, survey_id: int, baseline: int) -> tuple[list[float], int]:
+    """The bare GROUP BY over the same answers, on the same engine (one warm-up): its
+    times in seconds and the rows it returns."""
+    from sqlalchemy import text
+
+    baseline_s: list[float] = []
+    rows = 0
+    for i in range(baseline + 1):
+        with engine.connect() as conn:
+            started = time.perf_counter()
+            rows = len(conn.execute(text(BASELINE_SQL), {"s": survey_id}).all())
+            if i:
+                baseline_s.append(time.perf_counter() - started)
+    return baseline_s, rows
+
+
+def traced_peak_bytes(render: Callable[[], object], forget: Callable[[], None]) -> int:
+    """Python allocations of one cold render (untimed: tracemalloc slows everything down)."""
+    forget()
+    gc.collect()
+    tracemalloc.start()
+    render()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return traced_peak
+
+
+def profiled_render(render: Callable[[], tuple[float, int]], forget: Callable[[], None]) -> str:
+    """The profile report of one cold render."""
+    forget()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    profiled_s = render()[0]
+    profiler.disable()
+    return profile_report(profiler, profiled_s)
+
+
 def worker_render(
     page: str, survey_id: int, cold: int, warm: int, baseline: int, profile: str, budget: float
 ) -> dict[str, Any]:
-    from sqlalchemy import text
 
     from app import create_app
     from app.reports import queries
@@ -380,15 +416,7 @@ def worker_render(
     login(client)
     path = PAGES[page].format(id=survey_id)
 
-    # The bare GROUP BY over the same answers, on the same engine (one warm-up).
-    baseline_s: list[float] = []
-    rows = 0
-    for i in range(baseline + 1):
-        with engine.connect() as conn:
-            started = time.perf_counter()
-            rows = len(conn.execute(text(BASELINE_SQL), {"s": survey_id}).all())
-            if i:
-                baseline_s.append(time.perf_counter() - started)
+    baseline_s, rows = baseline_times(engine, survey_id, baseline)
 
     def render() -> tuple[float, int]:
         phases.reset()
@@ -415,22 +443,10 @@ def worker_render(
     warm_s = [render()[0] for _ in range(warm)]
     peak_rss = maxrss_mb()
 
-    # Python allocations of one cold render (untimed: tracemalloc slows everything down).
-    queries._publications.clear()
-    gc.collect()
-    tracemalloc.start()
-    render()
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
+    traced_peak = traced_peak_bytes(render, queries._publications.clear)
     profile_text = None
     if profile == "always" or (profile == "auto" and first_s >= budget):
-        queries._publications.clear()
-        profiler = cProfile.Profile()
-        profiler.enable()
-        profiled_s = render()[0]
-        profiler.disable()
-        profile_text = profile_report(profiler, profiled_s)
+        profile_text = profiled_render(render, queries._publications.clear)
 
     return {
         "page": page,
@@ -474,11 +490,11 @@ PROFILE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("_distn_infrastructure.py", "sf"),
     ),
     "figures (app.reports.figures, Plotly objects)": (
-        ("reports/figures.py", "quadrant_map"),
-        ("reports/figures.py", "family_bars"),
-        ("reports/figures.py", "difference_heatmap"),
+        ("reports/figures/teams.py", "quadrant_map"),
+        ("reports/figures/teams.py", "family_bars"),
+        ("reports/figures/heatmap.py", "difference_heatmap"),
     ),
-    "chart JSON (ChartSpec.payload: to_json + loads)": (("reports/figures.py", "payload"),),
+    "chart JSON (ChartSpec.payload: to_json + loads)": (("reports/figures/chart.py", "payload"),),
     "template rendering (render_template, JSON included)": (
         ("flask/templating.py", "render_template"),
     ),
