@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +26,7 @@ def _count(db: Any, model: type) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
 
-def _nothing_stored(db: Any, survey: OpenSurvey, email: str) -> None:
+def _nothing_stored(db: Any, email: str = "ana@example.org") -> None:
     assert _count(db, Response) == 0
     assert _count(db, Answer) == 0
     assert _count(db, Comment) == 0
@@ -36,6 +37,24 @@ def _nothing_stored(db: Any, survey: OpenSurvey, email: str) -> None:
 @pytest.fixture
 def document(open_survey: OpenSurvey) -> Any:
     return document_of(open_survey.survey.instrument_version)
+
+
+@dataclass
+class FilledForm:
+    """Ana's survey page, fetched, with every question answered: her token and the form."""
+
+    token: str
+    data: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"/s/{self.token}"
+
+
+@pytest.fixture
+def ana(client: FlaskClient, open_survey: OpenSurvey, document: Any) -> FilledForm:
+    token = open_survey.token("ana@example.org")
+    return FilledForm(token, _form(client, token) | survey_answers(document))
 
 
 def _form(client: FlaskClient, token: str) -> dict[str, str]:
@@ -94,32 +113,28 @@ def test_too_few_answers_leave_a_dimension_without_a_score(
 
 
 def test_second_submission_is_refused_with_410(
-    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+    client: FlaskClient, ana: FilledForm, db_session: Any
 ) -> None:
-    token = open_survey.token("ana@example.org")
-    data = _form(client, token) | survey_answers(document)
-    assert client.post(f"/s/{token}", data=data).status_code == 302
-    again = client.post(f"/s/{token}", data=data)
+    assert client.post(ana.url, data=ana.data).status_code == 302
+    again = client.post(ana.url, data=ana.data)
     assert again.status_code == 410
     assert "already been used" in again.get_data(as_text=True)
     assert _count(db_session, Response) == 1
 
 
 def test_missing_answers_show_the_form_again_with_messages(
-    client: FlaskClient, open_survey: OpenSurvey, document: Any, db_session: Any
+    client: FlaskClient, ana: FilledForm, db_session: Any
 ) -> None:
-    token = open_survey.token("ana@example.org")
-    data = _form(client, token) | survey_answers(document)
-    del data["item_ea_3"]
-    del data["item_dc_4"]
-    response = client.post(f"/s/{token}", data=data)
+    del ana.data["item_ea_3"]
+    del ana.data["item_dc_4"]
+    response = client.post(ana.url, data=ana.data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Some answers need your attention" in html
     assert html.count("Please choose an answer.") == 4  # summary and field, for each
     assert 'href="#item_ea_3"' in html
     assert '<input checked id="item_ea_1-3"' in html  # what was answered is kept
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 @pytest.mark.parametrize(
@@ -132,18 +147,15 @@ def test_missing_answers_show_the_form_again_with_messages(
 )
 def test_invalid_values_are_refused_and_nothing_is_stored(
     client: FlaskClient,
-    open_survey: OpenSurvey,
-    document: Any,
+    ana: FilledForm,
     db_session: Any,
     change: dict[str, str],
     message: str,
 ) -> None:
-    token = open_survey.token("ana@example.org")
-    data = _form(client, token) | survey_answers(document) | change
-    response = client.post(f"/s/{token}", data=data)
+    response = client.post(ana.url, data=ana.data | change)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 @pytest.mark.parametrize(
@@ -156,18 +168,15 @@ def test_invalid_values_are_refused_and_nothing_is_stored(
 )
 def test_a_complete_form_with_a_bad_field_is_refused(
     client: FlaskClient,
-    open_survey: OpenSurvey,
-    document: Any,
+    ana: FilledForm,
     db_session: Any,
     extra: str,
     message: str,
 ) -> None:
-    token = open_survey.token("ana@example.org")
-    data = _form(client, token) | survey_answers(document)
-    response = client.post(f"/s/{token}", data=f"{urlencode(data)}&{extra}", content_type=FORM)
+    response = client.post(ana.url, data=f"{urlencode(ana.data)}&{extra}", content_type=FORM)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +208,7 @@ def test_bodies_the_form_does_not_send_are_refused(
     response = client.post(f"/s/{token}", **request_args())
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 def test_missing_or_foreign_csrf_token_is_refused(
@@ -217,7 +226,7 @@ def test_missing_or_foreign_csrf_token_is_refused(
     replayed = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": foreign})
     assert replayed.status_code == 400
     assert "issued for another survey link" in replayed.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 def test_an_altered_expired_or_staff_csrf_token_is_refused(
@@ -246,7 +255,7 @@ def test_an_altered_expired_or_staff_csrf_token_is_refused(
         old = _form(app.test_client(), token)["csrf_token"]
     response = client.post(f"/s/{token}", data=survey_answers(document) | {"csrf_token": old})
     assert response.status_code == 400
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
     # The page that says so keeps the answers and carries a fresh token: submitting it again
     # is enough.
     again = response.get_data(as_text=True)
@@ -308,22 +317,20 @@ def test_request_lines_with_a_token_are_redacted_in_server_logs(
 def test_dates_changed_after_the_page_was_served_refuse_the_submission(
     client: FlaskClient,
     open_survey: OpenSurvey,
-    document: Any,
+    ana: FilledForm,
     db_session: Any,
     moved: str,
     message: str,
 ) -> None:
-    token = open_survey.token("ana@example.org")
-    data = _form(client, token) | survey_answers(document)
     survey = open_survey.survey
     db_session.add(survey)
     shift = dt.timedelta(minutes=-1 if moved == "closes_at" else 60)
     setattr(survey, moved, dt.datetime.now(dt.UTC) + shift)
     db_session.commit()
-    response = client.post(f"/s/{token}", data=data)
+    response = client.post(ana.url, data=ana.data)
     assert response.status_code == 410
     assert message in response.get_data(as_text=True)
-    _nothing_stored(db_session, open_survey, "ana@example.org")
+    _nothing_stored(db_session)
 
 
 def test_a_token_that_names_another_version_is_checked_against_the_surveys_own(
