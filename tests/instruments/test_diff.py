@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from app.instruments.diff import ItemChange, comparable_items, diff_versions
 from app.instruments.document import InstrumentDocument
 from app.instruments.validation import validate_instrument_data
+from tests.instruments.samples import small_instrument
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "instruments"
 ALL_ITEMS = ("tr_1", "tr_2", "tr_3", "fe_1", "fe_2", "fe_3", "tenure")
-
-
-def small() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "valid_small.json").read_text(encoding="utf-8"))
-    return data
 
 
 def document(data: dict[str, Any]) -> InstrumentDocument:
@@ -28,16 +21,16 @@ def document(data: dict[str, Any]) -> InstrumentDocument:
 
 
 def edited(change: Callable[[dict[str, Any]], object]) -> InstrumentDocument:
-    data = copy.deepcopy(small())
+    data = copy.deepcopy(small_instrument())
     change(data)
     return document(data)
 
 
-OLD = document(small())
+OLD = document(small_instrument())
 
 
 def test_identical_versions_are_fully_comparable() -> None:
-    diff = diff_versions(OLD, document(small()))
+    diff = diff_versions(OLD, document(small_instrument()))
     assert diff.comparable_items() == ALL_ITEMS
     assert not diff.has_item_changes
     assert diff.changes == ()

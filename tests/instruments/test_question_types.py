@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -31,13 +30,11 @@ from app.instruments.question_types.likert import LikertType
 from app.instruments.question_types.open_text import OpenTextType
 from app.instruments.question_types.single_choice import SingleChoiceType
 from app.instruments.validation import load_schema, validate_instrument_text
-
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "instruments"
+from tests.instruments.samples import FORMAT_README, fixture_bytes
 
 
 def small_document() -> InstrumentDocument:
-    result = validate_instrument_text((DATA / "valid_small.json").read_bytes())
+    result = validate_instrument_text(fixture_bytes("valid_small.json"))
     assert result.document is not None
     return result.document
 
@@ -83,7 +80,7 @@ def test_the_lists_of_type_names_agree() -> None:
     rules = load_schema()["$defs"]["item"]["allOf"]
     assert {rule["if"]["properties"]["type"]["const"] for rule in rules} <= item_types
     assert set(registered_types()) == item_types | set(get_args(PromptType))
-    readme = (ROOT / "instruments" / "README.md").read_text(encoding="utf-8")
+    readme = FORMAT_README.read_text(encoding="utf-8")
     sentence = re.search(r"^- `type` is (.*)$", readme, re.MULTILINE)
     assert sentence is not None
     assert set(re.findall(r'`"([a-z_]+)"`', sentence.group(1))) == item_types

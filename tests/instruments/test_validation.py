@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,18 +21,7 @@ from app.instruments.validation import (
     validate_instrument_data,
     validate_instrument_text,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "instruments"
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (DATA / name).read_bytes()
-
-
-def small() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(fixture_bytes("valid_small.json"))
-    return data
+from tests.instruments.samples import FORMAT_README, fixture_bytes, small_instrument
 
 
 def by_pointer(result: ValidationResult) -> dict[str, str]:
@@ -56,7 +44,7 @@ def test_valid_fixture_gives_data_and_document() -> None:
     result = validate_instrument_text(fixture_bytes("valid_small.json"))
     assert result.ok
     assert result.errors == []
-    assert result.data == small()
+    assert result.data == small_instrument()
     assert isinstance(result.document, InstrumentDocument)
     assert result.document.key == "small-test"
     assert [i.key for i in result.document.items][:2] == ["tr_1", "tr_2"]
@@ -64,7 +52,7 @@ def test_valid_fixture_gives_data_and_document() -> None:
 
 def test_text_and_data_entry_points_agree() -> None:
     as_text = validate_instrument_text(fixture_bytes("valid_small.json").decode("utf-8"))
-    as_data = validate_instrument_data(small())
+    as_data = validate_instrument_data(small_instrument())
     assert as_text.ok
     assert as_data.ok
     assert as_text.document == as_data.document
@@ -77,7 +65,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 
 def test_readme_example_is_valid() -> None:
-    readme = (ROOT / "instruments" / "README.md").read_text(encoding="utf-8")
+    readme = FORMAT_README.read_text(encoding="utf-8")
     section = readme.split("## A complete small example", 1)[1]
     block = re.search(r"```json\n(.*?)```", section, re.DOTALL)
     assert block is not None
@@ -118,7 +106,7 @@ def test_size_limit_counts_utf8_bytes_of_str_input() -> None:
 
 
 def test_size_limit_applies_to_parsed_data_too() -> None:
-    data = small()
+    data = small_instrument()
     data["metadata"]["notes"] = "n" * 10_000
     data["metadata"]["changelog"] = [{"date": "2026-01-01", "note": "x" * 1000}] * 500
     data["items"][0]["text"]["en"] = "x" * 1000
@@ -181,7 +169,7 @@ def test_empty_file() -> None:
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_numbers_are_refused_where_they_are(literal: str) -> None:
-    data = small()
+    data = small_instrument()
     text = json.dumps(data).replace('"min_answered": 2', f'"min_answered": {literal}', 1)
     result = validate_instrument_text(text)
     assert [e.pointer for e in result.errors] == ["/dimensions/0/min_answered"]
@@ -196,7 +184,7 @@ def test_unpaired_surrogate_is_refused() -> None:
 
 
 def test_absurd_nesting_is_refused() -> None:
-    data = small()
+    data = small_instrument()
     data["metadata"]["notes"] = json.loads("[" * 40 + "]" * 40)
     result = validate_instrument_data(data)
     assert len(result.errors) == 1
@@ -257,7 +245,7 @@ def test_wrong_types_report_nothing_else() -> None:
 
 
 def test_missing_required_field_points_at_the_missing_member() -> None:
-    data = small()
+    data = small_instrument()
     del data["items"][0]["dimension"]
     del data["intro"]
     errors = errors_for(data)
@@ -266,7 +254,7 @@ def test_missing_required_field_points_at_the_missing_member() -> None:
 
 
 def test_likert_item_needs_a_scale_single_choice_needs_options() -> None:
-    data = small()
+    data = small_instrument()
     del data["items"][0]["scale"]
     del data["items"][6]["options"]
     errors = errors_for(data)
@@ -275,7 +263,7 @@ def test_likert_item_needs_a_scale_single_choice_needs_options() -> None:
 
 
 def test_unknown_field_with_suggestion() -> None:
-    data = small()
+    data = small_instrument()
     data["items"][0]["dimesion"] = "trust"
     data["metadata"]["colour"] = "blue"
     errors = errors_for(data)
@@ -306,7 +294,7 @@ def test_unknown_field_with_suggestion() -> None:
     ],
 )
 def test_schema_messages_are_plain(mutate: Any, pointer: str, fragment: str) -> None:
-    data = small()
+    data = small_instrument()
     mutate(data)
     errors = errors_for(data)
     assert fragment in errors[pointer], errors
@@ -318,7 +306,7 @@ def test_root_must_be_an_object() -> None:
 
 
 def test_invalid_language_code_as_member_name_is_escaped_in_the_pointer() -> None:
-    data = small()
+    data = small_instrument()
     data["title"]["a/b~c"] = "odd"
     errors = errors_for(data)
     assert "not a language code" in errors["/title/a~1b~0c"]
@@ -368,7 +356,7 @@ def test_missing_translation_and_undeclared_language() -> None:
     ],
 )
 def test_every_text_object_needs_every_language(path: tuple[str | int, ...]) -> None:
-    data = small()
+    data = small_instrument()
     target: Any = data
     for part in path:
         target = target[part]
@@ -377,7 +365,7 @@ def test_every_text_object_needs_every_language(path: tuple[str | int, ...]) -> 
 
 
 def test_default_language_must_be_declared() -> None:
-    data = small()
+    data = small_instrument()
     data["default_language"] = "fr"
     assert errors_for(data) == {
         "/default_language": "'fr' is not one of the declared languages (en, es)."
@@ -385,7 +373,7 @@ def test_default_language_must_be_declared() -> None:
 
 
 def test_duplicate_keys_across_items_and_prompts() -> None:
-    data = small()
+    data = small_instrument()
     data["items"][1]["key"] = "tr_1"
     data["prompts"][0]["key"] = "tenure"
     errors = errors_for(data)
@@ -400,14 +388,14 @@ def test_duplicate_keys_across_items_and_prompts() -> None:
     [("dimensions", 1, "trust"), ("families", 1, "good")],
 )
 def test_duplicate_dimension_and_family_keys(collection: str, index: int, other: str) -> None:
-    data = small()
+    data = small_instrument()
     data[collection][index]["key"] = other
     errors = errors_for(data)
     assert f"is already used by /{collection}/0" in errors[f"/{collection}/{index}/key"]
 
 
 def test_duplicate_scale_and_option_keys() -> None:
-    data = small()
+    data = small_instrument()
     data["scales"].append(copy.deepcopy(data["scales"][0]))
     data["items"][6]["options"][2]["key"] = "under_1y"
     errors = errors_for(data)
@@ -416,7 +404,7 @@ def test_duplicate_scale_and_option_keys() -> None:
 
 
 def test_scale_points_must_cover_the_range_once() -> None:
-    data = small()
+    data = small_instrument()
     points = data["scales"][0]["points"]
     points[3]["value"] = 2  # 4 is now unlabelled and 2 labelled twice
     points[4]["value"] = 9
@@ -432,7 +420,7 @@ def test_scale_points_must_cover_the_range_once() -> None:
 
 
 def test_scale_with_too_many_points() -> None:
-    data = small()
+    data = small_instrument()
     data["scales"][0]["max"] = 20
     errors = errors_for(data)
     assert errors["/scales/0"] == "A scale can have at most 11 points; 1 to 20 has 20."
@@ -450,7 +438,7 @@ def test_scale_with_too_many_points() -> None:
     ],
 )
 def test_bad_bands(bands: dict[str, list[int]], pointer: str, fragment: str) -> None:
-    data = small()
+    data = small_instrument()
     data["scales"][0]["bands"] = bands
     errors = errors_for(data)
     assert list(errors) == [pointer]
@@ -458,7 +446,7 @@ def test_bad_bands(bands: dict[str, list[int]], pointer: str, fragment: str) -> 
 
 
 def test_fields_that_belong_to_the_other_item_type() -> None:
-    data = small()
+    data = small_instrument()
     data["items"][6].update(reverse=False, dimension="trust", scale="agree5")
     data["items"][0]["options"] = copy.deepcopy(data["items"][6]["options"])
     errors = errors_for(data)
@@ -471,7 +459,7 @@ def test_fields_that_belong_to_the_other_item_type() -> None:
 
 
 def test_min_answered_cannot_exceed_the_number_of_items() -> None:
-    data = small()
+    data = small_instrument()
     data["dimensions"][0]["min_answered"] = 4
     assert errors_for(data) == {
         "/dimensions/0/min_answered": (
@@ -481,7 +469,7 @@ def test_min_answered_cannot_exceed_the_number_of_items() -> None:
 
 
 def test_dimension_without_items_and_family_without_dimensions() -> None:
-    data = small()
+    data = small_instrument()
     data["dimensions"].append(
         {
             "key": "empty",
@@ -502,7 +490,7 @@ def test_dimension_without_items_and_family_without_dimensions() -> None:
 
 
 def test_items_of_one_family_share_a_scale() -> None:
-    data = small()
+    data = small_instrument()
     seven = copy.deepcopy(data["scales"][0])
     seven["key"] = "agree7"
     seven["max"] = 7
@@ -516,7 +504,7 @@ def test_items_of_one_family_share_a_scale() -> None:
 
 
 def test_unknown_placeholder() -> None:
-    data = small()
+    data = small_instrument()
     data["privacy"]["en"] = "Scores need {k_score} answers. {k_comments} for comments. {x y}"
     assert errors_for(data) == {
         "/privacy/en": (
@@ -526,7 +514,7 @@ def test_unknown_placeholder() -> None:
 
 
 def test_all_layers_report_together_in_document_order() -> None:
-    data = small()
+    data = small_instrument()
     data["schema_version"] = 2
     data["items"][10 - 10]["dimension"] = "nope"
     data["items"][4]["text"].pop("es")
