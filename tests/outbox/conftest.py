@@ -170,19 +170,28 @@ def mail_server(smtp_server: SmtpServer, mail_to: Any) -> SmtpServer:
     return smtp_server
 
 
+def open_people_survey(
+    title: str, *, opens_at: dt.datetime | None = None, closes_at: dt.datetime | None = None
+) -> Survey:
+    """A survey of the bundled instrument (which must be synced) with the PEOPLE_CSV
+    participants, opened; not committed."""
+    survey = create_survey(
+        instrument_key="relational-climate", title=title, opens_at=opens_at, closes_at=closes_at
+    )
+    import_participants(survey.id, PEOPLE_CSV)
+    open_survey(survey.id)
+    return survey
+
+
 @pytest.fixture
 def people_survey(
     app: Flask, db_session: scoped_session[Any], bundled_version: InstrumentVersion
 ) -> Iterator[Survey]:
     """An open survey with three invited people (one Spanish-speaking), committed, inside
     an app context (the outbox renders templates and reads the configuration)."""
-    survey = create_survey(
-        instrument_key="relational-climate",
-        title="Spring wave",
-        closes_at=dt.datetime(2099, 12, 15, 17, 0, tzinfo=dt.UTC),
+    survey = open_people_survey(
+        "Spring wave", closes_at=dt.datetime(2099, 12, 15, 17, 0, tzinfo=dt.UTC)
     )
-    import_participants(survey.id, PEOPLE_CSV)
-    open_survey(survey.id)
     db_session.commit()
     with app.app_context():
         yield survey

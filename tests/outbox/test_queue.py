@@ -18,7 +18,7 @@ from app.surveys.models import Invitation, Survey
 from app.surveys.services import close_survey, create_survey, import_participants, open_survey
 from app.surveys.tokens import token_sha256
 from tests.conftest import invitation_for_token
-from tests.outbox.conftest import PEOPLE_CSV
+from tests.outbox.conftest import PEOPLE_CSV, open_people_survey
 
 UTC = dt.UTC
 
@@ -91,14 +91,11 @@ def test_no_email_for_a_survey_that_is_not_open(
 def test_no_email_after_the_closing_date(
     db_session: Any, bundled_version: InstrumentVersion
 ) -> None:
-    survey = create_survey(
-        instrument_key="relational-climate",
-        title="Past",
+    survey = open_people_survey(
+        "Past",
         opens_at=dt.datetime(2026, 1, 1, tzinfo=UTC),
         closes_at=dt.datetime(2026, 2, 1, tzinfo=UTC),
     )
-    import_participants(survey.id, PEOPLE_CSV)
-    open_survey(survey.id)
     with pytest.raises(Conflict, match="closing date"):
         queue_invitations(survey.id, now=dt.datetime(2026, 3, 1, tzinfo=UTC))
 
@@ -107,9 +104,7 @@ def test_invitations_to_a_survey_that_opens_later_wait_for_it(
     db_session: Any, bundled_version: InstrumentVersion
 ) -> None:
     opens = dt.datetime(2030, 5, 4, 8, 0, tzinfo=UTC)
-    survey = create_survey(instrument_key="relational-climate", title="Later", opens_at=opens)
-    import_participants(survey.id, PEOPLE_CSV)
-    open_survey(survey.id)
+    survey = open_people_survey("Later", opens_at=opens)
     assert queue_invitations(survey.id, now=dt.datetime(2030, 5, 1, tzinfo=UTC)) == 3
     assert {m.next_attempt_at for m in _messages(db_session)} == {opens}
     with pytest.raises(Conflict, match="not opened yet"):
