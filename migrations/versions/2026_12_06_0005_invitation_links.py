@@ -1,0 +1,23 @@
+"""Invitation links: an invitation holds several live token hashes (one per link sent).
+
+Reviewed by hand. (Placeholder until the change lands: no schema change yet.)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-06 22:20:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

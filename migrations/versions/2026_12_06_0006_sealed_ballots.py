@@ -1,0 +1,23 @@
+"""Sealed ballots: submissions wait encrypted until they are mixed into responses in batches of at least k.
+
+Reviewed by hand. (Placeholder until the change lands: no schema change yet.)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-06 22:20:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
