@@ -26,7 +26,7 @@ from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
 from tests.admin.conftest import (
-    ADMIN,
+    assert_admin_opens_every_route,
     assert_admins_only,
     assert_refused,
     audit_events,
@@ -96,14 +96,7 @@ def test_every_route_is_for_admins_only(
     assert _count(db_session, Survey) == 1
     assert _count(db_session, Invitation) == 0
 
-    make_user(ADMIN, Role.ADMIN)
-    auth.login(ADMIN)
-    token = page_token(client, "/")
-    for method, url in routes:
-        if method == "GET":
-            assert client.get(url).status_code == 200, url
-        else:  # an empty form is refused with a message, never a crash
-            assert client.post(url, data={"csrf_token": token}).status_code == 400, url
+    assert_admin_opens_every_route(client, auth, make_user, routes, posted=(400,))
     db_session.expire_all()
     assert db_session.get(Survey, draft.id).state == "draft"
 

@@ -17,6 +17,7 @@ from app.auth.services import set_active, set_role_and_scopes
 from app.errors import DomainError
 from tests.admin.conftest import (
     ADMIN,
+    assert_admin_opens_every_route,
     assert_admins_only,
     assert_refused,
     audit_events,
@@ -81,14 +82,8 @@ def test_every_route_is_for_admins_only(
     assert verify_password(target.password_hash, TEST_PASSWORD)
     assert _user(db_session, "sneaky@example.org") is None
 
-    make_user(ADMIN, Role.ADMIN)
-    auth.login(ADMIN)
-    token = page_token(client, "/")
-    for method, url in routes:
-        if method == "GET":
-            assert client.get(url).status_code == 200, url
-        else:  # an empty form: refused with a message, or (de/reactivate) done; no crash
-            assert client.post(url, data={"csrf_token": token}).status_code in (302, 400), url
+    # de/reactivate are done by an empty form; the others refuse it
+    assert_admin_opens_every_route(client, auth, make_user, routes, posted=(302, 400))
 
 
 # --- list and create ------------------------------------------------------------------------
