@@ -378,6 +378,19 @@ def baseline_times(engine: Any, survey_id: int, baseline: int) -> tuple[list[flo
     return baseline_s, rows
 
 
+def cold_renders(
+    render: Callable[[], tuple[float, int]], forget: Callable[[], None], phases: Phases, count: int
+) -> tuple[list[float], list[Any]]:
+    """`count` renders, each after forgetting the cached publication: their seconds and
+    where each spent them."""
+    seconds, snapshots = [], []
+    for _ in range(count):
+        forget()
+        seconds.append(render()[0])
+        snapshots.append(phases.snapshot())
+    return seconds, snapshots
+
+
 def traced_peak_bytes(render: Callable[[], object], forget: Callable[[], None]) -> int:
     """Python allocations of one cold render (untimed: tracemalloc slows everything down)."""
     forget()
@@ -399,14 +412,11 @@ def profiled_render(render: Callable[[], tuple[float, int]], forget: Callable[[]
     return profile_report(profiler, profiled_s)
 
 
-def worker_render(
-    page: str, survey_id: int, cold: int, warm: int, baseline: int, profile: str, budget: float
-) -> dict[str, Any]:
-
+def watched_client() -> tuple[Any, Any, Phases]:
+    """The production app's test client, signed in as HR; its engine; the phase timers,
+    installed and watching that engine's SQL."""
     from app import create_app
-    from app.reports import queries
 
-    rss_start = current_rss_mb()
     application = create_app("production")
     engine = application.extensions["sqlalchemy_engine"]
     phases = Phases()
@@ -414,6 +424,16 @@ def worker_render(
     phases.watch_sql(engine)
     client = application.test_client()
     login(client)
+    return client, engine, phases
+
+
+def worker_render(
+    page: str, survey_id: int, cold: int, warm: int, baseline: int, profile: str, budget: float
+) -> dict[str, Any]:
+    from app.reports import queries
+
+    rss_start = current_rss_mb()
+    client, engine, phases = watched_client()
     path = PAGES[page].format(id=survey_id)
 
     baseline_s, rows = baseline_times(engine, survey_id, baseline)
@@ -435,11 +455,7 @@ def worker_render(
     first_sql = phases.slowest_sql()
     (publication,) = queries._publications.values()
     cells = len(publication.cells)
-    cold_s, cold_phases = [], []
-    for _ in range(cold):
-        queries._publications.clear()
-        cold_s.append(render()[0])
-        cold_phases.append(phases.snapshot())
+    cold_s, cold_phases = cold_renders(render, queries._publications.clear, phases, cold)
     warm_s = [render()[0] for _ in range(warm)]
     peak_rss = maxrss_mb()
 
