@@ -6,6 +6,7 @@ these forms check what a service cannot see: the shape of the text the admin typ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -85,6 +86,19 @@ def parse_team_paths(text: str) -> list[str]:
     return paths
 
 
+def parses_with(parse: Callable[[str], object]) -> Callable[[Any, Any], None]:
+    """A field validator: the field's text must be read by `parse`, whose ValueError
+    message becomes the field's error."""
+
+    def check(form: Any, field: Any) -> None:
+        try:
+            parse(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return check
+
+
 class SurveySettingsForm(FlaskForm):
     """The settings of a survey that stay editable while it is a draft."""
 
@@ -95,6 +109,7 @@ class SurveySettingsForm(FlaskForm):
             "One team path per line, like Engineering/Platform; missing teams are created. "
             "Optional: the participants file adds the teams it names."
         ),
+        validators=[parses_with(parse_team_paths)],
         render_kw={"rows": 5},
     )
     levels = TextAreaField(
@@ -104,6 +119,7 @@ class SurveySettingsForm(FlaskForm):
             "One level per line as key = Label, from the bottom of the hierarchy to the top. "
             "The participants file names a level by its key or its label."
         ),
+        validators=[parses_with(parse_levels)],
         render_kw={"rows": 4},
     )
     opens_at = DateTimeLocalField(
@@ -130,18 +146,6 @@ class SurveySettingsForm(FlaskForm):
         validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
         description="Comments of a group with fewer responses are not shown. At least 3.",
     )
-
-    def validate_levels(self, field: Any) -> None:
-        try:
-            parse_levels(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    def validate_teams(self, field: Any) -> None:
-        try:
-            parse_team_paths(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 class CreateSurveyForm(SurveySettingsForm):

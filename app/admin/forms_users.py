@@ -3,13 +3,11 @@ app.auth.services (one rule, one message, for the CLI too)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from app.admin.forms_surveys import parse_team_paths
+from app.admin.forms_surveys import parse_team_paths, parses_with
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH
 
@@ -31,14 +29,9 @@ class _RoleFields(FlaskForm):
             "One existing team path per line, like Engineering/Platform; the manager sees "
             "these teams and the teams below them. Leave empty for admin and HR."
         ),
+        validators=[parses_with(parse_team_paths)],
         render_kw={"rows": 4},
     )
-
-    def validate_teams(self, field: Any) -> None:
-        try:
-            parse_team_paths(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 class CreateUserForm(_RoleFields):
