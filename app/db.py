@@ -42,11 +42,12 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create the engine for `url` with the settings each backend needs.
 
-    SQLite: foreign keys on; WAL and synchronous=NORMAL for files (concurrent readers and one
-    writer without "database is locked"); a busy timeout; and SQLAlchemy's documented pysqlite
-    workaround (the driver's own BEGIN handling disabled, SQLAlchemy emits BEGIN) so that
-    SAVEPOINTs and transactional DDL behave as on PostgreSQL. PostgreSQL: pool_pre_ping so the
-    app recovers by itself after a database restart.
+    SQLite: foreign keys and secure_delete on; WAL and synchronous=NORMAL for files
+    (concurrent readers and one writer without "database is locked"); a busy timeout; and
+    SQLAlchemy's documented pysqlite workaround (the driver's own BEGIN handling disabled,
+    SQLAlchemy emits BEGIN) so that SAVEPOINTs and transactional DDL behave as on
+    PostgreSQL. PostgreSQL: pool_pre_ping so the app recovers by itself after a database
+    restart.
     """
     kwargs: dict[str, Any] = {"echo": echo}
     is_sqlite = url.startswith("sqlite")
@@ -70,6 +71,9 @@ def _configure_sqlite(engine: Engine, *, file_backed: bool) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted or overwritten content is zeroed, not left in free space: a purge at the
+        # close (app.surveys.storage) must take the addresses out of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         if file_backed:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -43,6 +43,7 @@ from app.reports.queries import list_surveys, response_rates_of
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
 from app.surveys.queries import survey_link
+from app.surveys.storage import compact_storage
 
 bp = Blueprint("admin_surveys", __name__, url_prefix="/admin/surveys")
 
@@ -278,6 +279,8 @@ def _change_state(survey_id: int, action: str) -> Response | tuple[str, int]:
     STATE_SERVICES[action](survey.id)
     record_event(current_user, f"survey.{action}", "survey", survey.id, previous_state=before)
     Session.commit()
+    if action == "close":
+        compact_storage(Session.get_bind())
     flash(NEXT_ACTION[before].done, "info")
     return redirect(url_for(".show", survey_id=survey.id))
 

@@ -16,6 +16,7 @@ from app.db import Session
 from app.reports.queries import list_surveys
 from app.surveys import services as surveys
 from app.surveys.queries import survey_link
+from app.surveys.storage import compact_storage
 
 surveys_cli = AppGroup("surveys", help="Surveys (waves).")
 
@@ -88,6 +89,7 @@ def close_survey_command(survey_id: int) -> None:
     """Close an open survey (email addresses are purged)."""
     survey = surveys.close_survey(survey_id)
     Session.commit()
+    compact_storage(Session.get_bind())
     click.echo(f"Survey {survey.id} is closed.")
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import delete, event, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
@@ -22,6 +22,7 @@ from app.errors import Conflict, DomainError
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.org.services import ensure_team, normalize_team_path
+from app.outbox.models import MessageStatus, OutboxMessage
 from app.surveys.models import MIN_THRESHOLD, Invitation, Level, Survey, SurveyState
 from app.surveys.tokens import new_token
 
@@ -115,11 +116,28 @@ def open_survey(survey_id: int) -> Survey:
 
 
 def close_survey(survey_id: int) -> Survey:
-    """open -> closed. Email addresses are purged: they are no longer needed."""
+    """open -> closed. Email addresses and unsent emails are purged: they are no longer
+    needed. After the commit, `app.surveys.storage.compact_storage` takes them out of the
+    database files too."""
     survey = _move(survey_id, SurveyState.OPEN, SurveyState.CLOSED, action="closed")
-    Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
+    _purge_contacts(survey)
     Session.flush()
     return survey
+
+
+def _purge_contacts(survey: Survey) -> None:
+    """Clear the survey's addresses, and delete its unsent emails (their raw tokens open
+    the survey page, and their rows refer to the invitations)."""
+    invitations = select(Invitation.id).where(Invitation.survey_id == survey.id)
+    Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
+    Session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id.in_(invitations),
+            OutboxMessage.status != MessageStatus.SENT.value,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def archive_survey(survey_id: int) -> Survey:
