@@ -86,17 +86,13 @@ def parse_team_paths(text: str) -> list[str]:
     return paths
 
 
-def parses_with(parse: Callable[[str], object]) -> Callable[[Any, Any], None]:
-    """A field validator: the field's text must be read by `parse`, whose ValueError
-    message becomes the field's error."""
-
-    def check(form: Any, field: Any) -> None:
-        try:
-            parse(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    return check
+def check_parses(parse: Callable[[str], object], field: Any) -> None:
+    """The field's text must be read by `parse`, whose ValueError message becomes the
+    field's error (for a form's validate_<field> method)."""
+    try:
+        parse(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class SurveySettingsForm(FlaskForm):
@@ -109,7 +105,6 @@ class SurveySettingsForm(FlaskForm):
             "One team path per line, like Engineering/Platform; missing teams are created. "
             "Optional: the participants file adds the teams it names."
         ),
-        validators=[parses_with(parse_team_paths)],
         render_kw={"rows": 5},
     )
     levels = TextAreaField(
@@ -119,7 +114,6 @@ class SurveySettingsForm(FlaskForm):
             "One level per line as key = Label, from the bottom of the hierarchy to the top. "
             "The participants file names a level by its key or its label."
         ),
-        validators=[parses_with(parse_levels)],
         render_kw={"rows": 4},
     )
     opens_at = DateTimeLocalField(
@@ -146,6 +140,12 @@ class SurveySettingsForm(FlaskForm):
         validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
         description="Comments of a group with fewer responses are not shown. At least 3.",
     )
+
+    def validate_levels(self, field: Any) -> None:
+        check_parses(parse_levels, field)
+
+    def validate_teams(self, field: Any) -> None:
+        check_parses(parse_team_paths, field)
 
 
 class CreateSurveyForm(SurveySettingsForm):

@@ -3,11 +3,13 @@ app.auth.services (one rule, one message, for the CLI too)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from app.admin.forms_surveys import parse_team_paths, parses_with
+from app.admin.forms_surveys import check_parses, parse_team_paths
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH
 
@@ -29,9 +31,11 @@ class _RoleFields(FlaskForm):
             "One existing team path per line, like Engineering/Platform; the manager sees "
             "these teams and the teams below them. Leave empty for admin and HR."
         ),
-        validators=[parses_with(parse_team_paths)],
         render_kw={"rows": 4},
     )
+
+    def validate_teams(self, field: Any) -> None:
+        check_parses(parse_team_paths, field)
 
 
 class CreateUserForm(_RoleFields):
