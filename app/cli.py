@@ -8,9 +8,11 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.commands import create_admin_command, dev_setup_command, users_cli
+from app.ballots.commands import worker_command
 from app.demo.commands import seed_demo_command
 from app.instruments.commands import instruments_cli
 from app.outbox.commands import outbox_cli
+from app.reports.commands import reports_cli
 from app.surveys.commands import participants_cli, surveys_cli
 
 
@@ -21,6 +23,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(dev_setup_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(worker_command)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(participants_cli)
+    app.cli.add_command(reports_cli)

@@ -256,16 +256,14 @@ def trends(
     return fig.trend_lines([label for label, _ in waves], series, k=k)
 
 
-def reliability(
+def reliability_results(
     matrix: Sequence[Sequence[int | None]],
     item_keys: Sequence[str],
     document: InstrumentDocument,
-    language: str,
-) -> tuple[fig.ChartSpec, dict[str, Reliability | None]]:
+) -> dict[str, Reliability | None]:
     """Cronbach's alpha per dimension on complete answers (reverse-keyed items keyed)."""
     column = {key: i for i, key in enumerate(item_keys)}
     results: dict[str, Reliability | None] = {}
-    rows = []
     by_dimension = document.items_by_dimension()
     for dimension in document.dimensions:
         items = [i for i in by_dimension[dimension.key] if i.scale is not None]
@@ -277,12 +275,21 @@ def reliability(
         for j, item in enumerate(items):
             if item.reverse and item.scale is not None:
                 data[:, j] = item.scale.min + item.scale.max - data[:, j]
-        result = cronbach_alpha(data) if len(data) >= 2 else None
-        results[dimension.key] = result
+        results[dimension.key] = cronbach_alpha(data) if len(data) >= 2 else None
+    return results
+
+
+def reliability(
+    results: Mapping[str, Reliability | None], document: InstrumentDocument, language: str
+) -> fig.ChartSpec:
+    """The reliability chart of `reliability_results` (a dimension without one: no bar)."""
+    rows = []
+    for dimension in document.dimensions:
+        result = results.get(dimension.key)
         label = document.text(dimension.label, language)
         rows.append(
             fig.ReliabilityRow(label, fig.Estimate.from_reliability(result), result.flagged)
             if result is not None
             else fig.ReliabilityRow(label)
         )
-    return fig.reliability_chart(rows), results
+    return fig.reliability_chart(rows)

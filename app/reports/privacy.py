@@ -273,9 +273,12 @@ def disclose_cells(
     *,
     records: bool = False,
     withheld: Collection[K] = (),
+    fixed: Collection[K] = (),
 ) -> dict[K, Disclosed]:
     """Decide every cell (rules 1-4 of the module docstring); see :func:`suppress`."""
-    return dict(suppress(cells, atom_counts, k, records=records, withheld=withheld).cells)
+    return dict(
+        suppress(cells, atom_counts, k, records=records, withheld=withheld, fixed=fixed).cells
+    )
 
 
 def suppress(
@@ -285,6 +288,7 @@ def suppress(
     *,
     records: bool = False,
     withheld: Collection[K] = (),
+    fixed: Collection[K] = (),
 ) -> Disclosure[K]:
     """Primary and complementary suppression of ``cells`` (cell key -> its atoms).
 
@@ -300,6 +304,13 @@ def suppress(
     The result is deterministic: it depends on the cells, counts and k, not on the order of
     the mappings or on hash seeds (ties break on ``repr`` of the keys, so keys should be made
     of ints, strings, None and tuples of them).
+
+    ``fixed`` cells are already public (an earlier release showed them) and cannot be
+    withdrawn: they count as shown whatever their count, and complementary suppression
+    hides only other cells (a class that holds a fixed cell shows an already public number).
+    A leak whose derivation uses fixed cells only cannot be repaired here and is left alone;
+    it cannot arise when the fixed cells were themselves decided by this function with the
+    same ``k`` (their atoms' counts never change).
     """
     check_k(k)
     counts = _validated_counts(atom_counts)
@@ -309,29 +320,40 @@ def suppress(
     canon_of = {key: _canon(key) for key in order}
 
     withheld_set = set(withheld)
-    shown = [key for key in order if n_of[key] >= k and key not in withheld_set]
+    fixed_set = set(fixed) & set(n_of)
+    shown = [
+        key for key in order if key in fixed_set or (n_of[key] >= k and key not in withheld_set)
+    ]
     complementary: set[K] = {key for key in withheld_set if key in n_of and n_of[key] >= k}
     while True:
         classes = _classes(shown, atoms_of, counts)
         leaks = _leaks([atoms for atoms, _ in classes], counts, k, records=records)
-        if not leaks:
-            break
+        public = {c for c, (_, keys) in enumerate(classes) if fixed_set.intersection(keys)}
         hidden_now: set[int] = set()
         for leak in leaks:
             if hidden_now.intersection(leak.uses):
                 continue  # its derivation changed this round; re-examined next round
+            candidates = [c for c in leak.candidates if c not in public] or sorted(
+                leak.uses - public
+            )
+            if not candidates:
+                continue  # only public cells derive it: nothing left to withhold
             victim = min(
-                leak.candidates,
+                candidates,
                 key=lambda c: (n_of[classes[c][1][0]], canon_of[classes[c][1][0]]),
             )
             hidden_now.add(victim)
+        if not hidden_now:
+            break
         dropped = {key for c in hidden_now for key in classes[c][1]}
         complementary |= dropped
         shown = [key for key in shown if key not in dropped]
 
     visible = set(shown)
     decisions = {
-        key: Disclosed.visible(n_of[key], k) if key in visible else Disclosed.hidden(k)
+        key: Disclosed.visible(n_of[key], k)
+        if key in visible and n_of[key] >= k
+        else Disclosed.hidden(k)
         for key in cells
     }
     return Disclosure(k=k, cells=decisions, complementary=frozenset(complementary))

@@ -13,7 +13,7 @@ all, so neither a page nor an export can print one by mistake.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -102,12 +102,51 @@ class Comparison:
     flagged: bool
 
 
+# A cell of the publication by its coordinates: (team, level), None meaning all.
+CellKey = tuple[int | None, int | None]
+# Shown cells with their counts: what a release stores instead of redoing the suppression.
+Shown = Mapping[CellKey, int]
+
+
+def publication_cells(
+    tree: Mapping[int, int | None], atoms: Iterable[Atom]
+) -> dict[CellKey, frozenset[Atom]]:
+    """Every team x level cell of a publication over these atoms: teams roll up their
+    subtrees, `team=None` is the organisation, `level=None` all levels."""
+    cells = report_cells(tree, {(team, level, WAVE) for team, level in atoms})
+    return {
+        (cell.team, cell.level): frozenset((team, level) for team, level, _ in members)  # type: ignore[misc]
+        for cell, members in cells.items()
+    }
+
+
+def shown_cells(decided: Mapping[ReportCell, Disclosed]) -> dict[CellKey, int]:
+    """The shown cells of a decision, with their counts (the form a release stores)."""
+    return {
+        (cell.team, cell.level): d.n  # type: ignore[misc]
+        for cell, d in decided.items()
+        if d.shown and d.n is not None
+    }
+
+
+def _as_decided(cells: Iterable[ReportCell], shown: Shown, k: int) -> dict[ReportCell, Disclosed]:
+    """Stored decisions back into one Disclosed per cell."""
+    return {
+        cell: Disclosed.visible(n, k)
+        if (n := shown.get((cell.team, cell.level))) is not None  # type: ignore[arg-type]
+        else Disclosed.hidden(k)
+        for cell in cells
+    }
+
+
 class Publication:
     """The disclosed team x level view of one survey.
 
     `tree` maps team ids to parent ids (None for roots); `responses` counts responses per
     atom; `family_sums` and `dimension_sums` hold ScoreSums per atom and key. Every decision
-    is taken here, at construction; statistics are computed when a cell is first read.
+    is taken here, at construction, unless `shown` brings the decisions stored with a
+    release (the response counts' shown cells under the key None, each statistic's under its
+    key): then no suppression runs. Statistics are computed when a cell is first read.
     """
 
     def __init__(
@@ -120,6 +159,7 @@ class Publication:
         k: int,
         family_keys: Sequence[str],
         dimension_keys: Sequence[str],
+        shown: Mapping[str | None, Shown] | None = None,
     ) -> None:
         self.k = k
         self.family_keys = tuple(family_keys)
@@ -132,6 +172,20 @@ class Publication:
         for by_atom in self._sums.values():
             atoms |= {(team, level, WAVE) for team, level in by_atom}
         self.cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
+        if shown is not None:
+            self.responses = _as_decided(self.cells, shown.get(None, {}), k)
+            self._decisions = {
+                key: _as_decided(self.cells, shown.get(key, {}), k) for key in self._sums
+            }
+        else:
+            self._decide(responses)
+        self._views: dict[ReportCell, CellView] = {}
+        self._comparisons: dict[
+            tuple[tuple[int, ...], tuple[str, ...], int | None, float],
+            dict[tuple[int, str], Comparison],
+        ] = {}
+
+    def _decide(self, responses: Mapping[Atom, int]) -> None:
         decided: dict[frozenset[tuple[WaveAtom, int]], dict[ReportCell, Disclosed]] = {}
 
         def disclose(
@@ -144,7 +198,9 @@ class Publication:
             }
             fingerprint = frozenset(atom_counts.items())
             if fingerprint not in decided:
-                decided[fingerprint] = disclose_cells(self.cells, atom_counts, k, withheld=withheld)
+                decided[fingerprint] = disclose_cells(
+                    self.cells, atom_counts, self.k, withheld=withheld
+                )
             return decided[fingerprint]
 
         self.responses = disclose(responses)
@@ -155,11 +211,17 @@ class Publication:
             key: disclose({atom: s.n for atom, s in by_atom.items()}, hidden_responses)
             for key, by_atom in self._sums.items()
         }
-        self._views: dict[ReportCell, CellView] = {}
-        self._comparisons: dict[
-            tuple[tuple[int, ...], tuple[str, ...], int | None, float],
-            dict[tuple[int, str], Comparison],
-        ] = {}
+
+    def shown(self) -> dict[str | None, dict[CellKey, int]]:
+        """The decisions in the form a release stores (see `shown` of the constructor)."""
+        result: dict[str | None, dict[CellKey, int]] = {None: shown_cells(self.responses)}
+        for key, decided in self._decisions.items():
+            result[key] = shown_cells(decided)
+        return result
+
+    def sums(self, key: str) -> Mapping[Atom, ScoreSums]:
+        """One statistic's aggregates per atom."""
+        return self._sums[key]
 
     def view(self, team: int | None = None, level: int | None = None) -> CellView:
         """The cell of a team's subtree (None: the organisation) at a level (None: all
@@ -246,27 +308,36 @@ def _by_key(
 
 class ItemPublication:
     """Answer distributions per item, disclosed on each item's own answer counts within the
-    cells of a publication (and only where the cell's response count is shown)."""
+    cells of a publication (and only where the cell's response count is shown). `shown`
+    brings the decisions stored with a release (shown cells per item key) instead."""
 
     def __init__(
         self,
         publication: Publication,
         counts: Mapping[Atom, Mapping[str, Mapping[int | None, int]]],
         item_keys: Sequence[str],
+        *,
+        shown: Mapping[str, Shown] | None = None,
     ) -> None:
         self._publication = publication
         self._counts = counts
         self._decisions: dict[str, dict[ReportCell, Disclosed]] = {}
-        for key in item_keys:
-            answered = {
-                (team, level, WAVE): sum(
-                    n for value, n in by_item.get(key, {}).items() if value is not None
+        if shown is not None:
+            for key in item_keys:
+                self._decisions[key] = _as_decided(
+                    publication.cells, shown.get(key, {}), publication.k
                 )
-                for (team, level), by_item in counts.items()
-            }
+            return
+        for key in item_keys:
             self._decisions[key] = disclose_cells(
-                publication.cells, {a: n for a, n in answered.items() if n}, publication.k
+                publication.cells,
+                {(t, lv, WAVE): n for (t, lv), n in answered_counts(counts, key).items() if n},
+                publication.k,
             )
+
+    def shown(self) -> dict[str, dict[CellKey, int]]:
+        """The decisions in the form a release stores."""
+        return {key: shown_cells(decided) for key, decided in self._decisions.items()}
 
     def distribution(
         self, key: str, team: int | None = None, level: int | None = None
@@ -283,6 +354,16 @@ class ItemPublication:
                 if value is not None:
                     totals[value] = totals.get(value, 0) + n
         return totals
+
+
+def answered_counts(
+    counts: Mapping[Atom, Mapping[str, Mapping[int | None, int]]], key: str
+) -> dict[Atom, int]:
+    """One item's answers per atom, "prefer not to answer" left out."""
+    return {
+        atom: sum(n for value, n in by_item.get(key, {}).items() if value is not None)
+        for atom, by_item in counts.items()
+    }
 
 
 @dataclass(frozen=True)

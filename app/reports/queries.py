@@ -1,10 +1,12 @@
-"""Aggregates for reports, computed in SQL. Nothing here is shown before it passes
-app.reports.privacy."""
+"""Aggregates for reports, computed in SQL, and the releases that store them. Nothing here
+is shown before it passes app.reports.privacy; pages read releases only (the live
+aggregates are read once, when a release is published)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import and_, case, false, func, or_, select
 
@@ -15,8 +17,10 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import PATH_SEPARATOR, Team
-from app.reports.privacy import ResponseRate, disclose_response_rates
+from app.reports.models import Release
+from app.reports.privacy import Disclosed, ResponseRate
 from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
+from app.reports.snapshot import Aggregates, Snapshot, decode
 from app.surveys.models import Invitation, Survey
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
@@ -59,33 +63,118 @@ def visible_team_ids(user: StaffUser, team_ids: Collection[int]) -> frozenset[in
     )
 
 
+class Unreleased(Disclosed):
+    """The responded count of a survey with no release yet: nothing is shown, and the label
+    says why (not "fewer than k", which would be untrue)."""
+
+    __slots__ = ()
+
+    @property
+    def label(self) -> str:
+        return "no release yet"
+
+
 def list_surveys() -> Sequence[tuple[Survey, ResponseRate]]:
-    """Every survey, newest first, with its organisation-wide response rate as disclosure
-    control shows it (a responded count below k reads "fewer than k*")."""
-    surveys = Session.scalars(select(Survey).order_by(Survey.id.desc())).all()
-    return [(survey, response_rates_of(survey)[None]) for survey in surveys]
-
-
-def response_rates_of(survey: Survey) -> dict[int | None, ResponseRate]:
-    """Response rates per team rollup and for the organisation (key None), through the
-    disclosure rule: the one source of every responded count a page or command shows."""
-    tree = survey_team_tree(survey)
-    invited, responded = invitation_counts(survey.id)
-    return disclose_response_rates(tree.parents, invited, responded, survey.k_scores)
-
-
-def invitation_counts(survey_id: int) -> tuple[dict[int, int], dict[int, int]]:
-    """(invited, responded) per team, direct members only."""
-    responded = func.count(Invitation.id).filter(Invitation.responded.is_(True))
+    """Every survey, newest first, with its organisation-wide response rate as its latest
+    release shows it (a responded count below k reads "fewer than k*"; a survey without a
+    release reads "no release yet"). Read from the releases' columns: no snapshot opens."""
+    latest = (
+        select(Release.survey_id, func.max(Release.number).label("number"))
+        .group_by(Release.survey_id)
+        .subquery()
+    )
     rows = Session.execute(
-        select(Invitation.team_id, func.count(Invitation.id), responded)
+        select(Survey, Release.responded, Release.invited)
+        .outerjoin(latest, latest.c.survey_id == Survey.id)
+        .outerjoin(Release, and_(Release.survey_id == Survey.id, Release.number == latest.c.number))
+        .order_by(Survey.id.desc())
+    ).all()
+    result: list[tuple[Survey, ResponseRate]] = []
+    for survey, responded, released_invited in rows:
+        invited = cast(int | None, released_invited)  # None: no release (outer join)
+        if invited is None:
+            rate = ResponseRate(
+                sum(invited_counts(survey.id).values()), Unreleased(False, None, survey.k_scores)
+            )
+        elif responded is None:
+            rate = ResponseRate(invited, Disclosed.hidden(survey.k_scores))
+        else:
+            rate = ResponseRate(invited, Disclosed.visible(responded, survey.k_scores))
+        result.append((survey, rate))
+    return result
+
+
+def response_rates_of(
+    survey: Survey, release: Release | None = None
+) -> dict[int | None, ResponseRate]:
+    """Response rates per team rollup and for the organisation (key None) as a release
+    (by default the latest) shows them: the one source of every responded count a page or
+    command shows. Without a release, only the organisation's invitations, and no count."""
+    release = release or latest_release(survey.id)
+    if release is None:
+        invited = sum(invited_counts(survey.id).values())
+        return {None: ResponseRate(invited, Unreleased(False, None, survey.k_scores))}
+    return snapshot_of(release).response_rates()
+
+
+def invited_counts(survey_id: int) -> dict[int, int]:
+    """Invitations per team, direct members only (not masked: HR imported them)."""
+    rows = Session.execute(
+        select(Invitation.team_id, func.count(Invitation.id))
         .where(Invitation.survey_id == survey_id)
         .group_by(Invitation.team_id)
     ).all()
-    return (
-        {team_id: int(n) for team_id, n, _ in rows},
-        {team_id: int(r) for team_id, _, r in rows},
+    return {team_id: int(n) for team_id, n in rows}
+
+
+# --- releases -----------------------------------------------------------------------------
+
+
+def releases_of(survey_id: int) -> list[Release]:
+    """A survey's releases, first to last."""
+    return list(
+        Session.scalars(
+            select(Release).where(Release.survey_id == survey_id).order_by(Release.number)
+        )
     )
+
+
+def latest_release(survey_id: int) -> Release | None:
+    return Session.scalars(
+        select(Release)
+        .where(Release.survey_id == survey_id)
+        .order_by(Release.number.desc())
+        .limit(1)
+    ).first()
+
+
+def release_numbered(survey_id: int, number: int) -> Release | None:
+    return Session.scalars(
+        select(Release).where(Release.survey_id == survey_id, Release.number == number)
+    ).first()
+
+
+# Decoded snapshots by digest: a release never changes, so a process decodes each once.
+_snapshots: dict[str, Snapshot] = {}
+_MAX_CACHED = 16
+
+
+def snapshot_of(release: Release) -> Snapshot:
+    """The release's snapshot, decoded (cached by its digest)."""
+    found = _snapshots.get(release.digest)
+    if found is not None:
+        return found
+    snapshot = decode(release.snapshot)
+    if len(_snapshots) >= _MAX_CACHED:
+        _snapshots.pop(next(iter(_snapshots)))
+    _snapshots[release.digest] = snapshot
+    return snapshot
+
+
+def publication_for(survey: Survey) -> Publication | None:
+    """The disclosed team x level view of the survey's latest release (None: no release)."""
+    release = latest_release(survey.id)
+    return None if release is None else snapshot_of(release).publication()
 
 
 # --- score aggregates ---------------------------------------------------------------------
@@ -199,37 +288,26 @@ def favorable_bands(
     return families, dimensions
 
 
-# Publications by (survey, responses so far, k). Responses are insert-only, so the count
-# changes whenever the data does; a closed survey's publication is built once per process.
-_publications: dict[tuple[int, int, int], Publication] = {}
-_MAX_CACHED = 16
-
-
-def publication_for(survey: Survey) -> Publication:
-    """The disclosed team x level view of a survey (cached while its data is unchanged)."""
-    total = Session.scalar(
-        select(func.count()).select_from(Response).where(Response.survey_id == survey.id)
-    )
-    key = (survey.id, int(total or 0), survey.k_scores)
-    found = _publications.get(key)
-    if found is not None:
-        return found
+def survey_aggregates(survey: Survey) -> Aggregates:
+    """Every additive aggregate of the survey's responses now, per atom: what a release
+    stores (one pass of GROUP BY queries)."""
     document = document_of(survey.instrument_version)
     family_bands, dimension_bands = favorable_bands(document)
     tree = survey_team_tree(survey)
-    publication = Publication(
-        tree.parents,
-        response_counts(survey.id),
-        score_sums(survey.id, families=True, bands=family_bands),
-        score_sums(survey.id, families=False, bands=dimension_bands),
-        k=survey.k_scores,
-        family_keys=[f.key for f in document.families],
-        dimension_keys=[d.key for d in document.dimensions],
+    return Aggregates(
+        parents=tree.parents,
+        paths=tree.paths,
+        responses=response_counts(survey.id),
+        family_sums=score_sums(survey.id, families=True, bands=family_bands),
+        dimension_sums=score_sums(survey.id, families=False, bands=dimension_bands),
+        items=item_value_counts(survey.id),
+        comment_counts=comment_counts(survey.id),
+        invited=invited_counts(survey.id),
+        family_keys=tuple(f.key for f in document.families),
+        dimension_keys=tuple(d.key for d in document.dimensions),
+        item_keys=tuple(i.key for i in document.scored_items),
+        prompt_keys=tuple(p.key for p in document.prompts),
     )
-    if len(_publications) >= _MAX_CACHED:
-        _publications.pop(next(iter(_publications)))
-    _publications[key] = publication
-    return publication
 
 
 # --- comments, items, reliability, waves --------------------------------------------------
@@ -245,18 +323,17 @@ def comment_counts(survey_id: int) -> dict[tuple[int, str], int]:
     return {(team, prompt): int(n) for team, prompt, n in rows}
 
 
-def comment_texts(survey_id: int, team_ids: Collection[int], prompt_key: str) -> list[str]:
-    """The texts of one prompt's comments from a set of teams: text only, no id, no date.
-    The caller shuffles them (privacy.shuffle_comments) after disclosure allowed them."""
-    return list(
-        Session.scalars(
-            select(Comment.text).where(
-                Comment.survey_id == survey_id,
-                Comment.prompt_key == prompt_key,
-                Comment.team_id.in_(list(team_ids)),
-            )
+def comment_texts_by_team(survey_id: int, prompt_key: str) -> dict[int, list[str]]:
+    """The texts of one prompt's comments per team (direct members): text only, no id, no
+    date. Read once, at a release, which keeps those its disclosure lists, shuffled."""
+    texts: dict[int, list[str]] = {}
+    for team, text in Session.execute(
+        select(Comment.team_id, Comment.text).where(
+            Comment.survey_id == survey_id, Comment.prompt_key == prompt_key
         )
-    )
+    ):
+        texts.setdefault(team, []).append(text)
+    return texts
 
 
 def item_matrix(survey_id: int, item_keys: Sequence[str]) -> list[tuple[int | None, ...]]:

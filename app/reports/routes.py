@@ -9,21 +9,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import Form, SelectField
 
 from app.audit.services import record_event
 from app.auth.decorators import role_required
+from app.auth.models import Role
 from app.db import Session
 from app.errors import Forbidden, NotFound
 from app.instruments.queries import document_of
 from app.reports import exports, pages
+from app.reports.models import Release
 from app.reports.privacy import footnote
 from app.reports.queries import (
+    latest_release,
     list_surveys,
-    publication_for,
+    release_numbered,
+    releases_of,
     response_rates_of,
+    snapshot_of,
     survey_team_tree,
     visible_team_ids,
 )
@@ -33,8 +48,11 @@ from app.reports.registry import (
     STAFF,
     ReportContext,
     ReportPage,
+    release_label,
 )
+from app.reports.releases import publish_release
 from app.security import CHART_PAGE_POLICY
+from app.surveys.models import Survey
 from app.surveys.services import get_survey
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -68,10 +86,31 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def report_context(survey_id: int) -> ReportContext:
-    """Load the survey's publication and the user's scope; 403 for a team filter outside it.
-    A filter on an unknown team or level gives the suppressed view, not an error."""
+def chosen_release(survey: Survey) -> Release | None:
+    """The release `?release=N` names (404 if there is none), else the latest (None when
+    the survey has none yet)."""
+    number = _int_arg("release")
+    if number is None:
+        return latest_release(survey.id)
+    release = release_numbered(survey.id, number)
+    if release is None:
+        raise NotFound(f"Survey {survey.id} has no release {number}.")
+    return release
+
+
+def no_release_page(survey: Survey) -> str:
+    """What a report page shows before the survey's first release: no numbers."""
+    return render_template("reports/no_release.html", survey=survey)
+
+
+def report_context(survey_id: int) -> ReportContext | Survey:
+    """Load the chosen release and the user's scope; 403 for a team filter outside it. A
+    filter on an unknown team or level gives the suppressed view, not an error. A survey
+    without a release comes back as itself: there is nothing to show."""
     survey = get_survey(survey_id)
+    release = chosen_release(survey)
+    if release is None:
+        return survey
     document = document_of(survey.instrument_version)
     tree = survey_team_tree(survey)
     visible_ids = visible_team_ids(current_user, tree.paths)
@@ -86,8 +125,9 @@ def report_context(survey_id: int) -> ReportContext:
         visible=visible_ids,
         team=team if team in visible_ids else None,
         level=_int_arg("level"),
-        publication=publication_for(survey),
-        comment_order_key=current_app.config["SECRET_KEY"],
+        release=release,
+        snapshot=snapshot_of(release),
+        role=current_user.role,
     )
 
 
@@ -100,6 +140,7 @@ def _audit(ctx: ReportContext, page: str) -> None:
         page=page,
         team=ctx.team,
         level=ctx.level,
+        release=ctx.release.number,
     )
     Session.commit()
 
@@ -133,6 +174,8 @@ def report_view(page: ReportPage) -> Callable[[int], str]:
 
     def view(survey_id: int) -> str:
         ctx = report_context(survey_id)
+        if isinstance(ctx, Survey):
+            return no_release_page(ctx)
         values = page.builder(ctx)
         return _render(
             page.template,
@@ -158,6 +201,8 @@ for _page in REPORT_PAGES:
 @role_required(*STAFF)
 def team(survey_id: int, team_id: int) -> str:
     ctx = report_context(survey_id)
+    if isinstance(ctx, Survey):
+        return no_release_page(ctx)
     if team_id not in ctx.tree.paths:
         raise NotFound(f"Team {team_id} is not part of this survey.")
     if team_id not in ctx.visible:
@@ -181,22 +226,36 @@ def team(survey_id: int, team_id: int) -> str:
 @bp.route("/surveys/<int:survey_id>/response-rates")
 @role_required(*RESPONSE_RATE_ROLES)
 def response_rates(survey_id: int) -> str:
+    """The response rates of a release: its responded counts are the report's response
+    counts, decided in the same publication."""
     survey = get_survey(survey_id)
-    tree = survey_team_tree(survey)
-    rates = response_rates_of(survey)
+    release = chosen_release(survey)
+    if release is None:
+        return no_release_page(survey)
+    snapshot = snapshot_of(release)
+    paths = snapshot.aggregates.paths
+    rates = response_rates_of(survey, release)
     rows = sorted(
         ((team_id, rate) for team_id, rate in rates.items() if team_id is not None),
-        key=lambda row: tree.paths[row[0]],
+        key=lambda row: paths[row[0]],
     )
-    record_event(current_user, "report.view", "survey", survey.id, page="response-rates")
+    record_event(
+        current_user,
+        "report.view",
+        "survey",
+        survey.id,
+        page="response-rates",
+        release=release.number,
+    )
     Session.commit()
     return render_template(
         "reports/response_rates.html",
         survey=survey,
         rows=rows,
         organisation=rates[None],
-        tree=tree,
-        hidden_label=footnote(survey.k_scores),
+        paths=paths,
+        release_label=release_label(release),
+        hidden_label=footnote(snapshot.k),
     )
 
 
@@ -206,6 +265,8 @@ def export(survey_id: int, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Exports are available as .csv and .xlsx.")
     ctx = report_context(survey_id)
+    if isinstance(ctx, Survey):
+        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
     teams: list[tuple[int | None, str]] = [(None, exports.ORGANISATION), *ctx.scope_teams]
     levels: list[tuple[int | None, str]] = [(None, exports.ALL_LEVELS), *ctx.levels]
     statistics = [
@@ -215,12 +276,19 @@ def export(survey_id: int, fmt: str) -> Response:
         exports.Statistic("dimension", d.key, ctx.document.text(d.label, ctx.language))
         for d in ctx.document.dimensions
     ]
-    record_event(current_user, "report.export", "survey", ctx.survey.id, format=fmt)
+    record_event(
+        current_user,
+        "report.export",
+        "survey",
+        ctx.survey.id,
+        format=fmt,
+        release=ctx.release.number,
+    )
     Session.commit()
     rows = exports.aggregate_rows(ctx.publication, teams, levels, statistics)
     note = footnote(ctx.publication.k)
     stamp = dt.date.today().isoformat()
-    name = f"mutuality-survey-{ctx.survey.id}-{stamp}.{fmt}"
+    name = f"mutuality-survey-{ctx.survey.id}-release-{ctx.release.number}-{stamp}.{fmt}"
     body: Iterator[str] | Iterator[bytes]
     if fmt == "csv":
         body = exports.csv_chunks(rows, note)
@@ -229,7 +297,12 @@ def export(survey_id: int, fmt: str) -> Response:
         body = exports.xlsx_chunks(
             rows,
             note,
-            {"survey": ctx.survey.title, "exported": stamp, "k": str(ctx.survey.k_scores)},
+            {
+                "survey": ctx.survey.title,
+                "release": ctx.release_label,
+                "exported": stamp,
+                "k": str(ctx.publication.k),
+            },
         )
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
@@ -237,3 +310,32 @@ def export(survey_id: int, fmt: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.route("/surveys/<int:survey_id>/releases")
+@role_required(*STAFF)
+def releases(survey_id: int) -> str:
+    """The survey's releases; admins publish an interim one while the survey is open."""
+    survey = get_survey(survey_id)
+    return render_template(
+        "reports/releases.html",
+        survey=survey,
+        releases=releases_of(survey.id),
+        label=release_label,
+        may_publish=current_user.role == Role.ADMIN and survey.state == "open",
+    )
+
+
+@bp.route("/surveys/<int:survey_id>/releases", methods=["POST"])
+@role_required(Role.ADMIN)
+def publish(survey_id: int) -> BaseResponse:
+    """Publish an interim release (refused, with the reason, when it would show nothing
+    new), audit it, commit once and go back to the list."""
+    survey = get_survey(survey_id)
+    release = publish_release(survey, actor=current_user, final=False)
+    record_event(
+        current_user, "release.publish", "survey", survey.id, release=release.number, final=False
+    )
+    Session.commit()
+    flash(f"Release {release.number} is published.", "info")
+    return redirect(url_for(".releases", survey_id=survey.id))

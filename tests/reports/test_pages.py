@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -22,10 +23,11 @@ from app.instruments.queries import document_of
 from app.org.models import Team
 from app.reports.registry import REPORT_PAGES
 from app.security import CHART_PAGE_POLICY, CONTENT_SECURITY_POLICY
-from app.surveys.services import create_survey, import_participants, issue_links, open_survey
-from app.surveys.tokens import token_sha256
-from app.taking.services import record_submission
+from app.surveys.models import Invitation
+from app.surveys.services import create_survey, import_participants, open_survey
+from app.taking.services import BatchSubmission, store_responses
 from tests.conftest import AuthActions
+from tests.reports.answering import release
 
 HOSTILE_TEAM = "<script>alert(1)</script>"
 HOSTILE_COMMENT = "<b>bold</b> & <img src=x onerror=alert(2)>"
@@ -58,8 +60,13 @@ def report_survey(db_session: Any, bundled_version: InstrumentVersion) -> Report
             people.append((email, team, value))
     import_participants(survey.id, "\n".join(lines) + "\n")
     open_survey(survey.id)
-    tokens = dict(issue_links(survey.id))
     document = document_of(bundled_version)
+    invitations = dict(
+        db_session.execute(
+            select(Invitation.email, Invitation.id).where(Invitation.survey_id == survey.id)
+        ).all()
+    )
+    submissions = []
     for n, (email, team, value) in enumerate(people):
         answers: dict[str, int | None] = {
             item.key: (value if (n + j) % 7 else max(1, value - 1))
@@ -68,10 +75,12 @@ def report_survey(db_session: Any, bundled_version: InstrumentVersion) -> Report
         comments = (
             {"change_together": HOSTILE_COMMENT} if team.startswith("Engineering/Platform") else {}
         )
-        record_submission(
-            token_sha256(tokens[email]), bundled_version.id, document, answers, comments
+        submissions.append(
+            BatchSubmission(invitations[email], answers, comments, dt.date(2027, 3, 3))
         )
+    store_responses(survey.id, bundled_version.id, document, submissions)
     db_session.commit()
+    release(survey)
     teams = {t.path: t.id for t in db_session.scalars(select(Team))}
     return ReportSurvey(survey.id, teams)
 

@@ -5,14 +5,14 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
-from app.surveys.models import Invitation
 from app.surveys.services import create_survey, import_participants, open_survey
 from tests.conftest import AuthActions
+from tests.reports.answering import answer, release
 
 # Platform: 7 invited, 6 answer; Data: 5 invited, 2 answer; Sales: 3 invited, 3 answer.
 TEAMS = {"Engineering/Platform": (7, 6), "Engineering/Data": (5, 2), "Sales": (3, 3)}
@@ -27,13 +27,12 @@ def rated_survey(db_session: Any, bundled_version: InstrumentVersion) -> int:
         lines += [f"{slug}{i}@example.org,{team},manager" for i in range(invited)]
     import_participants(survey.id, "\n".join(lines) + "\n")
     open_survey(survey.id)
-    for team, (_, answered) in TEAMS.items():
+    answered: dict[str, int] = {}
+    for team, (_, count) in TEAMS.items():
         slug = team.replace("/", "-").lower()
-        emails = [f"{slug}{i}@example.org" for i in range(answered)]
-        db_session.execute(
-            update(Invitation).where(Invitation.email.in_(emails)).values(responded=True)
-        )
-    db_session.commit()
+        answered.update({f"{slug}{i}@example.org": 4 for i in range(count)})
+    answer(survey, answered)
+    release(survey)
     return survey.id
 
 

@@ -1,0 +1,141 @@
+"""Publishing releases: a survey's aggregates and disclosure decisions, stored once.
+
+`publish_release` reads the live responses once, decides disclosure together with every
+earlier release of the survey (app.reports.snapshot), and stores the result as an immutable
+`Release`. Every report page, export and count afterwards reads releases only. Services
+style: add and flush, raise DomainError, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+
+from app.auth.models import StaffUser
+from app.db import Session, utcnow
+from app.errors import DomainError
+from app.instruments.queries import document_of
+from app.reports import pages
+from app.reports.models import Release
+from app.reports.privacy import shuffle_comments, team_subtrees
+from app.reports.queries import (
+    comment_texts_by_team,
+    item_matrix,
+    releases_of,
+    snapshot_of,
+    survey_aggregates,
+)
+from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release, encode
+from app.reports.stats import Reliability
+from app.surveys.models import Survey, SurveyState
+
+
+def publish_release(survey: Survey, *, actor: StaffUser | None, final: bool) -> Release:
+    """Publish the survey's next release (final: the one the close makes).
+
+    Raises DomainError for a draft, after the final release, for an interim release of a
+    survey that is not open, and for an interim release that would disclose nothing new
+    (no response since the last release, or every new one withheld).
+    """
+    if survey.state == SurveyState.DRAFT.value:
+        raise DomainError(f"Survey {survey.id} has not opened: there is nothing to publish.")
+    earlier = releases_of(survey.id)
+    if earlier and earlier[-1].final:
+        raise DomainError(
+            f"Survey {survey.id} already has its final release (release {earlier[-1].number})."
+        )
+    if not final and survey.state != SurveyState.OPEN.value:
+        raise DomainError(
+            f"Survey {survey.id} is {survey.state}: interim releases are for open surveys."
+        )
+    snapshots = [snapshot_of(release) for release in earlier]
+    current = survey_aggregates(survey)
+    decisions = decide_release(current, snapshots, survey.k_scores, survey.k_comments)
+    number = len(earlier) + 1
+    if not final and not decisions.discloses_beyond(snapshots[-1].decisions if snapshots else None):
+        raise DomainError(_nothing_new(number, earlier))
+    snapshot = Snapshot(
+        k=survey.k_scores,
+        k_comments=survey.k_comments,
+        aggregates=current,
+        decisions=decisions,
+        comments=_listed_comments(survey.id, current, decisions),
+        reliability=_reliability(survey, decisions),
+    )
+    blob = encode(snapshot)
+    release = Release(
+        survey_id=survey.id,
+        number=number,
+        created_on=utcnow().date(),
+        final=final,
+        published_by_id=actor.id if actor is not None else None,
+        responded=decisions.responses.get((None, None)),
+        invited=sum(current.invited.values()),
+        digest=hashlib.sha256(blob).hexdigest(),
+        snapshot=blob,
+    )
+    Session.add(release)
+    Session.flush()
+    return release
+
+
+def _nothing_new(number: int, earlier: Sequence[Release]) -> str:
+    if not earlier:
+        return (
+            f"Release {number} would disclose nothing: no group has reached the threshold "
+            "yet. Publish when more people have answered."
+        )
+    return (
+        f"Release {number} would disclose nothing new: no responses have arrived since "
+        f"release {earlier[-1].number}, or too few to be shown without isolating fewer than "
+        "the threshold. Publish when more people have answered."
+    )
+
+
+def _listed_comments(
+    survey_id: int, current: Aggregates, decisions: Decisions
+) -> dict[str, dict[int | None, list[str]]]:
+    """The texts of every shown comment group, per prompt, in one random order drawn now
+    (a key that is never stored): reloading shows the same order, and no release's order
+    follows storage or submission order."""
+    subtrees = team_subtrees(current.parents)
+    listed: dict[str, dict[int | None, list[str]]] = {}
+    for prompt, groups in decisions.comments.items():
+        if not groups:
+            continue
+        by_team = comment_texts_by_team(survey_id, prompt)
+        order_key = secrets.token_bytes(32)
+        listed[prompt] = {}
+        for group in groups:
+            teams = subtrees[group] if group is not None else frozenset(current.parents)
+            texts = [text for team in teams for text in by_team.get(team, ())]
+            listed[prompt][group] = shuffle_comments(texts, seed=order_key)
+    return listed
+
+
+def _reliability(survey: Survey, decisions: Decisions) -> Mapping[str, Reliability | None] | None:
+    """Cronbach's alpha per dimension, only when the organisation's count is shown (it
+    reads single answers)."""
+    if (None, None) not in decisions.responses:
+        return None
+    document = document_of(survey.instrument_version)
+    keys = [item.key for item in document.scored_items]
+    return pages.reliability_results(item_matrix(survey.id, keys), keys, document)
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_changes_to_releases(
+    session: OrmSession, _flush_context: UOWTransaction, _instances: object
+) -> None:
+    """A release is public once stored: what it showed cannot be changed or withdrawn."""
+    for obj in session.dirty:
+        if isinstance(obj, Release) and session.is_modified(obj):
+            raise DomainError(f"Release {obj.number} is immutable; publish a new release instead.")
+    for obj in session.deleted:
+        if isinstance(obj, Release):
+            raise DomainError(f"Release {obj.number} cannot be deleted.")
