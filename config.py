@@ -7,7 +7,10 @@ Alembic alike; tests read `TEST_DATABASE_URL` (default: in-memory SQLite).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -27,6 +30,43 @@ def _count_setting(env: os._Environ[str], name: str, default: int) -> int:
     return int(raw)
 
 
+# A ballot key is 32 random bytes, written in URL-safe base64 (44 characters).
+BALLOT_KEY_BYTES = 32
+
+
+def new_ballot_key() -> str:
+    """A fresh ballot key, as BALLOT_KEYS spells it."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(BALLOT_KEY_BYTES)).decode("ascii")
+
+
+def parse_ballot_keys(raw: str) -> tuple[bytes, ...]:
+    """The keys of BALLOT_KEYS (comma-separated, the sealing key first); ConfigError on a
+    value that is not a 32-byte key in URL-safe base64."""
+    keys = []
+    for position, text in enumerate(raw.split(","), start=1):
+        try:
+            key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            key = b""
+        if len(key) != BALLOT_KEY_BYTES:
+            raise ConfigError(
+                f"BALLOT_KEYS: key {position} is not {BALLOT_KEY_BYTES} bytes in URL-safe "
+                'base64; make one with `python -c "import config; print(config.new_ballot_key())"`.'
+            )
+        keys.append(key)
+    return tuple(keys)
+
+
+def _development_ballot_keys(path: Path) -> str:
+    """The development keys kept in `path` (mode 0600), generated on first use."""
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(new_ballot_key() + "\n")
+    return path.read_text(encoding="ascii").strip()
+
+
 class Config:
     """Settings shared by every environment; read from the environment at instantiation."""
 
@@ -38,6 +78,13 @@ class Config:
         env = os.environ
         self.SECRET_KEY: str | None = env.get("SECRET_KEY")
         self.DATABASE_URL: str | None = env.get("DATABASE_URL")
+        # The keys that seal and open ballots (app/ballots): never stored in the database.
+        # The first seals; every one opens, so a rotated-out key stays listed until no
+        # ballot sealed with it waits.
+        raw_ballot_keys = env.get("BALLOT_KEYS", "").strip()
+        self.BALLOT_KEYS: tuple[bytes, ...] = (
+            parse_ballot_keys(raw_ballot_keys) if raw_ballot_keys else ()
+        )
         # The address employees' links start with, e.g. https://survey.example.org
         self.PUBLIC_BASE_URL: str = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.INSTRUMENTS_DIR: str = env.get("INSTRUMENTS_DIR", str(BASE_DIR / "instruments"))
@@ -95,6 +142,14 @@ class DevelopmentConfig(Config):
         if not self.DATABASE_URL:
             INSTANCE_DIR.mkdir(exist_ok=True)
             self.DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'mutuality.sqlite3'}"
+        if not self.BALLOT_KEYS:
+            self.BALLOT_KEYS = parse_ballot_keys(
+                _development_ballot_keys(INSTANCE_DIR / "ballot-keys")
+            )
+
+
+# Generated once for the test suite; tests that need others pass BALLOT_KEYS themselves.
+TESTING_BALLOT_KEY = "3Nq1m5bH0n2o2eC6mR8cW7Zf0yHq9tJ4kLx1sVbQ2aE="
 
 
 class TestingConfig(Config):
@@ -106,6 +161,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing-only-not-secret"  # noqa: S105
         self.DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
         self.PUBLIC_BASE_URL = "http://survey.test"
+        self.BALLOT_KEYS = parse_ballot_keys(TESTING_BALLOT_KEY)
         # Hashing is deliberately slow in production; tests use the same algorithm with
         # the library's cheapest parameters.
         self.PASSWORD_HASH_FAST = True
@@ -116,7 +172,8 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not getattr(self, name)]
+        required = ("SECRET_KEY", "DATABASE_URL", "BALLOT_KEYS")
+        missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ConfigError(
                 "Production configuration needs the environment variable(s) "

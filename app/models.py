@@ -2,15 +2,18 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, StaffUser, staff_team_scope
+from app.ballots.models import Ballot
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
+from app.reports.models import Release
 from app.surveys.models import Invitation, Level, Survey, SurveyState, survey_team
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 __all__ = [
     "Answer",
     "AuditEvent",
+    "Ballot",
     "Comment",
     "DimensionScore",
     "FamilyScore",
@@ -19,6 +22,7 @@ __all__ = [
     "Invitation",
     "Level",
     "OutboxMessage",
+    "Release",
     "Response",
     "Role",
     "StaffUser",

@@ -28,6 +28,7 @@ import app.models
 from app import create_app
 from app.auth.models import Role, StaffUser
 from app.auth.services import create_staff_user
+from app.ballots.services import MixOutcome, mix_ballots
 from app.db import Base, Session, make_engine
 from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
@@ -245,6 +246,21 @@ def open_survey(db_session: scoped_session[Any], bundled_version: InstrumentVers
     tokens = dict(issue_links(survey.id))
     db_session.commit()
     return OpenSurvey(survey, tokens)
+
+
+@pytest.fixture
+def mix_all(app: Flask, db_session: scoped_session[Any]) -> Callable[[Survey], MixOutcome]:
+    """Open every sealed ballot of a survey into responses and commit, as its close does
+    (in the test's transaction): a submission stores a ballot, a test reading responses
+    mixes first."""
+
+    def mix(survey: Survey) -> MixOutcome:
+        with app.app_context():  # the app's BALLOT_KEYS; its end removes the session
+            outcome = mix_ballots(survey, final=True)
+            db_session.commit()
+        return outcome
+
+    return mix
 
 
 def survey_answers(

@@ -4,7 +4,7 @@ import pytest
 from flask import request
 
 from app import create_app
-from config import INSTANCE_DIR, ConfigError, load_config
+from config import INSTANCE_DIR, ConfigError, load_config, new_ballot_key
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,6 +26,7 @@ def test_production_names_every_missing_variable(monkeypatch: pytest.MonkeyPatch
 def test_production_sets_secure_cookie_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BALLOT_KEYS", new_ballot_key())
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

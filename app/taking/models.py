@@ -1,9 +1,11 @@
 """What employees submit: responses, their answers and dimension scores, and comments.
 
-Nothing here refers to an invitation. Response ids are random UUIDs; the only time stored is
-the date of submission. Comments are rows of their own, with random ids and no reference to
-the response, so a comment cannot be joined to a person's scores. On SQLite the comment table
-has no rowid, whose insertion order would otherwise line comments up with responses.
+Nothing here refers to an invitation. Rows are written by the ballot mixer (app/ballots), in
+shuffled batches of at least k, never in the transaction of a submission. Response ids are
+random UUIDs; the only time stored is the date of submission. Comments are rows of their
+own, with random ids and no reference to the response, so a comment cannot be joined to a
+person's scores. On SQLite the response and comment tables have no rowid, whose insertion
+order would otherwise follow the submissions.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from app.db import Base
 
 
 class Response(Base):
+    """One respondent's response, written by the mixer from an opened ballot. No rowid on
+    SQLite: the table is ordered by its random key, not by insertion."""
+
     __tablename__ = "response"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)

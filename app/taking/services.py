@@ -1,17 +1,19 @@
 """Recording submissions: one transaction, no link to the invitation.
 
 The invitation is flipped with a conditional UPDATE (WHERE responded = false, exactly one
-row must change) in the same transaction that inserts the response. Two concurrent
-submissions of one link both try the UPDATE; the database lets one change the row and the
-other sees it already flipped, so exactly one response is stored. The UPDATE returns the
-team and level to copy onto the response: that is all the response learns from the
-invitation.
+row must change) in the same transaction that casts the respondent's sealed ballot
+(app/ballots). Two concurrent submissions of one link both try the UPDATE; the database
+lets one change the row and the other sees it already flipped, so exactly one ballot is
+stored. The UPDATE returns the team and level to seal into the ballot: that is all the
+response will learn from the invitation. The ballot becomes a response later, in a
+shuffled batch of at least k opened by `app.ballots.services.mix_ballots`, in a transaction
+that touches no invitation (`store_mixed_batch` inserts its rows).
 
-Two paths share one row builder (`prepare_submission` then `build_submission_rows`):
-`record_submission` for a respondent's form, and `store_responses` for many responses at
-once (the demo data), which flips its invitations with one conditional UPDATE and inserts
-with a few executemany calls, in an order that follows neither the invitations nor the
-responses.
+Three paths share one row builder (`prepare_submission` then `build_submission_rows`):
+`record_submission` for a respondent's form (a ballot, rows later), the mixer's batches,
+and `store_responses` for many responses at once (the demo data), which flips its
+invitations with one conditional UPDATE and inserts with a few executemany calls, in an
+order that follows neither the invitations nor the responses.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 
 from sqlalchemy import Exists, Table, bindparam, exists, insert, or_, update
 
+from app.ballots.box import cast_ballot
+from app.ballots.contents import BallotContents
 from app.db import Base, Session, utcnow
 from app.errors import Gone
 from app.instruments.document import InstrumentDocument
@@ -207,7 +211,8 @@ def record_submission(
     answers: Mapping[str, int | None],
     comments: Mapping[str, str],
 ) -> None:
-    """Store one validated submission and mark its invitation as responded.
+    """Mark the invitation as responded and cast the submission as a sealed ballot, which
+    the mixer later opens into a response.
 
     `answers` maps every item key to a raw value (None = prefer not to answer);
     `comments` maps prompt keys to non-blank text. Raises Gone when the link was used
@@ -227,15 +232,24 @@ def record_submission(
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
     survey_id, team_id, level_id = flipped[0]
-    rows = build_submission_rows(
-        prepared,
-        survey_id=survey_id,
-        team_id=team_id,
-        level_id=level_id,
-        instrument_version_id=instrument_version_id,
-        submitted_on=now.date(),
+    cast_ballot(
+        survey_id,
+        BallotContents(
+            team_id=team_id,
+            level_id=level_id,
+            instrument_version_id=instrument_version_id,
+            submitted_on=now.date(),
+            answers=prepared.answers,
+            comments=prepared.comments,
+            scores=prepared.scores,
+        ),
     )
-    _insert_rows([rows])
+
+
+def store_mixed_batch(batch: Sequence[SubmissionRows]) -> None:
+    """Insert the rows of a batch of opened ballots (`app.ballots.services.mix_ballots`)
+    in the order given, which the mixer has shuffled."""
+    _insert_rows(batch)
 
 
 def store_responses(
@@ -246,6 +260,8 @@ def store_responses(
 ) -> int:
     """Store many submissions to one open survey; return how many were stored.
 
+    Written directly as responses, without sealed ballots: this path is for the demo data
+    and test fixtures, synthetic answers of nobody, so a batch may tie them to invitations.
     Every submission is checked and scored before anything is written (ValueError). Then one
     conditional UPDATE flips all the batch's invitations (WHERE id IN (...) AND
     responded = false AND the survey is open); unless it changes exactly one row per

@@ -1,0 +1,100 @@
+"""`flask --app app worker`: the background work of a running installation, in one loop.
+
+    worker [--once] [--interval SECONDS] [--batch N]
+
+Each round sends the outbox's due email (`app.outbox.commands.run_worker`, as
+`outbox run --once` does) and then mixes the waiting ballots of every open survey
+(`app.ballots.services.mix_ballots`, one transaction per survey); then it sleeps
+--interval seconds. `--once` runs one round and exits. Several workers may run at once:
+the outbox claims its messages with leases, and on PostgreSQL the mixer skips ballots
+another worker has locked (SQLite has one writer at a time). Ctrl-C or SIGTERM end the
+loop between two steps. Lines carry counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import click
+
+from app.ballots.queries import open_surveys_with_ballots
+from app.ballots.services import MixOutcome, mix_ballots
+from app.db import Session, begin_write_transaction, utcnow
+from app.outbox.commands import _stop_on_signals as stop_on_signals
+from app.outbox.commands import run_worker
+from app.surveys.models import Survey, SurveyState
+
+log = logging.getLogger(__name__)
+
+
+def mix_open_surveys(echo: Callable[[str], None] = click.echo) -> list[MixOutcome]:
+    """Mix the ballots of every open survey, each in a transaction of its own that touches
+    no invitation; returns the outcomes. A survey whose batch fails is rolled back (its
+    ballots keep waiting) and the others are still mixed."""
+    outcomes = []
+    for survey_id in open_surveys_with_ballots():
+        Session.commit()
+        try:
+            begin_write_transaction()
+            survey = Session.get(Survey, survey_id, populate_existing=True)
+            if survey is None or survey.state != SurveyState.OPEN.value:
+                Session.commit()
+                continue
+            outcome = mix_ballots(survey, final=False)
+            Session.commit()
+        except Exception:
+            Session.rollback()
+            log.exception("mixing the ballots of survey %d failed; they keep waiting", survey_id)
+            continue
+        outcomes.append(outcome)
+        if outcome.opened or outcome.unopenable:
+            echo(f"{utcnow():%Y-%m-%d %H:%M:%S} UTC  survey {survey_id}: ballots {outcome}")
+    Session.remove()
+    return outcomes
+
+
+def run_rounds(*, batch: int, interval: float, once: bool, stop: threading.Event) -> int:
+    """Run rounds (outbox, then ballots) until `stop` is set, or one round with `once`.
+    Returns the number of messages that failed for good."""
+    failed = 0
+    while not stop.is_set():
+        failed += run_worker(batch=batch, interval=interval, once=True, stop=stop)
+        if stop.is_set():
+            break
+        mix_open_surveys()
+        if once:
+            break
+        stop.wait(interval)
+    return failed
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one round, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds between rounds (without --once).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Outbox messages claimed per batch.",
+)
+def worker_command(once: bool, interval: float, batch: int) -> None:
+    """Send the outbox and mix the ballots of open surveys (several workers may run)."""
+    stop = threading.Event()
+    if once:
+        failed = run_rounds(batch=batch, interval=interval, once=True, stop=stop)
+    else:
+        click.echo(f"Worker: outbox and ballots every {interval:g} s; Ctrl-C stops.")
+        with stop_on_signals(stop):
+            failed = run_rounds(batch=batch, interval=interval, once=False, stop=stop)
+    if failed:
+        click.echo(f"{failed} message(s) failed for good; see `outbox status`.", err=True)
+        raise click.exceptions.Exit(1)

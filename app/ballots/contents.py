@@ -1,0 +1,84 @@
+"""What a sealed ballot holds, and its bytes (JSON). Pure: imports neither Flask nor the
+database.
+
+Everything the response, its answers, scores and comments will be made of: the team and
+level copied from the invitation, the instrument version, the date of submission, the raw
+answers, the comments and the scores computed at submission (so opening needs no
+instrument document).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.instruments.scoring import ResponseScores
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BallotContents:
+    team_id: int
+    level_id: int | None
+    instrument_version_id: int
+    submitted_on: dt.date
+    answers: Mapping[str, int | None]
+    comments: Mapping[str, str]
+    scores: ResponseScores
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {
+                "v": FORMAT_VERSION,
+                "team": self.team_id,
+                "level": self.level_id,
+                "version": self.instrument_version_id,
+                "on": self.submitted_on.isoformat(),
+                "answers": dict(self.answers),
+                "comments": dict(self.comments),
+                "dimensions": dict(self.scores.dimensions),
+                "families": dict(self.scores.families),
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BallotContents:
+        """Read contents written by `to_bytes`; ValueError on anything else."""
+        try:
+            raw = json.loads(data)
+            if raw["v"] != FORMAT_VERSION:
+                raise ValueError(f"unknown ballot format {raw['v']!r}")
+            return cls(
+                team_id=_whole(raw["team"]),
+                level_id=None if raw["level"] is None else _whole(raw["level"]),
+                instrument_version_id=_whole(raw["version"]),
+                submitted_on=dt.date.fromisoformat(raw["on"]),
+                answers=_mapping(raw["answers"], (int, type(None))),
+                comments=_mapping(raw["comments"], (str,)),
+                scores=ResponseScores(
+                    dimensions=_mapping(raw["dimensions"], (int, float, type(None))),
+                    families=_mapping(raw["families"], (int, float, type(None))),
+                ),
+            )
+        except (KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not ballot contents: {type(exc).__name__}") from None
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _mapping(value: Any, types: tuple[type, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, types) and not isinstance(v, bool)
+        for k, v in value.items()
+    ):
+        raise ValueError("expected an object of the right values")
+    return value
