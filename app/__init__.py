@@ -23,6 +23,7 @@ from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
 from app.log_privacy import install_token_filter
 from app.reports.assets import bp as assets_bp
+from app.reports.readers import receipt_readers
 from app.reports.routes import bp as reports_bp
 from app.security import init_security
 from app.taking.routes import bp as taking_bp
@@ -104,7 +105,12 @@ def language_name(code: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        return {"ui_language": lambda: str(get_locale() or "en"), "language_name": language_name}
+        return {
+            "ui_language": lambda: str(get_locale() or "en"),
+            "language_name": language_name,
+            # Who reads what, for the privacy receipt (taking/_receipt.html).
+            "receipt_readers": receipt_readers,
+        }
 
 
 def register_blueprints(app: Flask) -> None:
