@@ -31,6 +31,7 @@ from app.admin.forms_surveys import (
 from app.audit.services import record_event
 from app.auth.decorators import role_required
 from app.auth.models import Role
+from app.ballots.queries import box_state
 from app.db import Session, get_or_404
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import csrf
@@ -212,6 +213,7 @@ def _survey_page(
         more_errors=max(0, len(row_errors or []) - MAX_REPORTED_ROWS),
         takes_participants=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
         outbox=outbox_counts(survey.id),
+        ballots=box_state(survey),
     )
 
 
