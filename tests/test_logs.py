@@ -19,6 +19,7 @@ import pytest
 
 from app.db import Base, make_engine
 from app.log_privacy import REDACTED_PATH, redact_survey_tokens
+from config import new_ballot_key
 from tests.conftest import ROOT, LiveSurvey
 
 
@@ -147,6 +148,7 @@ def test_gunicorns_access_log_holds_no_token(tmp_path: Path) -> None:
         **os.environ,
         "MUTUALITY_CONFIG": "production",
         "SECRET_KEY": "log-test-secret",
+        "BALLOT_KEYS": new_ballot_key(),
         "DATABASE_URL": f"sqlite:///{database}",
     }
     with server_log.open("wb") as out:

@@ -254,11 +254,15 @@ def _pinned(open_survey: OpenSurvey) -> tuple[int, int, InstrumentDocument]:
 
 
 def test_the_batch_path_stores_what_a_real_submission_stores(
-    db_session: Any, open_survey: OpenSurvey
+    app: Any, db_session: Any, open_survey: OpenSurvey, mix_all: Any
 ) -> None:
     survey_id, version_id, document = _pinned(open_survey)
     answers = _answers(document) | {"ea_2": None, "au_4": 5}
-    record_submission(_token_hash(db_session, "ana@example.org"), version_id, document, answers, {})
+    ana_link = _token_hash(db_session, "ana@example.org")
+    with app.app_context():  # the ballot is sealed with the app's keys
+        record_submission(ana_link, version_id, document, answers, {})
+        db_session.commit()
+    mix_all(open_survey.survey)
     ben = db_session.scalar(select(Invitation).where(Invitation.email == "ben@example.org"))
     stored = store_responses(
         survey_id,
