@@ -51,6 +51,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.export", "GET"): STAFF,
     ("reports.team", "GET"): TEAM_A,
     ("reports.response_rates", "GET"): HR,
+    ("reports.releases", "GET"): STAFF,
+    ("reports.publish", "POST"): ADMIN,
     ("admin_instruments.index", "GET"): ADMIN,
     ("admin_instruments.versions", "GET"): ADMIN,
     ("admin_instruments.version", "GET"): ADMIN,

@@ -17,17 +17,12 @@ from app.auth.models import Role
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import diff_between
 from app.reports import pages
-from app.reports.privacy import shuffle_comments, team_subtrees
-from app.reports.publication import ItemPublication, Publication, comment_groups
-from app.reports.queries import (
-    TeamTree,
-    comment_counts,
-    comment_texts,
-    item_matrix,
-    item_value_counts,
-    publication_for,
-    waves_of,
-)
+from app.reports.models import Release
+from app.reports.privacy import team_subtrees
+from app.reports.publication import Publication
+from app.reports.queries import TeamTree, publication_for, waves_of
+from app.reports.readers import readable_comment_groups
+from app.reports.snapshot import Snapshot
 from app.surveys.models import Survey
 
 STAFF = (Role.ADMIN, Role.HR, Role.MANAGER)
@@ -46,9 +41,17 @@ class ReportContext:
     visible: frozenset[int]  # team ids the user may see
     team: int | None  # the team filter (a subtree), None for the organisation
     level: int | None
-    publication: Publication
-    # The application's secret, which keys the order of comments (never shown).
-    comment_order_key: str = field(repr=False)
+    release: Release  # the release shown (the latest unless the reader chose another)
+    snapshot: Snapshot = field(repr=False)
+    role: str  # the user's role: app.reports.readers says what it reads
+
+    @property
+    def publication(self) -> Publication:
+        return self.snapshot.publication()
+
+    @property
+    def release_label(self) -> str:
+        return release_label(self.release)
 
     @property
     def scope_teams(self) -> list[tuple[int, str]]:
@@ -69,6 +72,14 @@ class ReportContext:
 
 
 PageValues = Mapping[str, object]
+
+
+def release_label(release: Release) -> str:
+    """Which results a page shows, e.g. "Results as of 3 March 2027, release 2"."""
+    day = f"{release.created_on.day} {release.created_on:%B %Y}"
+    if release.final:
+        return f"Final results, as of {day} (release {release.number})"
+    return f"Results as of {day}, release {release.number} (interim)"
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,7 @@ def build_heatmap(ctx: ReportContext) -> PageValues:
 
 
 def build_items(ctx: ReportContext) -> PageValues:
-    counts = item_value_counts(ctx.survey.id)
-    published = ItemPublication(ctx.publication, counts, [i.key for i in ctx.document.scored_items])
+    published = ctx.snapshot.item_publication()
     chart = pages.item_bars(
         published, ctx.team, ctx.level, ctx.document, ctx.language, ctx.publication.k
     )
@@ -125,7 +135,8 @@ def build_standpoint(ctx: ReportContext) -> PageValues:
 
 
 def build_trends(ctx: ReportContext) -> PageValues:
-    """Every closed wave of the instrument and this one; an open wave's data are not final."""
+    """Every closed wave of the instrument (its latest release) and this one (the release
+    shown); an open wave's data are not final."""
     waves = [w for w in waves_of(ctx.survey) if w.id == ctx.survey.id or w.state != "open"]
     diffs = [
         diff_between(wave.instrument_version, ctx.survey.instrument_version)
@@ -133,7 +144,12 @@ def build_trends(ctx: ReportContext) -> PageValues:
         if wave.instrument_version_id != ctx.survey.instrument_version_id
     ]
     comparable = pages.comparable_families(ctx.document, diffs)
-    series = [(wave_label(wave), publication_for(wave)) for wave in waves]
+    series = [
+        (wave_label(wave), publication)
+        for wave in waves
+        if (publication := ctx.publication if wave.id == ctx.survey.id else publication_for(wave))
+        is not None
+    ]
     return {"charts": [pages.trends(series, ctx.team, comparable, ctx.document, ctx.language)]}
 
 
@@ -144,28 +160,24 @@ def wave_label(survey: Survey) -> str:
 
 
 def build_reliability(ctx: ReportContext) -> PageValues:
-    """Reliability reads single answers, so only when the organisation's count is shown."""
-    if not ctx.publication.view(None, None).responses.shown:
+    """Reliability reads single answers, so the release computed it only when the
+    organisation's count is shown."""
+    results = ctx.snapshot.reliability
+    if results is None:
         return {"charts": []}
-    keys = [i.key for i in ctx.document.scored_items]
-    chart, _ = pages.reliability(item_matrix(ctx.survey.id, keys), keys, ctx.document, ctx.language)
-    return {"charts": [chart]}
+    return {"charts": [pages.reliability(results, ctx.document, ctx.language)]}
 
 
 def build_comments(ctx: ReportContext) -> PageValues:
-    """Each prompt's comments for the team filter, where disclosure lists them, shuffled."""
-    counts = comment_counts(ctx.survey.id)
-    k = ctx.survey.k_comments
+    """Each prompt's comments for the team filter, where the release lists them (in the
+    order drawn once at its publication)."""
+    k = ctx.snapshot.k_comments
+    readable = readable_comment_groups(ctx.role, ctx.visible, team_subtrees(ctx.tree.parents))
+    if ctx.team not in readable:
+        return {"sections": [], "k_comments": k, "unreadable": "team" if readable else "none"}
     sections = []
     for prompt in ctx.document.prompts:
-        prompt_counts = {team: n for (team, key), n in counts.items() if key == prompt.key}
-        group = comment_groups(ctx.tree.parents, prompt_counts, k)[ctx.team]
-        texts: list[str] = []
-        if group.listed:
-            texts = shuffle_comments(
-                comment_texts(ctx.survey.id, group.teams, prompt.key),
-                seed=f"{ctx.comment_order_key}:{ctx.survey.id}:{prompt.key}",
-            )
+        group, texts = ctx.snapshot.comment_group(prompt.key, ctx.team)
         sections.append(
             {
                 "prompt": ctx.document.text(prompt.text, ctx.language),

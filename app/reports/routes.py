@@ -200,13 +200,14 @@ for _page in REPORT_PAGES:
 @bp.route("/surveys/<int:survey_id>/teams/<int:team_id>")
 @role_required(*STAFF)
 def team(survey_id: int, team_id: int) -> str:
+    tree = survey_team_tree(get_survey(survey_id))
+    if team_id not in tree.paths:
+        raise NotFound(f"Team {team_id} is not part of this survey.")
+    if team_id not in visible_team_ids(current_user, [team_id]):
+        raise Forbidden("This team is outside the teams you can see.")
     ctx = report_context(survey_id)
     if isinstance(ctx, Survey):
         return no_release_page(ctx)
-    if team_id not in ctx.tree.paths:
-        raise NotFound(f"Team {team_id} is not part of this survey.")
-    if team_id not in ctx.visible:
-        raise Forbidden("This team is outside the teams you can see.")
     view = ctx.publication.view(team_id, ctx.level)
     comparisons = ctx.publication.compare_teams(
         [team_id], [d.key for d in ctx.document.dimensions], level=ctx.level
