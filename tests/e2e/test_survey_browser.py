@@ -8,10 +8,13 @@ import json
 from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
-from app.surveys.models import Invitation
+from app.ballots.services import mix_ballots
+from app.db import Session
+from app.surveys.models import Invitation, Survey
 from app.taking.models import Answer, Comment, Response
 from tests.conftest import LiveSurvey
 from tests.e2e.conftest import serious_violations
@@ -89,8 +92,14 @@ def submit_and_expect_thanks(page: Page, *, key: str | None = None) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
 
 
-def stored_response(live: LiveSurvey) -> tuple[int, dict[str, int | None], list[tuple[str, str]]]:
-    """(number of responses, the answers of the last one by item key, comments)."""
+def stored_response(
+    app: Flask, live: LiveSurvey
+) -> tuple[int, dict[str, int | None], list[tuple[str, str]]]:
+    """(number of responses, the answers of the last one by item key, comments), once the
+    sealed ballots are mixed into responses (the global Session is the live app's)."""
+    with app.app_context():
+        mix_ballots(Session.get_one(Survey, live.survey_id), final=True)
+        Session.commit()
     with live.engine.connect() as conn:
         responses = conn.scalars(select(Response.id)).all()
         if not responses:
@@ -119,7 +128,7 @@ def as_stored(answers: dict[str, str]) -> dict[str, int | None]:
 
 
 def test_draft_survives_a_reload_and_is_cleared_by_submitting(
-    live_survey: LiveSurvey, context: BrowserContext
+    app: Flask, live_survey: LiveSurvey, context: BrowserContext
 ) -> None:
     page = new_page(context)
     keys = item_keys(live_survey)
@@ -149,7 +158,7 @@ def test_draft_survives_a_reload_and_is_cleared_by_submitting(
     assert COMMENT in page.evaluate(JS_DRAFTS)[draft_key]
     submit_and_expect_thanks(page)
 
-    count, answers, comments = stored_response(live_survey)
+    count, answers, comments = stored_response(app, live_survey)
     assert count == 1
     assert len(answers) == 52
     assert answers == as_stored(everything)
@@ -163,7 +172,7 @@ def test_draft_survives_a_reload_and_is_cleared_by_submitting(
 
 
 def test_keyboard_only_answers_every_item_and_submits(
-    live_survey: LiveSurvey, context: BrowserContext
+    app: Flask, live_survey: LiveSurvey, context: BrowserContext
 ) -> None:
     page = new_page(context)
     keys = item_keys(live_survey)
@@ -216,13 +225,15 @@ def test_keyboard_only_answers_every_item_and_submits(
     assert focused(page)["tag"] == "BUTTON"
     submit_and_expect_thanks(page, key="Enter")
 
-    count, answers, comments = stored_response(live_survey)
+    count, answers, comments = stored_response(app, live_survey)
     assert count == 1
     assert answers == as_stored(expected)
     assert comments == [("change_together", COMMENT)]
 
 
-def test_the_form_works_without_javascript(live_survey: LiveSurvey, new_context: Any) -> None:
+def test_the_form_works_without_javascript(
+    app: Flask, live_survey: LiveSurvey, new_context: Any
+) -> None:
     page = new_page(new_context(java_script_enabled=False))
     expected = plan(item_keys(live_survey))
     assert goto(page, live_survey.url("ben")) == 200
@@ -230,7 +241,7 @@ def test_the_form_works_without_javascript(live_survey: LiveSurvey, new_context:
     click_answers(page, expected)
     submit_and_expect_thanks(page)
 
-    count, answers, comments = stored_response(live_survey)
+    count, answers, comments = stored_response(app, live_survey)
     assert count == 1
     assert answers == as_stored(expected)
     assert comments == []
