@@ -56,12 +56,13 @@ def _rebuild_response(*, with_rowid: bool) -> None:
     """SQLite only: recreate `response` with or without its rowid, keeping its children."""
     if op.get_bind().dialect.name != "sqlite":
         return
+    # The table names are this module's constants, not input.
     for child in _RESPONSE_CHILDREN:
-        op.execute(f"CREATE TEMP TABLE _kept_{child} AS SELECT * FROM {child}")
+        op.execute(f"CREATE TEMP TABLE _kept_{child} AS SELECT * FROM {child}")  # noqa: S608
     with op.batch_alter_table(
         "response", recreate="always", table_kwargs={"sqlite_with_rowid": with_rowid}
     ):
         pass
     for child in _RESPONSE_CHILDREN:
-        op.execute(f"INSERT INTO {child} SELECT * FROM _kept_{child}")
+        op.execute(f"INSERT INTO {child} SELECT * FROM _kept_{child}")  # noqa: S608
         op.execute(f"DROP TABLE _kept_{child}")
