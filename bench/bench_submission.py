@@ -179,8 +179,8 @@ def seed(participants: int) -> Seeded:
         for i in range(participants)
     )
     import_participants(survey.id, "email,team,level\n" + rows)
-    open_survey(survey.id)
     tokens = [raw for _email, raw in issue_links(survey.id)]
+    open_survey(survey.id)
     first = Session.scalars(select(Invitation).where(Invitation.survey_id == survey.id)).first()
     assert first is not None
     document = outcome.version.document

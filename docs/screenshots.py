@@ -199,8 +199,8 @@ def seed(today: dt.date | None) -> tuple[int, str]:
     import_participants(
         survey.id, f"email,team,level\n{DEMO_PARTICIPANT},{team_path},individual_contributor\n"
     )
-    open_survey(survey.id)
     ((_email, token),) = issue_links(survey.id)
+    open_survey(survey.id)
     Session.commit()
     Session.remove()
     return summary.surveys[-1].id, token

@@ -36,7 +36,7 @@ from app.instruments.queries import document_of
 from app.instruments.services import sync_instruments
 from app.org.models import Team
 from app.security import sign_in_throttle
-from app.surveys.models import Invitation, Survey
+from app.surveys.models import Invitation, InvitationToken, Survey
 from app.surveys.services import create_survey, import_participants, issue_links
 from app.surveys.services import open_survey as open_survey_service
 from app.surveys.tokens import token_sha256
@@ -144,7 +144,9 @@ def invitation_for_token(raw_token: str) -> Invitation | None:
     """The invitation of a raw survey token (the app itself only reads what the survey page
     needs: app.taking.queries.survey_link)."""
     return Session.scalar(
-        select(Invitation).where(Invitation.token_sha256 == token_sha256(raw_token))
+        select(Invitation)
+        .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+        .where(InvitationToken.token_sha256 == token_sha256(raw_token))
     )
 
 
@@ -242,8 +244,8 @@ cai@example.org,Sales,senior_leader
 def open_survey(db_session: scoped_session[Any], bundled_version: InstrumentVersion) -> OpenSurvey:
     survey = create_survey(instrument_key="relational-climate", title="Spring wave")
     import_participants(survey.id, PARTICIPANTS_CSV)
+    tokens = dict(issue_links(survey.id))  # the links file exists only before the opening
     open_survey_service(survey.id)
-    tokens = dict(issue_links(survey.id))
     db_session.commit()
     return OpenSurvey(survey, tokens)
 
@@ -330,8 +332,8 @@ def live_survey(app: Flask, scratch_engine: Engine) -> Iterator[LiveSurvey]:
         (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
         survey = create_survey(instrument_key="relational-climate", title="Browser wave")
         import_participants(survey.id, LIVE_PARTICIPANTS_CSV)
-        open_survey_service(survey.id)
         tokens = dict(issue_links(survey.id))
+        open_survey_service(survey.id)
         Session.commit()
         return LiveSurvey(
             base_url=base_url,

@@ -43,8 +43,8 @@ def test_instrument_text_is_escaped_everywhere(
     version = publish_instrument_version(_hostile_document()).version
     survey = create_survey(instrument_key="hostile", title=f"Survey {PAYLOAD}")
     import_participants(survey.id, "email,team,level\na@example.org,Ops,manager\n")
-    open_survey(survey.id)
     ((_email, token),) = issue_links(survey.id)
+    open_survey(survey.id)
     db_session.commit()
 
     _assert_inert(client.get(f"/s/{token}").get_data(as_text=True))

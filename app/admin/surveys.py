@@ -39,7 +39,7 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import all_versions
 from app.org.queries import team_paths
 from app.outbox.queries import outbox_counts
-from app.outbox.services import queue_invitations, queue_reminders
+from app.outbox.services import queue_invitations, queue_new_link, queue_reminders
 from app.reports.queries import list_surveys, response_rates_of
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
@@ -213,6 +213,7 @@ def _survey_page(
         more_errors=max(0, len(row_errors or []) - MAX_REPORTED_ROWS),
         takes_participants=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
         outbox=outbox_counts(survey.id),
+        links_file_warning=services.LINKS_FILE_WARNING,
         ballots=box_state(survey),
     )
 
@@ -341,13 +342,38 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
     return redirect(url_for(".show", survey_id=survey.id))
 
 
+@bp.route("/<int:survey_id>/email/link", methods=["POST"], endpoint="new_link")
+@role_required(Role.ADMIN)
+def queue_new_link_view(survey_id: int) -> Response | tuple[str, int]:
+    """Email one person a new link, to their own address: staff never see it. The message
+    says the same whether or not the person has answered."""
+    survey = services.get_survey(survey_id)
+    email = request.form.get("email", "").strip()
+    try:
+        queue_new_link(survey.id, email)
+    except DomainError as exc:
+        Session.rollback()
+        flash(exc.message, "error")
+        return _survey_page(survey), 400
+    record_event(current_user, "email.queue_link", "survey", survey.id)
+    Session.commit()
+    flash(
+        f"Unless they have answered already, a new link is on its way to {email}; "
+        "the outbox worker sends it.",
+        "info",
+    )
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
 @bp.route("/<int:survey_id>/links", methods=["POST"])
 @role_required(Role.ADMIN)
 def download_links(survey_id: int) -> Response | tuple[str, int]:
-    """email,link for everyone invited (answered or not: the file must not tell who
-    answered). The new tokens replace the old ones and are committed before the file is
-    sent: the file never holds a token that was rolled back."""
+    """email,link for everyone invited to a draft survey, once the admin has ticked the
+    box under the warning (services.LINKS_FILE_WARNING); refused (409) once the survey has
+    opened. Every download is audit-logged. The new tokens replace the old ones and are
+    committed before the file is sent: the file never holds a token that was rolled back."""
     survey = services.get_survey(survey_id)
+    services.check_links_file_allowed(survey)
     form = LinksForm()
     if not form.validate_on_submit():
         return _survey_page(survey, links_form=form), 400

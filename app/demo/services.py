@@ -32,7 +32,6 @@ from app.instruments.services import sync_instruments
 from app.org.services import ensure_team
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import DEFAULT_LEVELS, close_survey, create_survey, open_survey
-from app.surveys.tokens import new_token
 from app.taking.services import BatchSubmission, store_responses
 
 DEMO_INSTRUMENT_KEY = "relational-climate"
@@ -313,8 +312,8 @@ def _field_wave(
 def _invite_everyone(
     survey: Survey, org: OrgPlan, team_ids: Sequence[int], sent_at: dt.datetime
 ) -> list[int]:
-    """One invitation per person (token hash only; the raw token is thrown away, as nobody
-    will use the link). Returns the invitation id of each person."""
+    """One invitation per person, with no link (nobody will use one). Returns the
+    invitation id of each person."""
     level_ids = [level.id for level in survey.levels]  # by rank, bottom first
     rows = [
         {
@@ -323,7 +322,6 @@ def _invite_everyone(
             "level_id": level_ids[level],
             "email": demo_email(person),
             "language": None,
-            "token_sha256": new_token()[1],
             "responded": False,
             "sent_at": sent_at,
             "reminded_at": None,

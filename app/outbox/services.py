@@ -13,26 +13,25 @@ sent (or as failed), and a check constraint forbids a token on any row that is n
 The token is issued when the message is queued and the very same token is sent on every
 retry, so every copy of a message that ever reaches the person carries the same link.
 
-When does that link start to work (when is `Invitation.token_sha256` set)?
+When does that link start to work? An invitation may hold several live links
+(`InvitationToken` rows, one hash per link): a new one is added, never swapped for the
+earlier ones, and using any of them ends them all (the invitation is answered).
 
-* Invitation: at queueing. Nobody holds a working link yet (the import issued a hash of
-  a token nobody has), so nothing is invalidated, and the link works whatever happens
-  later: after a crash between the SMTP server's acceptance and our commit, or after a
-  reply lost to a timeout, the person may get the email twice, but both copies work.
-  (A link handed out earlier with `surveys links` stops working, as any newer link does.)
-* Reminder: at sending, in the transaction that marks it sent. The person already holds a
-  working link (the invitation's) and it must keep working until the replacement has been
-  accepted by the SMTP server: an SMTP outage of hours, or a reminder that fails for good,
-  must not leave them with a dead link. The price is a narrow window: a crash after the SMTP
+* Invitation (and one person's new link, `queue_new_link`): at queueing. The link works
+  whatever happens later: after a crash between the SMTP server's acceptance and our
+  commit, or after a reply lost to a timeout, the person may get the email twice, but both
+  copies work.
+* Reminder: at sending, in the transaction that marks it sent. Until then the person's
+  earlier links are what they hold; after it they hold one more. A crash after the SMTP
   server accepted the reminder and before our commit leaves the reminder's link inactive
-  (the invitation's link keeps working) until the message is retried, when the same token
-  is sent again and activated.
-Either way, the hash is (re)written when the message is recorded as sent, so the link in
-the newest email sent always works.
+  (the earlier links keep working) until the message is retried, when the same token is
+  sent again and activated.
+Either way the hash is recorded (if it is not already) when the message is recorded as
+sent, so the link in every email sent works, and an earlier email's link keeps working.
 
-The alternative of issuing the token at send time (new token, update the hash, send,
-commit) was rejected: a crash between the send and the commit delivers a dead link, and a
-retry after a lost reply would replace a link the person may already have.
+Links reach people only this way once a survey is open: the links file
+(`app.surveys.services.issue_links`) exists only before the opening, and no page shows a
+person's link to staff.
 
 Claiming and parallel workers
 -----------------------------
@@ -90,14 +89,15 @@ from babel.dates import format_date
 from flask import current_app
 from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
 
+from app.auth.services import normalize_email
 from app.db import Session, begin_write_transaction, utcnow
-from app.errors import Conflict
+from app.errors import Conflict, DomainError
 from app.instruments.queries import document_of
 from app.outbox.mailer import Mailer, MailError, MailSettings, build_message
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
-from app.surveys.models import Invitation, Survey, SurveyState
+from app.surveys.models import Invitation, InvitationToken, Survey, SurveyState
 from app.surveys.queries import survey_link
-from app.surveys.services import get_survey
+from app.surveys.services import add_link, get_survey
 from app.surveys.tokens import new_token, token_sha256
 
 log = logging.getLogger(__name__)
@@ -204,10 +204,46 @@ def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:
     send_from = max(now, survey.opens_at) if survey.opens_at is not None else now
     for invitation in invitations:
         raw, digest = new_token()
-        invitation.token_sha256 = digest
+        Session.add(InvitationToken(token_sha256=digest, invitation_id=invitation.id))
         _add_pending(invitation.id, MessageKind.INVITATION, raw, send_from, now)
     Session.flush()
     return len(invitations)
+
+
+def queue_new_link(survey_id: int, email: str, now: dt.datetime | None = None) -> None:
+    """Send one person a new link by email, to their own address (for someone who lost
+    theirs): the link is added to their earlier ones, which keep working.
+
+    Staff never see the link, and the outcome does not say whether the person has
+    answered: a message is queued for an invited address whether they answered or not (the
+    worker deletes it unsent for someone who has, as for any pointless message), and
+    nothing is queued when an email to them is already waiting (it carries a link).
+    DomainError when the address is not invited to this survey; Conflict when the survey
+    is not open.
+    """
+    now = now or utcnow()
+    survey = get_survey(survey_id)
+    _require_accepting(survey, now, "links")
+    address = normalize_email(email)
+    invitation = Session.scalar(
+        select(Invitation).where(Invitation.survey_id == survey.id, Invitation.email == address)
+    )
+    if invitation is None:
+        raise DomainError(f"{address} is not invited to this survey.")
+    pending = Session.scalar(
+        select(
+            exists().where(
+                OutboxMessage.invitation_id == invitation.id, OutboxMessage.status == PENDING
+            )
+        )
+    )
+    if pending:
+        return
+    raw, digest = new_token()
+    Session.add(InvitationToken(token_sha256=digest, invitation_id=invitation.id))
+    send_from = max(now, survey.opens_at) if survey.opens_at is not None else now
+    _add_pending(invitation.id, MessageKind.INVITATION, raw, send_from, now)
+    Session.flush()
 
 
 def queue_reminders(
@@ -504,7 +540,7 @@ def _pointless(
 
 def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
     """Right after the SMTP server accepted the message: mark it sent, forget its token,
-    make its link the invitation's, and count it."""
+    add its link to the invitation's (the earlier ones keep working), and count it."""
     begin_write_transaction()
     marked: CursorResult[Any] = Session.execute(  # type: ignore[assignment]
         update(OutboxMessage)
@@ -524,7 +560,8 @@ def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    values: dict[str, Any] = {"token_sha256": outgoing.token_sha256}
+    add_link(outgoing.invitation_id, outgoing.token_sha256)
+    values: dict[str, Any] = {}
     if outgoing.kind == MessageKind.INVITATION.value:
         values["sent_at"] = func.coalesce(Invitation.sent_at, now)
     else:

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit.services import record_event
 from app.commands import domain_errors_exit
 from app.db import Session
 from app.reports.queries import list_surveys
@@ -109,13 +110,18 @@ def list_surveys_command() -> None:
 @surveys_cli.command("links")
 @click.argument("survey_id", type=int)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Skip the confirmation (the warning still prints).")
 @domain_errors_exit
-def links_command(survey_id: int, out: Path) -> None:
-    """Write email,link for everyone invited (new links replace old ones; the links of
-    people who have answered open the "already used" page, so the file shows no one's
-    answering)."""
+def links_command(survey_id: int, out: Path, yes: bool) -> None:
+    """Write email,link for everyone invited to a DRAFT survey, for organisations without
+    email (new links replace the ones of an earlier file). Refused once the survey is
+    open: links then go out only by email (`flask outbox`)."""
+    click.echo(f"Warning: {surveys.LINKS_FILE_WARNING}", err=True)
+    if not yes:
+        click.confirm("Make the links file?", abort=True, err=True)
     base = current_app.config["PUBLIC_BASE_URL"]
     links = surveys.issue_links(survey_id)
+    record_event(None, "links.download", "survey", survey_id, links=len(links), via="cli")
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -1,8 +1,11 @@
 """Surveys (waves), their levels and teams in scope, and invitations.
 
-An invitation holds the sha256 of the personal token (never the token), the email until the
-survey closes, and one flag, `responded`. It carries no response timestamp: a time of
-response could be matched with a response's date and order.
+An invitation holds the email until the survey closes and one flag, `responded`; its links
+are `InvitationToken` rows, the sha256 of each personal token (never the token). A person
+may hold several live links (the invitation's, a reminder's, a new link sent on request):
+any one of them answers once for the invitation, and then they all say "already used".
+An invitation carries no response timestamp: a time of response could be matched with a
+response's date and order.
 """
 
 from __future__ import annotations
@@ -106,7 +109,6 @@ class Invitation(Base):
     level_id: Mapped[int | None] = mapped_column(ForeignKey("level.id", ondelete="RESTRICT"))
     email: Mapped[str | None] = mapped_column(String(254))  # purged when the survey closes
     language: Mapped[str | None] = mapped_column(String(16))
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     responded: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -115,3 +117,16 @@ class Invitation(Base):
     survey: Mapped[Survey] = relationship()
     team: Mapped[Team] = relationship()
     level: Mapped[Level | None] = relationship()
+
+
+class InvitationToken(Base):
+    """One live link of an invitation: the sha256 of its raw token, the lookup key of the
+    survey page. No time and no order of issue: the links of one person are equal."""
+
+    __tablename__ = "invitation_token"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )

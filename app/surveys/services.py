@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import delete, event, inspect, select, update
+from sqlalchemy import delete, event, exists, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
@@ -23,7 +23,14 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.org.services import ensure_team, normalize_team_path
 from app.outbox.models import MessageStatus, OutboxMessage
-from app.surveys.models import MIN_THRESHOLD, Invitation, Level, Survey, SurveyState
+from app.surveys.models import (
+    MIN_THRESHOLD,
+    Invitation,
+    InvitationToken,
+    Level,
+    Survey,
+    SurveyState,
+)
 from app.surveys.tokens import new_token
 
 DEFAULT_LEVELS: tuple[tuple[str, str], ...] = (
@@ -219,7 +226,8 @@ def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
     All rows or none: every bad row is reported (line, column, reason) and nothing is
     stored when any row is bad. Teams are matched by path and created when missing (only
     while the survey is a draft: an open survey's teams are locked). Each person gets one
-    invitation with a fresh token; links are handed out by `issue_links`.
+    invitation, with no link yet: links go out by email (app.outbox) or, before the
+    opening only, in the links file (`issue_links`).
     """
     survey = get_survey(survey_id)
     _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
@@ -235,7 +243,6 @@ def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
         if team.id not in in_scope:
             survey.teams.append(team)
             in_scope.add(team.id)
-        _, digest = new_token()
         Session.add(
             Invitation(
                 survey_id=survey.id,
@@ -243,7 +250,6 @@ def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
                 level_id=row.level.id,
                 email=row.email,
                 language=row.language,
-                token_sha256=digest,
             )
         )
         report.invited += 1
@@ -375,29 +381,66 @@ class _ParticipantRules:
         return team_path
 
 
-def issue_links(survey_id: int) -> list[tuple[str, str]]:
-    """Give every invited person a fresh token; return (email, token) by email.
+LINKS_FILE_WARNING = (
+    "Whoever holds the links file can see who answered (a used link says so) and answer "
+    "for anyone who has not: keep it safe, hand each link only to its person, and delete "
+    "the file once the links are handed out. It can be made only before the survey opens."
+)
 
-    Tokens are not stored, so a link can only be handed out by issuing a new one: this
-    invalidates links issued before for the same people. People who have answered get a
-    link too (it opens the "already used" page): a list of only those who have not would
-    tell whoever holds it who answered.
+
+def check_links_file_allowed(survey: Survey) -> None:
+    """Conflict unless the survey is a draft: once it opens, whoever held a links file
+    could see who answered and answer for them."""
+    if survey.state != SurveyState.DRAFT.value:
+        raise Conflict(
+            f"Survey {survey.id} is {survey.state}: a links file can be made only before the "
+            "survey opens. Links now reach people only by email, each at their own address."
+        )
+
+
+def issue_links(survey_id: int) -> list[tuple[str, str]]:
+    """The links file of a draft survey: a fresh token for every invited person, as
+    (email, token) by email. Refused (Conflict) once the survey has opened: from then on
+    links reach people only by email, through the outbox, to their own address.
+
+    The new links replace every earlier one of these people (before the opening, the
+    only links are those of earlier files), so a file that went astray can be revoked by
+    making another. The caller audit-logs it (see LINKS_FILE_WARNING).
     """
     survey = get_survey(survey_id)
-    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given links")
-    pending = Session.scalars(
+    check_links_file_allowed(survey)
+    invitations = Session.scalars(
         select(Invitation)
         .where(Invitation.survey_id == survey.id, Invitation.email.is_not(None))
         .order_by(Invitation.email)
     ).all()
+    Session.execute(
+        delete(InvitationToken)
+        .where(
+            InvitationToken.invitation_id.in_(
+                select(Invitation.id).where(Invitation.survey_id == survey.id)
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
     links: list[tuple[str, str]] = []
-    for invitation in pending:
+    for invitation in invitations:
         raw, digest = new_token()
-        invitation.token_sha256 = digest
+        Session.add(InvitationToken(token_sha256=digest, invitation_id=invitation.id))
         assert invitation.email is not None
         links.append((invitation.email, raw))
     Session.flush()
     return links
+
+
+def add_link(invitation_id: int, digest: str) -> None:
+    """Make the token whose sha256 is `digest` one more live link of the invitation; the
+    earlier links keep working. A link recorded already is left as it is (an email sent
+    twice after a retry carries the same token)."""
+    already = Session.scalar(select(exists().where(InvitationToken.token_sha256 == digest)))
+    if not already:
+        Session.add(InvitationToken(token_sha256=digest, invitation_id=invitation_id))
+        Session.flush()
 
 
 # --- locks --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from app.db import Session
 from app.instruments.models import InstrumentVersion
-from app.surveys.models import Invitation, Survey
+from app.surveys.models import Invitation, InvitationToken, Survey
 from app.surveys.tokens import token_sha256
 
 MAX_TOKEN_LENGTH = 128
@@ -32,7 +32,8 @@ class LinkedSurvey:
 @dataclass(frozen=True)
 class SurveyLink:
     """One personal link as the survey page needs it: never the person, only whether the
-    link was used, the language it was issued in, and its survey."""
+    person has answered (with this link or another of theirs), the language the invitation
+    was issued in, and its survey."""
 
     token_sha256: str
     responded: bool
@@ -43,6 +44,7 @@ class SurveyLink:
 # Every GET of the survey page starts here (and every POST that needs explaining): Core
 # columns and a statement built once cost a fraction of loading three ORM objects.
 _invitation = Invitation.__table__.c
+_link = InvitationToken.__table__.c
 _survey = Survey.__table__.c
 _version = InstrumentVersion.__table__.c
 _LINK_BY_TOKEN = (
@@ -58,9 +60,12 @@ _LINK_BY_TOKEN = (
         _version.id,
         _version.sha256,
     )
-    .join_from(Invitation.__table__, Survey.__table__, _survey.id == _invitation.survey_id)
+    .join_from(
+        InvitationToken.__table__, Invitation.__table__, _invitation.id == _link.invitation_id
+    )
+    .join(Survey.__table__, _survey.id == _invitation.survey_id)
     .join(InstrumentVersion.__table__, _version.id == _survey.instrument_version_id)
-    .where(_invitation.token_sha256 == bindparam("link_sha256"))
+    .where(_link.token_sha256 == bindparam("link_sha256"))
 )
 
 

@@ -211,9 +211,11 @@ def _blank_page(
 
 
 def _check_available(link: SurveyLink) -> None:
+    """Gone unless the link may answer now. The survey's state is decided first: once it
+    takes no more answers every link says "closed", used or not, so a links file kept past
+    the close tells nobody who answered. While it is open a used link says so (only its
+    person holds it: links reach people only by email once a survey is open)."""
     survey = link.survey
-    if link.responded:
-        raise Gone(_("This link has already been used to answer the survey. Thank you."))
     now = utcnow()
     not_yet = survey.opens_at is not None and now < survey.opens_at
     if survey.state == SurveyState.DRAFT.value or (
@@ -222,6 +224,8 @@ def _check_available(link: SurveyLink) -> None:
         raise Gone(_("This survey is not open yet."))
     if not accepts_responses(survey, now):
         raise Gone(_("This survey is closed and no longer accepts answers."))
+    if link.responded:
+        raise Gone(_("This link has already been used to answer the survey. Thank you."))
 
 
 def _parse_form_body() -> MultiDict[str, str]:

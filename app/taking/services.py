@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, Table, bindparam, exists, insert, or_, update
+from sqlalchemy import Exists, Table, bindparam, exists, insert, or_, select, update
 
 from app.ballots.box import cast_ballot
 from app.ballots.contents import BallotContents
@@ -33,7 +33,7 @@ from app.db import Base, Session, utcnow
 from app.errors import Gone
 from app.instruments.document import InstrumentDocument
 from app.instruments.scoring import ResponseScores, score_response
-from app.surveys.models import Invitation, Survey, SurveyState
+from app.surveys.models import Invitation, InvitationToken, Survey, SurveyState
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 ALREADY_USED = "This link has already been used to answer the survey."
@@ -184,12 +184,18 @@ def _survey_open() -> Exists:
 
 # Built once: a respondent's submission is the hot path, and a statement built per request
 # costs more than its execution. The UPDATE is the authority on whether the link may answer:
-# unused, its survey open, within its dates and still on the version the answers were
-# checked against.
+# it flips the invitation whose links include this one (so using any link of a person ends
+# them all), unused, its survey open, within its dates and still on the version the answers
+# were checked against.
 _FLIP_ONE_INVITATION = (
     update(Invitation)
     .where(
-        Invitation.token_sha256 == bindparam("link_sha256"),
+        Invitation.id
+        == (
+            select(InvitationToken.invitation_id)
+            .where(InvitationToken.token_sha256 == bindparam("link_sha256"))
+            .scalar_subquery()
+        ),
         Invitation.responded.is_(False),
         exists().where(
             Survey.id == Invitation.survey_id,

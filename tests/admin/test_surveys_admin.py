@@ -9,7 +9,6 @@ import io
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -24,7 +23,13 @@ from app.instruments.models import InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation, Level, Survey
-from app.surveys.services import MAX_PARTICIPANT_FILE_BYTES, create_survey, import_participants
+from app.surveys.services import (
+    LINKS_FILE_WARNING,
+    MAX_PARTICIPANT_FILE_BYTES,
+    create_survey,
+    import_participants,
+    issue_links,
+)
 from tests.admin.conftest import (
     assert_admin_opens_every_route,
     assert_admins_only,
@@ -483,30 +488,28 @@ def test_a_closed_survey_takes_no_participants(
 # --- links ----------------------------------------------------------------------------------
 
 
-def test_links_download_rotates_the_tokens(
-    client: FlaskClient, admin: Any, open_survey: OpenSurvey, db_session: Any
+def test_links_file_of_a_draft_warns_replaces_earlier_links_and_is_audited(
+    client: FlaskClient, admin: Any, draft: Survey, db_session: Any
 ) -> None:
-    survey_id = open_survey.survey.id
-    db_session.execute(
-        update(Invitation).where(Invitation.email == "ben@example.org").values(responded=True)
-    )
+    import_participants(draft.id, PARTICIPANTS_CSV)
+    earlier = dict(issue_links(draft.id))  # an earlier file
     db_session.commit()
-    page = client.get(f"/admin/surveys/{survey_id}").get_data(as_text=True)
-    assert "links issued before to these people" in page and "stop working" in page
+    page = client.get(f"/admin/surveys/{draft.id}").get_data(as_text=True)
+    assert html_lib.escape(LINKS_FILE_WARNING) in page
+    assert "can see who answered" in page and "answer for anyone" in page
 
     response = client.post(
-        f"/admin/surveys/{survey_id}/links",
+        f"/admin/surveys/{draft.id}/links",
         data={"csrf_token": csrf_token_from(page), "understood": "y"},
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="survey-{survey_id}-links.csv"'
+        f'attachment; filename="survey-{draft.id}-links.csv"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["email", "link"]
-    # Everyone invited: the file does not tell that ben answered.
     emails = ["ana@example.org", "ben@example.org", "cai@example.org"]
     assert [email for email, _ in rows[1:]] == emails
     new_tokens = []
@@ -517,38 +520,81 @@ def test_links_download_rotates_the_tokens(
         assert invitation is not None and invitation.email == email
         new_tokens.append(token)
     for email in emails:
-        assert invitation_for_token(open_survey.token(email)) is None  # the old link is dead
-    used = client.get(urlsplit(rows[2][1]).path)  # ben's new link
-    assert used.status_code == 410
-    assert "already been used" in used.get_data(as_text=True)
+        assert invitation_for_token(earlier[email]) is None  # the earlier file is revoked
 
     (event,) = audit_events(db_session, "links.download")
     assert (event.actor_id, event.object_id, event.detail) == (
         admin.id,
-        str(survey_id),
+        str(draft.id),
         {"links": 3},
     )
     logged = json.dumps([e.detail for e in db_session.scalars(select(AuditEvent))])
     assert not any(token in logged for token in new_tokens)
 
 
-def test_links_download_needs_the_confirmation_and_an_open_or_draft_survey(
+def test_links_file_needs_the_confirmation_and_is_refused_once_open(
+    client: FlaskClient, admin: Any, draft: Survey, open_survey: OpenSurvey, db_session: Any
+) -> None:
+    import_participants(draft.id, PARTICIPANTS_CSV)
+    db_session.commit()
+    token = page_token(client, f"/admin/surveys/{draft.id}")
+    unconfirmed = client.post(f"/admin/surveys/{draft.id}/links", data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
+
+    survey_id = open_survey.survey.id
+    page = client.get(f"/admin/surveys/{survey_id}").get_data(as_text=True)
+    assert f"/admin/surveys/{survey_id}/links" not in page  # no form once open
+    refused = client.post(
+        f"/admin/surveys/{survey_id}/links", data={"csrf_token": token, "understood": "y"}
+    )
+    assert refused.status_code == 409
+    assert "only before the survey opens" in refused.get_data(as_text=True)
+    for email, raw in open_survey.tokens.items():
+        invitation = invitation_for_token(raw)  # nothing issued, nothing revoked
+        assert invitation is not None and invitation.email == email
+    assert audit_events(db_session, "links.download") == []
+
+
+def test_one_persons_new_link_goes_by_email_and_says_nothing_of_answering(
     client: FlaskClient, admin: Any, open_survey: OpenSurvey, db_session: Any
 ) -> None:
     survey_id = open_survey.survey.id
-    token = page_token(client, f"/admin/surveys/{survey_id}")
-    unconfirmed = client.post(f"/admin/surveys/{survey_id}/links", data={"csrf_token": token})
-    assert unconfirmed.status_code == 400
-    assert "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
-    assert invitation_for_token(open_survey.token("ana@example.org")) is not None  # unchanged
-
-    client.post(f"/admin/surveys/{survey_id}/close", data={"csrf_token": token, "confirm": "y"})
-    closed = client.post(
-        f"/admin/surveys/{survey_id}/links", data={"csrf_token": token, "understood": "y"}
+    db_session.execute(
+        update(Invitation).where(Invitation.email == "ben@example.org").values(responded=True)
     )
-    assert closed.status_code == 409
-    assert "cannot be given links" in closed.get_data(as_text=True)
-    assert audit_events(db_session, "links.download") == []
+    db_session.commit()
+    token = page_token(client, f"/admin/surveys/{survey_id}")
+    pages = {}
+    for email in ("ana@example.org", "ben@example.org"):
+        sent = client.post(
+            f"/admin/surveys/{survey_id}/email/link",
+            data={"csrf_token": token, "email": email},
+            follow_redirects=True,
+        )
+        assert sent.status_code == 200
+        pages[email] = sent.get_data(as_text=True).replace(email, "EMAIL")
+    said = "Unless they have answered already, a new link is on its way to EMAIL"
+    assert all(said in page for page in pages.values())  # the same, answered or not
+    assert "/s/" not in pages["ana@example.org"]  # the link reaches staff nowhere
+    messages = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.invitation.email, m.kind) for m in messages] == [
+        ("ana@example.org", "invitation"),
+        ("ben@example.org", "invitation"),
+    ]
+    # The new link is added: the one in hand keeps working.
+    for message in messages:
+        assert message.raw_token is not None
+        assert invitation_for_token(message.raw_token) is message.invitation
+    assert invitation_for_token(open_survey.token("ana@example.org")) is not None
+    assert len(audit_events(db_session, "email.queue_link")) == 2
+
+    unknown = client.post(
+        f"/admin/surveys/{survey_id}/email/link",
+        data={"csrf_token": token, "email": "zed@example.org"},
+    )
+    assert unknown.status_code == 400
+    assert "not invited to this survey" in unknown.get_data(as_text=True)
 
 
 def test_survey_page_links_to_the_response_rate_dashboard(

@@ -38,8 +38,8 @@ def _submit_and_mix(app: Flask) -> Iterator[str]:
         survey = create_survey(instrument_key="relational-climate", title="Disk", k_scores=K)
         rows = "".join(f"p{n}@example.org,Ops,manager\n" for n in range(PEOPLE))
         import_participants(survey.id, "email,team,level\n" + rows)
-        open_survey(survey.id)
         tokens = [token for _email, token in issue_links(survey.id)]
+        open_survey(survey.id)
         Session.commit()
         yield "setup"
         document = document_of(outcome.version)

@@ -138,11 +138,11 @@ def test_reminders_go_only_to_non_responders_and_at_most_the_configured_times(
     assert sorted(r.rcpt_tos[0] for r in reminders) == ["ana@example.org", "eva@example.org"]
     by_address = {r.rcpt_tos[0]: r for r in reminders}
     assert by_address["eva@example.org"].subject == "Recordatorio: Encuesta de clima relacional"
-    assert "replaces the link in earlier emails" in by_address["ana@example.org"].body
-    # The reminder's link works now, and replaces the invitation's.
+    assert "the link in earlier emails works as well" in by_address["ana@example.org"].body
+    # The reminder's link works now, and so does the invitation's.
     ana = invitation_for_token(by_address["ana@example.org"].token)
     assert ana is not None and ana.email == "ana@example.org"
-    assert invitation_for_token(invited["ana@example.org"]) is None
+    assert invitation_for_token(invited["ana@example.org"]) is ana
     ana = _invitation(db_session, "ana@example.org")
     assert (ana.reminder_count, ana.reminded_at) == (1, T0 + day)
     assert all(m.raw_token is None for m in _messages(db_session))

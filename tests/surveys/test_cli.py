@@ -7,9 +7,10 @@ from typing import Any
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
 from app.instruments.models import InstrumentVersion
 from app.surveys.models import Invitation, Survey
-from tests.conftest import PARTICIPANTS_CSV, invitation_for_token
+from tests.conftest import PARTICIPANTS_CSV, OpenSurvey, invitation_for_token
 
 
 def _create(runner: FlaskCliRunner, *extra: str) -> Any:
@@ -37,10 +38,11 @@ def test_survey_cycle_through_the_cli(
     assert imported.exit_code == 0, imported.output
     assert "Invited 3 participant(s)" in imported.output
 
-    assert runner.invoke(args=["surveys", "open", str(survey_id)]).exit_code == 0
     out = tmp_path / "links.csv"
-    links = runner.invoke(args=["surveys", "links", str(survey_id), "--out", str(out)])
+    links = runner.invoke(args=["surveys", "links", str(survey_id), "--out", str(out), "--yes"])
     assert links.exit_code == 0, links.output
+    assert "can see who answered" in links.stderr
+    assert runner.invoke(args=["surveys", "open", str(survey_id)]).exit_code == 0
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["email"] for r in rows] == ["ana@example.org", "ben@example.org", "cai@example.org"]
@@ -79,3 +81,42 @@ def test_cli_errors_exit_non_zero_with_a_message(
     twice = runner.invoke(args=["surveys", "close", str(survey_id)])
     assert twice.exit_code == 1
     assert "is draft; it cannot be closed" in twice.output
+
+
+def test_links_file_asks_first_and_is_refused_once_open(
+    runner: FlaskCliRunner, db_session: Any, open_survey: OpenSurvey, tmp_path: Path
+) -> None:
+    draft = runner.invoke(
+        args=["surveys", "create", "--instrument", "relational-climate", "--title", "Draft"]
+    )
+    draft_id = int(draft.output.strip())
+    out = tmp_path / "links.csv"
+    declined = runner.invoke(
+        args=["surveys", "links", str(draft_id), "--out", str(out)], input="n\n"
+    )
+    assert declined.exit_code == 1
+    assert "answer for anyone" in declined.stderr and "Make the links file?" in declined.stderr
+    assert not out.exists()
+
+    survey_id = open_survey.survey.id
+    refused = runner.invoke(args=["surveys", "links", str(survey_id), "--out", str(out), "--yes"])
+    assert refused.exit_code == 1
+    assert "only before the survey opens" in refused.output
+    assert not out.exists() and not out.with_name("links.csv.part").exists()
+    for raw in open_survey.tokens.values():
+        assert invitation_for_token(raw) is not None  # nothing revoked
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "links.download"))
+    assert events.all() == []
+
+    accepted = runner.invoke(
+        args=["surveys", "links", str(draft_id), "--out", str(out)], input="y\n"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    (event,) = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "links.download")
+    ).all()
+    assert (event.actor_id, event.object_id, event.detail) == (
+        None,
+        str(draft_id),
+        {"links": 0, "via": "cli"},
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, DomainError, NotFound
 from app.instruments.models import InstrumentVersion
 from app.org.models import Team
-from app.surveys.models import Invitation, Survey
+from app.surveys.models import Invitation, InvitationToken, Survey
 from app.surveys.services import (
     ParticipantsInvalid,
     accepts_responses,
@@ -21,7 +21,7 @@ from app.surveys.services import (
     open_survey,
 )
 from app.surveys.tokens import token_sha256
-from tests.conftest import OpenSurvey, invitation_for_token
+from tests.conftest import PARTICIPANTS_CSV, OpenSurvey, invitation_for_token
 
 UTC = dt.UTC
 
@@ -132,7 +132,8 @@ def test_import_creates_teams_and_one_invitation_per_person(
     assert invitations[0].language == "es"
     assert invitations[0].team.path == "Engineering/Platform"
     assert {t.path for t in survey.teams} == {"Engineering/Platform", "Engineering"}
-    assert len({i.token_sha256 for i in invitations}) == 2
+    # No link yet: links go out by email, or in a links file before the opening.
+    assert db_session.scalar(select(func.count()).select_from(InvitationToken)) == 0
 
 
 def test_import_reports_every_bad_row_and_stores_nothing(
@@ -202,29 +203,29 @@ def test_an_open_survey_keeps_its_teams(db_session: Any, open_survey: OpenSurvey
     assert report.invited == 1
 
 
-def test_links_rotate_tokens_and_do_not_tell_who_answered(
-    db_session: Any, open_survey: OpenSurvey
+def test_links_file_only_before_the_opening_replacing_the_earlier_file(
+    db_session: Any, bundled_version: InstrumentVersion
 ) -> None:
-    old = open_survey.token("ana@example.org")
-    assert invitation_for_token(old) is not None
-    ben = invitation_for_token(open_survey.token("ben@example.org"))
-    assert ben is not None
-    ben.responded = True
-    db_session.flush()
-
-    links = dict(issue_links(open_survey.survey.id))
-    # Everyone invited, answered or not: a list of the others would say who answered.
+    survey = create_survey(instrument_key="relational-climate", title="Links")
+    import_participants(survey.id, PARTICIPANTS_CSV)
+    first = dict(issue_links(survey.id))
+    links = dict(issue_links(survey.id))
+    # Everyone invited: a list of only some would say who they are.
     assert set(links) == {"ana@example.org", "ben@example.org", "cai@example.org"}
-    assert invitation_for_token(old) is None  # the old link no longer works
-    fresh = invitation_for_token(links["ana@example.org"])
-    assert fresh is not None
-    assert fresh.email == "ana@example.org"
-    answered = invitation_for_token(links["ben@example.org"])
-    assert answered is not None and answered.responded  # still used: the link opens "used"
+    for email in links:
+        assert invitation_for_token(first[email]) is None  # the earlier file is revoked
+        fresh = invitation_for_token(links[email])
+        assert fresh is not None and fresh.email == email
+    open_survey(survey.id)
+    with pytest.raises(Conflict, match="only before the survey opens"):
+        issue_links(survey.id)
 
 
 def test_raw_tokens_are_never_stored(db_session: Any, open_survey: OpenSurvey) -> None:
-    stored = db_session.execute(select(Invitation.__table__)).all()
+    stored = [
+        *db_session.execute(select(Invitation.__table__)).all(),
+        *db_session.execute(select(InvitationToken.__table__)).all(),
+    ]
     flat = " ".join(str(value) for row in stored for value in row)
     for raw in open_survey.tokens.values():
         assert raw not in flat

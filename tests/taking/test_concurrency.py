@@ -35,8 +35,8 @@ def test_parallel_submissions_of_one_link_store_exactly_one_response(
     (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
     survey = create_survey(instrument_key="relational-climate", title="Race")
     import_participants(survey.id, "email,team,level\nrace@example.org,Ops,manager\n")
-    open_survey(survey.id)
     ((_email, token),) = issue_links(survey.id)
+    open_survey(survey.id)
     Session.commit()
     version_id = outcome.version.id
     document = document_of(outcome.version)

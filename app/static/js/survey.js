@@ -1,6 +1,8 @@
 // Progressive enhancement for the survey form: the page works without this file.
 // - keeps a draft of the answers in this browser (localStorage only; never sent anywhere)
-//   and restores it on reload;
+//   and restores it on reload. The draft is kept per survey, not per link: a newer link of
+//   the same person (a reminder) finds it, and the key holds the survey's id only, never a
+//   token;
 // - shows how many questions are answered;
 // - clears the draft once the thank-you page confirms the submission (not on submit: a
 //   refused submission or a lost connection must not lose the answers).
@@ -20,7 +22,7 @@
   }
   var form = document.getElementById("survey-form");
   if (!form) { return; }
-  var key = "mutuality-draft:" + form.getAttribute("data-draft-key") + ":" + location.pathname;
+  var key = "mutuality-draft:" + form.getAttribute("data-draft-key");
   var total = parseInt(form.getAttribute("data-total"), 10) || 0;
   var progress = document.getElementById("progress");
   var progressText = document.getElementById("progress-text");
@@ -85,8 +87,25 @@
     });
   }
 
+  // Drafts saved before drafts were per survey were keyed by the link's path, a token:
+  // the newest becomes the survey's draft (unless there is one), and the old keys go.
+  function adoptLinkDrafts(store) {
+    var old = [];
+    for (var i = 0; i < store.length; i++) {
+      var name = store.key(i);
+      if (name && name.indexOf(key + ":") === 0) { old.push(name); }
+    }
+    old.forEach(function (name) {
+      if (store.getItem(key) === null) { store.setItem(key, store.getItem(name)); }
+      store.removeItem(name);
+    });
+  }
+
   var initial = storage();
-  if (initial) { initial.removeItem(PENDING); }  // back on the form: that submission did not land
+  if (initial) {
+    initial.removeItem(PENDING);  // back on the form: that submission did not land
+    try { adoptLinkDrafts(initial); } catch (e) { /* quota: ignore */ }
+  }
   restore();
   showProgress();
   form.addEventListener("change", save);
