@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.ballots.services import mix_ballots
 from app.db import Session
-from app.surveys.models import Invitation, Survey
+from app.surveys.models import Invitation, InvitationToken, Survey
+from app.surveys.tokens import new_token
 from app.taking.models import Answer, Comment, Response
 from tests.conftest import LiveSurvey
 from tests.e2e.conftest import serious_violations
@@ -169,6 +170,31 @@ def test_draft_survives_a_reload_and_is_cleared_by_submitting(
     assert goto(page, live_survey.url()) == 410
     expect(page.locator("main")).to_contain_text("already been used")
     assert page.evaluate(JS_DRAFTS) == {}  # the draft went away with the submission
+
+
+def test_a_newer_link_of_the_same_person_finds_the_draft(
+    app: Flask, live_survey: LiveSurvey, context: BrowserContext
+) -> None:
+    """Link A (the invitation's) and link B (a reminder's) of one invitation share the
+    draft, kept per survey under a key that holds no token."""
+    raw_b, digest_b = new_token()
+    with live_survey.engine.begin() as conn:
+        ana = conn.scalar(select(Invitation.id).where(Invitation.email == "ana@example.org"))
+        conn.execute(insert(InvitationToken).values(token_sha256=digest_b, invitation_id=ana))
+    page = new_page(context)
+    two = plan(item_keys(live_survey)[:2])
+    assert goto(page, live_survey.url()) == 200
+    click_answers(page, two)
+    (draft_key,) = page.evaluate(JS_DRAFTS)
+    assert draft_key == f"{DRAFT_PREFIX}{live_survey.survey_id}"  # no token in the key
+
+    assert goto(page, f"{live_survey.base_url}/s/{raw_b}") == 200
+    assert checked(page) == two
+    expect(page.locator("#progress-text")).to_have_text("2 of 52 questions answered")
+    click_answers(page, {n: v for n, v in plan(item_keys(live_survey)).items() if n not in two})
+    submit_and_expect_thanks(page)
+    assert page.evaluate(JS_DRAFTS) == {}  # the draft does not survive the submission
+    assert goto(page, live_survey.url()) == 410  # link A is used up too
 
 
 def test_keyboard_only_answers_every_item_and_submits(
