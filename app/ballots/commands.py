@@ -22,8 +22,7 @@ import click
 from app.ballots.queries import open_surveys_with_ballots
 from app.ballots.services import MixOutcome, mix_ballots
 from app.db import Session, begin_write_transaction, utcnow
-from app.outbox.commands import _stop_on_signals as stop_on_signals
-from app.outbox.commands import run_worker
+from app.outbox.commands import run_worker, stop_on_signals
 from app.surveys.models import Survey, SurveyState
 
 log = logging.getLogger(__name__)

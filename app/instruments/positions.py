@@ -115,4 +115,3 @@ class JsonPositions:
                 return position + 1
             else:
                 raise _Malformed
-

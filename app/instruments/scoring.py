@@ -128,4 +128,3 @@ def score_response(
         for family, members in document.dimensions_by_family().items()
     }
     return ResponseScores(MappingProxyType(dimensions), MappingProxyType(families))
-

@@ -79,7 +79,7 @@ def run_worker(
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM set `stop`: the message being sent is recorded before exiting."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -119,7 +119,7 @@ def run_command(once: bool, batch: int, interval: float) -> None:
         failed = run_worker(batch=batch, interval=interval, once=True, stop=stop)
     else:
         click.echo(f"Sending outbox email, polling every {interval:g} s; Ctrl-C stops.")
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop):
             failed = run_worker(batch=batch, interval=interval, once=False, stop=stop)
     counts = outbox_counts()
     Session.remove()
