@@ -108,7 +108,7 @@ Scope and limits (honestly)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Final, Generic, NamedTuple, TypeAlias, TypeVar
@@ -329,20 +329,8 @@ def suppress(
         classes = _classes(shown, atoms_of, counts)
         leaks = _leaks([atoms for atoms, _ in classes], counts, k, records=records)
         public = {c for c, (_, keys) in enumerate(classes) if fixed_set.intersection(keys)}
-        hidden_now: set[int] = set()
-        for leak in leaks:
-            if hidden_now.intersection(leak.uses):
-                continue  # its derivation changed this round; re-examined next round
-            candidates = [c for c in leak.candidates if c not in public] or sorted(
-                leak.uses - public
-            )
-            if not candidates:
-                continue  # only public cells derive it: nothing left to withhold
-            victim = min(
-                candidates,
-                key=lambda c: (n_of[classes[c][1][0]], canon_of[classes[c][1][0]]),
-            )
-            hidden_now.add(victim)
+        ranks = [(n_of[keys[0]], canon_of[keys[0]]) for _, keys in classes]
+        hidden_now = _victims(leaks, public, ranks)
         if not hidden_now:
             break
         dropped = {key for c in hidden_now for key in classes[c][1]}
@@ -357,6 +345,23 @@ def suppress(
         for key in cells
     }
     return Disclosure(k=k, cells=decisions, complementary=frozenset(complementary))
+
+
+def _victims(
+    leaks: Iterable[_RawLeak[A]], public: Collection[int], ranks: Sequence[tuple[int, str]]
+) -> set[int]:
+    """The classes to hide this round: for each leak, the smallest class its derivation
+    uses (by count, then canonical key), never a public one."""
+    hidden_now: set[int] = set()
+    for leak in leaks:
+        if hidden_now.intersection(leak.uses):
+            continue  # its derivation changed this round; re-examined next round
+        candidates = [c for c in leak.candidates if c not in public] or sorted(
+            leak.uses.difference(public)
+        )
+        if candidates:  # else only public cells derive it: nothing left to withhold
+            hidden_now.add(min(candidates, key=ranks.__getitem__))
+    return hidden_now
 
 
 def find_leaks(
@@ -497,6 +502,8 @@ def _linear_leaks(
     k: int,
 ) -> list[_RawLeak[A]]:
     """Sums: leaks are 0/1 vectors in the span of the shown classes with count in (0, k)."""
+    if all(count >= k for count in region_count.values()):
+        return []  # every isolatable set is a union of regions: none can count below k
     # Columns: big regions first, so that pivots fall on them and few small pivots remain.
     sigs = sorted(region_atoms, key=lambda s: (region_count[s] < k, s))
     col_count = [region_count[s] for s in sigs]

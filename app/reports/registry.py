@@ -101,6 +101,33 @@ class ReportPage:
     def intro_for(self, values: PageValues) -> str:
         return self.intro.format_map(values)
 
+    def values(self, ctx: ReportContext) -> PageValues:
+        """The builder's values for this release and this reader's view, built once per
+        process: a release never changes, so neither do they. Trends also read other
+        waves' latest releases, which may change, so they are built each time."""
+        if self.key == "trends":
+            return self.builder(ctx)
+        key = (
+            self.key,
+            ctx.release.digest,
+            ctx.team,
+            ctx.level,
+            ctx.visible,
+            ctx.role,
+            ctx.language,
+            frozenset(ctx.tree.paths.items()),  # a renamed team shows its new name
+        )
+        found = _page_values.get(key)
+        if found is None:
+            if len(_page_values) >= _MAX_CACHED_PAGES:
+                _page_values.pop(next(iter(_page_values)))
+            found = _page_values[key] = self.builder(ctx)
+        return found
+
+
+_page_values: dict[tuple[object, ...], PageValues] = {}
+_MAX_CACHED_PAGES = 256
+
 
 def build_overview(ctx: ReportContext) -> PageValues:
     """The family table of the filtered view, the quadrant map and one bar chart per family."""

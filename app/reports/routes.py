@@ -176,7 +176,7 @@ def report_view(page: ReportPage) -> Callable[[int], str]:
         ctx = report_context(survey_id)
         if isinstance(ctx, Survey):
             return no_release_page(ctx)
-        values = page.builder(ctx)
+        values = page.values(ctx)
         return _render(
             page.template,
             ctx,
