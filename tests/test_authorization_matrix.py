@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_surveys.upload_participants", "POST"): ADMIN,
     ("admin_surveys.download_links", "POST"): ADMIN,
     ("admin_surveys.queue_email", "POST"): ADMIN,
+    ("admin_surveys.new_link", "POST"): ADMIN,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.create", "GET"): ADMIN,
     ("admin_users.create", "POST"): ADMIN,
