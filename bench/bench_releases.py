@@ -52,8 +52,8 @@ PAGES = (
     "/reliability",
     "/comments",
     "/response-rates",
-    "/export.csv",
 )
+EXPORT = "/export.csv"  # a download of every cell, reported without a budget
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,8 @@ def bench_engine(engine_name: str, settings: Settings, workdir: Path) -> EngineR
                 engine_name,
                 f"page {page} (ms, median)",
                 f"{ms:.0f}",
-                f"< {PAGE_BUDGET_MS:.0f}",
-                ms < PAGE_BUDGET_MS,
+                "" if page == EXPORT else f"< {PAGE_BUDGET_MS:.0f}",
+                None if page == EXPORT else ms < PAGE_BUDGET_MS,
             )
         )
     result.figures = {
