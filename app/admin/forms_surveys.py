@@ -166,7 +166,8 @@ class StateForm(FlaskForm):
 
 class LinksForm(FlaskForm):
     understood = BooleanField(
-        "I understand that links issued before for these people stop working",
+        "I understand that whoever holds this file can see who answered and answer for "
+        "these people, and that links issued before for them stop working",
         validators=[DataRequired(message="Tick the box to confirm.")],
     )
 
