@@ -41,7 +41,6 @@ import json
 import os
 import pstats
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
@@ -68,6 +67,7 @@ from bench.harness import (  # noqa: E402
     log,
     main_per_engine,
     migrate,
+    production_env,
 )
 
 TEAMS = 200
@@ -192,13 +192,7 @@ def run_worker(kind: str, url: str, out: Path, *args: str, timeout: float = 1200
     """Run `bench_reports.py _worker KIND ...` in a new process; its JSON result. The
     process is killed if this is interrupted. Returns the result with its wall time."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", kind, "--out", str(out)]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "MUTUALITY_CONFIG": "production",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "DATABASE_URL": url,
-    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **production_env(url)}
     out.unlink(missing_ok=True)
     stderr_path = out.with_suffix(".stderr")
     started = time.perf_counter()

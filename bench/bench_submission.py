@@ -31,7 +31,6 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import socket
 import statistics
 import sys
@@ -52,6 +51,7 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 
 import app.models  # noqa: F401  (fills Base.metadata)
+from app.ballots.models import Ballot
 from app.db import Session, make_engine
 from app.instruments.services import sync_instruments
 from app.surveys.models import Invitation
@@ -71,6 +71,7 @@ from bench.harness import (
     main_per_engine,
     migrate,
     production_app,
+    production_env,
     tail,
 )
 
@@ -484,11 +485,7 @@ def measure_throughput(
 ) -> tuple[Tally, Tally]:
     """(real app cycles, bare app POSTs), both under gunicorn -w 2, alternating phases."""
     body = answers_body(seeded)
-    common = {
-        "MUTUALITY_CONFIG": "production",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "DATABASE_URL": database_url,
-    }
+    common = production_env(database_url)
     bare_env = {
         **common,
         "BENCH_SURVEY_ID": str(seeded.survey_id),
@@ -704,11 +701,15 @@ def load_problems(real: Tally, bare: Tally) -> list[str]:
 
 
 def stored_counts(url: str) -> tuple[int, int]:
-    """(responses stored, invitations responded) in the database at `url`."""
+    """(submissions stored: responses and sealed ballots, invitations responded) in the
+    database at `url`."""
     check = make_engine(url)
     try:
         with check.connect() as conn:
-            stored = conn.scalar(select(func.count()).select_from(Response)) or 0
+            stored = sum(
+                conn.scalar(select(func.count()).select_from(table)) or 0
+                for table in (Response, Ballot)
+            )
             responded = (
                 conn.scalar(
                     select(func.count())

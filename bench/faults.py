@@ -45,7 +45,6 @@ import os
 import pwd
 import random
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -67,7 +66,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import bindparam, func, select, text
 
 from app.db import Session, make_engine
-from app.surveys.models import Invitation
+from app.surveys.models import Invitation, InvitationToken
 from app.surveys.tokens import token_sha256
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 from bench.bench_submission import (
@@ -86,8 +85,10 @@ from bench.harness import (
     listening,
     log,
     migrate,
+    mix_every_ballot,
     print_columns,
     production_app,
+    production_env,
     tail,
     write_output,
 )
@@ -734,6 +735,8 @@ def verify(
     acked = [o.token for o in outcomes if o.result.startswith("acknowledged")]
     unresolved = {o.token for o in outcomes if o.result == "unresolved"}
     count_client_side(stats, posted, unresolved, result)
+    # Submissions wait as sealed ballots; the close opens them all. What it opens is stored.
+    mix_every_ballot(url, seeded.survey_id)
     stored = count_stored(url, seeded.survey_id, shape, posted)
     reconcile(stored, outcomes, posted, acked, unresolved, shape, result)
     time_recovery(stats, faults, result)
@@ -785,9 +788,9 @@ def count_stored(url: str, survey: int, shape: Shape, posted: set[str]) -> Store
             ) or 0  # fmt: skip
             responded = set(
                 conn.scalars(
-                    select(Invitation.token_sha256).where(
-                        Invitation.survey_id == survey, Invitation.responded.is_(True)
-                    )
+                    select(InvitationToken.token_sha256)
+                    .join(Invitation, Invitation.id == InvitationToken.invitation_id)
+                    .where(Invitation.survey_id == survey, Invitation.responded.is_(True))
                 )
             )
             counts = [
@@ -823,10 +826,11 @@ def count_stored(url: str, survey: int, shape: Shape, posted: set[str]) -> Store
             # Other surveys of the run must not have received anything of this scenario.
             elsewhere = conn.scalar(
                 select(func.count())
-                .select_from(Invitation)
+                .select_from(InvitationToken)
+                .join(Invitation, Invitation.id == InvitationToken.invitation_id)
                 .where(
                     Invitation.survey_id != survey,
-                    Invitation.token_sha256.in_(bindparam("digests", expanding=True)),
+                    InvitationToken.token_sha256.in_(bindparam("digests", expanding=True)),
                     Invitation.responded.is_(True),
                 ),
                 {"digests": [token_sha256(t) for t in posted] or [""]},
@@ -1059,11 +1063,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 shape = instrument_shape()
                 log(f"   migrated and seeded in {time.monotonic() - started:.0f} s")
-                env = {
-                    "MUTUALITY_CONFIG": "production",
-                    "SECRET_KEY": secrets.token_urlsafe(32),
-                    "DATABASE_URL": instance.url,
-                }
+                env = production_env(instance.url)
                 gunicorn_log = workdir / "gunicorn.log"
                 with gunicorn(env, gunicorn_log) as (master, port):
                     warm_up(seeded["warm-up"], port, settings.concurrency)

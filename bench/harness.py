@@ -35,7 +35,10 @@ from flask import Flask
 from sqlalchemy import make_url, text
 
 from app import create_app
-from app.db import make_engine
+from app.ballots.services import mix_ballots
+from app.db import Session, make_engine
+from app.surveys.models import Survey
+from config import new_ballot_key
 
 OUT_DIR = ROOT / "bench" / "out"
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -116,12 +119,41 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+# One ballot key for the whole run: the servers seal with it, and mix_every_ballot opens
+# what they sealed.
+BALLOT_KEYS = new_ballot_key()
+
+
+def production_env(url: str) -> dict[str, str]:
+    """The environment of the app in its production configuration on the database at
+    `url`: a fresh secret, the run's ballot key."""
+    return {
+        "MUTUALITY_CONFIG": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "BALLOT_KEYS": BALLOT_KEYS,
+        "DATABASE_URL": url,
+    }
+
+
 def production_app(url: str) -> Flask:
-    """The app in its production configuration on the database at `url` (a fresh secret)."""
-    with environment(
-        MUTUALITY_CONFIG="production", SECRET_KEY=secrets.token_urlsafe(32), DATABASE_URL=url
-    ):
+    """The app in its production configuration on the database at `url`."""
+    with environment(**production_env(url)):
         return create_app("production")
+
+
+def mix_every_ballot(url: str, survey_id: int) -> int:
+    """Open every sealed ballot of the survey into responses, as its close does; how many
+    were opened."""
+    app = production_app(url)
+    try:
+        with app.app_context():
+            survey = Session.get(Survey, survey_id)
+            assert survey is not None, f"no survey {survey_id}"
+            opened = mix_ballots(survey, final=True).opened
+            Session.commit()
+    finally:
+        app.extensions["sqlalchemy_engine"].dispose()
+    return opened
 
 
 # --- gunicorn -------------------------------------------------------------------------------
