@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -48,6 +48,8 @@ from app.reports.stats import Reliability
 
 FORMAT = 1
 C = TypeVar("C", bound=Hashable)
+K = TypeVar("K")
+V = TypeVar("V")
 A = TypeVar("A", bound=Hashable)
 ItemCounts = Mapping[Atom, Mapping[str, Mapping[int | None, int]]]
 
@@ -393,18 +395,15 @@ def _from_json(doc: dict[str, Any]) -> Snapshot:
             target.setdefault(atoms[i], {})[key] = ScoreSums(
                 int(n), float(total), float(total_sq), int(favorable)
             )
-    items: dict[Atom, dict[str, dict[int | None, int]]] = {}
-    for key, flat in doc["items"].items():
-        for j in range(0, len(flat), 3):
-            i, value, n = flat[j : j + 3]
-            items.setdefault(atoms[i], {}).setdefault(key, {})[value] = n
     aggregates = Aggregates(
         parents={t: parent for t, parent, _ in doc["teams"]},
         paths={t: path for t, _, path in doc["teams"]},
         responses={(t, lv): n for t, lv, n in doc["atoms"] if n},
         family_sums=family_sums,
         dimension_sums=dimension_sums,
-        items=items,
+        items=_Unpacked[Atom, Mapping[str, Mapping[int | None, int]]](
+            lambda: dict(_item_counts(atoms, doc["items"]))
+        ),
         comment_counts={(t, p): n for t, p, n in doc["comment_counts"]},
         invited=dict(doc["invited"]),
         family_keys=family_keys,
@@ -416,7 +415,7 @@ def _from_json(doc: dict[str, Any]) -> Snapshot:
     decisions = Decisions(
         responses=_cells_from(shown["responses"]),
         scores={key: _cells_from(v) for key, v in shown["scores"].items()},
-        items={key: _cells_from(v) for key, v in shown["items"].items()},
+        items=_Unpacked(lambda: {key: _cells_from(v) for key, v in shown["items"].items()}),
         comments={p: dict(v) for p, v in shown["comments"].items()},
     )
     comments = {
@@ -434,6 +433,41 @@ def _from_json(doc: dict[str, Any]) -> Snapshot:
         if reliability is None
         else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
     )
+
+
+class _Unpacked(Mapping[K, V]):
+    """A stored mapping unpacked on first use: only the items page and the next release's
+    decisions read the item counts and decisions, so other pages' first read skips them."""
+
+    def __init__(self, unpack: Callable[[], dict[K, V]]) -> None:
+        self._unpack: Callable[[], dict[K, V]] | None = unpack
+        self._mapping: dict[K, V] = {}
+
+    def _unpacked(self) -> dict[K, V]:
+        if self._unpack is not None:
+            self._mapping = self._unpack()
+            self._unpack = None
+        return self._mapping
+
+    def __getitem__(self, key: K) -> V:
+        return self._unpacked()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._unpacked())
+
+    def __len__(self) -> int:
+        return len(self._unpacked())
+
+
+def _item_counts(
+    atoms: Sequence[Atom], flat_by_key: Mapping[str, Sequence[Any]]
+) -> dict[Atom, dict[str, dict[int | None, int]]]:
+    counts: dict[Atom, dict[str, dict[int | None, int]]] = {}
+    for key, flat in flat_by_key.items():
+        for j in range(0, len(flat), 3):
+            i, value, n = flat[j : j + 3]
+            counts.setdefault(atoms[i], {}).setdefault(key, {})[value] = n
+    return counts
 
 
 def _reliability_from(row: list[Any]) -> Reliability:
