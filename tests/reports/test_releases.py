@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role
@@ -22,6 +22,7 @@ from app.reports.releases import publish_release
 from app.reports.snapshot import decode, encode
 from app.surveys.models import Survey
 from app.surveys.services import close_survey, create_survey, import_participants, open_survey
+from app.taking.models import Comment, Response
 from tests.conftest import AuthActions, csrf_token_from
 from tests.reports.answering import answer, release
 
@@ -231,3 +232,26 @@ def test_the_release_command(runner: FlaskCliRunner, survey: Survey, db_session:
     done = runner.invoke(args=["reports", "release", str(survey_id)])
     assert done.exit_code == 0, done.output
     assert "release 1 (interim)" in done.output
+
+
+def test_pages_read_the_release_and_never_the_responses(
+    client: FlaskClient, auth: AuthActions, make_user: Any, survey: Survey, db_session: Any
+) -> None:
+    """With every response and comment gone from the tables, the release still shows
+    everything it showed: no page, export or count reads them."""
+    everyone = [e for team, n in PEOPLE.items() for e in _emails(team, n)]
+    answer(
+        survey, dict.fromkeys(everyone, 4), {e: {"change_together": f"Idea {e}"} for e in everyone}
+    )
+    release(survey)
+    make_user("hr@example.org", Role.HR)
+    auth.login("hr@example.org")
+    base = f"/reports/surveys/{survey.id}"
+    pages = ("/", "/items", "/comments", "/heatmap", "/response-rates", "/export.csv")
+    before = {page: client.get(base + page).get_data(as_text=True) for page in pages}
+    assert "Idea " in before["/comments"] and "<strong>20</strong>" in before["/"]
+    db_session.execute(delete(Comment))
+    db_session.execute(delete(Response))
+    db_session.commit()
+    for page in pages:
+        assert client.get(base + page).get_data(as_text=True) == before[page], page
