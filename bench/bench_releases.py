@@ -125,7 +125,8 @@ def read_pages(application: Any, survey_id: int, warm: int) -> tuple[float, dict
     queries._snapshots.clear()  # the first read of a new process decodes the snapshot
     first_ms = _get_ms(client, base + "/")
     medians = {
-        page: statistics.median(_get_ms(client, base + page) for _ in range(warm)) for page in PAGES
+        page: statistics.median(_get_ms(client, base + page) for _ in range(warm))
+        for page in (*PAGES, EXPORT)
     }
     return first_ms, medians
 
