@@ -98,7 +98,9 @@ def seed_and_publish(
     from app.surveys.models import Survey
 
     with application.app_context():
-        summary = seed_demo(teams=TEAMS, people=people_for(responses), waves=1, seed=DEMO_SEED)
+        summary = seed_demo(
+            teams=TEAMS, people=people_for(responses), waves=1, seed=DEMO_SEED, publish=False
+        )
         Session.commit()
         Session.remove()
     if engine_name == "postgres":

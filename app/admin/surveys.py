@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from app.org.queries import team_paths
 from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_new_link, queue_reminders
 from app.reports.queries import list_surveys, response_rates_of
+from app.reports.releases import close_with_final_release
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
 from app.surveys.queries import survey_link
@@ -85,9 +87,9 @@ NEXT_ACTION = {
         "The survey is archived.",
     ),
 }
-STATE_SERVICES = {
+STATE_SERVICES: dict[str, Callable[[int], object]] = {
     "open": services.open_survey,
-    "close": services.close_survey,
+    "close": lambda survey_id: close_with_final_release(survey_id, actor=current_user),
     "archive": services.archive_survey,
 }
 
@@ -283,6 +285,9 @@ def _change_state(survey_id: int, action: str) -> Response | tuple[str, int]:
     record_event(current_user, f"survey.{action}", "survey", survey.id, previous_state=before)
     Session.commit()
     if action == "close":
+        # Apart from the final release's transaction, which opened the last ballots.
+        services.purge_contacts(survey.id)
+        Session.commit()
         compact_storage(Session.get_bind())
     flash(NEXT_ACTION[before].done, "info")
     return redirect(url_for(".show", survey_id=survey.id))

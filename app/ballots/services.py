@@ -87,10 +87,11 @@ def mix_ballots(survey: Survey, *, final: bool) -> MixOutcome:
         .where(Ballot.survey_id == survey.id)
         .with_for_update(skip_locked=not final)
     ).all()
-    keys = ballot_keys()
     openable: list[tuple[uuid.UUID, BallotContents]] = []
     unopenable: Counter[str] = Counter()
+    keys = ballot_keys() if claimed else None  # no key is needed when nothing waits
     for ballot_id, sealed in claimed:
+        assert keys is not None
         try:
             openable.append((ballot_id, open_ballot(keys, sealed, survey.id)))
         except UnopenableBallot as exc:

@@ -30,8 +30,15 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.instruments.services import sync_instruments
 from app.org.services import ensure_team
+from app.reports.releases import publish_release
 from app.surveys.models import Invitation, Survey
-from app.surveys.services import DEFAULT_LEVELS, close_survey, create_survey, open_survey
+from app.surveys.services import (
+    DEFAULT_LEVELS,
+    close_survey,
+    create_survey,
+    open_survey,
+    purge_contacts,
+)
 from app.taking.services import BatchSubmission, store_responses
 
 DEMO_INSTRUMENT_KEY = "relational-climate"
@@ -72,6 +79,7 @@ DEMO_MANAGER = ("demo-manager@example.org", "mutuality-demo-manager")
 @dataclass(frozen=True)
 class DemoSurvey:
     id: int
+    closes_on: dt.date
     title: str
     invited: int
     responses: int
@@ -134,13 +142,15 @@ def seed_demo(
     progress: ProgressFactory | None = None,
     batch_size: int = BATCH_SIZE,
     instrument_file: Path = BUNDLED_INSTRUMENT,
+    publish: bool = True,
 ) -> DemoSummary:
     """Fill an empty database with a demo organisation, `waves` surveys and their responses.
 
     Refused (DomainError, nothing written) for bad sizes and when any survey exists. The
     data depend only on the sizes and `seed`; the dates count back from `today` (default:
     the current UTC date): the last wave closed a week ago, earlier ones every six months
-    before. `progress(total)` gives a bar that is advanced as responses are stored.
+    before. `progress(total)` gives a bar that is advanced as responses are stored. Each
+    wave closes with its final release (dated its closing day) unless `publish` is False.
     """
     check_demo_options(teams, people, waves, seed)
     _require_no_surveys()
@@ -174,6 +184,8 @@ def seed_demo(
                     on_stored=bar.update,
                 )
             )
+    for wave in stored:
+        _finish_wave(wave, publish=publish)
     return DemoSummary(
         teams=org.n_teams,
         departments=len(org.departments),
@@ -302,11 +314,23 @@ def _field_wave(
     close_survey(survey.id)
     return DemoSurvey(
         id=survey.id,
+        closes_on=closes_on,
         title=survey.title,
         invited=org.n_people,
         responses=stored,
         comments=len(result.comments),
     )
+
+
+def _finish_wave(wave: DemoSurvey, *, publish: bool) -> None:
+    """As the close does after the last answer: the final release (dated the closing day),
+    then the purge of the addresses. Outside the write cache: a release commits first on
+    SQLite (begin_write_transaction)."""
+    if publish:
+        survey = Session.get(Survey, wave.id)
+        assert survey is not None
+        publish_release(survey, actor=None, final=True, published_on=wave.closes_on)
+    purge_contacts(wave.id)
 
 
 def _invite_everyone(

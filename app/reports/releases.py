@@ -8,6 +8,7 @@ style: add and flush, raise DomainError, never commit.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
 from app.auth.models import StaffUser
-from app.db import Session, utcnow
+from app.ballots.services import mix_ballots
+from app.db import Session, begin_write_transaction, utcnow
 from app.errors import DomainError
 from app.instruments.queries import document_of
 from app.reports import pages
@@ -33,15 +35,26 @@ from app.reports.queries import (
 from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release, encode
 from app.reports.stats import Reliability
 from app.surveys.models import Survey, SurveyState
+from app.surveys.services import close_survey
 
 
-def publish_release(survey: Survey, *, actor: StaffUser | None, final: bool) -> Release:
+def publish_release(
+    survey: Survey,
+    *,
+    actor: StaffUser | None,
+    final: bool,
+    published_on: dt.date | None = None,
+) -> Release:
     """Publish the survey's next release (final: the one the close makes).
 
-    Raises DomainError for a draft, after the final release, for an interim release of a
-    survey that is not open, and for an interim release that would disclose nothing new
-    (no response since the last release, or every new one withheld).
+    The sealed ballots are opened first (app.ballots: in batches of at least k; a final
+    release opens them all), so the release counts every submission it may. Raises
+    DomainError for a draft, after the final release, for an interim release of a survey
+    that is not open, and for an interim release that would disclose nothing new (no
+    response since the last release, or every new one withheld). `published_on` dates
+    the release (default: today; the demo dates a wave's release on its closing day).
     """
+    begin_write_transaction()  # SQLite: the mix and the release write under one lock
     if survey.state == SurveyState.DRAFT.value:
         raise DomainError(f"Survey {survey.id} has not opened: there is nothing to publish.")
     earlier = releases_of(survey.id)
@@ -53,6 +66,7 @@ def publish_release(survey: Survey, *, actor: StaffUser | None, final: bool) -> 
         raise DomainError(
             f"Survey {survey.id} is {survey.state}: interim releases are for open surveys."
         )
+    mix_ballots(survey, final=final)
     snapshots = [snapshot_of(release) for release in earlier]
     current = survey_aggregates(survey)
     decisions = decide_release(current, snapshots, survey.k_scores, survey.k_comments)
@@ -71,7 +85,7 @@ def publish_release(survey: Survey, *, actor: StaffUser | None, final: bool) -> 
     release = Release(
         survey_id=survey.id,
         number=number,
-        created_on=utcnow().date(),
+        created_on=published_on or utcnow().date(),
         final=final,
         published_by_id=actor.id if actor is not None else None,
         responded=decisions.responses.get((None, None)),
@@ -82,6 +96,17 @@ def publish_release(survey: Survey, *, actor: StaffUser | None, final: bool) -> 
     Session.add(release)
     Session.flush()
     return release
+
+
+def close_with_final_release(survey_id: int, *, actor: StaffUser | None) -> Release:
+    """Close an open survey and publish its final release, in the caller's transaction:
+    every sealed ballot is opened and the results are decided together with the earlier
+    releases. The caller commits, then purges the contacts in a transaction of its own
+    (app.surveys.services.purge_contacts), so the last ballots are opened in a transaction
+    that touches no invitation."""
+    begin_write_transaction()
+    survey = close_survey(survey_id)
+    return publish_release(survey, actor=actor, final=True)
 
 
 def _nothing_new(number: int, earlier: Sequence[Release]) -> str:

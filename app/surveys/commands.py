@@ -15,6 +15,8 @@ from app.audit.services import record_event
 from app.commands import domain_errors_exit
 from app.db import Session
 from app.reports.queries import list_surveys
+from app.reports.registry import release_label
+from app.reports.releases import close_with_final_release
 from app.surveys import services as surveys
 from app.surveys.queries import survey_link
 from app.surveys.storage import compact_storage
@@ -87,11 +89,14 @@ def open_survey_command(survey_id: int) -> None:
 @click.argument("survey_id", type=int)
 @domain_errors_exit
 def close_survey_command(survey_id: int) -> None:
-    """Close an open survey (email addresses are purged)."""
-    survey = surveys.close_survey(survey_id)
+    """Close an open survey: every sealed ballot is opened, the final release published,
+    then email addresses are purged."""
+    release = close_with_final_release(survey_id, actor=None)
+    Session.commit()
+    surveys.purge_contacts(survey_id)  # apart from the transaction that opened the ballots
     Session.commit()
     compact_storage(Session.get_bind())
-    click.echo(f"Survey {survey.id} is closed.")
+    click.echo(f"Survey {survey_id} is closed. {release_label(release)}.")
 
 
 @surveys_cli.command("list")

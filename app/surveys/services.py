@@ -123,18 +123,28 @@ def open_survey(survey_id: int) -> Survey:
 
 
 def close_survey(survey_id: int) -> Survey:
-    """open -> closed. Email addresses and unsent emails are purged: they are no longer
-    needed. After the commit, `app.surveys.storage.compact_storage` takes them out of the
-    database files too."""
+    """open -> closed: the survey takes no more answers.
+
+    The survey's row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer): a
+    submission's conditional UPDATE holds a key-share lock on it, so the close waits for the
+    submissions in flight, whose sealed ballots it then sees, and a later one finds the
+    survey closed. The final release (app.reports.releases.close_with_final_release) opens
+    the ballots in this transaction; the contacts are purged in the next one
+    (`purge_contacts`), so that no transaction opening ballots touches an invitation.
+    """
+    Session.get(Survey, survey_id, with_for_update=True, populate_existing=True)
     survey = _move(survey_id, SurveyState.OPEN, SurveyState.CLOSED, action="closed")
-    _purge_contacts(survey)
     Session.flush()
     return survey
 
 
-def _purge_contacts(survey: Survey) -> None:
-    """Clear the survey's addresses, and delete its unsent emails (their raw tokens open
-    the survey page, and their rows refer to the invitations)."""
+def purge_contacts(survey_id: int) -> None:
+    """Clear a closed survey's addresses, and delete its unsent emails (their raw tokens
+    open the survey page, and their rows refer to the invitations): they are no longer
+    needed. After the commit, `app.surveys.storage.compact_storage` takes them out of the
+    database files too."""
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.CLOSED, SurveyState.ARCHIVED, action="purged")
     invitations = select(Invitation.id).where(Invitation.survey_id == survey.id)
     Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
     Session.execute(
@@ -145,6 +155,7 @@ def _purge_contacts(survey: Survey) -> None:
         )
         .execution_options(synchronize_session="fetch")
     )
+    Session.flush()
 
 
 def archive_survey(survey_id: int) -> Survey:

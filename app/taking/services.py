@@ -197,13 +197,19 @@ _FLIP_ONE_INVITATION = (
             .scalar_subquery()
         ),
         Invitation.responded.is_(False),
-        exists().where(
+        # A key-share lock on the survey's row (PostgreSQL): the close locks the row FOR
+        # UPDATE, so it waits for this submission's ballot, and a submission after the
+        # close finds the survey closed.
+        select(Survey.id)
+        .where(
             Survey.id == Invitation.survey_id,
             Survey.state == SurveyState.OPEN.value,
             Survey.instrument_version_id == bindparam("version_id"),
             or_(Survey.opens_at.is_(None), Survey.opens_at <= bindparam("now")),
             or_(Survey.closes_at.is_(None), Survey.closes_at > bindparam("now")),
-        ),
+        )
+        .with_for_update(read=True, key_share=True)
+        .exists(),
     )
     .values(responded=True)
     .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)

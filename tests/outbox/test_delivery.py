@@ -20,7 +20,7 @@ from app.outbox.services import (
     queue_reminders,
 )
 from app.surveys.models import Invitation, Survey
-from app.surveys.services import close_survey
+from app.surveys.services import close_survey, purge_contacts
 from tests.conftest import invitation_for_token
 from tests.outbox.conftest import SmtpServer, free_port
 
@@ -248,11 +248,24 @@ def test_messages_of_a_closed_survey_are_dropped(
     db_session: Any, people_survey: Survey, mail_server: SmtpServer
 ) -> None:
     _queue_invitations(db_session, people_survey)
-    close_survey(people_survey.id)  # purges the addresses and the unsent emails
+    close_survey(people_survey.id)  # no more answers; the purge comes in its own transaction
     db_session.commit()
     report = deliver_pending(now=T0)
-    assert (report.claimed, report.dropped, report.sent) == (0, 0, 0)
+    assert (report.claimed, report.dropped, report.sent) == (3, 3, 0)
     assert _messages(db_session) == []
+    assert mail_server.received == []
+
+
+def test_the_purge_after_the_close_deletes_the_unsent_emails(
+    db_session: Any, people_survey: Survey, mail_server: SmtpServer
+) -> None:
+    _queue_invitations(db_session, people_survey)
+    close_survey(people_survey.id)
+    purge_contacts(people_survey.id)  # the addresses, and the unsent emails with raw tokens
+    db_session.commit()
+    assert _messages(db_session) == []
+    report = deliver_pending(now=T0)
+    assert (report.claimed, report.dropped, report.sent) == (0, 0, 0)
     assert mail_server.received == []
 
 

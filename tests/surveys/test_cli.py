@@ -51,11 +51,14 @@ def test_survey_cycle_through_the_cli(
         assert invitation_for_token(row["link"].rsplit("/", 1)[1]) is not None
 
     listed = runner.invoke(args=["surveys", "list"])
-    # responded counts pass disclosure control: 0 of 3 reads "fewer than 5*"
-    assert f"{survey_id}\topen\tfewer than 5*/3 responded\tQ1" in listed.output
+    # responded counts come from releases only: none while the survey is open
+    assert f"{survey_id}\topen\tno release yet/3 responded\tQ1" in listed.output
     closed = runner.invoke(args=["surveys", "close", str(survey_id)])
-    assert closed.exit_code == 0
-    assert "closed" in closed.output
+    assert closed.exit_code == 0, closed.output
+    assert f"Survey {survey_id} is closed. Final results, as of" in closed.output
+    # the final release's count passes disclosure control: 0 of 3 reads "fewer than 5*"
+    listed = runner.invoke(args=["surveys", "list"])
+    assert f"{survey_id}\tclosed\tfewer than 5*/3 responded\tQ1" in listed.output
 
 
 def test_cli_errors_exit_non_zero_with_a_message(

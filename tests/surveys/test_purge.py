@@ -16,7 +16,13 @@ from app.instruments.services import sync_instruments
 from app.outbox.models import MessageStatus, OutboxMessage
 from app.outbox.services import queue_invitations
 from app.surveys.models import Invitation
-from app.surveys.services import close_survey, create_survey, import_participants, open_survey
+from app.surveys.services import (
+    close_survey,
+    create_survey,
+    import_participants,
+    open_survey,
+    purge_contacts,
+)
 from app.surveys.storage import PURGED_TABLES, compact_storage
 from tests.conftest import BUNDLED_INSTRUMENT
 
@@ -103,6 +109,7 @@ def test_sent_emails_stay_and_unsent_ones_go(app: Flask, committed_db: Engine) -
     first.status, first.raw_token = MessageStatus.SENT.value, None
     Session.commit()
     close_survey(survey_id)
+    purge_contacts(survey_id)
     Session.commit()
     assert [m.id for m in Session.scalars(select(OutboxMessage))] == [first.id]
 

@@ -19,6 +19,7 @@ from app.surveys.services import (
     import_participants,
     issue_links,
     open_survey,
+    purge_contacts,
 )
 from app.surveys.tokens import token_sha256
 from tests.conftest import PARTICIPANTS_CSV, OpenSurvey, invitation_for_token
@@ -88,7 +89,10 @@ def test_lifecycle_is_enforced_and_closing_purges_emails(
         open_survey_again(survey_id)
     with pytest.raises(Conflict, match="cannot be archived"):
         archive_survey(survey_id)
+    with pytest.raises(Conflict, match="is open; it cannot be purged"):
+        purge_contacts(survey_id)  # the addresses are needed while the survey is open
     close_survey(survey_id)
+    purge_contacts(survey_id)
     emails = db_session.scalars(select(Invitation.email).where(Invitation.survey_id == survey_id))
     assert list(emails) == [None, None, None]
     assert archive_survey(survey_id).state == "archived"
