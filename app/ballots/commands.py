@@ -22,7 +22,13 @@ import click
 from app.ballots.queries import open_surveys_with_ballots
 from app.ballots.services import MixOutcome, mix_ballots
 from app.db import Session, begin_write_transaction, utcnow
-from app.outbox.commands import run_worker, stop_on_signals
+from app.outbox.commands import (
+    batch_option,
+    exit_if_failed,
+    interval_option,
+    run_in_foreground,
+    run_worker,
+)
 from app.surveys.models import Survey, SurveyState
 
 log = logging.getLogger(__name__)
@@ -71,29 +77,13 @@ def run_rounds(*, batch: int, interval: float, once: bool, stop: threading.Event
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run one round, then exit.")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds between rounds (without --once).",
-)
-@click.option(
-    "--batch",
-    type=click.IntRange(min=1),
-    default=50,
-    show_default=True,
-    help="Outbox messages claimed per batch.",
-)
+@interval_option("Seconds between rounds (without --once).")
+@batch_option("Outbox messages claimed per batch.")
 def worker_command(once: bool, interval: float, batch: int) -> None:
     """Send the outbox and mix the ballots of open surveys (several workers may run)."""
-    stop = threading.Event()
-    if once:
-        failed = run_rounds(batch=batch, interval=interval, once=True, stop=stop)
-    else:
-        click.echo(f"Worker: outbox and ballots every {interval:g} s; Ctrl-C stops.")
-        with stop_on_signals(stop):
-            failed = run_rounds(batch=batch, interval=interval, once=False, stop=stop)
-    if failed:
-        click.echo(f"{failed} message(s) failed for good; see `outbox status`.", err=True)
-        raise click.exceptions.Exit(1)
+    failed = run_in_foreground(
+        lambda once, stop: run_rounds(batch=batch, interval=interval, once=once, stop=stop),
+        once=once,
+        banner=f"Worker: outbox and ballots every {interval:g} s; Ctrl-C stops.",
+    )
+    exit_if_failed(failed)

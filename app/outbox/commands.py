@@ -96,37 +96,57 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old_handler)
 
 
-@outbox_cli.command("run")
-@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-@click.option(
-    "--batch",
-    type=click.IntRange(min=1),
-    default=50,
-    show_default=True,
-    help="Messages claimed per batch.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds between polls when nothing is due (without --once).",
-)
-def run_command(once: bool, batch: int, interval: float) -> None:
-    """Send queued invitation and reminder email (several workers may run at once)."""
+def batch_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--batch", type=click.IntRange(min=1), default=50, show_default=True, help=help_text
+    )
+
+
+def interval_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--interval",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def run_in_foreground(
+    run: Callable[[bool, threading.Event], int], *, once: bool, banner: str
+) -> int:
+    """`run(once, stop)` once, or (printing `banner` first) until Ctrl-C or SIGTERM set
+    `stop`; what it returns: the messages that failed for good."""
     stop = threading.Event()
     if once:
-        failed = run_worker(batch=batch, interval=interval, once=True, stop=stop)
-    else:
-        click.echo(f"Sending outbox email, polling every {interval:g} s; Ctrl-C stops.")
-        with stop_on_signals(stop):
-            failed = run_worker(batch=batch, interval=interval, once=False, stop=stop)
-    counts = outbox_counts()
-    Session.remove()
-    click.echo(f"Outbox: {counts.pending} pending, {counts.sent} sent, {counts.failed} failed.")
+        return run(True, stop)
+    click.echo(banner)
+    with stop_on_signals(stop):
+        return run(False, stop)
+
+
+def exit_if_failed(failed: int) -> None:
+    """Exit status 1, with a line on stderr, when messages failed for good."""
     if failed:
         click.echo(f"{failed} message(s) failed for good; see `outbox status`.", err=True)
         raise click.exceptions.Exit(1)
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@batch_option("Messages claimed per batch.")
+@interval_option("Seconds between polls when nothing is due (without --once).")
+def run_command(once: bool, batch: int, interval: float) -> None:
+    """Send queued invitation and reminder email (several workers may run at once)."""
+    failed = run_in_foreground(
+        lambda once, stop: run_worker(batch=batch, interval=interval, once=once, stop=stop),
+        once=once,
+        banner=f"Sending outbox email, polling every {interval:g} s; Ctrl-C stops.",
+    )
+    counts = outbox_counts()
+    Session.remove()
+    click.echo(f"Outbox: {counts.pending} pending, {counts.sent} sent, {counts.failed} failed.")
+    exit_if_failed(failed)
 
 
 @outbox_cli.command("status")
