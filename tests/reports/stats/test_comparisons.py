@@ -1,8 +1,5 @@
 """Tests for app/reports/stats/comparisons.py: Welch, Hedges' g, team vs rest, BH, the
 standpoint gap.
-
-Expected values are either literals worked by hand (the working is in the comments), values
-published in the literature, or scipy computed from the *raw* data on an independent path.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""Tests for app/reports/stats/summaries.py: Summary, the t interval of a mean, Wilson.
-
-Expected values are either literals worked by hand (the working is in the comments), values
-published in the literature, or scipy computed from the *raw* data on an independent path.
-"""
+"""Tests for app/reports/stats/summaries.py: Summary, the t interval of a mean, Wilson."""
 
 from __future__ import annotations
 
