@@ -137,9 +137,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     duration = args.duration or (4.0 if quick else 18.0)
     rounds = args.rounds or (1 if quick else 3)
     warmup_seconds = 1.0 if quick else 2.0
-    # Enough tokens for the in-process part and for the real app's cycles at a generous rate.
+    # Enough tokens for the in-process part and for the real app's cycles at a generous rate
+    # (a submission writes one sealed ballot: about 450 cycles/s on this machine).
     participants = args.participants or (
-        submissions + warmup + args.profile + int((duration + warmup_seconds) * 300)
+        submissions + warmup + args.profile + int((duration + warmup_seconds) * 600)
     )
     engines = ("sqlite", "postgres") if args.engine == "both" else (args.engine,)
     return Settings(
