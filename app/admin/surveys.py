@@ -76,9 +76,11 @@ NEXT_ACTION = {
     SurveyState.OPEN.value: StateAction(
         "close",
         "Close the survey",
-        "Closing stops responses for good and deletes the participants' email addresses. "
-        "It cannot be undone.",
-        "The survey is closed; the participants' email addresses are deleted.",
+        "Closing stops responses for good, opens every sealed ballot, publishes the final "
+        "release of the results and deletes the participants' email addresses. It cannot "
+        "be undone.",
+        "The survey is closed and its final results are published; the participants' email "
+        "addresses are deleted.",
     ),
     SurveyState.CLOSED.value: StateAction(
         "archive",
