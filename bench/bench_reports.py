@@ -318,13 +318,14 @@ class Phases:
         event.listen(engine, "after_cursor_execute", after)
 
     def install(self) -> None:
-        from app.reports import figures, pages, privacy, queries, routes
+        from app.reports import figures, pages, queries, routes
+        from app.reports.privacy import suppression
 
         self.wrap(routes, "publication_for", "publication")  # SQL aggregates + disclosure
         for function in ("response_counts", "score_sums"):  # execute, fetch, Python rows
             self.wrap(queries, function, "aggregates")
-        self.wrap(privacy, "suppress", "suppress")  # each disclosure decision
-        self.wrap(privacy, "_leaks", "suppress_rounds")  # one elimination + search per round
+        self.wrap(suppression, "suppress", "suppress")  # each disclosure decision
+        self.wrap(suppression, "_leaks", "suppress_rounds")  # one elimination + search per round
         for function in ("quadrant", "family_comparison", "heatmap", "family_table"):
             self.wrap(pages, function, "figures")  # statistics (lazy) and Plotly figures
         self.wrap(routes, "render_template", "template")  # Jinja, chart JSON included
@@ -486,8 +487,8 @@ PROFILE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("reports/queries.py", "response_counts"),
         ("reports/queries.py", "score_sums"),
     ),
-    "disclosure control (privacy.suppress)": (("reports/privacy.py", "suppress"),),
-    "  of which report_cells": (("reports/privacy.py", "report_cells"),),
+    "disclosure control (privacy.suppress)": (("reports/privacy/suppression.py", "suppress"),),
+    "  of which report_cells": (("reports/privacy/teams.py", "report_cells"),),
     "statistics: Summary (exact Fraction SS)": (("reports/stats/summaries.py", "__post_init__"),),
     "statistics: mean_ci": (("reports/stats/summaries.py", "mean_ci"),),
     "statistics: wilson_interval": (("reports/stats/summaries.py", "wilson_interval"),),

@@ -1,4 +1,4 @@
-"""Tests for app/reports/privacy.py: unit tests of each rule, then property-based attacks.
+"""Tests for app/reports/privacy/: unit tests of each rule, then property-based attacks.
 
 The attacker here is written independently of the module:
 
