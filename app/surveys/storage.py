@@ -20,6 +20,7 @@ Both must run outside any transaction, on a connection of their own.
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy import Connection, Engine
 
@@ -27,6 +28,9 @@ from app.outbox.models import OutboxMessage
 from app.surveys.models import Invitation
 
 log = logging.getLogger(__name__)
+
+# How long compaction waits for transactions older than the purge to end (PostgreSQL).
+SNAPSHOT_WAIT_S = 30.0
 
 # The tables the purge at the close rewrites (addresses, raw tokens).
 PURGED_TABLES = (Invitation.__tablename__, OutboxMessage.__tablename__)
@@ -47,10 +51,36 @@ def compact_storage(bind: Engine | Connection) -> bool:
     if engine.dialect.name == "sqlite":
         return _checkpoint_sqlite(bind)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        settled = _wait_for_older_snapshots(conn)
         for table in PURGED_TABLES:
             conn.exec_driver_sql(f'VACUUM FULL "{table}"')
     log.info("storage compacted: VACUUM FULL of %s", ", ".join(PURGED_TABLES))
-    return True
+    return settled
+
+
+def _wait_for_older_snapshots(conn: Connection) -> bool:
+    """Wait (at most SNAPSHOT_WAIT_S) until no other session holds a snapshot or a
+    transaction older than now. VACUUM FULL copies every row version a running transaction
+    could still see: one that began before the purge committed (a report being read,
+    autovacuum's ANALYZE; seen here also from another database of the server) would keep
+    the purged addresses in the rewritten files. False when the wait timed out (the vacuum
+    then runs anyway and a warning is logged). Other roles' sessions are visible only to a
+    role with pg_read_all_stats: grant it to the app's role (README, production)."""
+    marker = conn.exec_driver_sql("SELECT (txid_current() %% 4294967296)::text").scalar_one()
+    deadline = time.monotonic() + SNAPSHOT_WAIT_S
+    while True:
+        older = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+            " age(backend_xmin) > age(%(marker)s::xid)"
+            " OR age(backend_xid) > age(%(marker)s::xid))",
+            {"marker": marker},
+        ).scalar_one()
+        if not older:
+            return True
+        if time.monotonic() > deadline:
+            log.warning("storage compacted while %d older transaction(s) still ran", older)
+            return False
+        time.sleep(0.1)
 
 
 def _checkpoint_sqlite(bind: Engine | Connection) -> bool:

@@ -15,6 +15,7 @@ from app.db import Session
 from app.instruments.services import sync_instruments
 from app.outbox.models import MessageStatus, OutboxMessage
 from app.outbox.services import queue_invitations
+from app.surveys import storage
 from app.surveys.models import Invitation
 from app.surveys.services import (
     close_survey,
@@ -24,7 +25,7 @@ from app.surveys.services import (
     purge_contacts,
 )
 from app.surveys.storage import PURGED_TABLES, compact_storage
-from tests.conftest import BUNDLED_INSTRUMENT
+from tests.conftest import BUNDLED_INSTRUMENT, on_postgres
 
 # Distinctive addresses: no other byte sequence in the files can look like them.
 ADDRESSES = tuple(f"purge-{name}-7f3a@example.org" for name in ("ana", "ben", "cai", "dev", "eva"))
@@ -126,3 +127,23 @@ def test_the_scan_reads_case_variants(variant: object) -> None:
     secret = "Mixed.Case@Example.org"
     needles = _needles([secret])[secret]
     assert variant(secret).encode() in needles  # type: ignore[operator]
+
+
+@pytest.mark.skipif(not on_postgres(), reason="PostgreSQL's VACUUM FULL")
+def test_compaction_waits_for_transactions_older_than_the_purge(
+    committed_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction that began before the purge (a report being read, autovacuum's
+    ANALYZE) could still see the purged rows, and VACUUM FULL would copy them: compaction
+    waits for it, and says so when it had to give up."""
+    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_S", 0.5)
+    with committed_db.connect() as reader:
+        reader.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        reader.execute(text("SELECT 1")).scalar_one()  # its snapshot, held (and no lock)
+        with committed_db.connect() as purge:  # a transaction that commits after it began
+            purge.execute(text("SELECT txid_current()"))
+            purge.commit()
+        assert compact_storage(committed_db) is False
+        reader.rollback()
+    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_S", 10.0)
+    assert compact_storage(committed_db) is True
