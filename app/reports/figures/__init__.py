@@ -1,7 +1,7 @@
 """Plotly figures of the HR reports (pure: plotly and the standard library only).
 
 Inputs are the plain values of :mod:`.values`: numbers, labels and flags that have already
-passed disclosure control (privacy.py) and statistics (stats/).
+passed disclosure control (privacy/) and statistics (stats/).
 
 * A hidden group is passed *as hidden* and carries no numbers. Hidden groups are drawn as a
   labelled gap ("fewer than k*"), never as zero, and every hidden group has the same label

@@ -1,5 +1,5 @@
 """The inputs of the figures: plain values that have already passed disclosure control
-(privacy.py) and statistics (stats/). This module imports neither: the adapters
+(privacy/) and statistics (stats/). This module imports neither: the adapters
 ``Estimate.from_mean_ci`` and friends read attributes only.
 
 A hidden group is passed *as hidden* (``hidden=True``, or :data:`HIDDEN` in a series) and

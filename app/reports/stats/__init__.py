@@ -14,7 +14,7 @@ Conventions (see CONSTRUCTS.md, "Analysis conventions"):
 * invalid input (negative counts, non-finite numbers, a level outside (0, 1)) raises
   ``ValueError``.
 
-Disclosure control is *not* done here: callers must only pass groups that privacy.py has
+Disclosure control is *not* done here: callers must only pass groups that privacy/ has
 cleared (k-anonymity thresholds).  The functions stay pure.
 
 The modules, by statistical family:
