@@ -148,10 +148,9 @@ def seed_demo(
 
     Refused (DomainError, nothing written) for bad sizes and when any survey exists. The
     data depend only on the sizes and `seed`; the dates count back from `today` (default:
-    the current UTC date): the last wave closed a week ago, earlier ones every six months
-    before. `progress(total)` gives a bar that is advanced as responses are stored. Each
-    wave closes with its final release (dated its closing day) unless `publish` is False.
-    """
+    today, UTC): the last wave closed a week ago, earlier ones every six months before.
+    `progress(total)` gives a bar advanced as responses are stored. Each wave closes with
+    its final release (dated its closing day) unless `publish` is False."""
     check_demo_options(teams, people, waves, seed)
     _require_no_surveys()
     version = _demo_version(instrument_file)
@@ -166,10 +165,7 @@ def seed_demo(
     today = today or utcnow().date()
     total = sum(len(result) for result in results)
     stored: list[DemoSurvey] = []
-    bar_context: AbstractContextManager[ProgressBar] = (
-        progress(total) if progress is not None else nullcontext(_NoProgress())
-    )
-    with _sqlite_write_cache(), bar_context as bar:
+    with _sqlite_write_cache(), _progress_bar(progress, total) as bar:
         for result in results:
             stored.append(
                 _field_wave(
@@ -196,6 +192,12 @@ def seed_demo(
         surveys=tuple(stored),
         logins=logins,
     )
+
+
+def _progress_bar(
+    progress: ProgressFactory | None, total: int
+) -> AbstractContextManager[ProgressBar]:
+    return progress(total) if progress is not None else nullcontext(_NoProgress())
 
 
 def _require_no_surveys() -> None:
