@@ -12,9 +12,9 @@ autovacuum would do, unless --no-analyze):
    `time flask seed-demo` would show). Budget at the large size: < 180 s.
 2. Each page (GET /reports/surveys/<id>/ and .../heatmap) is rendered by a fresh subprocess
    (production configuration, Flask test client, signed in as the demo HR user through the
-   real login form): the first render (empty publication cache: SQL aggregates, disclosure
-   control, statistics, figures, template), more cold renders with
-   app.reports.queries._publications cleared before each, then warm renders. Budget at the
+   real login form) from the wave's final release (seed-demo publishes it): the first render
+   (empty caches: the release's snapshot decoded, statistics, figures, template), more cold
+   renders with the snapshot and page caches cleared before each, then warm renders. Budget at the
    large size, on the first render: < 1.5 s on PostgreSQL, < 3 s on SQLite.
 3. Peak memory: the render process's maximum RSS after the timed renders (imports included).
    Budget at the large size: < 300 MB. A tracemalloc pass (one more cold render, untimed)
@@ -321,7 +321,7 @@ class Phases:
         from app.reports import figures, pages, queries, routes
         from app.reports.privacy import suppression
 
-        self.wrap(routes, "publication_for", "publication")  # SQL aggregates + disclosure
+        self.wrap(routes, "snapshot_of", "publication")  # the release's snapshot, decoded
         for function in ("response_counts", "score_sums"):  # execute, fetch, Python rows
             self.wrap(queries, function, "aggregates")
         self.wrap(suppression, "suppress", "suppress")  # each disclosure decision
@@ -425,7 +425,12 @@ def watched_client() -> tuple[Any, Any, Phases]:
 def worker_render(
     page: str, survey_id: int, cold: int, warm: int, baseline: int, profile: str, budget: float
 ) -> dict[str, Any]:
-    from app.reports import queries
+    from app.reports import queries, registry
+
+    def forget() -> None:
+        """A new process's caches: no decoded snapshot, no page values."""
+        queries._snapshots.clear()
+        registry._page_values.clear()
 
     rss_start = current_rss_mb()
     client, engine, phases = watched_client()
@@ -444,20 +449,20 @@ def worker_render(
         return seconds, len(body)
 
     rss_before = current_rss_mb()
-    queries._publications.clear()
+    forget()
     first_s, size = render()
     first_phases = phases.snapshot()
     first_sql = phases.slowest_sql()
-    (publication,) = queries._publications.values()
-    cells = len(publication.cells)
-    cold_s, cold_phases = cold_renders(render, queries._publications.clear, phases, cold)
+    (snapshot,) = queries._snapshots.values()
+    cells = len(snapshot.publication().cells)
+    cold_s, cold_phases = cold_renders(render, forget, phases, cold)
     warm_s = [render()[0] for _ in range(warm)]
     peak_rss = maxrss_mb()
 
-    traced_peak = traced_peak_bytes(render, queries._publications.clear)
+    traced_peak = traced_peak_bytes(render, forget)
     profile_text = None
     if profile == "always" or (profile == "auto" and first_s >= budget):
-        profile_text = profiled_render(render, queries._publications.clear)
+        profile_text = profiled_render(render, forget)
 
     return {
         "page": page,
