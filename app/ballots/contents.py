@@ -18,6 +18,23 @@ from typing import Any
 from app.instruments.scoring import ResponseScores
 
 FORMAT_VERSION = 1
+# The smallest size class of a ballot's contents: the answers, scores and usual comments of
+# the bundled instrument fit in it.
+MIN_PADDED_BYTES = 4096
+
+
+def padded(data: bytes) -> bytes:
+    """`data` with NUL bytes up to its size class: MIN_PADDED_BYTES, then each power of two.
+
+    A sealed ballot's length is its plaintext's, and a ballot waits beside the invitation it
+    was cast with: unpadded, the length of its comments would tie them, once opened, to that
+    invitation. Padded, a ballot only tells its size class (comments past about 2,500
+    characters move up a class). JSON never holds a raw NUL byte, so the padding strips off.
+    """
+    size = MIN_PADDED_BYTES
+    while size < len(data):
+        size *= 2
+    return data + b"\0" * (size - len(data))
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,10 @@ class BallotContents:
     scores: ResponseScores
 
     def to_bytes(self) -> bytes:
+        """The contents as JSON, padded with NUL bytes to their size class (see `padded`)."""
+        return padded(self._json())
+
+    def _json(self) -> bytes:
         return json.dumps(
             {
                 "v": FORMAT_VERSION,
@@ -50,7 +71,7 @@ class BallotContents:
     def from_bytes(cls, data: bytes) -> BallotContents:
         """Read contents written by `to_bytes`; ValueError on anything else."""
         try:
-            raw = json.loads(data)
+            raw = json.loads(data.rstrip(b"\0"))
             if raw["v"] != FORMAT_VERSION:
                 raise ValueError(f"unknown ballot format {raw['v']!r}")
             return cls(

@@ -3,6 +3,7 @@ key rotation, and a batch that fails leaving everything as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -11,10 +12,12 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from app.ballots import services
+from app.ballots.contents import MIN_PADDED_BYTES, BallotContents
 from app.ballots.keys import DAMAGED, MISSING_KEY, UNREADABLE, BallotKeys, ballot_keys
 from app.ballots.models import Ballot
 from app.ballots.services import batch_size, mix_ballots
 from app.db import Session
+from app.instruments.scoring import ResponseScores
 from app.surveys.models import Survey
 from app.taking.models import Answer, FamilyScore
 from config import new_ballot_key, parse_ballot_keys
@@ -138,3 +141,27 @@ def test_a_batch_that_fails_leaves_ballots_and_responses_as_they_were(
         mix_ballots(small_survey, final=True)  # responses inserted, ballots not yet deleted
     Session.rollback()
     assert counts(small_survey) == (3 * K, 0)
+
+
+def test_sealed_ballots_show_their_size_class_not_their_comments_length() -> None:
+    """A ballot waits beside its invitation: its length must not tell its comments'."""
+    keys = BallotKeys.from_keys(parse_ballot_keys(new_ballot_key()))
+
+    def sealed_length(comment: str) -> int:
+        contents = BallotContents(
+            team_id=1,
+            level_id=2,
+            instrument_version_id=3,
+            submitted_on=dt.date(2027, 3, 1),
+            answers={f"i{n}": 3 for n in range(52)},
+            comments={"change": comment} if comment else {},
+            scores=ResponseScores(dimensions={"d": 3.0}, families={"f": 3.0}),
+        )
+        sealed = keys.seal(contents.to_bytes(), 7)
+        assert BallotContents.from_bytes(keys.open(sealed, 7)) == contents
+        return len(sealed)
+
+    usual = {sealed_length(text) for text in ("", "ok", "x" * 500, "é" * 300, "word " * 400)}
+    assert len(usual) == 1  # every usual ballot is as long as an empty one
+    header = sealed_length("") - MIN_PADDED_BYTES  # format, key id, nonce, tag
+    assert sealed_length("y" * 5000) == 2 * MIN_PADDED_BYTES + header  # the next class
