@@ -8,13 +8,15 @@ of each request or CLI command. Only views and CLI commands commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, UOWTransaction, scoped_session, sessionmaker
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import StaticPool
 
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -134,3 +136,17 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def refuse_changes_to(model: type[Base], name: Callable[[Any], str], remedy: str) -> None:
+    """Stored rows of `model` never change: a flush that modifies one or deletes one raises
+    DomainError ("<name> is immutable; <remedy>." / "<name> cannot be deleted.")."""
+
+    @event.listens_for(OrmSession, "before_flush")
+    def refuse(session: OrmSession, _flush_context: UOWTransaction, _instances: object) -> None:
+        for obj in session.dirty:
+            if isinstance(obj, model) and session.is_modified(obj):
+                raise DomainError(f"{name(obj)} is immutable; {remedy}.")
+        for obj in session.deleted:
+            if isinstance(obj, model):
+                raise DomainError(f"{name(obj)} cannot be deleted.")

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy import func, select
 
-from app.db import Session
+from app.db import Session, refuse_changes_to
 from app.errors import DomainError
 from app.instruments.document import content_sha256
 from app.instruments.models import Instrument, InstrumentVersion
@@ -104,15 +102,8 @@ def sync_instruments(paths: Iterable[Path]) -> list[PublishOutcome]:
     return [publish_instrument_version(d) for d in documents]
 
 
-@event.listens_for(OrmSession, "before_flush")
-def _refuse_changes_to_versions(
-    session: OrmSession, _flush_context: UOWTransaction, _instances: object
-) -> None:
-    for obj in session.dirty:
-        if isinstance(obj, InstrumentVersion) and session.is_modified(obj):
-            raise DomainError(
-                f"Instrument version {obj.version} is immutable; publish a new version instead."
-            )
-    for obj in session.deleted:
-        if isinstance(obj, InstrumentVersion):
-            raise DomainError(f"Instrument version {obj.version} cannot be deleted.")
+refuse_changes_to(
+    InstrumentVersion,
+    lambda v: f"Instrument version {v.version}",
+    "publish a new version instead",
+)

@@ -13,13 +13,9 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
-
 from app.auth.models import StaffUser
 from app.ballots.services import mix_ballots
-from app.db import Session, begin_write_transaction, utcnow
+from app.db import Session, begin_write_transaction, refuse_changes_to, utcnow
 from app.errors import DomainError
 from app.instruments.queries import document_of
 from app.reports import pages
@@ -153,14 +149,5 @@ def _reliability(survey: Survey, decisions: Decisions) -> Mapping[str, Reliabili
     return pages.reliability_results(item_matrix(survey.id, keys), keys, document)
 
 
-@event.listens_for(OrmSession, "before_flush")
-def _refuse_changes_to_releases(
-    session: OrmSession, _flush_context: UOWTransaction, _instances: object
-) -> None:
-    """A release is public once stored: what it showed cannot be changed or withdrawn."""
-    for obj in session.dirty:
-        if isinstance(obj, Release) and session.is_modified(obj):
-            raise DomainError(f"Release {obj.number} is immutable; publish a new release instead.")
-    for obj in session.deleted:
-        if isinstance(obj, Release):
-            raise DomainError(f"Release {obj.number} cannot be deleted.")
+# A release is public once stored: what it showed cannot be changed or withdrawn.
+refuse_changes_to(Release, lambda r: f"Release {r.number}", "publish a new release instead")
