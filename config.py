@@ -11,6 +11,7 @@ import base64
 import binascii
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -28,6 +29,20 @@ def _count_setting(env: os._Environ[str], name: str, default: int) -> int:
     if not raw.isdigit():
         raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
     return int(raw)
+
+
+def check_shared_throttle(workers: int, env: Mapping[str, str]) -> None:
+    """Refuse (ConfigError) to serve with several worker processes that would each count
+    failed sign-ins on their own (no REDIS_URL), which multiplies every sign-in limit by
+    their number, unless ALLOW_PER_PROCESS_THROTTLE=1 says it is meant."""
+    if workers <= 1 or env.get("REDIS_URL") or env.get("ALLOW_PER_PROCESS_THROTTLE") == "1":
+        return
+    raise ConfigError(
+        f"{workers} worker processes without REDIS_URL would each count failed sign-ins "
+        f"on their own, which multiplies every sign-in limit by {workers}. Set REDIS_URL to "
+        "a Redis server the workers share, or run one worker (-w 1, WEB_CONCURRENCY=1), "
+        "or set ALLOW_PER_PROCESS_THROTTLE=1 to accept limits per process."
+    )
 
 
 # A ballot key is 32 random bytes, written in URL-safe base64 (44 characters).
@@ -94,7 +109,12 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
-        # Rate-limit storage: Redis when REDIS_URL is set, else memory (one process).
+        # Staff sessions end after this long without a request, and this long after
+        # sign-in whatever happens (app.auth.sessions).
+        self.STAFF_SESSION_IDLE_MINUTES: int = _count_setting(env, "STAFF_SESSION_IDLE_MINUTES", 30)
+        self.STAFF_SESSION_MAX_HOURS: int = _count_setting(env, "STAFF_SESSION_MAX_HOURS", 12)
+        # Failed sign-ins are counted in Redis when REDIS_URL is set, else in memory (one
+        # process: see check_shared_throttle).
         self.REDIS_URL: str | None = env.get("REDIS_URL")
         self.RATELIMIT_STORAGE_URI: str = self.REDIS_URL or "memory://"
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: the
@@ -180,6 +200,9 @@ class ProductionConfig(Config):
                 + ", ".join(missing)
                 + "; set them and start again."
             )
+        # gunicorn's own check (gunicorn.conf.py) sees its -w too; WEB_CONCURRENCY is what
+        # a server started otherwise says about its processes.
+        check_shared_throttle(_count_setting(os.environ, "WEB_CONCURRENCY", 1), os.environ)
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
         self.PREFERRED_URL_SCHEME = "https"
