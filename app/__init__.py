@@ -16,8 +16,8 @@ from app.admin.instruments import bp as admin_instruments_bp
 from app.admin.surveys import bp as admin_surveys_bp
 from app.admin.users import bp as admin_users_bp
 from app.auth.passwords import use_fast_hashing
-from app.auth.queries import get_staff_user
 from app.auth.routes import bp as auth_bp
+from app.auth.sessions import init_staff_sessions
 from app.db import Session, make_engine
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
@@ -65,16 +65,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(session_id: str) -> Any:
-        user_id, _, version = session_id.partition(":")
-        user = get_staff_user(int(user_id)) if user_id.isdigit() else None
-        # A deactivated account, or one whose password was reset, loses its open sessions
-        # at their next request.
-        if user is None or not user.is_active or version != str(user.session_version):
-            return None
-        return user
+    init_staff_sessions(app)
 
     logging.getLogger("app").setLevel(logging.INFO)
     install_token_filter()

@@ -9,6 +9,7 @@ try again; the engine's pool_pre_ping reconnects by itself once the database is 
 from __future__ import annotations
 
 import logging
+import math
 from typing import ClassVar
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
@@ -49,6 +50,10 @@ class Gone(DomainError):
 
 class TooManyAttempts(DomainError):
     status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 TITLES = {
@@ -121,15 +126,29 @@ def render_unavailable() -> tuple[Response | str, int, dict[str, str]]:
     return body, status, headers
 
 
+def error_headers(error: Exception) -> dict[str, str]:
+    """Headers an error's answer carries besides the page: those Werkzeug's exception
+    would have sent (Allow on a 405, Retry-After, WWW-Authenticate) less its own page's
+    Content-Type, and Retry-After for a paused sign-in."""
+    if isinstance(error, HTTPException):
+        return {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if isinstance(error, TooManyAttempts) and error.retry_after is not None:
+        return {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+    return {}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError) -> tuple[Response | str, int]:
-        return render_error(error.status, error.message)
+    def handle_domain_error(error: DomainError) -> tuple[Response | str, int, dict[str, str]]:
+        return (*render_error(error.status, error.message), error_headers(error))
 
     @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
+    def handle_http_error(error: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
         status = error.code or 500
-        return render_error(status, error.description or str(TITLES.get(status, _l("Error"))))
+        return (
+            *render_error(status, error.description or str(TITLES.get(status, _l("Error")))),
+            error_headers(error),
+        )
 
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeoutError)
@@ -150,7 +169,9 @@ def register_error_handlers(app: Flask) -> None:
         return render_unavailable()
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    def handle_unexpected(
+        error: Exception,
+    ) -> tuple[Response | str, int] | tuple[Response | str, int, dict[str, str]]:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(error)
         log.exception("Unhandled error on %s %s", request.method, request.endpoint)

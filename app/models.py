@@ -1,7 +1,7 @@
 """Every model, imported once so that `Base.metadata` is complete (Alembic, create_all)."""
 
 from app.audit.models import AuditEvent
-from app.auth.models import Role, StaffUser, staff_team_scope
+from app.auth.models import Role, StaffSession, StaffUser, staff_team_scope
 from app.ballots.models import Ballot
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
@@ -25,6 +25,7 @@ __all__ = [
     "Release",
     "Response",
     "Role",
+    "StaffSession",
     "StaffUser",
     "Survey",
     "SurveyState",

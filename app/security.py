@@ -9,10 +9,16 @@ Referer header of any request a survey page makes.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
-from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+import redis
+from flask import Flask, Response, current_app, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -44,60 +50,271 @@ SECURITY_HEADERS = {
 }
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
-# Failed sign-ins allowed per client address and per account before a lockout.
-LOGIN_LIMIT_PER_ADDRESS = "10 per 15 minutes"
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-LOCKOUT_MESSAGE = (
-    "Too many failed sign-in attempts. For your security, sign-in is paused for a few "
-    "minutes; try again later or ask an administrator to reset your password."
-)
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long sign-in pauses after failures: none for the first `free` ones, then
+    `first_pause` after the `free`-th, doubled at each further failure up to `max_pause`.
+    Counts are forgotten `forget_after` seconds after the last failure."""
+
+    free: int
+    first_pause: float
+    max_pause: float
+    forget_after: float
+
+    def pause(self, failures: int) -> float:
+        """Seconds to wait after the last of `failures` failures."""
+        if failures < self.free:
+            return 0.0
+        return min(self.max_pause, self.first_pause * 2.0 ** (failures - self.free))
+
+
+HOUR = 3600.0
+# One account tried from one address: a person who mistyped five times waits a minute,
+# then two, four, ... at most an hour. Keyed on the pair, so an outsider who fails on
+# someone's account pauses it only for their own address, never for its owner's.
+ACCOUNT_AT_ADDRESS = Backoff(free=5, first_pause=60.0, max_pause=HOUR, forget_after=24 * HOUR)
+# One address trying many accounts (password spraying): more room, since colleagues behind
+# one office address share it.
+ADDRESS = Backoff(free=20, first_pause=60.0, max_pause=HOUR, forget_after=24 * HOUR)
+ANY_ACCOUNT = "*"  # the member of an address's own count
+
+
+def lockout_message(seconds: float) -> str:
+    """The page of a paused sign-in: how long, and who can lift it."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return (
+        "Too many failed sign-in attempts from your address. For your security, sign-in is "
+        f"paused for {minutes} minute{'s' if minutes != 1 else ''}; try again after that, or "
+        "ask an administrator to lift the pause (Staff users, your account's page)."
+    )
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Failed sign-ins to one account from one address, as the admin page shows them."""
+
+    address: str
+    failures: int
+    until: float  # epoch seconds; in the past when sign-in is allowed again
+
+    def minutes_left(self, now: float) -> int:
+        return max(0, math.ceil((self.until - now) / 60))
+
+
+class FailureCounts(Protocol):
+    """Failure counts and the time of the last one, per group and member: an account's
+    group holds one member per address; an address's group holds ANY_ACCOUNT."""
+
+    def add(self, group: str, member: str, now: float, forget_after: float) -> int: ...
+    def read(self, group: str) -> dict[str, tuple[int, float]]: ...
+    def forget(self, group: str, members: list[str] | None = None) -> None: ...
+    def reset(self) -> None: ...
+
+
+class MemoryCounts:
+    """The counts of one process (development, tests, a single worker)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._groups: dict[str, dict[str, tuple[int, float, float]]] = {}
+
+    def add(self, group: str, member: str, now: float, forget_after: float) -> int:
+        with self._lock:
+            members = self._groups.setdefault(group, {})
+            failures, _last, expires = members.get(member, (0, 0.0, 0.0))
+            failures = failures + 1 if expires > now else 1
+            members[member] = (failures, now, now + forget_after)
+            return failures
+
+    def read(self, group: str) -> dict[str, tuple[int, float]]:
+        now = self.clock()
+        with self._lock:
+            members = self._groups.get(group, {})
+            return {m: (n, last) for m, (n, last, expires) in members.items() if expires > now}
+
+    def forget(self, group: str, members: list[str] | None = None) -> None:
+        with self._lock:
+            if members is None:
+                self._groups.pop(group, None)
+            for member in members or ():
+                self._groups.get(group, {}).pop(member, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._groups.clear()
+
+
+class RedisCounts:
+    """Counts shared by every worker and server through Redis: per group, one hash of
+    failure counts and one of last-failure times, expiring together."""
+
+    PREFIX = "mutuality-sign-in:"
+
+    def __init__(self, url: str) -> None:
+        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+    def _keys(self, group: str) -> tuple[str, str]:
+        return f"{self.PREFIX}{group}:failures", f"{self.PREFIX}{group}:last"
+
+    def add(self, group: str, member: str, now: float, forget_after: float) -> int:
+        counts, lasts = self._keys(group)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hincrby(counts, member, 1)
+        pipe.hset(lasts, member, repr(now))
+        for key in (counts, lasts):
+            pipe.expire(key, math.ceil(forget_after))
+        failures, *_ = pipe.execute()
+        return int(failures)
+
+    def read(self, group: str) -> dict[str, tuple[int, float]]:
+        counts, lasts = self._keys(group)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hgetall(counts)
+        pipe.hgetall(lasts)
+        failures, times = pipe.execute()
+        return {
+            member.decode(): (int(n), float(times.get(member, b"0")))
+            for member, n in failures.items()
+        }
+
+    def forget(self, group: str, members: list[str] | None = None) -> None:
+        keys = self._keys(group)
+        if members is None:
+            self.redis.delete(*keys)
+        elif members:
+            for key in keys:
+                self.redis.hdel(key, *members)
+
+    def reset(self) -> None:
+        for key in self.redis.scan_iter(match=f"{self.PREFIX}*", count=1000):
+            self.redis.delete(key)
+
+
+def counts_from_uri(uri: str, clock: Callable[[], float] = time.time) -> FailureCounts:
+    """The counts of RATELIMIT_STORAGE_URI: memory:// or a Redis URL."""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        return RedisCounts(uri)
+    if uri == "memory://":
+        return MemoryCounts(clock)
+    raise ValueError(f"Failed sign-ins can be counted in memory:// or Redis, not in {uri!r}.")
 
 
 class SignInThrottle:
-    """Failed sign-ins counted per client address and per account; while either count has
-    reached its limit, sign-in is refused, even with the right password. Successful
-    sign-ins do not count.
+    """Failed sign-ins, counted per account and address, and per address; while either
+    pause (Backoff) runs, sign-in is refused without looking at the password. A successful
+    sign-in forgets its account and address's count. An administrator lifts an account's
+    pauses (`lift`).
 
-    The `limits` library's fixed windows, on the storage of RATELIMIT_STORAGE_URI: memory for
-    one process, or Redis (REDIS_URL), shared by every worker. Only the sign-in route calls
-    it: no other request pays for rate limiting.
+    Only the sign-in route calls it: no other request pays for it.
     """
 
-    PREFIX = "mutuality-sign-in"
+    def __init__(self, storage_uri: str, clock: Callable[[], float] = time.time) -> None:
+        self.counts = counts_from_uri(storage_uri, clock)
+        self.clock = clock
 
-    def __init__(self, storage_uri: str) -> None:
-        storage = storage_from_string(storage_uri)
-        assert isinstance(storage, Storage), "a synchronous storage"
-        self.storage = storage
-        self._windows = FixedWindowRateLimiter(self.storage)
-        self._per_address = parse(LOGIN_LIMIT_PER_ADDRESS)
-        self._per_account = parse(LOGIN_LIMIT_PER_ACCOUNT)
+    @staticmethod
+    def _account_group(account: str) -> str:
+        return f"account:{account.strip().lower()}"
 
-    def _counters(self, address: str, account: str) -> list[tuple[RateLimitItem, str, str]]:
-        return [
-            (self._per_address, "address", address),
-            (self._per_account, "account", account.strip().lower()),
-        ]
+    @staticmethod
+    def _address_group(address: str) -> str:
+        return f"address:{address}"
 
-    def allows(self, address: str, account: str) -> bool:
-        """Whether a sign-in from `address` to `account` may be tried now."""
-        return all(
-            self._windows.test(limit, self.PREFIX, kind, key)
-            for limit, kind, key in self._counters(address, account)
+    def _ends(self, group: str, member: str, backoff: Backoff) -> float:
+        failures, last = self.counts.read(group).get(member, (0, 0.0))
+        return last + backoff.pause(failures) if failures else 0.0
+
+    def wait(self, address: str, account: str) -> float:
+        """Seconds before a sign-in from `address` to `account` may be tried (0: now)."""
+        ends = max(
+            self._ends(self._account_group(account), address, ACCOUNT_AT_ADDRESS),
+            self._ends(self._address_group(address), ANY_ACCOUNT, ADDRESS),
         )
+        return max(0.0, ends - self.clock())
 
     def count_failure(self, address: str, account: str) -> None:
-        for limit, kind, key in self._counters(address, account):
-            self._windows.hit(limit, self.PREFIX, kind, key)
+        now = self.clock()
+        self.counts.add(self._account_group(account), address, now, ACCOUNT_AT_ADDRESS.forget_after)
+        self.counts.add(self._address_group(address), ANY_ACCOUNT, now, ADDRESS.forget_after)
+
+    def count_success(self, address: str, account: str) -> None:
+        self.counts.forget(self._account_group(account), [address])
+
+    def pauses(self, account: str) -> list[Pause]:
+        """The account's counts by address, most recent failure first."""
+        found = self.counts.read(self._account_group(account))
+        pauses = [
+            Pause(address, failures, last + ACCOUNT_AT_ADDRESS.pause(failures))
+            for address, (failures, last) in found.items()
+        ]
+        return sorted(pauses, key=lambda p: p.until, reverse=True)
+
+    def paused(self, account: str) -> list[Pause]:
+        """The account's pauses in force now."""
+        now = self.clock()
+        return [p for p in self.pauses(account) if p.until > now and p.failures]
+
+    def lift(self, account: str) -> list[str]:
+        """Forget the account's counts, and those of the addresses it failed from (an
+        administrator's decision); the addresses, for the audit log."""
+        addresses = sorted(self.counts.read(self._account_group(account)))
+        self.counts.forget(self._account_group(account))
+        for address in addresses:
+            self.counts.forget(self._address_group(address))
+        return addresses
 
     def reset(self) -> None:
-        """Forget every count (tests; an administrator after an incident)."""
-        self.storage.reset()
+        """Forget every count (tests; an operator after an incident)."""
+        self.counts.reset()
 
 
 def sign_in_throttle() -> SignInThrottle:
     throttle: SignInThrottle = current_app.extensions["sign_in_throttle"]
     return throttle
+
+
+# How many rounds of percent-decoding a `next` target is checked through: whatever a proxy,
+# the browser or the router decodes, no round may reach another origin.
+DECODING_ROUNDS = 3
+
+
+def _plain_path(target: str) -> bool:
+    """A path on this origin as browsers read it: one leading slash, no backslash (read
+    as a slash), no control character (browsers drop tabs and newlines, so a tab between two
+    slashes would make "//"), no scheme nor host."""
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def same_origin_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site however often it is percent-decoded, else
+    None (the caller goes to its default page)."""
+    if not target or len(target) > 2048:
+        return None
+    candidate = target
+    for _ in range(DECODING_ROUNDS):
+        if not _plain_path(candidate):
+            return None
+        decoded = unquote(candidate)
+        if decoded == candidate:
+            return target
+        candidate = decoded
+    return None  # still encoded after every round: no link of ours is
+
+
+def _staff_request() -> bool:
+    """Whether the request belongs to a staff member: the sign-in pages, or a request
+    whose cookie says it is signed in (membership only: no database, no Vary)."""
+    if request.blueprint == "auth":
+        return True
+    cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    return cookie in request.cookies and "_user_id" in session
 
 
 def init_security(app: Flask) -> None:
@@ -112,4 +329,14 @@ def init_security(app: Flask) -> None:
         # Added once each; a response that set one of them itself keeps its own.
         present = {name.lower() for name, _value in response.headers}
         response.headers.extend([(n, v) for n, v in headers if n.lower() not in present])
+        return response
+
+    @app.after_request
+    def keep_staff_pages_out_of_caches(response: Response) -> Response:
+        # Reports, exports and admin pages stay out of the browser's and proxies' caches
+        # (a shared computer's back button, a caching proxy). Static files and the plotly
+        # asset set their own caching; an attachment is never stored, whatever it says.
+        attachment = "attachment" in response.headers.get("Content-Disposition", "")
+        if _staff_request() and ("Cache-Control" not in response.headers or attachment):
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -36,6 +36,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("auth.login", "GET"): GUEST_ONLY,
     ("auth.login", "POST"): GUEST_ONLY,
     ("auth.logout", "POST"): STAFF,
+    ("auth.change_password", "GET"): STAFF,
+    ("auth.change_password", "POST"): STAFF,
     ("main.index", "GET"): STAFF,
     ("taking.take_survey", "GET"): PUBLIC,
     ("taking.take_survey", "POST"): PUBLIC,
@@ -88,6 +90,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_users.reset_password", "POST"): ADMIN,
     ("admin_users.deactivate", "POST"): ADMIN,
     ("admin_users.reactivate", "POST"): ADMIN,
+    ("admin_users.lift_sign_in_pause", "POST"): ADMIN,
     ("admin_audit.index", "GET"): ADMIN,
 }
 

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-import os
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
-import redis
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.auth.models import Role
-from app.security import CONTENT_SECURITY_POLICY, LOCKOUT_MESSAGE, SignInThrottle
-from config import load_config
+from app.security import CONTENT_SECURITY_POLICY, same_origin_path
+from tests.auth.test_login import OFF_SITE_TARGETS
 from tests.conftest import AuthActions, OpenSurvey
 
 
@@ -36,35 +36,6 @@ def test_pages_have_no_inline_script(client: FlaskClient, open_survey: OpenSurve
         assert "src=" in tag or 'type="application/json"' in tag, tag
 
 
-def test_failed_sign_ins_lock_the_account_for_a_while(
-    client: FlaskClient, auth: AuthActions, make_user: Any
-) -> None:
-    make_user("target@example.org", Role.ADMIN)
-    make_user("other@example.org", Role.HR)
-    for _ in range(5):
-        assert auth.login("target@example.org", "wrong password!").status_code == 401
-    locked = auth.login("target@example.org")  # even the right password waits
-    assert locked.status_code == 429
-    assert LOCKOUT_MESSAGE in locked.get_data(as_text=True)
-    assert auth.login("other@example.org").status_code == 302  # other accounts unaffected
-
-
-def test_successful_sign_ins_do_not_count(
-    client: FlaskClient, auth: AuthActions, make_user: Any
-) -> None:
-    make_user("often@example.org", Role.HR)
-    for _ in range(12):
-        assert auth.login("often@example.org").status_code == 302
-        auth.logout()
-
-
-def test_rate_limits_use_redis_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    assert load_config("testing").RATELIMIT_STORAGE_URI == "memory://"
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert load_config("testing").RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
-
-
 def test_a_response_keeps_a_security_header_it_set_itself(client: FlaskClient) -> None:
     """The header is added once; a route's own value (the plotly.js asset sets nosniff) is
     not doubled or replaced."""
@@ -73,41 +44,71 @@ def test_a_response_keeps_a_security_header_it_set_itself(client: FlaskClient) -
         assert len(response.headers.getlist(name)) == 1, name
 
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+# --- caching and 405 ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """A Redis database for the test, or a skip (a failure when MUTUALITY_REQUIRE_REDIS=1,
-    set by .ci/run)."""
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        missing = "Redis is not running on 127.0.0.1:6379"
-        if os.environ.get("MUTUALITY_REQUIRE_REDIS") == "1":
-            pytest.fail(f"MUTUALITY_REQUIRE_REDIS=1 but {missing}", pytrace=False)
-        pytest.skip(f"shared sign-in counts not tested: {missing}")
-    return REDIS_TEST_URL
+def test_signed_in_pages_and_exports_are_never_stored(
+    client: FlaskClient, auth: AuthActions, make_user: Any, bundled_version: Any
+) -> None:
+    assert client.get("/login").headers["Cache-Control"] == "no-store"  # it holds a token
+    make_user("boss@example.org", Role.ADMIN)
+    auth.login("boss@example.org")
+    for url in ("/", "/reports/", "/admin/users/", "/no/such/page"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    export = client.get("/admin/instruments/relational-climate/versions/1.json")
+    assert export.headers["Content-Disposition"].startswith("attachment")
+    assert export.headers["Cache-Control"] == "no-store"
+    # Static files keep their own caching rule, signed in or not.
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert static.headers["Cache-Control"] != "no-store"
 
 
-def test_workers_share_failed_sign_in_counts_through_redis(redis_url: str) -> None:
-    # Two throttles, as two gunicorn workers would hold: failures counted by either lock
-    # the account for both.
-    first, second = SignInThrottle(redis_url), SignInThrottle(redis_url)
-    first.reset()  # database 15 is the tests' own
-    account = "target@example.org"
-    for throttle in (first, second, first, second):
-        assert throttle.allows("10.0.0.1", account)
-        throttle.count_failure("10.0.0.1", account)
-    assert second.allows("10.0.0.2", account.upper())
-    first.count_failure("10.0.0.2", account.upper())  # the fifth, from another address
-    assert not first.allows("10.0.0.3", account)
-    assert not second.allows("10.0.0.3", f" {account.upper()} ")
-    assert second.allows("10.0.0.3", f"other-{account}")
-    # Ten failures from one address lock it for every account.
-    address = "10.0.0.9"
-    for n in range(10):
-        assert first.allows(address, f"user{n}-{account}")
-        second.count_failure(address, f"user{n}-{account}")
-    assert not first.allows(address, f"fresh-{account}")
-    first.reset()
+def test_the_staff_rule_leaves_survey_pages_alone(
+    client: FlaskClient, open_survey: OpenSurvey
+) -> None:
+    """No cookie, no staff page: the survey page's caching is its own."""
+    response = client.get(f"/s/{open_survey.token('ana@example.org')}")
+    assert response.status_code == 200
+    assert "Cache-Control" not in response.headers
+
+
+def test_method_not_allowed_names_the_allowed_methods(client: FlaskClient) -> None:
+    for accept in ("text/html", "application/json"):
+        response = client.get("/logout", headers={"Accept": accept})
+        assert response.status_code == 405
+        assert set(response.headers["Allow"].split(", ")) >= {"POST"}
+        assert "GET" not in response.headers["Allow"]
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    put = client.put("/login")
+    assert put.status_code == 405
+    assert {"GET", "POST"} <= set(put.headers["Allow"].split(", "))
+
+
+# --- redirects ---------------------------------------------------------------------------
+
+
+def _as_a_browser_reads_it(location: str) -> str:
+    """The host a browser goes to for a Location header on https://app.example/: tabs and
+    newlines dropped, backslashes read as slashes (WHATWG URL parsing of special schemes)."""
+    cleaned = "".join(c for c in location if c not in "\t\n\r").replace("\\", "/")
+    return urlsplit(urljoin("https://app.example/login", cleaned)).netloc
+
+
+@given(st.text(max_size=40) | st.sampled_from(OFF_SITE_TARGETS))
+def test_same_origin_path_keeps_every_browser_on_the_site(target: str) -> None:
+    kept = same_origin_path(target)
+    if kept is None:
+        return
+    assert kept == target
+    candidate = kept
+    for _ in range(4):  # however often something decodes it on the way
+        assert _as_a_browser_reads_it(candidate) == "app.example", candidate
+        candidate = unquote(candidate)
+
+
+@given(st.lists(st.sampled_from(["/", "a", "%", "2F", "5C", "25", "09", "\\", ":"]), max_size=12))
+def test_same_origin_path_with_encoded_slashes(pieces: list[str]) -> None:
+    test_same_origin_path_keeps_every_browser_on_the_site.hypothesis.inner_test(  # type: ignore[attr-defined]
+        "".join(pieces)
+    )

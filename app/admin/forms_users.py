@@ -10,8 +10,9 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAr
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from app.admin.forms_surveys import check_parses, parse_team_paths
+from app.auth.forms import MAX_PASSWORD
 from app.auth.models import Role
-from app.auth.services import MIN_PASSWORD_LENGTH
+from app.auth.passwords import PASSWORD_RULE
 
 ROLE_CHOICES = [
     SelectChoice(
@@ -20,7 +21,6 @@ ROLE_CHOICES = [
     SelectChoice(Role.HR.value, "HR: reads every report"),
     SelectChoice(Role.MANAGER.value, "Manager: reads the reports of their teams"),
 ]
-MAX_PASSWORD = 1024
 
 
 class _RoleFields(FlaskForm):
@@ -43,8 +43,7 @@ class CreateUserForm(_RoleFields):
     password = PasswordField(
         "Initial password",
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. Give it to the person "
-        "through a channel other than email.",
+        description=f"{PASSWORD_RULE} Give it to the person through a channel other than email.",
     )
     password_again = PasswordField(
         "Initial password again",
@@ -60,7 +59,7 @@ class PasswordResetForm(FlaskForm):
     password = PasswordField(
         "New password",
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        description=PASSWORD_RULE,
     )
     password_again = PasswordField(
         "New password again",
@@ -69,4 +68,4 @@ class PasswordResetForm(FlaskForm):
 
 
 class ActivationForm(FlaskForm):
-    """Deactivate or reactivate: a button with its CSRF token."""
+    """A button with its CSRF token: deactivate, reactivate, lift a sign-in pause."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.admin.forms_surveys import parse_team_paths
@@ -22,9 +22,11 @@ from app.auth import services
 from app.auth.decorators import role_required
 from app.auth.models import Role, StaffUser
 from app.auth.queries import staff_users
+from app.auth.sessions import sign_in
 from app.db import Session, get_or_404
 from app.errors import DomainError
 from app.org.queries import team_paths
+from app.security import sign_in_throttle
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -44,7 +46,10 @@ def _scopes(user: StaffUser) -> list[str]:
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index() -> str:
-    return render_template("admin/users/index.html", users=staff_users())
+    throttle = sign_in_throttle()
+    users = staff_users()
+    paused = {user.id for user in users if throttle.paused(user.email)}
+    return render_template("admin/users/index.html", users=users, paused=paused)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -118,12 +123,15 @@ def _user_page(
     activation_form: ActivationForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    throttle = sign_in_throttle()
     page = render_template(
         "admin/users/edit.html",
         user=user,
         form=form or EditUserForm(formdata=None, role=user.role, teams="\n".join(_scopes(user))),
         activation_form=activation_form or ActivationForm(formdata=None),
         team_paths=team_paths(),
+        pauses=throttle.paused(user.email),
+        now=throttle.clock(),
     )
     return page, status
 
@@ -139,12 +147,19 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
         except DomainError as exc:
             _refused(form, exc)
         else:
+            # The lockout page sends people here: a new password lifts their sign-in pauses.
+            lifted = sign_in_throttle().lift(user.email)
             record_event(
-                current_user, "user.password_reset", OBJECT_TYPE, user.id, email=user.email
+                current_user,
+                "user.password_reset",
+                OBJECT_TYPE,
+                user.id,
+                email=user.email,
+                **({"lifted_pauses": lifted} if lifted else {}),
             )
-            Session.commit()
             if user.id == current_user.id:
-                login_user(user)  # this session carries on; the account's others have ended
+                sign_in(user)  # this browser carries on in a new session; the others ended
+            Session.commit()
             flash(f"The password of {user.email} is changed; its open sessions are ended.", "info")
             return redirect(url_for(".edit", user_id=user.id))
     status = 400 if form.is_submitted() else 200
@@ -162,6 +177,29 @@ def deactivate(user_id: int) -> Response | tuple[str, int]:
 @role_required(Role.ADMIN)
 def reactivate(user_id: int) -> Response | tuple[str, int]:
     return _set_active(user_id, active=True)
+
+
+@bp.route("/<int:user_id>/lift-pause", methods=["POST"])
+@role_required(Role.ADMIN)
+def lift_sign_in_pause(user_id: int) -> Response | tuple[str, int]:
+    """Forget the account's failed sign-ins (and those of the addresses they came from),
+    so that its owner may sign in at once."""
+    user = get_or_404(StaffUser, user_id)
+    form = ActivationForm()
+    if not form.validate_on_submit():
+        return _user_page(user, activation_form=form, status=400)
+    addresses = sign_in_throttle().lift(user.email)
+    record_event(
+        current_user,
+        "user.lift_sign_in_pause",
+        OBJECT_TYPE,
+        user.id,
+        email=user.email,
+        addresses=addresses,
+    )
+    Session.commit()
+    flash(f"{user.email} may sign in again at once.", "info")
+    return redirect(url_for(".edit", user_id=user.id))
 
 
 def _set_active(user_id: int, *, active: bool) -> Response | tuple[str, int]:

@@ -57,7 +57,7 @@ def create_user_command(email: str, role: str, teams: tuple[str, ...], password:
 
 
 DEV_ADMIN_EMAIL = "admin@example.org"
-DEV_ADMIN_PASSWORD = "mutuality-dev-admin"  # noqa: S105 - development database only
+DEV_ADMIN_PASSWORD = "mutuality-dev-only"  # noqa: S105 - development database only
 
 
 @click.command("dev-setup")

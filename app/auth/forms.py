@@ -2,9 +2,28 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from app.auth.passwords import PASSWORD_RULE
+
+MAX_PASSWORD = 1024
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(), Length(max=MAX_PASSWORD)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(max=MAX_PASSWORD)],
+        description=PASSWORD_RULE,
+    )
+    password_again = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )

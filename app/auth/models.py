@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -39,8 +39,6 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Part of the id a signed-in session holds (get_id): raising it ends every open session.
-    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     team_scopes: Mapped[list[Team]] = relationship(secondary=staff_team_scope)
 
@@ -54,12 +52,39 @@ class StaffUser(Base):
         return False
 
     def get_id(self) -> str:
-        """What the session stores: the account and its session version, so that a
-        password reset (which raises the version) signs out every session opened before."""
-        return f"{self.id}:{self.session_version}"
+        """The account's id, as Flask-Login keeps it in the cookie. The cookie alone signs
+        no one in: it must also hold the key of a live `StaffSession` (app.auth.sessions)."""
+        return str(self.id)
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"
+
+
+class StaffSession(Base):
+    """One signed-in session of a staff account, kept on the server.
+
+    The browser's (signed) cookie holds a random key; only its SHA-256 is stored, so a
+    reader of this table cannot sign in as anyone. A session ends for good when its user
+    signs out, when the account is deactivated, changes role or password, or when it has
+    been idle or open too long (app.auth.services); an ended session is never resumed, so
+    reactivating an account revives none of its old cookies.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the key
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+    def __repr__(self) -> str:
+        state = "ended" if self.ended_at else "live"
+        return f"<StaffSession of {self.staff_user_id} {state}>"

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 
-from app.auth.models import Role, StaffUser
-from app.auth.passwords import burn_verification_time, hash_password, verify_password
+from app.auth.models import Role, StaffSession, StaffUser
+from app.auth.passwords import (
+    burn_verification_time,
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
 from app.db import Session, get_or_404, utcnow
 from app.errors import Conflict, DomainError
 from app.org.models import Team
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def normalize_email(email: str) -> str:
@@ -23,11 +29,6 @@ def normalize_email(email: str) -> str:
     except EmailNotValidError as exc:
         raise DomainError(f"{email!r} is not a valid email address: {exc}") from None
     return result.normalized.lower()
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
 
 
 def create_staff_user(
@@ -45,7 +46,7 @@ def create_staff_user(
         raise DomainError(
             f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
         ) from None
-    check_password_strength(password)
+    check_password_strength(password, address)
     if Session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == address)):
         raise Conflict(f"A staff account for {address} already exists.")
     teams = _teams_by_path(team_paths)
@@ -141,6 +142,9 @@ def set_role_and_scopes(
             raise DomainError("You cannot take away your own admin role; ask another admin.")
         if user.is_active and _other_active_admins(user) == 0:
             raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+    if user.role != new_role.value or {t.id for t in user.team_scopes} != {t.id for t in teams}:
+        # Pages already open were decided under the old role: the account signs in anew.
+        end_sessions_of(user.id)
     user.role = new_role.value
     user.team_scopes = teams
     Session.flush()
@@ -148,29 +152,105 @@ def set_role_and_scopes(
 
 
 def reset_password(user_id: int, password: str) -> StaffUser:
-    """Set a new password chosen by an admin (at least MIN_PASSWORD_LENGTH characters).
+    """Set a new password (the strength rule of app.auth.passwords applies).
 
-    Every session opened with the old password ends at its next request (the session
-    version goes up); whoever knew the old password is signed out.
+    Every session of the account ends for good: whoever knew the old password is signed
+    out. The caller signs the current browser in anew when the account is its own.
     """
     user = _get_user(user_id)
-    check_password_strength(password)
+    check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_sessions_of(user.id)
     Session.flush()
     return user
 
 
 def set_active(user_id: int, active: bool, *, actor_id: int | None = None) -> StaffUser:
-    """Deactivate (the account can no longer sign in, and its open sessions end at their next
-    request) or reactivate an account. An admin cannot deactivate themselves (`actor_id`),
-    nor anyone the last active admin."""
+    """Deactivate (the account can no longer sign in, and its sessions end for good) or
+    reactivate an account (it signs in anew: no old session comes back). An admin cannot
+    deactivate themselves (`actor_id`), nor anyone the last active admin."""
     user = _get_user(user_id)
     if not active and user.is_active:
         if actor_id is not None and user.id == actor_id:
             raise DomainError("You cannot deactivate your own account; ask another admin.")
         if user.role == Role.ADMIN.value and _other_active_admins(user) == 0:
             raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+    if not active:
+        end_sessions_of(user.id)
     user.is_active = active
     Session.flush()
     return user
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+# A live session's last_seen_at is written at most this often (not on every request).
+LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def session_digest(key: str) -> str:
+    """What the staff_session table stores of a session key: its SHA-256, in hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def open_session(user: StaffUser, *, lifetime: dt.timedelta) -> str:
+    """Start a server-side session for `user` and return its key (for the signed cookie;
+    only the key's digest is stored). The account's ended and outlived sessions are
+    deleted on the way: they can never be resumed, so keeping them serves nothing."""
+    now = utcnow()
+    Session.execute(
+        delete(StaffSession).where(
+            StaffSession.staff_user_id == user.id,
+            or_(StaffSession.ended_at.is_not(None), StaffSession.created_at < now - lifetime),
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    Session.add(
+        StaffSession(
+            id=session_digest(key), staff_user_id=user.id, created_at=now, last_seen_at=now
+        )
+    )
+    Session.flush()
+    return key
+
+
+def resume_session(key: str, *, idle: dt.timedelta, lifetime: dt.timedelta) -> StaffUser | None:
+    """The active account of the live session `key`, or None.
+
+    A session is live until it ends (sign-out, deactivation, a role or password change),
+    stays unused for `idle`, or reaches `lifetime` since sign-in; an outlived session is
+    ended here. Its writes (last seen, the end) are left in the session for the caller to
+    commit (`Session.dirty`).
+    """
+    found = Session.execute(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffUser.id == StaffSession.staff_user_id)
+        .where(StaffSession.id == session_digest(key), StaffSession.ended_at.is_(None))
+    ).one_or_none()
+    if found is None:
+        return None
+    staff_session, user = found
+    now = utcnow()
+    if now - staff_session.last_seen_at > idle or now - staff_session.created_at > lifetime:
+        staff_session.ended_at = now
+    elif now - staff_session.last_seen_at >= LAST_SEEN_RESOLUTION:
+        staff_session.last_seen_at = now
+    return user if staff_session.ended_at is None and user.is_active else None
+
+
+def end_session(key: str) -> None:
+    """End one session (its user signed out)."""
+    Session.execute(
+        update(StaffSession)
+        .where(StaffSession.id == session_digest(key), StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def end_sessions_of(user_id: int) -> None:
+    """End every session of an account, for good."""
+    Session.execute(
+        update(StaffSession)
+        .where(StaffSession.staff_user_id == user_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )

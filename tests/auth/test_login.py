@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.auth.models import Role
@@ -89,19 +90,62 @@ def test_logout_needs_a_post_with_csrf(
     assert client.get("/").status_code == 200  # still signed in
 
 
-def test_next_parameter_never_leaves_the_site(client: FlaskClient, make_user: Any) -> None:
-    make_user("next@example.org", Role.ADMIN)
+OFF_SITE_TARGETS = [
+    "//evil.example/phish",
+    "////evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "https://evil.example",
+    "https:evil.example",
+    "javascript:alert(1)",
+    " //evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "%2F%2Fevil.example",
+    "/%2F/evil.example",
+    "/%2f%2fevil.example",
+    "/%5Cevil.example",
+    "/%5c%5cevil.example",
+    "/%09/evil.example",
+    "/%252F%252Fevil.example",
+    "/%25252F%25252Fevil.example",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "evil.example",
+]
+
+
+def _login_with_next(client: FlaskClient, target: str) -> Any:
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login?next=//evil.example/phish",
-        data={
-            "email": "next@example.org",
-            "password": "correct horse battery",
-            "csrf_token": token,
-        },
-    )
+    data = {"email": "next@example.org", "password": "correct horse battery", "csrf_token": token}
+    return client.post("/login", query_string={"next": target}, data=data)
+
+
+@pytest.mark.parametrize("target", OFF_SITE_TARGETS)
+def test_next_parameter_never_leaves_the_site(
+    client: FlaskClient, make_user: Any, target: str
+) -> None:
+    make_user("next@example.org", Role.ADMIN)
+    response = _login_with_next(client, target)
     assert response.status_code == 302
-    assert response.location == "/"
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/reports/", "/admin/users/?page=2", "/reports/x%20y"])
+def test_next_parameter_leads_to_a_page_of_the_site(
+    client: FlaskClient, make_user: Any, target: str
+) -> None:
+    make_user("next@example.org", Role.ADMIN)
+    assert _login_with_next(client, target).headers["Location"] == target
+
+
+def test_a_page_that_needs_sign_in_comes_back_after_it(client: FlaskClient, make_user: Any) -> None:
+    make_user("next@example.org", Role.ADMIN)
+    sent = client.get("/admin/users/?page=2")
+    assert sent.location.startswith("/login?next=")
+    token = csrf_token_from(client.get(sent.location).get_data(as_text=True))
+    data = {"email": "next@example.org", "password": "correct horse battery", "csrf_token": token}
+    assert client.post(sent.location, data=data).headers["Location"] == "/admin/users/?page=2"
 
 
 def test_protected_page_sends_anonymous_visitors_to_login(client: FlaskClient) -> None:

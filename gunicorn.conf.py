@@ -1,0 +1,25 @@
+"""gunicorn's settings for Mutuality (gunicorn reads ./gunicorn.conf.py by default; the
+README's production command names it).
+
+One check before any worker starts: in production, several workers without REDIS_URL
+would each count failed sign-ins on their own, multiplying every limit; gunicorn stops
+with config.check_shared_throttle's message instead (exit status 1), unless
+ALLOW_PER_PROCESS_THROTTLE=1. `server.cfg.workers` is gunicorn's final count: -w,
+WEB_CONCURRENCY or a config file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from config import check_shared_throttle
+
+
+def on_starting(server: Any) -> None:
+    if os.environ.get("MUTUALITY_CONFIG") == "production":
+        check_shared_throttle(server.cfg.workers, os.environ)
