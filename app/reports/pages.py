@@ -105,9 +105,10 @@ def family_comparison(
 
 
 def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument) -> fig.ChartSpec:
-    """Team x dimension differences from the rest of the organisation, BH over the view."""
+    """Team x dimension differences from the rest of the organisation, with the verdicts of
+    the release's test family at the level filter."""
     keys = [d.key for d in document.dimensions]
-    comparisons = publication.compare_teams([t for t, _ in scope.teams], keys, level=scope.level)
+    comparisons = publication.comparisons(scope.level)
     cells: list[list[fig.DifferenceCell]] = []
     for team, _name in scope.teams:
         row = []
@@ -116,14 +117,13 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
             if found is None:
                 row.append(fig.DifferenceCell(hidden=True))
                 continue
-            result = found.result
-            g = fig.Estimate.from_hedges_g(result.g) if result.g is not None else None
+            g = fig.Estimate(found.g, found.g_lower, found.g_upper) if found.g is not None else None
             row.append(
                 fig.DifferenceCell(
-                    difference=result.difference,
+                    difference=found.difference,
                     g=g,
                     p_adjusted=found.q,
-                    flagged=found.flagged and found.q is not None,
+                    flagged=found.flagged,
                 )
             )
         cells.append(row)

@@ -13,9 +13,12 @@ all, so neither a page nor an export can print one by mistake.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
+
+import numpy as np
+from scipy import sparse  # type: ignore[import-untyped, unused-ignore]
 
 from app.reports.privacy import (
     Disclosed,
@@ -90,16 +93,71 @@ class CellView:
         return self.families.get(key) or self.dimensions[key]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
-    """A team against the rest of the organisation for one statistic, with its
-    Benjamini-Hochberg adjusted p-value over the cells of one view."""
+    """A team against the rest of the organisation on one statistic (team minus rest): the
+    difference with its Welch interval and p, Hedges' g with its interval, and the verdict
+    of the release's one test family (Benjamini-Hochberg over every team x statistic cell
+    at that level filter: `q` adjusted, `flagged` when it holds at q = .05). `p`, `q` and
+    the intervals are None where the test is undefined (no variance); `g` likewise."""
 
     team: int
     key: str
-    result: TeamVsRest
+    difference: float
+    lower: float | None
+    upper: float | None
+    p: float | None
+    g: float | None
+    g_lower: float | None
+    g_upper: float | None
     q: float | None
     flagged: bool
+
+    def stored(self) -> list[object]:
+        """The values a release stores, in `from_stored`'s order."""
+        return [
+            self.team,
+            self.key,
+            self.difference,
+            self.lower,
+            self.upper,
+            self.p,
+            self.g,
+            self.g_lower,
+            self.g_upper,
+            self.q,
+            self.flagged,
+        ]
+
+    @classmethod
+    def from_stored(cls, row: Sequence[object]) -> Comparison:
+        return cls(*row)  # type: ignore[arg-type]
+
+
+def compare_with_rest(
+    team: int, key: str, result: TeamVsRest, q: float | None, flagged: bool
+) -> Comparison:
+    """A comparison's shown values from the statistics' result and its verdict."""
+    welch, g = result.welch, result.g
+    return Comparison(
+        team,
+        key,
+        result.difference,
+        welch.lower if welch else None,
+        welch.upper if welch else None,
+        welch.p if welch else None,
+        g.g if g else None,
+        g.lower if g else None,
+        g.upper if g else None,
+        q,
+        flagged,
+    )
+
+
+# The level filters of a release, each with its own test family: None (all levels) first.
+LevelFilter = int | None
+Comparisons = Mapping[tuple[int, str], Comparison]
+FAMILY_Q = 0.05
 
 
 # A cell of the publication by its coordinates: (team, level), None meaning all.
@@ -129,14 +187,27 @@ def shown_cells(decided: Mapping[ReportCell, Disclosed]) -> dict[CellKey, int]:
     }
 
 
-def _as_decided(cells: Iterable[ReportCell], shown: Shown, k: int) -> dict[ReportCell, Disclosed]:
-    """Stored decisions back into one Disclosed per cell."""
-    return {
-        cell: Disclosed.visible(n, k)
-        if (n := shown.get((cell.team, cell.level))) is not None  # type: ignore[arg-type]
-        else Disclosed.hidden(k)
-        for cell in cells
-    }
+class _DecidedCells(Mapping[ReportCell, Disclosed]):
+    """Stored decisions (shown cells with their counts) read as one Disclosed per cell, made
+    when a cell is read: a release's pages read a few of its thousands of cells."""
+
+    def __init__(self, cells: Mapping[ReportCell, object], shown: Shown, k: int) -> None:
+        self._cells = cells
+        self._shown = shown
+        self._k = k
+        self._hidden = Disclosed.hidden(k)
+
+    def __getitem__(self, cell: ReportCell) -> Disclosed:
+        if cell not in self._cells:
+            raise KeyError(cell)
+        n = self._shown.get((cell.team, cell.level))  # type: ignore[arg-type]
+        return self._hidden if n is None else Disclosed.visible(n, self._k)
+
+    def __iter__(self) -> Iterator[ReportCell]:
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
 
 
 class Publication:
@@ -146,7 +217,9 @@ class Publication:
     atom; `family_sums` and `dimension_sums` hold ScoreSums per atom and key. Every decision
     is taken here, at construction, unless `shown` brings the decisions stored with a
     release (the response counts' shown cells under the key None, each statistic's under its
-    key): then no suppression runs. Statistics are computed when a cell is first read.
+    key): then no suppression runs. Likewise `stored_comparisons` brings a release's test
+    family per level filter (see `comparisons`). Statistics are computed when a cell is
+    first read.
     """
 
     def __init__(
@@ -160,8 +233,10 @@ class Publication:
         family_keys: Sequence[str],
         dimension_keys: Sequence[str],
         shown: Mapping[str | None, Shown] | None = None,
+        stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = None,
     ) -> None:
         self.k = k
+        self._hidden = Disclosed.hidden(k)
         self.family_keys = tuple(family_keys)
         self.dimension_keys = tuple(dimension_keys)
         self._sums = {
@@ -172,18 +247,19 @@ class Publication:
         for by_atom in self._sums.values():
             atoms |= {(team, level, WAVE) for team, level in by_atom}
         self.cells = cast(dict[ReportCell, frozenset[WaveAtom]], report_cells(tree, atoms))
+        self.responses: Mapping[ReportCell, Disclosed]
+        self._decisions: dict[str, Mapping[ReportCell, Disclosed]]
         if shown is not None:
-            self.responses = _as_decided(self.cells, shown.get(None, {}), k)
+            self.responses = _DecidedCells(self.cells, shown.get(None, {}), k)
             self._decisions = {
-                key: _as_decided(self.cells, shown.get(key, {}), k) for key in self._sums
+                key: _DecidedCells(self.cells, shown.get(key, {}), k) for key in self._sums
             }
         else:
             self._decide(responses)
+        self._stored_comparisons = stored_comparisons
+        self._totals = _CellTotals(self.cells, self._sums)
         self._views: dict[ReportCell, CellView] = {}
-        self._comparisons: dict[
-            tuple[tuple[int, ...], tuple[str, ...], int | None, float],
-            dict[tuple[int, str], Comparison],
-        ] = {}
+        self._comparisons: dict[LevelFilter, Comparisons] = {}
 
     def _decide(self, responses: Mapping[Atom, int]) -> None:
         decided: dict[frozenset[tuple[WaveAtom, int]], dict[ReportCell, Disclosed]] = {}
@@ -223,6 +299,11 @@ class Publication:
         """One statistic's aggregates per atom."""
         return self._sums[key]
 
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """The levels that have respondents, in order (the level filters besides None)."""
+        return tuple(sorted({cast(int, c.level) for c in self.cells if c.level is not None}))
+
     def view(self, team: int | None = None, level: int | None = None) -> CellView:
         """The cell of a team's subtree (None: the organisation) at a level (None: all
         levels). A pair with no respondents at all reads as hidden."""
@@ -233,65 +314,135 @@ class Publication:
         return found
 
     def _build_view(self, cell: ReportCell) -> CellView:
-        responses = self.responses.get(cell, Disclosed.hidden(self.k))
-        measures = {key: self._measure(cell, key, responses) for key in self._sums}
+        responses = self.responses.get(cell, self._hidden)
+
+        def measure(key: str) -> Measure:
+            return self._measure(cell, key, responses)
+
         return CellView(
             cell,
             responses,
-            {key: measures[key] for key in self.family_keys},
-            {key: measures[key] for key in self.dimension_keys},
+            _Measures(self.family_keys, measure),
+            _Measures(self.dimension_keys, measure),
         )
 
+    def responded(self, team: int | None = None, level: int | None = None) -> Disclosed:
+        """The decision on a cell's response count (no statistic is computed)."""
+        return self.responses.get(ReportCell(team, level, WAVE), self._hidden)
+
     def _measure(self, cell: ReportCell, key: str, responses: Disclosed) -> Measure:
-        disclosed = self._decisions[key].get(cell, Disclosed.hidden(self.k))
+        disclosed = self._decisions[key].get(cell, self._hidden)
         if not (disclosed.shown and responses.shown):
-            return Measure(key, Disclosed.hidden(self.k))
-        by_atom = self._sums[key]
-        total = ScoreSums()
-        for team, level, _wave in self.cells[cell]:
-            total += by_atom.get((team, level), ScoreSums())
+            return Measure(key, self._hidden)
+        total = self._totals.of(cell, key)
         summary = Summary.from_sums(total.n, total.total, total.total_sq)
         return Measure(
             key, disclosed, summary, summary.mean_ci(), wilson_interval(total.favorable, total.n)
         )
 
-    def compare_teams(
-        self,
-        teams: Sequence[int],
-        keys: Sequence[str],
-        *,
-        level: int | None = None,
-        q: float = 0.05,
-    ) -> dict[tuple[int, str], Comparison]:
-        """Each team against the rest of the organisation on each statistic, with
-        Benjamini-Hochberg over all the comparisons of this view. Only pairs where the team
-        and the organisation are both shown are compared. Cached: the publication is."""
-        memo_key = (tuple(teams), tuple(keys), level, q)
-        if memo_key not in self._comparisons:
-            self._comparisons[memo_key] = self._compare_teams(teams, keys, level, q)
-        return self._comparisons[memo_key]
+    def comparisons(self, level: LevelFilter = None) -> Comparisons:
+        """The release's one test family at a level filter: every team (departments and
+        their teams alike) against the rest of the organisation on every family index and
+        dimension score, wherever the team and the organisation are shown, with
+        Benjamini-Hochberg over all of them. Every page, filter, scope and export reads its
+        verdicts here, so a cell is flagged the same wherever it appears. A release stores
+        them (`stored_comparisons`); otherwise they are computed once per level."""
+        found = self._comparisons.get(level)
+        if found is None:
+            stored = self._stored_comparisons(level) if self._stored_comparisons else None
+            found = stored if stored is not None else self._compare_all(level)
+            self._comparisons[level] = found
+        return found
 
-    def _compare_teams(
-        self, teams: Sequence[int], keys: Sequence[str], level: int | None, q: float
-    ) -> dict[tuple[int, str], Comparison]:
+    def _compare_all(self, level: LevelFilter) -> dict[tuple[int, str], Comparison]:
         org = self.view(None, level)
         results: list[tuple[int, str, TeamVsRest]] = []
+        teams = sorted({cast(int, c.team) for c in self.cells if c.team is not None})
         for team in teams:
             cell = self.view(team, level)
-            for key in keys:
+            for key in self._sums:
                 mine, whole = cell.measure(key), org.measure(key)
                 if mine.summary is None or whole.summary is None:
                     continue
                 result = team_vs_rest(mine.summary, whole.summary)
                 if result is not None:
                     results.append((team, key, result))
-        adjusted = benjamini_hochberg([r.p for _, _, r in results], q=q)
+        adjusted = benjamini_hochberg([r.p for _, _, r in results], q=FAMILY_Q)
         return {
-            (team, key): Comparison(
+            (team, key): compare_with_rest(
                 team, key, result, adjusted.adjusted[i], bool(adjusted.reject[i])
             )
             for i, (team, key, result) in enumerate(results)
         }
+
+
+class _Measures(Mapping[str, Measure]):
+    """A cell's statistics by key, each computed when first read: a chart reads one or two
+    of a cell's sixteen."""
+
+    def __init__(self, keys: Sequence[str], measure: Callable[[str], Measure]) -> None:
+        self._keys = keys
+        self._measure = measure
+        self._found: dict[str, Measure] = {}
+
+    def __getitem__(self, key: str) -> Measure:
+        found = self._found.get(key)
+        if found is None:
+            if key not in self._keys:
+                raise KeyError(key)
+            found = self._found[key] = self._measure(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class _CellTotals:
+    """Every statistic's sums per cell, rolled up from the atoms at once: a sparse
+    cells x atoms membership matrix times the atoms' sums (a cell of the organisation sums
+    hundreds of atoms, and a page reads thousands of cells)."""
+
+    _FIELDS = 4  # n, total, total_sq, favorable
+
+    def __init__(
+        self,
+        cells: Mapping[ReportCell, frozenset[WaveAtom]],
+        sums: Mapping[str, Mapping[Atom, ScoreSums]],
+    ) -> None:
+        self._cells = cells
+        self._sums = sums
+        self._rows = {cell: i for i, cell in enumerate(cells)}
+        self._columns = {key: i * self._FIELDS for i, key in enumerate(sums)}
+        self._table: np.ndarray | None = None
+
+    def of(self, cell: ReportCell, key: str) -> ScoreSums:
+        if self._table is None:
+            self._table = self._roll_up()
+        at = self._columns[key]
+        n, total, total_sq, favorable = self._table[self._rows[cell], at : at + 4].tolist()
+        return ScoreSums(int(n), total, total_sq, int(favorable))
+
+    def _roll_up(self) -> np.ndarray:
+        atoms = sorted({atom for by_atom in self._sums.values() for atom in by_atom})
+        index = {atom: i for i, atom in enumerate(atoms)}
+        values = np.zeros((len(atoms), self._FIELDS * len(self._sums)), dtype=np.float64)
+        for key, by_atom in self._sums.items():
+            at = self._columns[key]
+            for atom, s in by_atom.items():
+                values[index[atom], at : at + 4] = (s.n, s.total, s.total_sq, s.favorable)
+        columns: list[int] = []
+        starts = [0]
+        for members in self._cells.values():
+            columns.extend(sorted(index[(t, lv)] for t, lv, _ in members if (t, lv) in index))
+            starts.append(len(columns))
+        membership = sparse.csr_matrix(
+            (np.ones(len(columns)), np.array(columns, dtype=np.int64), np.array(starts)),
+            shape=(len(self._cells), len(atoms)),
+        )
+        return np.asarray(membership @ values)
 
 
 def _by_key(
@@ -321,10 +472,10 @@ class ItemPublication:
     ) -> None:
         self._publication = publication
         self._counts = counts
-        self._decisions: dict[str, dict[ReportCell, Disclosed]] = {}
+        self._decisions: dict[str, Mapping[ReportCell, Disclosed]] = {}
         if shown is not None:
             for key in item_keys:
-                self._decisions[key] = _as_decided(
+                self._decisions[key] = _DecidedCells(
                     publication.cells, shown.get(key, {}), publication.k
                 )
             return

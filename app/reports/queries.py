@@ -20,7 +20,8 @@ from app.org.models import PATH_SEPARATOR, Team
 from app.reports.models import Release
 from app.reports.privacy import Disclosed, ResponseRate
 from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
-from app.reports.snapshot import Aggregates, Snapshot, decode
+from app.reports.snapshot import Aggregates, Snapshot
+from app.reports.snapshot_format import decode
 from app.surveys.models import Invitation, Survey
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 

@@ -254,7 +254,9 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         intro=(
             "Difference of each team's mean from the rest of the organisation (not from a "
             "total that contains the team). • marks a difference that holds after "
-            "Benjamini-Hochberg correction across all cells of this view (q = .05)."
+            "Benjamini-Hochberg correction across every team and score of this release at "
+            "this level filter (q = .05), departments and their teams together: a cell "
+            "carries the same verdict on every page, filter and export."
         ),
     ),
     chart_page("items", "Items", "Answers to each item", build_items),

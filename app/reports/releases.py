@@ -28,7 +28,8 @@ from app.reports.queries import (
     snapshot_of,
     survey_aggregates,
 )
-from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release, encode
+from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release
+from app.reports.snapshot_format import encode
 from app.reports.stats import Reliability
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import close_survey

@@ -209,9 +209,7 @@ def team(survey_id: int, team_id: int) -> str:
     if isinstance(ctx, Survey):
         return no_release_page(ctx)
     view = ctx.publication.view(team_id, ctx.level)
-    comparisons = ctx.publication.compare_teams(
-        [team_id], [d.key for d in ctx.document.dimensions], level=ctx.level
-    )
+    comparisons = ctx.publication.comparisons(ctx.level)
     return _render(
         "reports/team.html",
         ctx,

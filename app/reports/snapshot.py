@@ -18,17 +18,12 @@ whatever a difference between releases would isolate under k is withheld in the 
 release. Earlier releases' counts come from their own snapshots, so nothing on a response
 records when it arrived.
 
-Storage: one JSON document, zlib-compressed (`encode`, `decode`). Atoms are listed once and
-referred to by index; comment texts are listed once per prompt (only texts of shown groups)
-and each shown group lists indices into them. At 200 teams x 3 levels x 52 items the item
-counts dominate (about 200k numbers): a few MB of JSON, some hundreds of kB stored.
+How a snapshot is stored is app.reports.snapshot_format's business.
 """
 
 from __future__ import annotations
 
-import json
-import zlib
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -37,7 +32,9 @@ from app.reports.publication import (
     Atom,
     CellKey,
     CommentGroup,
+    Comparisons,
     ItemPublication,
+    LevelFilter,
     Publication,
     ScoreSums,
     Shown,
@@ -46,10 +43,7 @@ from app.reports.publication import (
 )
 from app.reports.stats import Reliability
 
-FORMAT = 1
 C = TypeVar("C", bound=Hashable)
-K = TypeVar("K")
-V = TypeVar("V")
 A = TypeVar("A", bound=Hashable)
 ItemCounts = Mapping[Atom, Mapping[str, Mapping[int | None, int]]]
 
@@ -123,6 +117,11 @@ class Snapshot:
     comments: Mapping[str, Mapping[int | None, Sequence[str]]]
     # Cronbach's alpha per dimension over the organisation, when its count is shown.
     reliability: Mapping[str, Reliability | None] | None
+    # The test family per level filter as a stored release holds it (None: computed from
+    # the aggregates, as at publication and for releases stored before it was kept).
+    stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = field(
+        default=None, compare=False, repr=False
+    )
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def publication(self) -> Publication:
@@ -140,6 +139,7 @@ class Snapshot:
                 family_keys=a.family_keys,
                 dimension_keys=a.dimension_keys,
                 shown=shown,
+                stored_comparisons=self.stored_comparisons,
             )
         publication: Publication = self._memo["publication"]
         return publication
@@ -173,11 +173,11 @@ class Snapshot:
         publication = self.publication()
         invited = self.aggregates.invited
         rates: dict[int | None, ResponseRate] = {
-            None: ResponseRate(sum(invited.values()), publication.view().responses)
+            None: ResponseRate(sum(invited.values()), publication.responded())
         }
         for team, members in team_subtrees(self.aggregates.parents).items():
             total = sum(invited.get(t, 0) for t in members)
-            rates[team] = ResponseRate(total, publication.view(team).responses)
+            rates[team] = ResponseRate(total, publication.responded(team))
         return rates
 
 
@@ -296,182 +296,3 @@ def _comment_cells(parents: Mapping[int, int | None]) -> dict[int | None, frozen
     for team, subtree in team_subtrees(parents).items():
         cells[team] = subtree
     return cells
-
-
-# --- storage ------------------------------------------------------------------------------
-
-
-def encode(snapshot: Snapshot) -> bytes:
-    """The snapshot as zlib-compressed JSON (see the module docstring)."""
-    return zlib.compress(json.dumps(_to_json(snapshot), separators=(",", ":")).encode(), 6)
-
-
-def decode(blob: bytes) -> Snapshot:
-    """The snapshot stored by `encode`."""
-    document = json.loads(zlib.decompress(blob))
-    if document.get("format") != FORMAT:
-        raise ValueError(f"unknown snapshot format {document.get('format')!r}")
-    return _from_json(document)
-
-
-def _cells_json(shown: Shown) -> list[list[int | None]]:
-    return [[team, level, n] for (team, level), n in sorted(shown.items(), key=repr)]
-
-
-def _cells_from(rows: list[list[int | None]]) -> dict[CellKey, int]:
-    return {(team, level): int(n) for team, level, n in rows if n is not None}
-
-
-def _to_json(s: Snapshot) -> dict[str, Any]:
-    a, d = s.aggregates, s.decisions
-    atoms = sorted({*a.responses, *a.family_sums, *a.dimension_sums, *a.items})
-    index = {atom: i for i, atom in enumerate(atoms)}
-    scores: dict[str, list[list[float]]] = {}
-    for sums in (a.family_sums, a.dimension_sums):
-        for atom, by_key in sums.items():
-            for key, v in by_key.items():
-                scores.setdefault(key, []).append(
-                    [index[atom], v.n, v.total, v.total_sq, v.favorable]
-                )
-    items: dict[str, list[int | None]] = {}  # flat (atom, value, count) triples: compact
-    for atom, by_item in a.items.items():
-        for key, values in by_item.items():
-            flat = items.setdefault(key, [])
-            for value, n in values.items():
-                flat.extend((index[atom], value, n))
-    return {
-        "format": FORMAT,
-        "k": s.k,
-        "k_comments": s.k_comments,
-        "teams": [[t, a.parents[t], a.paths.get(t, "")] for t in sorted(a.parents)],
-        "keys": [a.family_keys, a.dimension_keys, a.item_keys, a.prompt_keys],
-        "atoms": [[team, level, a.responses.get((team, level), 0)] for team, level in atoms],
-        "scores": scores,
-        "items": items,
-        "comment_counts": [[t, p, n] for (t, p), n in sorted(a.comment_counts.items())],
-        "invited": sorted(a.invited.items()),
-        "shown": {
-            "responses": _cells_json(d.responses),
-            "scores": {key: _cells_json(v) for key, v in d.scores.items()},
-            "items": {key: _cells_json(v) for key, v in d.items.items()},
-            "comments": {
-                p: [[g, n] for g, n in sorted(v.items(), key=repr)] for p, v in d.comments.items()
-            },
-        },
-        "comments": {p: _texts_json(groups) for p, groups in s.comments.items()},
-        "reliability": None
-        if s.reliability is None
-        else {
-            key: None if r is None else [r.alpha, r.lower, r.upper, r.level, r.n, r.k, r.flagged]
-            for key, r in s.reliability.items()
-        },
-    }
-
-
-def _texts_json(groups: Mapping[int | None, Sequence[str]]) -> dict[str, Any]:
-    """Each text once, in the order drawn; groups as indices into that list."""
-    texts: list[str] = []
-    where: dict[str, int] = {}
-    listed: list[list[Any]] = []
-    for group, group_texts in sorted(groups.items(), key=repr):
-        indices = []
-        for text in group_texts:
-            if text not in where:
-                where[text] = len(texts)
-                texts.append(text)
-            indices.append(where[text])
-        listed.append([group, indices])
-    return {"texts": texts, "groups": listed}
-
-
-def _from_json(doc: dict[str, Any]) -> Snapshot:
-    atoms: list[Atom] = [(team, level) for team, level, _ in doc["atoms"]]
-    family_keys, dimension_keys, item_keys, prompt_keys = (tuple(k) for k in doc["keys"])
-    family_sums: dict[Atom, dict[str, ScoreSums]] = {}
-    dimension_sums: dict[Atom, dict[str, ScoreSums]] = {}
-    for key, rows in doc["scores"].items():
-        target = family_sums if key in family_keys else dimension_sums
-        for i, n, total, total_sq, favorable in rows:
-            target.setdefault(atoms[i], {})[key] = ScoreSums(
-                int(n), float(total), float(total_sq), int(favorable)
-            )
-    aggregates = Aggregates(
-        parents={t: parent for t, parent, _ in doc["teams"]},
-        paths={t: path for t, _, path in doc["teams"]},
-        responses={(t, lv): n for t, lv, n in doc["atoms"] if n},
-        family_sums=family_sums,
-        dimension_sums=dimension_sums,
-        items=_Unpacked[Atom, Mapping[str, Mapping[int | None, int]]](
-            lambda: dict(_item_counts(atoms, doc["items"]))
-        ),
-        comment_counts={(t, p): n for t, p, n in doc["comment_counts"]},
-        invited=dict(doc["invited"]),
-        family_keys=family_keys,
-        dimension_keys=dimension_keys,
-        item_keys=item_keys,
-        prompt_keys=prompt_keys,
-    )
-    shown = doc["shown"]
-    decisions = Decisions(
-        responses=_cells_from(shown["responses"]),
-        scores={key: _cells_from(v) for key, v in shown["scores"].items()},
-        items=_Unpacked(lambda: {key: _cells_from(v) for key, v in shown["items"].items()}),
-        comments={p: dict(v) for p, v in shown["comments"].items()},
-    )
-    comments = {
-        p: {g: [block["texts"][i] for i in indices] for g, indices in block["groups"]}
-        for p, block in doc["comments"].items()
-    }
-    reliability = doc["reliability"]
-    return Snapshot(
-        k=doc["k"],
-        k_comments=doc["k_comments"],
-        aggregates=aggregates,
-        decisions=decisions,
-        comments=comments,
-        reliability=None
-        if reliability is None
-        else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
-    )
-
-
-class _Unpacked(Mapping[K, V]):
-    """A stored mapping unpacked on first use: only the items page and the next release's
-    decisions read the item counts and decisions, so other pages' first read skips them."""
-
-    def __init__(self, unpack: Callable[[], dict[K, V]]) -> None:
-        self._unpack: Callable[[], dict[K, V]] | None = unpack
-        self._mapping: dict[K, V] = {}
-
-    def _unpacked(self) -> dict[K, V]:
-        if self._unpack is not None:
-            self._mapping = self._unpack()
-            self._unpack = None
-        return self._mapping
-
-    def __getitem__(self, key: K) -> V:
-        return self._unpacked()[key]
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._unpacked())
-
-    def __len__(self) -> int:
-        return len(self._unpacked())
-
-
-def _item_counts(
-    atoms: Sequence[Atom], flat_by_key: Mapping[str, Sequence[Any]]
-) -> dict[Atom, dict[str, dict[int | None, int]]]:
-    counts: dict[Atom, dict[str, dict[int | None, int]]] = {}
-    for key, flat in flat_by_key.items():
-        for j in range(0, len(flat), 3):
-            i, value, n = flat[j : j + 3]
-            counts.setdefault(atoms[i], {}).setdefault(key, {})[value] = n
-    return counts
-
-
-def _reliability_from(row: list[Any]) -> Reliability:
-    alpha, lower, upper, level, n, k, flagged = row
-    return Reliability(
-        float(alpha), float(lower), float(upper), float(level), int(n), int(k), bool(flagged)
-    )

@@ -8,6 +8,7 @@ import pytest
 
 from app.reports.privacy import find_leaks, report_cells
 from app.reports.publication import WAVE, Publication, ScoreSums, comment_groups
+from app.reports.stats import benjamini_hochberg
 
 # Department 10 with teams 1, 2, 3; department 20 with team 4. Levels 1 (bottom), 2.
 TREE: dict[int, int | None] = {10: None, 1: 10, 2: 10, 3: 10, 20: None, 4: 20}
@@ -97,13 +98,36 @@ def test_level_cells(publication: Publication) -> None:
 
 
 def test_team_against_the_rest_with_bh(publication: Publication) -> None:
-    teams = [t for t in TREE if publication.view(t).responses.shown and TREE[t] is not None]
-    comparisons = publication.compare_teams(teams, ["m"])
-    assert set(comparisons) == {(t, "m") for t in teams}
-    for (team, _key), comparison in comparisons.items():
-        rest_n = 31 - publication.view(team).responses.n  # type: ignore[operator]
-        assert comparison.result.rest.n == rest_n
-        assert comparison.q is not None and comparison.q >= (comparison.result.p or 0)
+    comparisons = publication.comparisons()
+    teams = [t for t in TREE if publication.view(t).responses.shown]  # departments too
+    assert {t for t, key in comparisons if key == "m"} == set(teams)
+    for (team, key), comparison in comparisons.items():
+        org = publication.view().measure(key).summary
+        mine = publication.view(team).measure(key).summary
+        assert mine is not None and org is not None
+        rest = org.without(mine)
+        assert comparison.difference == pytest.approx(mine.mean - rest.mean)
+        assert comparison.q is not None and comparison.q >= (comparison.p or 0)
+
+
+def test_one_test_family_per_level_filter(publication: Publication) -> None:
+    """Every shown team x statistic cell of a level filter is one Benjamini-Hochberg family:
+    the adjusted p-values are those of BH over all of them, whatever page reads them."""
+    for level in (None, *publication.levels):
+        family = publication.comparisons(level)
+        shown = [
+            (team, key)
+            for team in TREE
+            for key in ("m", "d")
+            if publication.view(team, level).measure(key).shown
+            and publication.view(None, level).measure(key).shown
+        ]
+        assert set(family) <= set(shown)
+        pvalues = [c.p for c in family.values()]
+        expected = benjamini_hochberg(pvalues, q=0.05)
+        assert [c.q for c in family.values()] == list(expected.adjusted)
+        assert [c.flagged for c in family.values()] == [bool(r) for r in expected.reject]
+    assert publication.comparisons() is publication.comparisons()  # computed once
 
 
 # Comments on one prompt per team (direct members), k_comments = 5.

@@ -3,7 +3,10 @@ export, response rate and survey list."""
 
 from __future__ import annotations
 
+import json
 import re
+import zlib
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +22,7 @@ from app.reports.privacy import find_leaks
 from app.reports.publication import publication_cells
 from app.reports.queries import list_surveys, response_rates_of, snapshot_of
 from app.reports.releases import publish_release
-from app.reports.snapshot import decode, encode
+from app.reports.snapshot_format import MAGIC, decode, encode, read_sections
 from app.surveys.models import Survey
 from app.surveys.services import close_survey, create_survey, import_participants, open_survey
 from app.taking.models import Comment, Response
@@ -67,6 +70,33 @@ def test_a_release_is_numbered_dated_and_stores_its_decisions(
     second = release(survey)
     assert second.number == 2
     assert snapshot_of(second).publication().view().responses.n == 17
+
+
+def test_a_release_stores_its_test_family_and_reads_the_earlier_format(survey: Survey) -> None:
+    _answer_first(survey, {"Engineering/Platform": 8, "Engineering/Data": 6, "Sales": 6})
+    stored = release(survey).snapshot
+    assert stored.startswith(MAGIC)
+    sections = read_sections(stored)
+    assert {"core", "items", "comments", "comparisons/all"} <= set(sections)
+    snapshot = decode(stored)
+    # The stored family is the one the aggregates give (computed again without it).
+    recomputed = replace(snapshot, stored_comparisons=None).publication()
+    for level in (None, *recomputed.levels):
+        assert snapshot.publication().comparisons(level) == recomputed.comparisons(level)
+    assert recomputed.comparisons()  # the teams were compared
+    # A snapshot stored as one document before sections existed still reads the same.
+    core, items = sections["core"], sections["items"]
+    document = {
+        **core,
+        "format": 1,
+        "items": items["counts"],
+        "shown": {**core["shown"], "items": items["shown"]},
+        "comments": sections["comments"],
+    }
+    old = decode(zlib.compress(json.dumps(document).encode()))
+    assert old.decisions == snapshot.decisions and old.aggregates == snapshot.aggregates
+    assert old.comments == snapshot.comments
+    assert old.publication().comparisons() == snapshot.publication().comparisons()
 
 
 def test_an_interim_release_that_shows_nothing_new_is_refused(survey: Survey) -> None:

@@ -4,11 +4,13 @@ the building blocks the charts share: layout, axes, error bars and annotations."
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import plotly.graph_objects as go
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from app.reports.figures.style import BLUE, INK, MUTED, PLOTLY_CONFIG, TEMPLATE
 from app.reports.figures.text import plain, wrap_label
@@ -29,27 +31,54 @@ class DataTable:
                 raise ValueError(f"row {row!r} has {len(row)} cells, not {len(self.columns)}")
 
 
+# A Plotly figure as the JSON plotly.js reads: {"data": [traces], "layout": {...}}. Built as
+# plain values, not plotly.graph_objects: their validation cost about 0.1 s per figure, paid
+# on every view a release is first read with; tests/reports/figures validate every figure
+# kind through plotly.graph_objects instead, once.
+Figure = dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ChartSpec:
     """A figure ready for ``macros/charts.html``: the Plotly figure, its title and text
     description (the text alternative) and its data table. ``title``, ``description`` and
     the table are raw text; only the figure holds escaped text."""
 
-    figure: go.Figure
+    figure: Figure
     title: str
     description: str
     table: DataTable
     config: Mapping[str, Any] = field(default_factory=lambda: dict(PLOTLY_CONFIG))
+    _script: list[Markup] = field(default_factory=list, repr=False)
 
     def payload(self) -> dict[str, Any]:
-        """``{"data", "layout", "config"}`` as plain JSON values (Plotly's own encoder; no
-        NaN), for ``|tojson`` in the template."""
-        figure: dict[str, Any] = json.loads(self.figure.to_json())
-        return {
-            "data": figure.get("data", []),
-            "layout": figure.get("layout", {}),
-            "config": dict(self.config),
-        }
+        """``{"data", "layout", "config"}`` as strict JSON values (a non-finite number
+        becomes null, as JSON.parse needs)."""
+        payload = {"data": self.figure["data"], "layout": self.figure["layout"]}
+        try:
+            json.dumps(payload, allow_nan=False)
+        except ValueError:
+            payload = _strict(payload)
+        return {**payload, "config": dict(self.config)}
+
+    def script_json(self) -> Markup:
+        """The payload as JSON safe inside a ``<script>`` block (``<``, ``>``, ``&`` and
+        ``'`` escaped, as Jinja's ``tojson`` does), made once: a cached page renders it
+        again for every reader."""
+        if not self._script:
+            self._script.append(htmlsafe_json_dumps(self.payload()))
+        return self._script[0]
+
+
+def _strict(value: Any) -> Any:
+    """Plain JSON values: mappings and sequences copied, NaN and infinities as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): _strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(item) for item in value]
+    return value
 
 
 def layout(title: str, *, height: int, notes: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
@@ -170,12 +199,12 @@ def top_label(text: str, x: float) -> dict[str, Any]:
 
 def figure(
     traces: Sequence[Mapping[str, Any]], layout: Mapping[str, Any], *, empty: bool
-) -> go.Figure:
+) -> Figure:
     """The Plotly figure; an ``empty`` one says "Nothing to show." in its middle."""
     spec = dict(layout)
     if empty:
         _empty_note(spec)
-    return go.Figure(data=list(traces), layout=spec)
+    return {"data": [dict(trace) for trace in traces], "layout": spec}
 
 
 def _empty_note(layout: dict[str, Any]) -> None:
@@ -206,7 +235,7 @@ def row_bars(
     gap_x: float,
     reference: tuple[float, str] | None,
     xaxis: dict[str, Any],
-) -> go.Figure:
+) -> Figure:
     """Horizontal bars, one row per label in ``labels`` order (first at the top): ``bars``
     is the bar trace's own part (x, y as row positions, hover); ``gaps`` name the rows that
     have no bar (labelled at ``gap_x``, e.g. a hidden team); ``reference`` is a dashed line

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import plotly.graph_objects as go
-
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import SERIES_COLOURS, SERIES_SYMBOLS
@@ -173,7 +171,7 @@ def _lines_figure(
     x_axis: tuple[Sequence[str], int, str],
     y_axis: tuple[str, tuple[float, float]],
     empty: bool,
-) -> go.Figure:
+) -> chart.Figure:
     """Lines over positions (levels or waves): ``x_axis`` is (position labels, their wrap
     width, axis title); ``y_axis`` is (escaped axis title, scale)."""
     positions, width, x_title = x_axis

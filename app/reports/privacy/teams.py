@@ -101,16 +101,20 @@ def report_cells(
         waves.append(None)
     level_axis: list[Hashable | None] = [*levels, None] if by_level else [None]
     team_axis: list[T | None] = [*sorted(subtrees, key=_canon), None]
+    # Atoms grouped by team once: a subtree's atoms are then its teams' lists (a scan of
+    # every atom for every team costs teams x atoms, 130,000 tests at 200 teams).
+    by_team: dict[T, list[tuple[T, Hashable, Hashable]]] = {}
+    for atom in atom_set:
+        by_team.setdefault(atom[0], []).append(atom)
     cells: dict[ReportCell, frozenset[tuple[T, Hashable, Hashable]]] = {}
     for scope in team_axis:
         members = subtrees[scope] if scope is not None else frozenset(subtrees)
-        in_team = [a for a in atom_set if a[0] in members]
+        in_team = [a for team in members for a in by_team.get(team, ())]
         for level in level_axis:
+            at_level = in_team if level is None else [a for a in in_team if a[1] == level]
             for wave in waves:
                 cells[ReportCell(scope, level, wave)] = frozenset(
-                    a
-                    for a in in_team
-                    if (level is None or a[1] == level) and (wave is None or a[2] == wave)
+                    a for a in at_level if wave is None or a[2] == wave
                 )
     return cells
 

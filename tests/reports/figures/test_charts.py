@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 
 from app.reports import figures as f
@@ -28,10 +29,8 @@ from tests.reports.figures.samples import (
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_hostile_labels_are_escaped_in_the_figure_json(name: str) -> None:
     spec = BUILDERS[name](EVIL)
-    text = spec.figure.to_json()
-    # Plotly's encoder writes < as \u003c and / as \u002f; neither raw nor encoded markup of
-    # the label may be there, only its escaped text.
-    decoded = json.dumps(json.loads(text), ensure_ascii=False)
+    # Neither raw markup of the label may be in the figure, only its escaped text.
+    decoded = json.dumps(spec.payload(), ensure_ascii=False)
     assert "<script" not in decoded
     assert "<b>x" not in decoded
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in decoded.replace("<br>", "")
@@ -54,6 +53,22 @@ def test_every_figure_serialises_to_strict_json_with_our_config(name: str) -> No
     assert payload["layout"]["title"]["text"] == f.plain(spec.title)
     assert spec.title and spec.description
     assert all(len(row) == len(spec.table.columns) for row in spec.table.rows)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_figure_is_one_plotly_accepts(name: str) -> None:
+    """Figures are built as plain JSON values (fast); Plotly's own validation of every
+    property name and value is run here instead, on each kind of figure."""
+    spec = BUILDERS[name]("Label")
+    validated = go.Figure(spec.figure)  # raises on an unknown property or a bad value
+    assert len(validated.data) == len(spec.figure["data"])
+    assert validated.layout.title.text == spec.figure["layout"]["title"]["text"]
+
+
+def test_a_non_finite_number_becomes_null_in_the_payload() -> None:
+    spec = BUILDERS[sorted(BUILDERS)[0]]("Label")
+    spec.figure["layout"]["nan_probe"] = [float("nan"), float("inf"), 1.5]
+    assert spec.payload()["layout"]["nan_probe"] == [None, None, 1.5]
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

@@ -1,0 +1,315 @@
+"""How a release's snapshot is stored: sections, each compressed JSON, read when needed.
+
+Pure (no Flask, no session). A page reads a few parts of a release: the overview the score
+sums and decisions, the heatmap one level filter's test family, the items page the answer
+counts, the comments page the texts. So the stored snapshot is a small header and named
+sections, each compressed on its own, and a read decompresses and parses only the sections
+it touches:
+
+``core``
+    thresholds, the team tree, the keys, the atoms with their response counts and score sums,
+    the decisions on responses, scores and comment groups, invitations, reliability;
+``items``
+    each item's answer counts per atom (about 200k numbers at 200 teams x 3 levels x 52
+    items, the bulk of a release) and the items' decisions;
+``comments``
+    each prompt's listed texts, once each, and each shown group as indices into them;
+``comparisons/all``, ``comparisons/<level id>``
+    the release's test family at each level filter (app.reports.publication.Comparison).
+
+Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (JSON: the
+sections' names and compressed lengths, in order), then the sections. Snapshots stored
+before sections existed (one compressed JSON document, "format 1") still decode; their test
+families are then computed when first read.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from app.reports.publication import (
+    Atom,
+    CellKey,
+    Comparison,
+    Comparisons,
+    LevelFilter,
+    ScoreSums,
+    Shown,
+)
+from app.reports.snapshot import Aggregates, Decisions, Snapshot
+from app.reports.stats import Reliability
+
+MAGIC = b"mutuality-release-2\n"
+K = TypeVar("K")
+V = TypeVar("V")
+Section = Callable[[str], Any]
+
+
+def encode(snapshot: Snapshot) -> bytes:
+    """The snapshot as sections (see the module docstring); the test family of every level
+    filter is computed here if the snapshot does not hold it yet."""
+    sections = _sections(snapshot)
+    names = list(sections)
+    packed = [zlib.compress(_dumps(sections[name]), 6) for name in names]
+    header = _dumps({"sections": [[name, len(p)] for name, p in zip(names, packed, strict=True)]})
+    return b"".join([MAGIC, len(header).to_bytes(4, "big"), header, *packed])
+
+
+def decode(blob: bytes) -> Snapshot:
+    """The snapshot stored by `encode` (or by the single-document format before it)."""
+    if not blob.startswith(MAGIC):
+        return _from_document(json.loads(zlib.decompress(blob)))
+    offsets = _section_offsets(blob)
+    parsed: dict[str, Any] = {}
+
+    def section(name: str) -> Any:
+        if name not in parsed:
+            begin, finish = offsets[name]  # KeyError: the release has no such section
+            parsed[name] = json.loads(zlib.decompress(blob[begin:finish]))
+        return parsed[name]
+
+    return _from_sections(section)
+
+
+def read_sections(blob: bytes) -> dict[str, Any]:
+    """Every section of a stored snapshot, parsed (for audits and tests)."""
+    return {
+        name: json.loads(zlib.decompress(blob[begin:finish]))
+        for name, (begin, finish) in _section_offsets(blob).items()
+    }
+
+
+def _section_offsets(blob: bytes) -> dict[str, tuple[int, int]]:
+    start = len(MAGIC) + 4
+    end = start + int.from_bytes(blob[len(MAGIC) : start], "big")
+    offsets: dict[str, tuple[int, int]] = {}
+    at = end
+    for name, length in json.loads(blob[start:end])["sections"]:
+        offsets[name] = (at, at + length)
+        at += length
+    return offsets
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def level_section(level: LevelFilter) -> str:
+    return "comparisons/all" if level is None else f"comparisons/{level}"
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _sections(s: Snapshot) -> dict[str, Any]:
+    a, d = s.aggregates, s.decisions
+    atoms = sorted({*a.responses, *a.family_sums, *a.dimension_sums, *a.items})
+    index = {atom: i for i, atom in enumerate(atoms)}
+    scores: dict[str, list[list[float]]] = {}
+    for sums in (a.family_sums, a.dimension_sums):
+        for atom, by_key in sums.items():
+            for key, v in by_key.items():
+                scores.setdefault(key, []).append(
+                    [index[atom], v.n, v.total, v.total_sq, v.favorable]
+                )
+    items: dict[str, list[int | None]] = {}  # flat (atom, value, count) triples: compact
+    for atom, by_item in a.items.items():
+        for key, values in by_item.items():
+            flat = items.setdefault(key, [])
+            for value, n in values.items():
+                flat.extend((index[atom], value, n))
+    publication = s.publication()
+    sections: dict[str, Any] = {
+        "core": {
+            "k": s.k,
+            "k_comments": s.k_comments,
+            "teams": [[t, a.parents[t], a.paths.get(t, "")] for t in sorted(a.parents)],
+            "keys": [a.family_keys, a.dimension_keys, a.item_keys, a.prompt_keys],
+            "atoms": [[team, level, a.responses.get((team, level), 0)] for team, level in atoms],
+            "scores": scores,
+            "comment_counts": [[t, p, n] for (t, p), n in sorted(a.comment_counts.items())],
+            "invited": sorted(a.invited.items()),
+            "shown": {
+                "responses": _cells_json(d.responses),
+                "scores": {key: _cells_json(v) for key, v in d.scores.items()},
+                "comments": {
+                    p: [[g, n] for g, n in sorted(v.items(), key=repr)]
+                    for p, v in d.comments.items()
+                },
+            },
+            "reliability": _reliability_json(s.reliability),
+        },
+        "items": {
+            "counts": items,
+            "shown": {key: _cells_json(v) for key, v in d.items.items()},
+        },
+        "comments": {p: _texts_json(groups) for p, groups in s.comments.items()},
+    }
+    for level in (None, *publication.levels):
+        family = publication.comparisons(level)
+        sections[level_section(level)] = [c.stored() for c in family.values()]
+    return sections
+
+
+def _cells_json(shown: Shown) -> list[list[int | None]]:
+    return [[team, level, n] for (team, level), n in sorted(shown.items(), key=repr)]
+
+
+def _reliability_json(
+    reliability: Mapping[str, Reliability | None] | None,
+) -> dict[str, Any] | None:
+    if reliability is None:
+        return None
+    return {
+        key: None if r is None else [r.alpha, r.lower, r.upper, r.level, r.n, r.k, r.flagged]
+        for key, r in reliability.items()
+    }
+
+
+def _texts_json(groups: Mapping[int | None, Sequence[str]]) -> dict[str, Any]:
+    """Each text once, in the order drawn; groups as indices into that list."""
+    texts: list[str] = []
+    where: dict[str, int] = {}
+    listed: list[list[Any]] = []
+    for group, group_texts in sorted(groups.items(), key=repr):
+        indices = []
+        for text in group_texts:
+            if text not in where:
+                where[text] = len(texts)
+                texts.append(text)
+            indices.append(where[text])
+        listed.append([group, indices])
+    return {"texts": texts, "groups": listed}
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _from_document(doc: dict[str, Any]) -> Snapshot:
+    """A snapshot of the single-document format: its parts read as sections."""
+    if doc.get("format") != 1:
+        raise ValueError(f"unknown snapshot format {doc.get('format')!r}")
+    shown = doc["shown"]
+    parts = {
+        "core": doc,
+        "items": {"counts": doc["items"], "shown": shown["items"]},
+        "comments": doc["comments"],
+    }
+    return _from_sections(parts.__getitem__)
+
+
+def _from_sections(section: Section) -> Snapshot:
+    core = section("core")
+    atoms: list[Atom] = [(team, level) for team, level, _ in core["atoms"]]
+    family_keys, dimension_keys, item_keys, prompt_keys = (tuple(k) for k in core["keys"])
+    family_sums: dict[Atom, dict[str, ScoreSums]] = {}
+    dimension_sums: dict[Atom, dict[str, ScoreSums]] = {}
+    for key, rows in core["scores"].items():
+        target = family_sums if key in family_keys else dimension_sums
+        for i, n, total, total_sq, favorable in rows:
+            target.setdefault(atoms[i], {})[key] = ScoreSums(
+                int(n), float(total), float(total_sq), int(favorable)
+            )
+    aggregates = Aggregates(
+        parents={t: parent for t, parent, _ in core["teams"]},
+        paths={t: path for t, _, path in core["teams"]},
+        responses={(t, lv): n for t, lv, n in core["atoms"] if n},
+        family_sums=family_sums,
+        dimension_sums=dimension_sums,
+        items=_Unpacked[Atom, Mapping[str, Mapping[int | None, int]]](
+            lambda: _item_counts(atoms, section("items")["counts"])
+        ),
+        comment_counts={(t, p): n for t, p, n in core["comment_counts"]},
+        invited=dict(core["invited"]),
+        family_keys=family_keys,
+        dimension_keys=dimension_keys,
+        item_keys=item_keys,
+        prompt_keys=prompt_keys,
+    )
+    shown = core["shown"]
+    decisions = Decisions(
+        responses=_cells_from(shown["responses"]),
+        scores={key: _cells_from(v) for key, v in shown["scores"].items()},
+        items=_Unpacked(
+            lambda: {key: _cells_from(v) for key, v in section("items")["shown"].items()}
+        ),
+        comments={p: dict(v) for p, v in shown["comments"].items()},
+    )
+    reliability = core["reliability"]
+    return Snapshot(
+        k=core["k"],
+        k_comments=core["k_comments"],
+        aggregates=aggregates,
+        decisions=decisions,
+        comments=_Unpacked(lambda: _comment_texts(section("comments"))),
+        reliability=None
+        if reliability is None
+        else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
+        stored_comparisons=lambda level: _comparisons_from(section, level),
+    )
+
+
+def _cells_from(rows: list[list[int | None]]) -> dict[CellKey, int]:
+    return {(team, level): int(n) for team, level, n in rows if n is not None}
+
+
+def _comment_texts(blocks: Mapping[str, Any]) -> dict[str, Mapping[int | None, Sequence[str]]]:
+    return {
+        p: {g: [block["texts"][i] for i in indices] for g, indices in block["groups"]}
+        for p, block in blocks.items()
+    }
+
+
+def _comparisons_from(section: Section, level: LevelFilter) -> Comparisons | None:
+    """A level filter's stored test family, or None where the release holds none."""
+    try:
+        rows = section(level_section(level))
+    except KeyError:
+        return None
+    found = (Comparison.from_stored(row) for row in rows)
+    return {(c.team, c.key): c for c in found}
+
+
+class _Unpacked(Mapping[K, V]):
+    """A stored mapping unpacked on first use: only the items page and the next release's
+    decisions read the item counts, only the comments page the texts."""
+
+    def __init__(self, unpack: Callable[[], dict[K, V]]) -> None:
+        self._unpack: Callable[[], dict[K, V]] | None = unpack
+        self._mapping: dict[K, V] = {}
+
+    def _unpacked(self) -> dict[K, V]:
+        if self._unpack is not None:
+            self._mapping = self._unpack()
+            self._unpack = None
+        return self._mapping
+
+    def __getitem__(self, key: K) -> V:
+        return self._unpacked()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._unpacked())
+
+    def __len__(self) -> int:
+        return len(self._unpacked())
+
+
+def _item_counts(
+    atoms: Sequence[Atom], flat_by_key: Mapping[str, Sequence[Any]]
+) -> dict[Atom, Mapping[str, Mapping[int | None, int]]]:
+    counts: dict[Atom, dict[str, dict[int | None, int]]] = {}
+    for key, flat in flat_by_key.items():
+        for j in range(0, len(flat), 3):
+            i, value, n = flat[j : j + 3]
+            counts.setdefault(atoms[i], {}).setdefault(key, {})[value] = n
+    return dict(counts)
+
+
+def _reliability_from(row: list[Any]) -> Reliability:
+    alpha, lower, upper, level, n, k, flagged = row
+    return Reliability(
+        float(alpha), float(lower), float(upper), float(level), int(n), int(k), bool(flagged)
+    )
