@@ -44,6 +44,7 @@ class ReportContext:
     release: Release  # the release shown (the latest unless the reader chose another)
     snapshot: Snapshot = field(repr=False)
     role: str  # the user's role: app.reports.readers says what it reads
+    list_page: int = 1  # which page of a paged list (the comments), from 1
 
     @property
     def publication(self) -> Publication:
@@ -97,6 +98,7 @@ class ReportPage:
     roles: tuple[Role, ...]
     path: str  # under /reports/surveys/<survey_id>/
     empty_note: str = ""
+    paged: bool = False  # lists its items a page at a time (`ReportContext.list_page`)
 
     def intro_for(self, values: PageValues) -> str:
         return self.intro.format_map(values)
@@ -116,6 +118,7 @@ class ReportPage:
             ctx.role,
             ctx.language,
             frozenset(ctx.tree.paths.items()),  # a renamed team shows its new name
+            ctx.list_page if self.paged else 1,
         )
         found = _page_values.get(key)
         if found is None:
@@ -195,24 +198,36 @@ def build_reliability(ctx: ReportContext) -> PageValues:
     return {"charts": [pages.reliability(results, ctx.document, ctx.language)]}
 
 
+COMMENTS_PER_PAGE = 50
+
+
 def build_comments(ctx: ReportContext) -> PageValues:
     """Each prompt's comments for the team filter, where the release lists them (in the
-    order drawn once at its publication)."""
+    order drawn once at its publication), `COMMENTS_PER_PAGE` per prompt and page: an
+    organisation of a million people writes tens of thousands."""
     k = ctx.snapshot.k_comments
     readable = readable_comment_groups(ctx.role, ctx.visible, team_subtrees(ctx.tree.parents))
     if ctx.team not in readable:
         return {"sections": [], "k_comments": k, "unreadable": "team" if readable else "none"}
-    sections = []
-    for prompt in ctx.document.prompts:
-        group, texts = ctx.snapshot.comment_group(prompt.key, ctx.team)
-        sections.append(
-            {
-                "prompt": ctx.document.text(prompt.text, ctx.language),
-                "texts": texts,
-                "n": group.disclosed,
-            }
-        )
-    return {"sections": sections, "k_comments": k}
+    groups = [
+        (prompt, *ctx.snapshot.comment_group(prompt.key, ctx.team))
+        for prompt in ctx.document.prompts
+    ]
+    longest = max((len(texts) for _, _, texts in groups), default=0)
+    pages = max(1, -(-longest // COMMENTS_PER_PAGE))
+    page = min(ctx.list_page, pages)
+    first = (page - 1) * COMMENTS_PER_PAGE
+    sections = [
+        {
+            "prompt": ctx.document.text(prompt.text, ctx.language),
+            "texts": texts[first : first + COMMENTS_PER_PAGE],
+            "first": first + 1,
+            "total": len(texts),
+            "n": group.disclosed,
+        }
+        for prompt, group, texts in groups
+    ]
+    return {"sections": sections, "k_comments": k, "list_page": page, "list_pages": pages}
 
 
 CHART_PAGE = "reports/chart_page.html"
@@ -293,5 +308,6 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         builder=build_comments,
         roles=STAFF,
         path="comments",
+        paged=True,
     ),
 )

@@ -128,6 +128,7 @@ def report_context(survey_id: int) -> ReportContext | Survey:
         release=release,
         snapshot=snapshot_of(release),
         role=current_user.role,
+        list_page=max(1, _int_arg("page") or 1),
     )
 
 

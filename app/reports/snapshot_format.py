@@ -12,8 +12,8 @@ it touches:
 ``items``
     each item's answer counts per atom (about 200k numbers at 200 teams x 3 levels x 52
     items, the bulk of a release) and the items' decisions;
-``comments``
-    each prompt's listed texts, once each, and each shown group as indices into them;
+``comments/<prompt key>``
+    one prompt's listed texts, once each, and each shown group as indices into them;
 ``comparisons/all``, ``comparisons/<level id>``
     the release's test family at each level filter (app.reports.publication.Comparison).
 
@@ -146,8 +146,9 @@ def _sections(s: Snapshot) -> dict[str, Any]:
             "counts": items,
             "shown": {key: _cells_json(v) for key, v in d.items.items()},
         },
-        "comments": {p: _texts_json(groups) for p, groups in s.comments.items()},
     }
+    for prompt, groups in s.comments.items():
+        sections[f"comments/{prompt}"] = _texts_json(groups)
     for level in (None, *publication.levels):
         family = publication.comparisons(level)
         sections[level_section(level)] = [c.stored() for c in family.values()]
@@ -196,7 +197,7 @@ def _from_document(doc: dict[str, Any]) -> Snapshot:
     parts = {
         "core": doc,
         "items": {"counts": doc["items"], "shown": shown["items"]},
-        "comments": doc["comments"],
+        **{f"comments/{p}": block for p, block in doc["comments"].items()},
     }
     return _from_sections(parts.__getitem__)
 
@@ -244,7 +245,7 @@ def _from_sections(section: Section) -> Snapshot:
         k_comments=core["k_comments"],
         aggregates=aggregates,
         decisions=decisions,
-        comments=_Unpacked(lambda: _comment_texts(section("comments"))),
+        comments={p: _Unpacked(_comment_texts(section, p)) for p in prompt_keys},
         reliability=None
         if reliability is None
         else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
@@ -256,11 +257,18 @@ def _cells_from(rows: list[list[int | None]]) -> dict[CellKey, int]:
     return {(team, level): int(n) for team, level, n in rows if n is not None}
 
 
-def _comment_texts(blocks: Mapping[str, Any]) -> dict[str, Mapping[int | None, Sequence[str]]]:
-    return {
-        p: {g: [block["texts"][i] for i in indices] for g, indices in block["groups"]}
-        for p, block in blocks.items()
-    }
+def _comment_texts(section: Section, prompt: str) -> Callable[[], dict[int | None, Sequence[str]]]:
+    """One prompt's listed texts per group, unpacked when the comments page reads them."""
+
+    def unpack() -> dict[int | None, Sequence[str]]:
+        try:
+            block = section(f"comments/{prompt}")
+        except KeyError:  # no group of this prompt is listed
+            return {}
+        texts = block["texts"]
+        return {group: [texts[i] for i in indices] for group, indices in block["groups"]}
+
+    return unpack
 
 
 def _comparisons_from(section: Section, level: LevelFilter) -> Comparisons | None:

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.auth.models import Role
+from app.reports import registry
 from app.reports.readers import READERS, Reach, readable_comment_groups, reader, receipt_readers
 from tests.conftest import AuthActions
 from tests.reports import test_pages
@@ -99,3 +100,37 @@ def test_hr_and_admins_read_the_organisations_list(
     page = _comments(client, report_survey)
     assert SHOWN_COMMENT in page
     assert "comments-unreadable" not in page
+
+
+def test_long_comment_lists_come_a_page_at_a_time(
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Any,
+    report_survey: ReportSurvey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_user("hr@example.org", Role.HR)
+    auth.login("hr@example.org")
+    registry._page_values.clear()  # values cached with the other page size
+    monkeypatch.setattr(registry, "COMMENTS_PER_PAGE", 4)
+    platform = report_survey.teams["Engineering/Platform"]
+
+    def listed(query: str) -> tuple[int, str]:
+        page = client.get(f"/reports/surveys/{report_survey.id}/comments?team={platform}{query}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        return html.count('<li class="comment">'), html
+
+    first, html = listed("")
+    assert first == 4 and "Page 1 of 3" in html and "Comments 1–4 of 9." in html
+    assert "Next comments" in html and "Previous comments" not in html
+    assert f"team={platform}" in html.split("Next comments")[0].rsplit("href=", 1)[1]
+    second, _ = listed("&page=2")
+    last, html = listed("&page=3")
+    assert (second, last) == (4, 1) and "Comments 9–9 of 9." in html
+    assert "Next comments" not in html
+    assert listed("&page=99")[0] == 1  # past the end: the last page
+    for bad in ("&page=abc", "&page=-2", "&page=0"):
+        count, html = listed(bad)
+        assert count == 4 and "Page 1 of 3" in html
+    registry._page_values.clear()
