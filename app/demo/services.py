@@ -50,7 +50,8 @@ DEFAULT_WAVES = 3
 DEFAULT_SEED = 7
 MAX_WAVES = 12
 MAX_TEAMS = 5_000
-MAX_PEOPLE = 1_000_000
+# A million responses takes about 1.31 million people at the model's response rates (bench).
+MAX_PEOPLE = 2_000_000
 
 BATCH_SIZE = 2_000  # responses per store_responses call
 INVITATION_CHUNK = 5_000
