@@ -119,14 +119,31 @@ class MemoryCounts:
         self.clock = clock
         self._lock = threading.Lock()
         self._groups: dict[str, dict[str, tuple[int, float, float]]] = {}
+        self._pruned_at = 0.0
+
+    # Past this many groups, expired ones are dropped (at most once a minute) before a new
+    # one is added: counts of an address that tried many accounts do not pile up.
+    PRUNE_ABOVE = 10_000
 
     def add(self, group: str, member: str, now: float, forget_after: float) -> int:
         with self._lock:
+            crowded = len(self._groups) >= self.PRUNE_ABOVE
+            if crowded and group not in self._groups and now - self._pruned_at > 60:
+                self._prune(now)
             members = self._groups.setdefault(group, {})
             failures, _last, expires = members.get(member, (0, 0.0, 0.0))
             failures = failures + 1 if expires > now else 1
             members[member] = (failures, now, now + forget_after)
             return failures
+
+    def _prune(self, now: float) -> None:
+        self._pruned_at = now
+        for group, members in list(self._groups.items()):
+            live = {m: entry for m, entry in members.items() if entry[2] > now}
+            if live:
+                self._groups[group] = live
+            else:
+                del self._groups[group]
 
     def read(self, group: str) -> dict[str, tuple[int, float]]:
         now = self.clock()

@@ -21,7 +21,13 @@ from flask.testing import FlaskClient
 
 from app.auth.models import Role, StaffUser
 from app.db import Base, make_engine
-from app.security import ACCOUNT_AT_ADDRESS, ADDRESS, SignInThrottle, lockout_message
+from app.security import (
+    ACCOUNT_AT_ADDRESS,
+    ADDRESS,
+    MemoryCounts,
+    SignInThrottle,
+    lockout_message,
+)
 from config import ConfigError, load_config, new_ballot_key
 from tests.admin.conftest import ADMIN, audit_events, page_text, page_token, submit
 from tests.conftest import ROOT, TEST_PASSWORD, AuthActions, csrf_token_from
@@ -366,3 +372,15 @@ def test_gunicorn_serves_two_workers_when_allowed(tmp_path: Path) -> None:
 def test_gunicorn_serves_two_workers_sharing_redis(tmp_path: Path, redis_url: str) -> None:
     with _gunicorn(tmp_path, 2, REDIS_URL=redis_url) as (proc, port, log):
         assert _listening(proc, port), log.read_text()
+
+
+def test_memory_counts_drop_forgotten_groups_when_many() -> None:
+    clock = Clock()
+    made = SignInThrottle("memory://", clock)
+    counts = made.counts
+    assert isinstance(counts, MemoryCounts)
+    for n in range(MemoryCounts.PRUNE_ABOVE):
+        made.count_failure(OUTSIDER, f"user{n}@example.org")  # two groups each
+    clock.now += ADDRESS.forget_after + 1
+    made.count_failure(OWNER, "fresh@example.org")
+    assert len(counts._groups) == 2
