@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.instruments.diff import InstrumentDiff
-from app.instruments.document import InstrumentDocument
+from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
 from app.reports.publication import CellView, ItemPublication, Measure, Publication
 from app.reports.stats import Reliability, Summary, cronbach_alpha, standpoint_gap
@@ -135,6 +135,16 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
     )
 
 
+def favourable_end(document: InstrumentDocument, item: Item) -> fig.Desirable:
+    """Which end of an item's scale, as answered, is favourable: its family's desirable end
+    of the keyed value, mirrored for a reverse-keyed item ("Time with my work group leaves
+    me drained" is favourable disagreed with)."""
+    desirable = _desirable(document, item.dimension or "")
+    if not item.reverse:
+        return desirable
+    return "low" if desirable == "high" else "high"
+
+
 def item_bars(
     items: ItemPublication,
     scope_team: int | None,
@@ -150,15 +160,12 @@ def item_bars(
         scale = scale or item.scale
         label = document.text(item.text, language)
         counts = items.distribution(item.key, scope_team, level)
-        desirable = _desirable(document, item.dimension or "")
+        desirable = favourable_end(document, item)
         if counts is None:
             distributions.append(fig.ItemDistribution(label, hidden=True, desirable=desirable))
             continue
-        keyed = {
-            (item.scale.min + item.scale.max - value if item.reverse else value): n
-            for value, n in counts.items()
-        }
-        ordered = tuple(keyed.get(p.value, 0) for p in item.scale.points)
+        # Raw answers under the raw statement: keying only decides which end is favourable.
+        ordered = tuple(counts.get(p.value, 0) for p in item.scale.points)
         if sum(ordered) == 0:
             distributions.append(fig.ItemDistribution(label, hidden=True, desirable=desirable))
         else:

@@ -48,9 +48,10 @@ def diverging_items(
     wrap: int = 44,
     title: str = "Answers to each item",
 ) -> ChartSpec:
-    """Diverging stacked bars per item: the percent of answers on each scale point, disagree
-    to the left of 0, agree to the right, the neutral point split around 0; the percent
-    favourable (agree for mutuality and outcomes, disagree for power-over) at the right."""
+    """Diverging stacked bars per item: the percent of answers on each scale point as
+    answered (raw, not reverse-keyed), disagree to the left of 0, agree to the right, the
+    neutral point split around 0. Each item's favourable end (`ItemDistribution.desirable`)
+    is marked under its statement, and the percent of answers at that end is at the right."""
     check_k(k)
     points = len(scale_labels)
     if points < 2:
@@ -61,7 +62,7 @@ def diverging_items(
     shown = [(i, item) for i, item in enumerate(items) if item.counts is not None]
     layout = chart.layout(
         title,
-        height=chart.rows_height(len(items), per_row=44, base=190),
+        height=chart.rows_height(len(items), per_row=54, base=190),
         barmode="relative",
         bargap=0.3,
         showlegend=True,
@@ -76,21 +77,23 @@ def diverging_items(
             "zerolinecolor": INK,
             "fixedrange": True,
         },
-        yaxis=chart.category_axis([item.label for item in items], width=wrap),
+        yaxis=_statement_axis(items, wrap),
         annotations=[dict(_FAVOURABLE_HEADING), *_item_notes(items, hidden_label(k))],
         margin={"l": 16, "r": 96, "t": 96, "b": 16},
     )
     figure = chart.figure(_answer_bars(shown, scale_labels), layout, empty=not items)
     description = (
-        "For each item, the share of answers on each point of the scale: disagreement to the "
-        "left of the centre line, agreement to the right, the neutral answer split across "
-        "it. The number at the right is the percent favourable (agreement for mutuality and "
-        "outcome items, disagreement for power-over items). 'Prefer not to answer' is not "
-        f"counted. {plural(len(shown), 'item', 'items')} shown."
+        "For each statement, the share of answers on each point of the scale as people "
+        "answered it: disagreement to the left of the centre line, agreement to the right, "
+        "the neutral answer split across it. Under each statement, its favourable end: "
+        "agreement for mutuality and outcome statements, disagreement for power-over ones, "
+        "the other way round for a statement worded in reverse. The number at the right is "
+        "the percent favourable: the share of answers in the two boxes at that end. "
+        f"'Prefer not to answer' is not counted. {plural(len(shown), 'item', 'items')} shown."
         + hidden_sentence(len(items) - len(shown), k, "item", "items")
     )
     table = DataTable(
-        ("Item", "Answers", *scale_labels, "Favourable"),
+        ("Item", "Answers", *scale_labels, "Favourable", "Favourable end"),
         tuple(_table_row(item, hidden_label(k), points) for item in items),
     )
     return ChartSpec(figure, title, description, table)
@@ -155,15 +158,37 @@ def _item_notes(items: Sequence[ItemDistribution], hidden: str) -> list[dict[str
     return notes
 
 
+def _favourable_end(item: ItemDistribution) -> str:
+    return "agree" if item.desirable == "high" else "disagree"
+
+
+def _statement_axis(items: Sequence[ItemDistribution], wrap: int) -> dict[str, Any]:
+    """The statements as answered, each with its favourable end under it, pointing to the
+    side of the chart where that end lies."""
+    axis = chart.category_axis([item.label for item in items], width=wrap)
+    axis["ticktext"] = [
+        f"{text}<br><i>{_FAVOURABLE_ARROWS[item.desirable].format(_favourable_end(item))}</i>"
+        for text, item in zip(axis["ticktext"], items, strict=True)
+    ]
+    return axis
+
+
+_FAVOURABLE_ARROWS: Final[Mapping[str, str]] = {
+    "high": "favourable: {} \u25b8",
+    "low": "\u25c2 favourable: {}",
+}
+
+
 def _table_row(item: ItemDistribution, hidden: str, points: int) -> tuple[str, ...]:
     if item.counts is None:
-        return (item.label, hidden, *([""] * points), "")
+        return (item.label, hidden, *([""] * points), "", _favourable_end(item))
     n = item.n or 1
     return (
         item.label,
         str(item.n),
         *(percent(100.0 * c / n) for c in item.counts),
         percent(_favourable(item)),
+        _favourable_end(item),
     )
 
 

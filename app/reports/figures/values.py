@@ -205,8 +205,10 @@ class DifferenceCell:
 
 @dataclass(frozen=True, slots=True)
 class ItemDistribution:
-    """One item's answers per scale point, lowest point first ("prefer not to answer" is
-    not a scale point and is left out), or a hidden item."""
+    """One item's answers per scale point as answered (raw, not reverse-keyed), lowest point
+    first ("prefer not to answer" is not a scale point and is left out), or a hidden item.
+    `desirable` is the favourable end of the scale as answered: "low" (disagree) for a
+    power-over statement, or for a reverse-worded mutuality or outcome statement."""
 
     label: str
     counts: tuple[int, ...] | None = None

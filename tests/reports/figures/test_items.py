@@ -47,16 +47,25 @@ def test_items_annotate_percent_favourable_in_the_desirable_direction() -> None:
     assert "62%" in texts  # (10 + 6) / 26 agree
     assert "65%" in texts  # (8 + 9) / 26 disagree on a power-over item
     assert "<i>fewer than 5*</i>" in texts
-    assert spec.table.rows[1][-1] == "65%"
-    assert spec.table.rows[2] == ("Hidden item", HIDDEN_LABEL, "", "", "", "", "", "")
+    assert spec.table.rows[1][-2:] == ("65%", "disagree")
+    assert spec.table.rows[2] == ("Hidden item", HIDDEN_LABEL, "", "", "", "", "", "", "agree")
+
+
+def test_items_mark_the_favourable_end_under_each_statement() -> None:
+    ticks = layout(items())["yaxis"]["ticktext"]
+    assert ticks[0].endswith("<br><i>favourable: agree \u25b8</i>")
+    assert ticks[1].endswith("<br><i>\u25c2 favourable: disagree</i>")
+    assert ticks[2].endswith("<br><i>favourable: agree \u25b8</i>")  # hidden items too
 
 
 def test_items_wrap_long_texts() -> None:
     long_text = "In my work group, people try to grasp how a decision affects the others."
     spec = f.diverging_items([ItemDistribution(long_text, (1, 1, 1, 1, 1))], k=K, wrap=30)
     (tick,) = layout(spec)["yaxis"]["ticktext"]
-    assert tick.count("<br>") == 2
-    assert tick.replace("<br>", " ") == long_text
+    statement, favourable = tick.rsplit("<br>", 1)
+    assert statement.count("<br>") == 2
+    assert statement.replace("<br>", " ") == long_text
+    assert favourable == "<i>favourable: agree \u25b8</i>"
 
 
 def test_items_reject_counts_that_do_not_match_the_scale() -> None:
