@@ -17,9 +17,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from app.reports.warm import prepare_worker
 from config import check_shared_throttle
 
 
 def on_starting(server: Any) -> None:
     if os.environ.get("MUTUALITY_CONFIG") == "production":
         check_shared_throttle(server.cfg.workers, os.environ)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Before a worker's first request: templates compiled, latest releases decoded."""
+    prepare_worker(worker.wsgi)

@@ -157,7 +157,7 @@ def release_numbered(survey_id: int, number: int) -> Release | None:
 
 # Decoded snapshots by digest: a release never changes, so a process decodes each once.
 _snapshots: dict[str, Snapshot] = {}
-_MAX_CACHED = 16
+MAX_CACHED_SNAPSHOTS = 16
 
 
 def snapshot_of(release: Release) -> Snapshot:
@@ -166,7 +166,7 @@ def snapshot_of(release: Release) -> Snapshot:
     if found is not None:
         return found
     snapshot = decode(release.snapshot)
-    if len(_snapshots) >= _MAX_CACHED:
+    if len(_snapshots) >= MAX_CACHED_SNAPSHOTS:
         _snapshots.pop(next(iter(_snapshots)))
     _snapshots[release.digest] = snapshot
     return snapshot
