@@ -19,10 +19,10 @@ cleared (k-anonymity thresholds).  The functions stay pure.
 
 The modules, by statistical family:
 
-* ``summaries``: a group's sums (:class:`Summary`), the t interval of a mean, the Wilson
-  interval of a proportion;
-* ``comparisons``: Welch's t, Hedges' g, team against the rest, the standpoint gap,
-  Benjamini-Hochberg;
+* ``summaries``: a group's sums (:class:`Summary`), the interval of a mean (t, or within
+  the scale on the logit of the rescaled mean), the Wilson interval of a proportion;
+* ``comparisons``: Welch's t (and with a pooled-variance floor for the smaller group),
+  Hedges' g, team against the rest, the standpoint gap, Benjamini-Hochberg;
 * ``reliability``: Cronbach's alpha with its Feldt interval, item-rest correlations;
 * ``aggregation``: within-team agreement rwg / rwg(J) and ICC(1);
 * ``_numeric``: the shared argument checks and normal / t quantiles.
@@ -45,6 +45,7 @@ from app.reports.stats.comparisons import (
     TeamVsRest,
     WelchT,
     benjamini_hochberg,
+    floored_welch_t,
     hedges_correction,
     hedges_g,
     standpoint_gap,
@@ -62,9 +63,11 @@ from app.reports.stats.reliability import (
     item_rest_correlations_from_cov,
 )
 from app.reports.stats.summaries import (
+    Bounds,
     MeanCI,
     Proportion,
     Summary,
+    bounded_interval,
     mean_ci,
     wilson_interval,
 )
@@ -74,6 +77,7 @@ __all__ = [
     "ICC1",
     "RELIABILITY_MIN_N",
     "BHResult",
+    "Bounds",
     "HedgesG",
     "MeanCI",
     "Proportion",
@@ -83,9 +87,11 @@ __all__ = [
     "TeamVsRest",
     "WelchT",
     "benjamini_hochberg",
+    "bounded_interval",
     "cronbach_alpha",
     "cronbach_alpha_from_cov",
     "feldt_interval",
+    "floored_welch_t",
     "hedges_correction",
     "hedges_g",
     "icc1",

@@ -51,7 +51,44 @@ def welch_t(a: Summary, b: Summary, level: float = 0.95) -> WelchT | None:
     va_s, vb_s = a.variance, b.variance
     if va_s is None or vb_s is None:
         return None
-    va, vb = va_s / a.n, vb_s / b.n
+    return _welch(a, b, va_s, vb_s, level)
+
+
+def floored_welch_t(a: Summary, b: Summary, level: float = 0.95) -> WelchT | None:
+    """Welch's t test in which the smaller group's variance is never taken below the
+    pooled variance of both groups.
+
+    Welch's test takes each group's variance from its own answers. A small group whose
+    answers happen to agree (six identical answers: ``s**2 = 0``) then contributes nothing
+    to the standard error, which falls to the larger group's ``s / sqrt(n)``: the test
+    compares a near-constant with the larger group alone and flags differences of a tenth
+    of a point. A handful of answers cannot show that a group agrees more than everyone
+    else, so for the smaller group (both, at equal sizes)::
+
+        s_p**2     = (SS_a + SS_b) / (n_a + n_b - 2)
+        s_small**2 := max(s_small**2, s_p**2)
+
+    and the rest is :func:`welch_t` (Welch-Satterthwaite df, each group with ``n - 1``).
+    The floor is continuous in the data; a smaller group that varies at least as much as
+    the pool keeps Welch's test exactly, and where the floor holds the standard error is
+    above both Student's pooled one and Welch's. Returns None when a group has fewer than
+    2 observations or both have no variance (the pooled variance is 0).
+    """
+    level = check_level(level)
+    va, vb = a.variance, b.variance
+    if va is None or vb is None:
+        return None
+    pooled = (a.ss + b.ss) / (a.n + b.n - 2)
+    if a.n <= b.n:
+        va = max(va, pooled)
+    if b.n <= a.n:
+        vb = max(vb, pooled)
+    return _welch(a, b, va, vb, level)
+
+
+def _welch(a: Summary, b: Summary, var_a: float, var_b: float, level: float) -> WelchT | None:
+    """Welch's statistic from each group's variance (``n - 1`` degrees of freedom each)."""
+    va, vb = var_a / a.n, var_b / b.n
     se2 = va + vb
     if se2 <= 0.0:
         return None
@@ -126,7 +163,8 @@ def hedges_g(a: Summary, b: Summary, level: float = 0.95) -> HedgesG | None:
 
 @dataclass(frozen=True, slots=True)
 class TeamVsRest:
-    """A team compared with the rest of the organisation (team minus rest)."""
+    """A team compared with the rest of the organisation (team minus rest); ``welch`` is
+    the test of :func:`floored_welch_t`."""
 
     team: Summary
     rest: Summary
@@ -144,8 +182,10 @@ def team_vs_rest(team: Summary, org: Summary, level: float = 0.95) -> TeamVsRest
     """Compare a team with the rest of the organisation, not with a total that contains it.
 
     The rest is derived from the sums: ``rest = (n_o - n_t, T_o - T_t, Q_o - Q_t)``, then
-    ``difference = mean_team - mean_rest``, Welch's t (:func:`welch_t`) and Hedges' g
-    (:func:`hedges_g`) compare team with rest.  ``welch``/``g`` are None where undefined.
+    ``difference = mean_team - mean_rest``, Welch's t with the pooled-variance floor
+    (:func:`floored_welch_t`: a small team whose answers agree is not judged on the rest's
+    variance alone) and Hedges' g (:func:`hedges_g`) compare team with rest.
+    ``welch``/``g`` are None where undefined.
 
     Returns None when the team is the whole organisation (no rest).  Raises ``ValueError``
     when the team has more observations than the organisation or its sums cannot be part of
@@ -162,7 +202,7 @@ def team_vs_rest(team: Summary, org: Summary, level: float = 0.95) -> TeamVsRest
         team,
         rest,
         team.mean - rest.mean,
-        welch_t(team, rest, level),
+        floored_welch_t(team, rest, level),
         hedges_g(team, rest, level),
     )
 

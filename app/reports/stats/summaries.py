@@ -14,6 +14,7 @@ from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special  # type: ignore[import-untyped, unused-ignore]
 
 from app.reports.stats._numeric import (
     check_count,
@@ -29,6 +30,9 @@ from app.reports.stats._numeric import (
 _NOISE_REL = 1e-10
 _FAST_REL = 1e-6  # above this share of Q, SS is computed in floats (see Summary)
 _INCONSISTENT_REL = 1e-8
+
+#: The lowest and highest value a score can take (its scale's ends), e.g. ``(1, 5)``.
+Bounds = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +133,17 @@ class Summary:
         except ValueError as exc:
             raise ValueError(f"inconsistent sums: the part is not a sub-group ({exc})") from exc
 
-    def mean_ci(self, level: float = 0.95) -> MeanCI:
-        """The t interval of :func:`mean_ci` for this group."""
-        return mean_ci(self.n, self.mean, self.sd, level)
+    def mean_ci(self, level: float = 0.95, bounds: Bounds | None = None) -> MeanCI:
+        """The interval of :func:`mean_ci` for this group (within ``bounds`` when given)."""
+        return mean_ci(self.n, self.mean, self.sd, level, bounds=bounds)
 
 
 @dataclass(frozen=True, slots=True)
 class MeanCI:
-    """A mean with its t interval; ``sd``, ``se``, ``df``, bounds are None when ``n < 2``."""
+    """A mean with its interval; ``sd``, ``se``, ``df``, bounds are None when ``n < 2``.
+
+    ``bounded`` says the interval was computed within the scale's ends (see :func:`mean_ci`).
+    """
 
     n: int
     mean: float
@@ -146,31 +153,104 @@ class MeanCI:
     lower: float | None
     upper: float | None
     level: float
+    bounded: bool = False
 
 
-def mean_ci(n: SupportsIndex, mean: SupportsFloat, sd: float | None, level: float = 0.95) -> MeanCI:
-    """Student t confidence interval for a mean::
+def mean_ci(
+    n: SupportsIndex,
+    mean: SupportsFloat,
+    sd: float | None,
+    level: float = 0.95,
+    *,
+    bounds: Bounds | None = None,
+) -> MeanCI:
+    """Confidence interval for a mean: Student's t, or within the scale when ``bounds``.
+
+    Unbounded (``bounds`` None)::
 
         mean +/- t_{1 - (1-level)/2, n-1} * sd / sqrt(n)
 
+    Bounded (``bounds = (lo, hi)``, the ends of a rating scale): the t interval is built on
+    the logit of the mean rescaled to (0, 1) and transformed back, so it never leaves the
+    scale and is asymmetric near its ends (:func:`bounded_interval`).
+
     For ``n == 1`` there is no interval: ``sd``, ``se``, ``df``, ``lower`` and ``upper`` are
     None (``sd`` may then be passed as None).  ``n == 0`` raises ``ValueError``; so does a
-    missing, negative or non-finite ``sd`` when ``n >= 2``.  ``sd == 0`` gives the
-    degenerate interval ``[mean, mean]``.
+    missing, negative or non-finite ``sd`` when ``n >= 2``, and a mean outside ``bounds``.
+    Unbounded, ``sd == 0`` gives the degenerate interval ``[mean, mean]``; bounded, it gives
+    the interval of :func:`bounded_interval` for identical answers.
     """
     n_ = check_count("n", n, minimum=1)
     m = check_finite("mean", mean)
     level = check_level(level)
+    if bounds is not None:
+        _check_within(m, bounds)
     if n_ < 2:
-        return MeanCI(n_, m, None, None, None, None, None, level)
+        return MeanCI(n_, m, None, None, None, None, None, level, bounds is not None)
     if sd is None:
         raise ValueError("sd is required when n >= 2")
     s = check_finite("sd", sd)
     if s < 0:
         raise ValueError(f"sd must be >= 0, got {s!r}")
     se = s / math.sqrt(n_)
+    if bounds is not None:
+        lower, upper = bounded_interval(n_, m, s, level, bounds)
+        return MeanCI(n_, m, s, se, n_ - 1, lower, upper, level, True)
     half = t_quantile(level, n_ - 1) * se
     return MeanCI(n_, m, s, se, n_ - 1, m - half, m + half, level)
+
+
+def _check_within(mean: float, bounds: Bounds) -> None:
+    lo, hi = check_finite("lower bound", bounds[0]), check_finite("upper bound", bounds[1])
+    if not lo < hi:
+        raise ValueError(f"bounds must be increasing, got {bounds!r}")
+    # a mean of answers on the scale can only leave it by rounding of its sums
+    slack = 1e-9 * (hi - lo)
+    if not lo - slack <= mean <= hi + slack:
+        raise ValueError(f"mean {mean!r} lies outside the scale {bounds!r}")
+
+
+def bounded_interval(
+    n: int, mean: float, sd: float, level: float, bounds: Bounds
+) -> tuple[float, float]:
+    """The interval of a mean of ``n >= 2`` answers on a scale from ``lo`` to ``hi``.
+
+    Rescale ``p = (mean - lo) / (hi - lo)`` and ``s_p = sd / (hi - lo)``; on the logit
+    scale, by the delta method::
+
+        L = log(p / (1 - p)),   se_L = s_p / (sqrt(n) p (1 - p))
+        [lo + (hi - lo) expit(L - t se_L),  lo + (hi - lo) expit(L + t se_L)]
+
+    with ``t = t_{1 - (1-level)/2, n-1}``. The interval lies inside the scale (it touches
+    an end only where expit rounds to 0 or 1, e.g. n = 2 at 99%), contains the mean, and
+    widens towards the end the mean is near, where the t interval crossed it (n = 5,
+    4.35 +/- 1.23 gave [3.12, 5.58]; here [2.40, 4.92]).
+
+    Identical answers (``sd == 0``; a mean at an end of the scale has them) say nothing
+    about the spread, and a zero-width interval would claim certainty from a handful of
+    people. The interval is then the worst case allowed by how many people agreed: with
+    ``n`` of ``n`` alike, the share of the population who would answer otherwise is at most
+    ``pi = 1 - ((1 - level) / 2) ** (1 / n)`` (the exact Clopper-Pearson bound for 0 of n),
+    and those people could sit at either end of the scale::
+
+        [mean - pi (mean - lo),  mean + pi (hi - mean)]
+
+    (n = 6 answers of 5 on 1-5: [3.16, 5]; n = 30: [4.54, 5]). It touches the end the
+    mean sits on, never crosses it.
+    """
+    lo, hi = float(bounds[0]), float(bounds[1])
+    width = hi - lo
+    p = (mean - lo) / width
+    if sd == 0.0 or not 0.0 < p < 1.0:
+        reach = 1.0 - ((1.0 - level) / 2.0) ** (1.0 / n)
+        mean = min(hi, max(lo, mean))
+        return mean - reach * (mean - lo), mean + reach * (hi - mean)
+    se_logit = sd / width / math.sqrt(n) / (p * (1.0 - p))
+    centre = math.log(p / (1.0 - p))
+    half = t_quantile(level, n - 1) * se_logit
+    lower = lo + width * float(special.expit(centre - half))
+    upper = lo + width * float(special.expit(centre + half))
+    return max(lo, min(lower, mean)), min(hi, max(upper, mean))
 
 
 # --------------------------------------------------------------------------------------------

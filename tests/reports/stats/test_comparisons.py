@@ -15,6 +15,7 @@ from scipy import stats as sps  # type: ignore[import-untyped, unused-ignore]
 from app.reports.stats import (
     Summary,
     benjamini_hochberg,
+    floored_welch_t,
     hedges_correction,
     hedges_g,
     standpoint_gap,
@@ -161,9 +162,12 @@ def test_team_vs_rest_worked_example() -> None:
     assert res is not None
     assert res.rest == Summary.from_sums(3, 16, 86)
     assert res.difference == pytest.approx(2.5 - 16 / 3)
-    ref = sps.ttest_ind(team, rest, equal_var=False)
+    # the rest (n = 3, s**2 = 1/3) is the smaller group and agrees more than the pool
+    # (s_p**2 = (5 + 2/3) / 5 = 17/15): its variance is taken as 17/15
+    ref = floored_reference(np.array(team, float), np.array(rest, float))
     assert res.welch is not None
-    assert res.p == pytest.approx(ref.pvalue)
+    assert res.welch.se == pytest.approx(math.sqrt(5 / 3 / 4 + 17 / 15 / 3))
+    assert res.p == pytest.approx(ref[3])
     assert res.g is not None
     assert res.g.g < 0
 
@@ -181,6 +185,68 @@ def test_team_vs_rest_edge_cases() -> None:
     assert res is not None
     assert res.difference == pytest.approx(-3.0)
     assert (res.welch, res.g, res.p) == (None, None, None)
+
+
+def floored_reference(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
+    """(se, t, df, p) of Welch's test with the smaller group's variance floored at the
+    pooled one: scipy's Welch test from the raw answers' statistics, the floor applied."""
+    sx, sy = float(x.std(ddof=1)), float(y.std(ddof=1))
+    pooled = math.sqrt(((x.size - 1) * sx**2 + (y.size - 1) * sy**2) / (x.size + y.size - 2))
+    if x.size <= y.size:
+        sx = max(sx, pooled)
+    if y.size <= x.size:
+        sy = max(sy, pooled)
+    ref = sps.ttest_ind_from_stats(x.mean(), sx, x.size, y.mean(), sy, y.size, equal_var=False)
+    se = math.sqrt(sx**2 / x.size + sy**2 / y.size)
+    a, b = sx**2 / x.size, sy**2 / y.size
+    df = (a + b) ** 2 / (a * a / (x.size - 1) + b * b / (y.size - 1))
+    return se, float(ref.statistic), df, float(ref.pvalue)
+
+
+def test_six_identical_answers_are_not_flagged_on_the_rest_alone() -> None:
+    # Issue 13: a team of six who all answered 4 against a rest of 400 around 3.8.
+    rng = np.random.default_rng(13)
+    rest = np.clip(np.round(rng.normal(3.8, 0.9, 400)), 1, 5)
+    team = np.full(6, 4.0)
+    org = Summary.from_values(np.concatenate([team, rest]))
+    before = welch_t(Summary.from_values(team), Summary.from_values(rest))
+    assert before is not None
+    assert before.p < 0.05  # Welch: se = s_rest / sqrt(400), the team's n counts for nothing
+    res = team_vs_rest(Summary.from_values(team), org)
+    assert res is not None
+    assert res.welch is not None
+    assert res.p is not None
+    assert res.p > 0.4
+    se, t, df, p = floored_reference(team, rest)
+    assert (res.welch.se, res.welch.t, res.welch.df, res.p) == pytest.approx((se, t, df, p))
+    # the team's variance is the pool's: the se is not below Student's pooled one
+    student = sps.ttest_ind_from_stats(
+        team.mean(), 0.0, 6, rest.mean(), rest.std(ddof=1), rest.size, equal_var=True
+    )
+    assert res.p >= student.pvalue
+    # a truly different constant team still stands out
+    far = np.full(6, 1.0)
+    res = team_vs_rest(Summary.from_values(far), Summary.from_values(np.concatenate([far, rest])))
+    assert res is not None
+    assert res.p is not None
+    assert res.p < 0.001
+
+
+def test_floored_welch_keeps_welch_when_the_small_group_varies() -> None:
+    team = [1, 5, 1, 5, 3]  # s**2 = 4, more than the pool
+    rest = [3, 4, 3, 4, 3, 4, 2, 4, 3, 3]
+    res = floored_welch_t(Summary.from_values(team), Summary.from_values(rest))
+    ref = sps.ttest_ind(team, rest, equal_var=False)
+    assert res is not None
+    assert res.p == pytest.approx(ref.pvalue, rel=1e-12)
+    assert (res.lower, res.upper) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+
+
+def test_floored_welch_undefined_cases() -> None:
+    assert floored_welch_t(Summary.from_values([3]), Summary.from_values([1, 2])) is None
+    assert floored_welch_t(Summary.from_values([3, 3]), Summary.from_values([2, 2, 2])) is None
+    with pytest.raises(ValueError, match="level"):
+        floored_welch_t(Summary.from_values([1, 3]), Summary.from_values([1, 2]), level=1.0)
 
 
 @settings(deadline=None)
@@ -201,18 +267,17 @@ def test_team_vs_rest_from_sums_equals_raw(team: list[int], rest: list[int]) -> 
         assert res.g is None
         return
     assert res.welch is not None
-    se = math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size)
+    se, t, df, p = floored_reference(x, y)
     assert res.welch.se == pytest.approx(se, rel=1e-9)
-    if x.var() == 0 or y.var() == 0:
-        return  # scipy warns on a constant sample; the se check above covers this case
-    ref = sps.ttest_ind(x, y, equal_var=False)
-    assert res.welch.t == pytest.approx(ref.statistic, rel=1e-9, abs=1e-12)
-    assert res.welch.p == pytest.approx(ref.pvalue, rel=1e-7, abs=1e-14)
-    sp = math.sqrt(
-        ((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)
-    )
+    assert res.welch.t == pytest.approx(t, rel=1e-9, abs=1e-12)
+    assert res.welch.df == pytest.approx(df, rel=1e-9)
+    assert res.welch.p == pytest.approx(p, rel=1e-7, abs=1e-14)
+    sp2 = ((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)
+    small = x if x.size <= y.size else y
+    if small.var(ddof=1) < sp2:  # the floor holds: never surer than Student's pooled test
+        assert res.welch.se >= math.sqrt(sp2 * (1 / x.size + 1 / y.size)) * (1 - 1e-12)
     assert res.g is not None
-    assert res.g.d == pytest.approx((x.mean() - y.mean()) / sp, rel=1e-9, abs=1e-12)
+    assert res.g.d == pytest.approx((x.mean() - y.mean()) / math.sqrt(sp2), rel=1e-9, abs=1e-12)
 
 
 @given(st.lists(eighths, min_size=2, max_size=30), st.lists(eighths, min_size=2, max_size=30))
@@ -220,7 +285,7 @@ def test_team_vs_rest_real_valued_scores(team: list[float], rest: list[float]) -
     org = Summary.from_values(team + rest)
     res = team_vs_rest(Summary.from_values(team), org)
     assert res is not None
-    direct_w = welch_t(Summary.from_values(team), Summary.from_values(rest))
+    direct_w = floored_welch_t(Summary.from_values(team), Summary.from_values(rest))
     direct_g = hedges_g(Summary.from_values(team), Summary.from_values(rest))
     assert (res.welch is None) == (direct_w is None)
     if res.welch is not None and direct_w is not None:

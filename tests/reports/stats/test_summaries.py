@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import special  # type: ignore[import-untyped, unused-ignore]
 from scipy import stats as sps  # type: ignore[import-untyped, unused-ignore]
 
 from app.reports.stats import (
@@ -146,6 +147,116 @@ def test_mean_ci_degenerate_and_invalid() -> None:
     for bad in (0.0, 1.0, 95.0):
         with pytest.raises(ValueError, match="confidence level"):
             mean_ci(3, 1.0, 1.0, bad)
+
+
+# --------------------------------------------------------------------------------------------
+# the interval of a mean within the scale
+
+SCALE = (1.0, 5.0)
+
+
+def logit_reference(
+    x: np.ndarray, level: float, lo: float = 1.0, hi: float = 5.0
+) -> tuple[float, float]:
+    """The logit interval from raw answers on an independent path: scipy's t interval
+    around logit(p) with the delta-method scale, mapped back with scipy's expit."""
+    p = (x.mean() - lo) / (hi - lo)
+    scale = sps.sem(x) / (hi - lo) / (p * (1 - p))
+    a, b = sps.t.interval(level, x.size - 1, loc=special.logit(p), scale=scale)
+    return lo + (hi - lo) * float(special.expit(a)), lo + (hi - lo) * float(special.expit(b))
+
+
+def test_issue_13_interval_stays_on_the_scale() -> None:
+    # n = 5, 4.35 with sd 0.99: the t interval was [3.12, 5.58]
+    t = mean_ci(5, 4.35, 0.99)
+    assert t.upper == pytest.approx(5.58, abs=0.005)
+    ci = mean_ci(5, 4.35, 0.99, bounds=SCALE)
+    assert ci.bounded
+    assert ci.lower is not None
+    assert ci.upper is not None
+    assert 1.0 < ci.lower < 4.35 < ci.upper < 5.0
+    assert (ci.lower, ci.upper) == pytest.approx((2.4006, 4.9205), abs=1e-4)
+    assert ci.df == 4
+    assert ci.se == pytest.approx(0.99 / math.sqrt(5))
+
+
+def test_bounded_interval_matches_the_logit_reference() -> None:
+    x = np.array([5, 4, 5, 5, 3, 4, 5, 4], dtype=float)
+    ci = Summary.from_values(x).mean_ci(0.9, bounds=SCALE)
+    assert (ci.lower, ci.upper) == pytest.approx(logit_reference(x, 0.9), rel=1e-12)
+    # another scale: 0-10
+    y = np.array([0, 1, 0, 2, 0, 0, 3], dtype=float)
+    ci = Summary.from_values(y).mean_ci(bounds=(0.0, 10.0))
+    assert (ci.lower, ci.upper) == pytest.approx(logit_reference(y, 0.95, 0, 10), rel=1e-12)
+
+
+@pytest.mark.parametrize(("n", "value"), [(6, 5.0), (6, 1.0), (30, 5.0), (6, 4.0), (2, 3.0)])
+def test_identical_answers_get_the_exact_worst_case_interval(n: int, value: float) -> None:
+    ci = Summary.from_values([value] * n).mean_ci(bounds=SCALE)
+    # the Clopper-Pearson upper bound for 0 of n is the share that might answer otherwise
+    reach = sps.binomtest(0, n).proportion_ci(0.95, method="exact").high
+    assert ci.lower == pytest.approx(value - reach * (value - 1.0), rel=1e-12)
+    assert ci.upper == pytest.approx(value + reach * (5.0 - value), rel=1e-12)
+    assert ci.lower is not None
+    assert ci.upper is not None
+    assert 1.0 <= ci.lower <= value <= ci.upper <= 5.0
+    assert ci.upper - ci.lower > 0  # never a zero-width interval from a handful of people
+
+
+def test_six_answers_of_five_and_thirty() -> None:
+    assert Summary.from_values([5] * 6).mean_ci(bounds=SCALE).lower == pytest.approx(
+        3.163, abs=1e-3
+    )
+    assert Summary.from_values([5] * 30).mean_ci(bounds=SCALE).lower == pytest.approx(
+        4.537, abs=1e-3
+    )
+
+
+def test_bounded_interval_invalid_input() -> None:
+    with pytest.raises(ValueError, match="outside the scale"):
+        mean_ci(5, 5.5, 0.5, bounds=SCALE)
+    with pytest.raises(ValueError, match="outside the scale"):
+        mean_ci(1, 0.0, None, bounds=SCALE)
+    with pytest.raises(ValueError, match="increasing"):
+        mean_ci(5, 3.0, 0.5, bounds=(5.0, 1.0))
+    with pytest.raises(ValueError, match="finite"):
+        mean_ci(5, 3.0, 0.5, bounds=(1.0, float("inf")))
+    one = mean_ci(1, 5.0, None, bounds=SCALE)
+    assert (one.lower, one.upper, one.bounded) == (None, None, True)
+
+
+@settings(deadline=None, max_examples=300)
+@given(likert_lists(min_size=2, max_size=60), levels)
+def test_every_bounded_interval_stays_within_the_scale(values: list[int], level: float) -> None:
+    x = np.array(values, dtype=float)
+    ci = Summary.from_values(x).mean_ci(level, bounds=SCALE)
+    assert ci.lower is not None
+    assert ci.upper is not None
+    assert 1.0 <= ci.lower <= x.mean() <= ci.upper <= 5.0
+    if x.var() > 0 and 1 < x.mean() < 5:
+        assert (ci.lower, ci.upper) == pytest.approx(logit_reference(x, level), rel=1e-9)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.integers(1, 5), min_size=1, max_size=4).flatmap(
+        lambda row: st.lists(
+            st.lists(st.integers(1, 5), min_size=len(row), max_size=len(row)),
+            min_size=2,
+            max_size=30,
+        )
+    ),
+    levels,
+)
+def test_every_bounded_interval_of_scores_stays_within_the_scale(
+    rows: list[list[int]], level: float
+) -> None:
+    # dimension scores are means of items: real values on the scale
+    scores = np.array(rows, dtype=float).mean(axis=1)
+    ci = Summary.from_values(scores).mean_ci(level, bounds=SCALE)
+    assert ci.lower is not None
+    assert ci.upper is not None
+    assert 1.0 <= ci.lower <= ci.upper <= 5.0
 
 
 @settings(deadline=None)
