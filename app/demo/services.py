@@ -72,9 +72,9 @@ class DemoLogin:
 
 
 # Development data only: fixed so that the README and `make run` can tell people.
-DEMO_ADMIN = ("demo-admin@example.org", "mutuality-demo-admin")
-DEMO_HR = ("demo-hr@example.org", "mutuality-demo-hr")
-DEMO_MANAGER = ("demo-manager@example.org", "mutuality-demo-manager")
+DEMO_ADMIN = ("demo-admin@example.org", "copper-kettle-harbour")
+DEMO_HR = ("demo-hr@example.org", "willow-lantern-meadow")
+DEMO_MANAGER = ("demo-manager@example.org", "granite-ferry-sparrow")
 
 
 @dataclass(frozen=True)
