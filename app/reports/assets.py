@@ -1,15 +1,18 @@
 """plotly.js from our own origin (no CDN: intranets are offline).
 
-The file is the ``plotly.min.js`` shipped inside the installed plotly package, served at
-``/assets/plotly-<version>.min.js``: the version in the path busts caches on upgrade, so the
-response may be cached for a year as immutable. It carries a strong ETag (from the content)
-and, for clients that accept gzip, a body compressed once on first use and kept in memory
-(about 4.8 MB raw, 1.5 MB gzipped).
+The file is plotly.js's cartesian bundle (scatter, bar, heatmap and a few more trace types;
+no maps, 3D or WebGL), vendored in app/static/vendor/plotly/ (see its README.md: the npm
+package and version). It is served at ``/assets/plotly-<version>-<digest>.min.js``, where
+the version is plotly.js's and the digest starts the file's SHA-256: the path changes
+whenever the file does, so the response may be cached for a year as immutable. It carries a
+strong ETag (from the content) and, for clients that accept gzip, a body compressed once on
+first use and kept in memory (about 1.5 MB raw, 496 kB gzipped; the full plotly.min.js of
+the plotly Python package was 4.8 MB and 1.5 MB).
 
 plotly.js also injects its own stylesheet as a ``<style>`` element, which a
 Content-Security-Policy without ``style-src 'unsafe-inline'`` blocks (plots then overlap and
 the mode bar never hides). Its rules are therefore also served as a file,
-``/assets/plotly-<version>.css``, extracted from the same plotly.min.js; a
+``/assets/plotly-<version>-<digest>.css``, extracted from the same bundle; a
 ``<link id="plotly.js-style-global" class="no-inline-styles">`` tells plotly.js not to inject
 them (plotly.js looks for that element and class before injecting).
 
@@ -28,7 +31,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata, resources
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -41,10 +44,30 @@ JS_MIMETYPE = "text/javascript"
 CSS_MIMETYPE = "text/css"
 
 
+# The vendored bundle; app/static/vendor/plotly/README.md says where it comes from.
+BUNDLE = (
+    Path(__file__).resolve().parents[1] / "static" / "vendor" / "plotly" / "plotly-cartesian.min.js"
+)
+_BUNDLE_VERSION = re.compile(
+    rb"\A/\*\*\s*\*\s*plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)\s"
+)
+DIGEST_LENGTH = 12
+
+
+def bundle_version(source: bytes) -> str:
+    """The plotly.js version a cartesian bundle's header names (ValueError if none)."""
+    found = _BUNDLE_VERSION.match(source)
+    if found is None:
+        raise ValueError("not plotly.js's minified cartesian bundle")
+    return found.group(1).decode("ascii")
+
+
 @functools.cache
 def plotly_version() -> str:
-    """The installed plotly (Python) package version; it pins the bundled plotly.js."""
-    return metadata.version("plotly")
+    """The bundle's version in URLs: plotly.js's version, then the start of the file's
+    SHA-256, so that any change of the file changes its URL."""
+    source = _plotly_source()
+    return f"{bundle_version(source)}-{hashlib.sha256(source).hexdigest()[:DIGEST_LENGTH]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +82,7 @@ _cache: dict[str, _Asset | None] = {}
 
 
 def _plotly_source() -> bytes:
-    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+    return BUNDLE.read_bytes()
 
 
 def _cached(name: str, build: Callable[[], _Asset | None]) -> _Asset | None:
@@ -167,7 +190,7 @@ def plotly_css(version: str) -> BaseResponse:
 def _serve(
     endpoint: str, version: str, name: str, build: Callable[[], _Asset | None], mimetype: str
 ) -> BaseResponse:
-    """The asset `name` of the current plotly version (404 if it cannot be built)."""
+    """The asset `name` of the current bundle (404 if it cannot be built)."""
     current = plotly_version()
     if version != current:
         # A page rendered before an upgrade: send it to the current file (not cached).
@@ -207,7 +230,7 @@ def _send(asset: _Asset, mimetype: str) -> BaseResponse:
 
 @bp.app_template_global("plotly_js_url")
 def plotly_js_url() -> str:
-    """The versioned URL of plotly.min.js, for ``<script src=... defer>``."""
+    """The versioned URL of the plotly.js bundle, for ``<script src=... defer>``."""
     return url_for("assets.plotly_js", version=plotly_version())
 
 

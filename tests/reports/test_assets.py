@@ -1,4 +1,5 @@
-"""plotly.js and its stylesheet served from our own origin (app/reports/assets.py).
+"""plotly.js's cartesian bundle and its stylesheet served from our own origin
+(app/reports/assets.py), and the bundle itself: its budget, version and trace types.
 
 The tests run against the real app when create_app registers the blueprint, and against a
 minimal app of their own until then.
@@ -7,10 +8,10 @@ minimal app of their own until then.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 from importlib import resources
 
-import plotly
 import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
@@ -18,10 +19,16 @@ from flask.testing import FlaskClient
 from app.reports import assets
 from tests.conftest import ROOT
 
-VERSION = plotly.__version__
+VENDORED = ROOT / "app" / "static" / "vendor" / "plotly"
+PLOTLY_JS = (VENDORED / "plotly-cartesian.min.js").read_bytes()
+PLOTLY_VERSION = "4.1.1"  # the version app/static/vendor/plotly/README.md names
+VERSION = f"{PLOTLY_VERSION}-{hashlib.sha256(PLOTLY_JS).hexdigest()[:12]}"
 JS_URL = f"/assets/plotly-{VERSION}.min.js"
 CSS_URL = f"/assets/plotly-{VERSION}.css"
-PLOTLY_JS = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+# The full plotly.js of the plotly Python package, which the tests validate figures with.
+FULL_PLOTLY_JS = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+GZIP_BUDGET = 500_000  # bytes: issue 13 (the full bundle was 1.47 MB gzipped)
+TRACE_TYPES = {"scatter", "bar", "heatmap"}  # app/reports/figures; tests/e2e draws each page
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +125,43 @@ def test_another_version_redirects_to_the_current_file(client: FlaskClient, url:
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_url_carries_the_installed_plotly_version(assets_app: Flask) -> None:
+def test_the_url_carries_the_bundle_version_and_digest(assets_app: Flask) -> None:
     assert assets.plotly_version() == VERSION
     with assets_app.test_request_context("/"):
         assert assets.plotly_js_url() == JS_URL
         assert assets.plotly_css_url() == CSS_URL
+
+
+# --------------------------------------------------------------------------------------------
+# The vendored bundle
+
+
+def test_the_bundle_fits_its_budget_gzipped() -> None:
+    size = len(gzip.compress(PLOTLY_JS, compresslevel=9, mtime=0))
+    assert size <= GZIP_BUDGET, f"plotly.js bundle is {size:,} bytes gzipped"
+    assert len(PLOTLY_JS) < len(FULL_PLOTLY_JS) / 3
+
+
+def test_the_bundle_is_the_plotly_js_the_python_package_ships() -> None:
+    """The figures are built and validated with the plotly Python package: the browser must
+    draw them with the same plotly.js version."""
+    full = re.match(rb"/\*\*\s*\* plotly\.js v(\S+)\s", FULL_PLOTLY_JS)
+    assert full is not None
+    assert assets.bundle_version(PLOTLY_JS) == full.group(1).decode() == PLOTLY_VERSION
+    readme = (VENDORED / "README.md").read_text()
+    assert f"plotly.js-cartesian-dist-min@{PLOTLY_VERSION}" in readme
+    assert "MIT License" in (VENDORED / "LICENSE").read_text()
+
+
+def test_the_bundle_registers_every_trace_type_the_reports_draw() -> None:
+    registered = set(re.findall(rb'moduleType:"trace",name:"(\w+)"', PLOTLY_JS))
+    assert {name.encode() for name in TRACE_TYPES} <= registered
+    assert b"scattergeo" not in registered and b"scatter3d" not in registered  # cartesian only
+
+
+def test_a_file_that_is_not_the_cartesian_bundle_has_no_version() -> None:
+    with pytest.raises(ValueError, match="cartesian bundle"):
+        assets.bundle_version(FULL_PLOTLY_JS)
 
 
 # --------------------------------------------------------------------------------------------
