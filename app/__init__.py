@@ -21,6 +21,7 @@ from app.auth.sessions import init_staff_sessions
 from app.db import Session, make_engine
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
+from app.forms_base import URL_CONVERTERS
 from app.log_privacy import install_token_filter
 from app.reports.assets import bp as assets_bp
 from app.reports.readers import receipt_readers
@@ -41,6 +42,7 @@ def create_app(config: str | Config | None = None, **overrides: Any) -> Flask:
         # The client's address and scheme as the proxies saw them (sign-in throttle, HSTS).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     register_extensions(app)
+    app.url_map.converters.update(URL_CONVERTERS)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -117,7 +119,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    register_error_handlers(app)
+    register_error_handlers(app, session=Session)
 
 
 def register_commands(app: Flask) -> None:

@@ -2,19 +2,21 @@
 commands.py; app/cli.py registers them). Imports no feature.
 
 Commands are thin: parse arguments, call a service, commit, print. A DomainError becomes a
-clear message on stderr and exit status 1.
+clear message on stderr and exit status 1. Text arguments are of type `TEXT`, the app's text
+rule (app.input_rules) for the command line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from app.db import Session
 from app.errors import DomainError
+from app.input_rules import text_problem
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,3 +34,21 @@ def domain_errors_exit(func: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(exc.message) from None
 
     return wrapper
+
+
+class RuledText(click.ParamType[str]):
+    """A text argument or option under the app's text rule: no control characters (a
+    refusal names the parameter, exit status 2, like any other bad parameter)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        label = f"'{param.opts[0] if param.opts else param.name}'" if param else "The value"
+        problem = text_problem(text, label)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return text
+
+
+TEXT = RuledText()

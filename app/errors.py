@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import scoped_session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -112,18 +113,23 @@ def render_unavailable() -> tuple[Response | str, int, dict[str, str]]:
     try:
         body, status = render_error(503, str(UNAVAILABLE_MESSAGE))
     except SQLAlchemyError:
-        title = escape(str(TITLES[503]))
-        body = (
-            f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{title} · Mutuality</title>\n"
-            f'<link rel="stylesheet" href="{escape(url_for("static", filename="css/app.css"))}">'
-            f'\n</head>\n<body>\n<main id="main">\n<section class="error-page">\n'
-            f'<h1>{title}</h1>\n<p class="status">Error 503</p>\n'
-            f"<p>{escape(str(UNAVAILABLE_MESSAGE))}</p>\n</section>\n</main>\n</body>\n</html>\n"
-        )
-        status = 503
+        body, status = minimal_page(503, str(UNAVAILABLE_MESSAGE)), 503
     return body, status, headers
+
+
+def minimal_page(status: int, message: str) -> str:
+    """The error page without the shared layout, which asks the database who is signed in:
+    for when the database cannot answer."""
+    title = escape(str(TITLES.get(status, _l("Error"))))
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title} · Mutuality</title>\n"
+        f'<link rel="stylesheet" href="{escape(url_for("static", filename="css/app.css"))}">'
+        f'\n</head>\n<body>\n<main id="main">\n<section class="error-page">\n'
+        f'<h1>{title}</h1>\n<p class="status">Error {status}</p>\n'
+        f"<p>{escape(message)}</p>\n</section>\n</main>\n</body>\n</html>\n"
+    )
 
 
 def error_headers(error: Exception) -> dict[str, str]:
@@ -137,16 +143,35 @@ def error_headers(error: Exception) -> dict[str, str]:
     return {}
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None:
+    """Every error becomes a page (or JSON) that goes out like any other response, with the
+    security headers. After a failed write the request's `session` refuses every query until
+    it is rolled back, and the page reads the signed-in user (expired by the failed flush):
+    the handler raised in turn, and Flask sent its bare 500 page, without the headers. So a
+    session that a database error left unusable is rolled back first, and a page that still
+    cannot be rendered for the database's sake is sent without the shared layout."""
+
+    def render(status: int, message: str, error: Exception) -> tuple[Response | str, int]:
+        transaction = session().get_transaction()
+        if isinstance(error, SQLAlchemyError) or (transaction and not transaction.is_active):
+            try:
+                session.rollback()
+            except SQLAlchemyError:  # a lost connection: the page may still render
+                log.warning("Could not roll back a failed request's session", exc_info=True)
+        try:
+            return render_error(status, message)
+        except SQLAlchemyError:
+            return minimal_page(status, message), status
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int, dict[str, str]]:
-        return (*render_error(error.status, error.message), error_headers(error))
+        return (*render(error.status, error.message, error), error_headers(error))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
         status = error.code or 500
         return (
-            *render_error(status, error.description or str(TITLES.get(status, _l("Error")))),
+            *render(status, error.description or str(TITLES.get(status, _l("Error"))), error),
             error_headers(error),
         )
 
@@ -175,4 +200,4 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(error)
         log.exception("Unhandled error on %s %s", request.method, request.endpoint)
-        return render_error(500, InternalServerError.description)
+        return render(500, InternalServerError.description, error)

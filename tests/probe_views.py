@@ -10,7 +10,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from app.auth.decorators import role_required
 from app.auth.models import Role
+from app.db import Session
 from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound
+from app.org.models import Team
 
 probe = Blueprint("probe", __name__, url_prefix="/probe")
 
@@ -50,6 +52,15 @@ _DATABASE_ERRORS: dict[str, Callable[[], DBAPIError]] = {
     # A bug, not an outage: stays a 500.
     "integrity": lambda: IntegrityError("INSERT", {}, Exception("secret detail")),
 }
+
+
+@probe.route("/failed-write")
+def failed_write() -> str:
+    """A write the database refuses (a team without a name), as a NUL byte was on
+    PostgreSQL: the flush fails and leaves the session unusable until rolled back."""
+    Session.add(Team(name=None, path="probe"))  # type: ignore[arg-type]
+    Session.flush()
+    return "unreachable"
 
 
 @probe.route("/database/<kind>")

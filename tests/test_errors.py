@@ -8,6 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 
 from app import errors
+from app.auth.models import Role
+from app.security import SECURITY_HEADERS
+from tests.conftest import AuthActions
 
 
 def test_unknown_page_is_a_404_page(client: FlaskClient) -> None:
@@ -51,6 +54,37 @@ def test_an_unreachable_database_answers_503_with_a_clear_page(
     assert "Answers you have not submitted yet stay in this browser." in body
     assert "SELECT" not in body  # the cause is logged, not shown
     assert "server closed the connection" not in body and "connection lost" not in body
+
+
+def test_a_failed_write_answers_the_500_page_with_the_security_headers(
+    client: FlaskClient, auth: AuthActions, make_user: Any
+) -> None:
+    """The page reads the signed-in user, whom the failed flush expired: the session is
+    rolled back first, so the shared page renders (it raised before, and Flask sent its
+    bare page, without the headers of app.security)."""
+    make_user("admin@example.org", Role.ADMIN)
+    auth.login("admin@example.org")
+    response = client.get("/probe/failed-write")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+    assert "admin@example.org" in response.get_data(as_text=True)  # the full layout
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_an_error_page_that_cannot_read_the_database_still_has_the_headers(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_down(*_args: Any, **_kwargs: Any) -> NoReturn:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(errors, "render_template", database_down)
+    response = client.get("/probe/crash")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong on our side</h1>" in response.get_data(as_text=True)
+    assert (
+        response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    )
 
 
 def test_an_unreachable_database_answers_503_in_json(client: FlaskClient) -> None:

@@ -1,22 +1,29 @@
 """Hypothesis-generated hostile input: a clear 4xx (or a clean refusal), never a 500, and
-nothing half stored."""
+nothing half stored. Every staff form and upload, the URLs' segments, the employee's survey
+page, instrument documents, participants files and the commands that take text; run on
+both engines (PostgreSQL refuses NUL in text, SQLite stores it)."""
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask.testing import FlaskClient
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app.auth.models import Role
 from app.instruments.validation import validate_instrument_text
 from app.surveys.models import Invitation
-from app.surveys.services import ParticipantsInvalid, import_participants
+from app.surveys.services import ParticipantsInvalid, create_survey, import_participants
 from app.taking.models import Answer, Comment, Response
-from tests.conftest import BUNDLED_INSTRUMENT, OpenSurvey, csrf_token_from
+from tests.conftest import BUNDLED_INSTRUMENT, AuthActions, OpenSurvey, csrf_token_from
 
 FUZZ = settings(
     max_examples=60,
@@ -135,3 +142,195 @@ def test_random_participant_files_are_all_or_nothing(
     else:
         assert invited > 0
         assert after == before + invited
+
+
+# --- every staff form and upload, and the URLs' segments -------------------------------------
+
+# Text no browser form should send but anyone can: control characters (NUL first), long
+# runs, numbers no column holds, characters outside the BMP. (Unpaired surrogates cannot be
+# sent: the client encodes UTF-8; invalid UTF-8 bytes arrive as U+FFFD.)
+hostile_text = st.one_of(
+    st.sampled_from(
+        [
+            "\x00",
+            "a\x00b",
+            "Sales\x00/East",
+            "x" * 5000,
+            "a/" * 600,
+            "99999999999999999999",
+            "-1",
+            "²",
+            "2026-01-01T10:00",
+            "ic = IC\nmanager = Manager",
+            "ok@example.org",
+            "o\x00k@example.org",
+            '{"key": "k\\u0000"}',
+            "",
+        ]
+    ),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
+)
+
+EDITOR_FIELDS = ["document", "base_version", "overwrite", "preview_lang", "load", "publish"]
+SURVEY_FIELDS = ["title", "teams", "levels", "opens_at", "closes_at", "k_scores", "k_comments"]
+FORMS: dict[str, tuple[str, str, list[str]]] = {
+    "sign-in": ("POST", "/login", ["email", "password"]),
+    "new survey": ("POST", "/admin/surveys/new", [*SURVEY_FIELDS, "version_id"]),
+    "survey settings": ("POST", "/admin/surveys/{draft}/edit", SURVEY_FIELDS),
+    "new link": ("POST", "/admin/surveys/{open}/email/link", ["email"]),
+    "new user": (
+        "POST",
+        "/admin/users/new",
+        ["email", "password", "password_again", "role", "teams"],
+    ),
+    "user's role": ("POST", "/admin/users/{other}", ["role", "teams"]),
+    "password reset": ("POST", "/admin/users/{other}/password", ["password", "password_again"]),
+    "new instrument": ("POST", "/admin/instruments/new", EDITOR_FIELDS),
+    "instrument editor": ("POST", "/admin/instruments/relational-climate/edit", EDITOR_FIELDS),
+    "draft check": ("POST", "/admin/instruments/validate", ["document", "instrument"]),
+    "draft preview": ("POST", "/admin/instruments/preview", ["document", "preview_lang"]),
+    "audit filters": (
+        "GET",
+        "/admin/audit/",
+        ["actor", "action", "object_type", "since", "until", "page"],
+    ),
+    "version diff": ("GET", "/admin/instruments/relational-climate/diff", ["from", "to"]),
+    "report filters": ("GET", "/reports/surveys/{open}/", ["team", "level", "release"]),
+}
+
+
+@pytest.fixture
+def targets(
+    client: FlaskClient, make_user: Any, open_survey: OpenSurvey, db_session: Any
+) -> dict[str, Any]:
+    """An admin signed in, a draft and an open survey, another staff account."""
+    make_user("admin@example.org", Role.ADMIN)
+    other = make_user("hr@example.org", Role.HR)
+    AuthActions(client).login("admin@example.org")
+    draft = create_survey(instrument_key="relational-climate", title="Draft", team_paths=["S"])
+    db_session.commit()
+    page = client.get(f"/admin/surveys/{draft.id}").get_data(as_text=True)
+    return {
+        "draft": draft.id,
+        "open": open_survey.survey.id,
+        "other": other.id,
+        "csrf": csrf_token_from(page),
+    }
+
+
+def _no_server_error(response: Any, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code}"
+    assert response.headers.get("Content-Security-Policy"), what
+
+
+@FUZZ
+@given(
+    form=st.sampled_from(sorted(FORMS)),
+    values=st.lists(hostile_text, min_size=8, max_size=8),
+    extra=st.tuples(st.text(max_size=8), hostile_text),
+)
+def test_no_staff_form_answers_500(
+    app: Flask,
+    client: FlaskClient,
+    targets: dict[str, Any],
+    form: str,
+    values: list[str],
+    extra: tuple[str, str],
+) -> None:
+    method, url, fields = FORMS[form]
+    url = url.format(**targets)
+    data = dict(zip(fields, values, strict=False)) | dict([extra])
+    if method == "GET":
+        response = client.get(url, query_string=data)
+    else:
+        client_ = app.test_client() if form == "sign-in" else client
+        response = client_.post(url, data=data | {"csrf_token": targets["csrf"]})
+    _no_server_error(response, form)
+
+
+@FUZZ
+@given(text=hostile_text, segment=st.sampled_from(["instrument", "survey", "user", "token"]))
+def test_no_url_segment_answers_500(
+    client: FlaskClient, targets: dict[str, Any], text: str, segment: str
+) -> None:
+    quoted = quote(text, safe="")
+    url = {
+        "instrument": f"/admin/instruments/{quoted}/edit",
+        "survey": f"/admin/surveys/{quoted}",
+        "user": f"/admin/users/{quoted}/password",
+        "token": f"/s/{quoted}",
+    }[segment]
+    _no_server_error(client.get(url), url)
+
+
+participant_lines = st.one_of(
+    st.sampled_from(
+        [
+            "ok@example.org,Sales,manager",
+            'ok@example.org,"Sales,manager',
+            'a"b@example.org,Sales,manager',
+            "n\x00l@example.org,Sales,manager",
+            "ok@example.org,Sales," + "x" * 200_000,
+            "ok@example.org,Sales,manager,es,extra",
+            '"',
+        ]
+    ),
+    st.lists(hostile_text, max_size=4).map(",".join),
+)
+
+
+@FUZZ
+@given(
+    lines=st.lists(participant_lines, max_size=6),
+    raw=st.binary(max_size=32),
+    target=st.sampled_from(["draft", "open"]),
+)
+def test_no_participants_upload_answers_500(
+    client: FlaskClient, targets: dict[str, Any], lines: list[str], raw: bytes, target: str
+) -> None:
+    content = ("\n".join(["email,team,level", *lines]) + "\n").encode() + raw
+    response = client.post(
+        f"/admin/surveys/{targets[target]}/participants",
+        data={"csrf_token": targets["csrf"], "file": (io.BytesIO(content), "people.csv")},
+        content_type="multipart/form-data",
+    )
+    _no_server_error(response, "participants upload")
+    if response.status_code == 400:  # the table of problems, by line
+        assert '<th scope="col">Line</th>' in response.get_data(as_text=True)
+
+
+@FUZZ
+@given(
+    title=hostile_text,
+    team=hostile_text,
+    level=hostile_text,
+    lines=st.lists(participant_lines, max_size=4),
+)
+def test_no_command_answers_with_a_traceback(
+    runner: FlaskCliRunner,
+    bundled_version: Any,
+    tmp_path: Path,
+    title: str,
+    team: str,
+    level: str,
+    lines: list[str],
+) -> None:
+    created = runner.invoke(
+        args=[
+            *("surveys", "create", "--instrument", "relational-climate"),
+            *("--title", title, "--team", team, "--level", level),
+        ]
+    )
+    assert created.exit_code in (0, 1, 2), created.output
+    assert created.exception is None or isinstance(created.exception, SystemExit)
+    if created.exit_code:
+        assert "Error" in created.output
+        return
+    people = tmp_path / "people.csv"
+    people.write_text("\n".join(["email,team,level", *lines]) + "\n", encoding="utf-8")
+    imported = runner.invoke(args=["participants", "import", created.output.strip(), str(people)])
+    assert imported.exit_code in (0, 1), imported.output
+    assert imported.exception is None or isinstance(imported.exception, SystemExit)
+    if imported.exit_code:
+        assert imported.output.startswith("Error: ")
+        assert "line " in imported.output

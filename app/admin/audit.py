@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from wtforms import DateField, Form, SelectChoice, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.audit.models import AuditEvent
@@ -24,13 +24,14 @@ from app.audit.queries import (
 )
 from app.auth.decorators import role_required
 from app.auth.models import Role
+from app.forms_base import SafeQueryForm
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 
 FILTER_NAMES = ("actor", "action", "object_type", "since", "until")
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(SafeQueryForm):
     actor = StringField(
         "Actor", validators=[Optional(), Length(max=254)], description="Part of an email."
     )
@@ -50,7 +51,7 @@ def detail_text(detail: dict[str, Any] | None) -> str:
 
 def _page_number() -> int:
     raw = request.args.get("page", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 1
 
 
 @bp.route("/")

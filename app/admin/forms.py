@@ -7,14 +7,14 @@ answer: a refused import or publish never loses the draft.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
 
+from app.forms_base import SafeForm
 from app.instruments.validation import MAX_BYTES
 
 
-class EditorForm(FlaskForm):
+class EditorForm(SafeForm):
     """The draft (a JSON document) and what to do with it."""
 
     document = TextAreaField(

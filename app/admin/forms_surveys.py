@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -29,12 +29,16 @@ from wtforms.validators import (
 )
 
 from app.errors import DomainError
+from app.forms_base import SafeForm
 from app.org.services import normalize_team_path
-from app.surveys.services import DEFAULT_LEVELS, MAX_PARTICIPANT_FILE_BYTES
+from app.surveys.services import (
+    DEFAULT_LEVELS,
+    MAX_LEVEL_KEY,
+    MAX_LEVEL_LABEL,
+    MAX_PARTICIPANT_FILE_BYTES,
+)
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
-MAX_LEVEL_KEY = 64
-MAX_LEVEL_LABEL = 120
 MAX_THRESHOLD = 100_000
 
 
@@ -95,7 +99,7 @@ def check_parses(parse: Callable[[str], object], field: Any) -> None:
         raise ValidationError(str(exc)) from None
 
 
-class SurveySettingsForm(FlaskForm):
+class SurveySettingsForm(SafeForm):
     """The settings of a survey that stay editable while it is a draft."""
 
     title = StringField("Title", validators=[InputRequired(), Length(max=200)])
@@ -156,7 +160,7 @@ class CreateSurveyForm(SurveySettingsForm):
     )
 
 
-class StateForm(FlaskForm):
+class StateForm(SafeForm):
     """Open, close or archive: the admin ticks the box that states the consequence."""
 
     confirm = BooleanField(
@@ -164,7 +168,7 @@ class StateForm(FlaskForm):
     )
 
 
-class LinksForm(FlaskForm):
+class LinksForm(SafeForm):
     understood = BooleanField(
         "I understand that whoever holds this file can see who answered and answer for "
         "these people, and that links issued before for them stop working",
@@ -175,7 +179,7 @@ class LinksForm(FlaskForm):
 MAX_MB = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
 
 
-class ParticipantsForm(FlaskForm):
+class ParticipantsForm(SafeForm):
     file = FileField(
         "Participants file (CSV)",
         validators=[
@@ -189,3 +193,9 @@ class ParticipantsForm(FlaskForm):
             "imported and every problem is listed."
         ),
     )
+
+
+class NewLinkForm(SafeForm):
+    """One person's new link, by their email address (the survey page's own markup)."""
+
+    email = EmailField("Their email address", validators=[InputRequired(), Length(max=254)])

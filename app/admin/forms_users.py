@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length
 
@@ -13,6 +12,7 @@ from app.admin.forms_surveys import check_parses, parse_team_paths
 from app.auth.forms import MAX_PASSWORD
 from app.auth.models import Role
 from app.auth.passwords import PASSWORD_RULE
+from app.forms_base import SafeForm
 
 ROLE_CHOICES = [
     SelectChoice(
@@ -23,7 +23,7 @@ ROLE_CHOICES = [
 ]
 
 
-class _RoleFields(FlaskForm):
+class _RoleFields(SafeForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
     teams = TextAreaField(
         "Teams (managers only)",
@@ -55,7 +55,7 @@ class EditUserForm(_RoleFields):
     pass
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(SafeForm):
     password = PasswordField(
         "New password",
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
@@ -67,5 +67,5 @@ class PasswordResetForm(FlaskForm):
     )
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(SafeForm):
     """A button with its CSRF token: deactivate, reactivate, lift a sign-in pause."""

@@ -35,6 +35,7 @@ from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session
 from app.errors import DomainError, NotFound
+from app.input_rules import text_problem
 from app.instruments.diff import rewordings
 from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.drafts import (
@@ -106,7 +107,7 @@ def _version_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
         raise NotFound(f"There is no version '{raw}'.")
     return int(raw)
 
@@ -308,6 +309,8 @@ def validate() -> Response:
         text, editing = request.form.get("document"), request.form.get("instrument")
     if not isinstance(text, str):
         raise DomainError("Send the instrument's text as 'text' (JSON) or 'document' (form).")
+    if isinstance(editing, str) and (problem := text_problem(editing, "The instrument key")):
+        raise DomainError(problem)
     _result, problems = check_draft(
         normalize_newlines(text), editing if isinstance(editing, str) and editing else None
     )

@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from app.admin.forms_surveys import (
     CreateSurveyForm,
     LinksForm,
+    NewLinkForm,
     ParticipantsForm,
     StateForm,
     SurveySettingsForm,
@@ -45,6 +46,7 @@ from app.reports.queries import list_surveys, response_rates_of
 from app.reports.releases import close_with_final_release
 from app.surveys import services
 from app.surveys.models import Survey, SurveyState
+from app.surveys.participants_file import RowError
 from app.surveys.queries import survey_link
 from app.surveys.storage import compact_storage
 
@@ -197,7 +199,7 @@ def _survey_page(
     state_form: StateForm | None = None,
     links_form: LinksForm | None = None,
     participants_form: ParticipantsForm | None = None,
-    row_errors: list[services.RowError] | None = None,
+    row_errors: list[RowError] | None = None,
 ) -> str:
     organisation = response_rates_of(survey)[None]
     next_action = NEXT_ACTION.get(survey.state)
@@ -355,7 +357,12 @@ def queue_new_link_view(survey_id: int) -> Response | tuple[str, int]:
     """Email one person a new link, to their own address: staff never see it. The message
     says the same whether or not the person has answered."""
     survey = services.get_survey(survey_id)
-    email = request.form.get("email", "").strip()
+    form = NewLinkForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return _survey_page(survey), 400
+    email = (form.email.data or "").strip()
     try:
         queue_new_link(survey.id, email)
     except DomainError as exc:

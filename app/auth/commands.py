@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role, StaffUser
 from app.auth.services import create_staff_user
-from app.commands import domain_errors_exit
+from app.commands import TEXT, domain_errors_exit
 from app.db import Session
 
 
 def _password_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--password",
+        type=TEXT,
         prompt=True,
         hide_input=True,
         confirmation_prompt=True,
@@ -27,7 +28,7 @@ def _password_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 @click.command("create-admin")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @_password_option()
 @domain_errors_exit
 def create_admin_command(email: str, password: str) -> None:
@@ -41,11 +42,13 @@ users_cli = AppGroup("users", help="Staff accounts.")
 
 
 @users_cli.command("create")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option(
     "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
 )
-@click.option("--team", "teams", multiple=True, metavar="PATH", help="A team scope (managers).")
+@click.option(
+    "--team", "teams", type=TEXT, multiple=True, metavar="PATH", help="A team scope (managers)."
+)
 @_password_option()
 @domain_errors_exit
 def create_user_command(email: str, role: str, teams: tuple[str, ...], password: str) -> None:

@@ -1,20 +1,20 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from app.auth.passwords import PASSWORD_RULE
+from app.forms_base import SafeForm
 
 MAX_PASSWORD = 1024
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(SafeForm):
     current_password = PasswordField(
         "Current password", validators=[InputRequired(), Length(max=MAX_PASSWORD)]
     )

@@ -9,13 +9,14 @@ from app.errors import DomainError
 from app.org.models import PATH_SEPARATOR, Team
 
 MAX_NAME = 120
+MAX_PATH = 1000  # Team.path's column
 
 
 def normalize_team_path(path: str) -> str:
     """Canonical form of a team path: segments stripped, joined by "/".
 
-    Raises DomainError for an empty path, an empty segment ("Sales//East") or a segment
-    longer than a team name may be.
+    Raises DomainError for an empty path, an empty segment ("Sales//East"), a segment
+    longer than a team name may be, or a path longer than MAX_PATH.
     """
     parts = [part.strip() for part in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR)]
     if not path.strip() or any(not part for part in parts):
@@ -23,6 +24,8 @@ def normalize_team_path(path: str) -> str:
     too_long = [p for p in parts if len(p) > MAX_NAME]
     if too_long:
         raise DomainError(f"Team name {too_long[0][:30]!r}... is over {MAX_NAME} characters.")
+    if len(PATH_SEPARATOR.join(parts)) > MAX_PATH:
+        raise DomainError(f"The team path {path[:30]!r}... is over {MAX_PATH} characters.")
     return PATH_SEPARATOR.join(parts)
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.audit.services import record_event
-from app.commands import domain_errors_exit
+from app.commands import TEXT, domain_errors_exit
 from app.db import Session
 from app.reports.queries import list_surveys
 from app.reports.registry import release_label
@@ -33,12 +33,13 @@ def _parse_level(value: str) -> tuple[str, str]:
 
 @surveys_cli.command("create")
 @click.option("--instrument", "instrument_key", required=True, help="Instrument key.")
-@click.option("--title", required=True)
+@click.option("--title", type=TEXT, required=True)
 @click.option("--version", type=int, help="Instrument version (default: the latest).")
-@click.option("--team", "teams", multiple=True, metavar="PATH", help="A team in scope.")
+@click.option("--team", "teams", type=TEXT, multiple=True, metavar="PATH", help="A team in scope.")
 @click.option(
     "--level",
     "levels",
+    type=TEXT,
     multiple=True,
     metavar="KEY=Label",
     help="A level, bottom first (default: individual contributor, manager, senior leader).",

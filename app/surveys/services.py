@@ -5,14 +5,13 @@ Services add and flush and raise DomainError; the caller commits once.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-from sqlalchemy import delete, event, exists, inspect, select, update
+from sqlalchemy import delete, event, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
@@ -31,6 +30,7 @@ from app.surveys.models import (
     Survey,
     SurveyState,
 )
+from app.surveys.participants_file import FileLimits, RowError, read_participants
 from app.surveys.tokens import new_token
 
 DEFAULT_LEVELS: tuple[tuple[str, str], ...] = (
@@ -38,8 +38,12 @@ DEFAULT_LEVELS: tuple[tuple[str, str], ...] = (
     ("manager", "Manager"),
     ("senior_leader", "Senior leader"),
 )
-MAX_PARTICIPANT_FILE_BYTES = 5 * 1024 * 1024
-PARTICIPANT_COLUMNS = ("email", "team", "level")
+MAX_PARTICIPANT_FILE_BYTES = FileLimits.max_bytes
+# The columns' sizes: longer text is refused here, the same on both engines (PostgreSQL
+# refused it with an error, SQLite stored it).
+MAX_TITLE = 200
+MAX_LEVEL_KEY = 64
+MAX_LEVEL_LABEL = 120
 
 
 def create_survey(
@@ -58,9 +62,7 @@ def create_survey(
 
     `levels` are (key, label) pairs from the bottom of the hierarchy to the top.
     """
-    title = title.strip()
-    if not title:
-        raise DomainError("A survey needs a title.")
+    title = _checked_title(title)
     pinned = _pick_version(instrument_key, version)
     _check_thresholds(k_scores, k_comments)
     if opens_at and closes_at and opens_at >= closes_at:
@@ -81,6 +83,15 @@ def create_survey(
     return survey
 
 
+def _checked_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise DomainError("A survey needs a title.")
+    if len(title) > MAX_TITLE:
+        raise DomainError(f"The title has {len(title)} characters; at most {MAX_TITLE}.")
+    return title
+
+
 def _pick_version(instrument_key: str, version: int | None) -> InstrumentVersion:
     latest = latest_version(instrument_key)
     if version is None or version == latest.version:
@@ -98,11 +109,7 @@ def _check_thresholds(k_scores: int, k_comments: int) -> None:
 
 
 def _make_levels(levels: Sequence[tuple[str, str]]) -> list[Level]:
-    if not levels:
-        raise DomainError("A survey needs at least one level.")
-    keys = [key for key, _ in levels]
-    if len(set(keys)) != len(keys):
-        raise DomainError("Level keys must be unique.")
+    _check_level_pairs(levels)
     return [Level(key=key, label=label, rank=rank) for rank, (key, label) in enumerate(levels, 1)]
 
 
@@ -197,23 +204,17 @@ def accepts_responses(survey: SurveyDates, now: dt.datetime | None = None) -> bo
 # --- participants -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int  # 1 is the header line
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}: {self.reason}"
-
-
 class ParticipantsInvalid(DomainError):
-    """The file has bad rows; nothing was imported. `errors` lists every one."""
+    """The file has bad rows; nothing was imported. `errors` lists the first
+    MAX_KEPT_ERRORS of them in file order, `count` says how many there are."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], count: int | None = None) -> None:
+        count = len(errors) if count is None else count
         shown = "\n".join(str(e) for e in errors)
-        super().__init__(f"{len(errors)} problem(s); nothing was imported.\n{shown}")
+        more = f"\n... and {count - len(errors)} more" if count > len(errors) else ""
+        super().__init__(f"{count} problem(s); nothing was imported.\n{shown}{more}")
         self.errors = errors
+        self.count = count
 
 
 @dataclass
@@ -231,86 +232,132 @@ class _Row:
     language: str | None
 
 
-def import_participants(survey_id: int, content: bytes | str) -> ImportReport:
+# Problems kept (and shown) of a refused file; the rest are counted.
+MAX_KEPT_ERRORS = 1000
+# Rows inserted per statement, and between two progress reports.
+IMPORT_CHUNK = 2000
+
+# Told how far an import has got: the stage ("checking", "checked" once at the end of the
+# checks, or "writing") and the rows done.
+ImportProgress = Callable[[str, int], None]
+
+
+def _no_progress(_stage: str, _rows: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedParticipants:
+    """A participants file read and checked against its survey, ready to be invited."""
+
+    survey: Survey
+    rows: list[_Row]
+
+
+def import_participants(
+    survey_id: int,
+    content: bytes | str | BinaryIO,
+    *,
+    limits: FileLimits | None = None,
+    progress: ImportProgress = _no_progress,
+) -> ImportReport:
     """Invite everyone listed in a CSV (columns email, team, level; optional language).
 
-    All rows or none: every bad row is reported (line, column, reason) and nothing is
-    stored when any row is bad. Teams are matched by path and created when missing (only
-    while the survey is a draft: an open survey's teams are locked). Each person gets one
-    invitation, with no link yet: links go out by email (app.outbox) or, before the
-    opening only, in the links file (`issue_links`).
+    All rows or none: the file is read in one streaming pass (app.surveys.participants_file,
+    within `limits`), every bad row is reported (line, column, reason) and nothing is
+    stored when any row is bad (ParticipantsInvalid). Teams are matched by path and created
+    when missing (only while the survey is a draft: an open survey's teams are locked).
+    Each person gets one invitation, with no link yet: links go out by email (app.outbox)
+    or, before the opening only, in the links file (`issue_links`).
     """
+    checked = check_participants(survey_id, content, limits=limits, progress=progress)
+    return invite_participants(checked, progress)
+
+
+def check_participants(
+    survey_id: int,
+    content: bytes | str | BinaryIO,
+    *,
+    limits: FileLimits | None = None,
+    progress: ImportProgress = _no_progress,
+) -> CheckedParticipants:
+    """Read and check a participants file (reads only); ParticipantsInvalid listing its
+    problems by line when any row is bad. Reports "checked" with the row count at the end."""
     survey = get_survey(survey_id)
     _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
-    rows, errors = _parse_participants(survey, content)
-    if errors:
-        raise ParticipantsInvalid(errors)
+    if isinstance(content, str):
+        content = content.encode("utf-8", "surrogatepass")
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    rows = _checked_rows(survey, stream, limits or FileLimits(), progress)
+    progress("checked", len(rows))
+    return CheckedParticipants(survey, rows)
+
+
+def _checked_rows(
+    survey: Survey, stream: BinaryIO, limits: FileLimits, progress: ImportProgress
+) -> list[_Row]:
+    """Every row of the file, checked; ParticipantsInvalid when any is bad."""
+    rules = _ParticipantRules.of(survey)
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    count = 0
+    for read in read_participants(stream, limits):
+        row_errors: list[RowError]
+        if isinstance(read, RowError):
+            row_errors = [read]
+        elif not any(value.strip() for value in read.values.values()):
+            continue  # a line of empty fields
+        else:
+            row, row_errors = rules.check(read.line, read.values)
+            if row is not None:
+                rows.append(row)
+                if len(rows) % IMPORT_CHUNK == 0:
+                    progress("checking", len(rows))
+        count += len(row_errors)
+        errors.extend(row_errors[: MAX_KEPT_ERRORS - len(errors)])
+    if not rows and not count:
+        errors, count = [RowError(1, "-", "the file lists no participants")], 1
+    if count:
+        raise ParticipantsInvalid(errors, count)
+    return rows
+
+
+def invite_participants(
+    checked: CheckedParticipants, progress: ImportProgress = _no_progress
+) -> ImportReport:
+    """Insert the invitations of a checked file (creating missing teams once each)."""
+    survey, rows = checked.survey, checked.rows
+    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
     report = ImportReport()
     in_scope = {t.id for t in survey.teams}
-    for row in rows:
-        team, created = ensure_team(row.team_path)
+    team_ids: dict[str, int] = {}
+    for path in dict.fromkeys(row.team_path for row in rows):
+        team, created = ensure_team(path)
         if created:
             report.teams_created.append(team.path)
         if team.id not in in_scope:
             survey.teams.append(team)
             in_scope.add(team.id)
-        Session.add(
-            Invitation(
-                survey_id=survey.id,
-                team_id=team.id,
-                level_id=row.level.id,
-                email=row.email,
-                language=row.language,
-            )
-        )
-        report.invited += 1
+        team_ids[path] = team.id
     Session.flush()
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        Session.execute(
+            insert(Invitation),
+            [
+                {
+                    "survey_id": survey.id,
+                    "team_id": team_ids[row.team_path],
+                    "level_id": row.level.id,
+                    "email": row.email,
+                    "language": row.language,
+                }
+                for row in chunk
+            ],
+        )
+        report.invited += len(chunk)
+        progress("writing", report.invited)
     return report
-
-
-def _parse_participants(survey: Survey, content: bytes | str) -> tuple[list[_Row], list[RowError]]:
-    text = _participant_text(content)
-    if isinstance(text, RowError):
-        return [], [text]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in PARTICIPANT_COLUMNS if c not in header]
-    if missing:
-        return [], [
-            RowError(
-                1,
-                ", ".join(missing),
-                "missing column(s); the header must be email,team,level (and optionally language)",
-            )
-        ]
-    reader.fieldnames = header
-    rules = _ParticipantRules.of(survey)
-    rows: list[_Row] = []
-    errors: list[RowError] = []
-    for record in reader:
-        if None in record:  # more fields than the header has
-            errors.append(RowError(reader.line_num, "-", "the row has more fields than the header"))
-        elif any((v or "").strip() for v in record.values()):  # else a blank line
-            row, row_errors = rules.check(reader.line_num, record)
-            errors.extend(row_errors)
-            if row is not None:
-                rows.append(row)
-    if not rows and not errors:
-        errors.append(RowError(1, "-", "the file lists no participants"))
-    return rows, errors
-
-
-def _participant_text(content: bytes | str) -> str | RowError:
-    """The file as text, or the reason it cannot be read (too large, not UTF-8)."""
-    if isinstance(content, str):
-        return content
-    if len(content) > MAX_PARTICIPANT_FILE_BYTES:
-        limit = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
-        return RowError(1, "-", f"The file is over {limit} MB.")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return RowError(1, "-", f"The file is not UTF-8 text (byte {exc.start}).")
 
 
 @dataclass
@@ -511,9 +558,7 @@ def update_draft_survey(
     """
     survey = get_survey(survey_id)
     _require_state(survey, SurveyState.DRAFT, action="edited")
-    title = title.strip()
-    if not title:
-        raise DomainError("A survey needs a title.")
+    title = _checked_title(title)
     _check_thresholds(k_scores, k_comments)
     if opens_at and closes_at and opens_at >= closes_at:
         raise DomainError("The survey must open before it closes.")
@@ -552,6 +597,12 @@ def _check_level_pairs(levels: Sequence[tuple[str, str]]) -> None:
     keys = [key for key, _ in levels]
     if len(set(keys)) != len(keys):
         raise DomainError("Level keys must be unique.")
+    for key, label in levels:
+        if not 1 <= len(key) <= MAX_LEVEL_KEY or len(label) > MAX_LEVEL_LABEL:
+            raise DomainError(
+                f"Level {key[:30]!r}: a key has 1 to {MAX_LEVEL_KEY} characters, a label at "
+                f"most {MAX_LEVEL_LABEL}."
+            )
 
 
 def _replace_levels(survey: Survey, levels: Sequence[tuple[str, str]]) -> None:

@@ -434,7 +434,7 @@ def test_bad_participants_file_shows_the_report_and_imports_nothing(
     ("content", "name", "message"),
     [
         (PARTICIPANTS_CSV.encode(), "people.xlsx", "The file must be a .csv file."),
-        (b"email,team,level\n" + b"x" * MAX_PARTICIPANT_FILE_BYTES, "big.csv", "over 5 MB"),
+        (b"email,team,level\n" + b"x" * MAX_PARTICIPANT_FILE_BYTES, "big.csv", "over 32 MB"),
     ],
 )
 def test_wrong_kind_or_size_of_file_is_refused(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from wtforms import TextAreaField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.input_rules import strip_control_characters
 from app.instruments.document import Prompt
 from app.instruments.question_types.base import (
     FieldWording,
@@ -18,10 +18,6 @@ from app.instruments.question_types.base import (
     TextSummary,
     register,
 )
-
-# Control characters other than tab and line feed: invisible to the reader, and NUL
-# cannot be stored in a PostgreSQL text column.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _normalize_newlines(value: object) -> object:
@@ -61,7 +57,9 @@ class OpenTextType(QuestionType):
             return None
         if not isinstance(raw_value, str):
             raise ValueError(f"prompt {prompt.key!r}: expected text, got {raw_value!r}")
-        text = _CONTROL_RE.sub("", str(_normalize_newlines(raw_value))).strip()
+        # Control characters are removed, not refused (app.input_rules): an answer is never
+        # lost over an invisible character.
+        text = strip_control_characters(str(_normalize_newlines(raw_value))).strip()
         if len(text) > prompt.max_length:
             raise ValueError(
                 f"prompt {prompt.key!r}: the answer has {len(text)} characters; "

@@ -1,7 +1,8 @@
 """Layer 4: what the JSON parser lets through but no later layer can use.
 
-Duplicate keys are reported and the run continues on the surviving values; NaN/Infinity,
-unpaired surrogates and absurd nesting stop it.
+Duplicate keys and control characters in texts (app.input_rules: a JSON string may hold
+"\u0000", which no PostgreSQL column takes) are reported and the run continues on the
+surviving values; NaN/Infinity, unpaired surrogates and absurd nesting stop it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from app.input_rules import text_problem
 from app.instruments.validation.errors import InstrumentError, json_pointer
 from app.instruments.validation.text import BadNumber
 
@@ -44,6 +46,8 @@ def check_structure(data: Any) -> tuple[list[InstrumentError], bool]:
                 if not _encodable(name):
                     errors.append(InstrumentError(json_pointer(path), _SURROGATE_MESSAGE))
                     fatal = True
+                elif problem := text_problem(name, "The field name"):
+                    errors.append(InstrumentError(json_pointer(path), problem))
                 walk(member, [*path, name])
         elif isinstance(value, list):
             for index, member in enumerate(value):
@@ -62,12 +66,19 @@ def check_structure(data: Any) -> tuple[list[InstrumentError], bool]:
         elif isinstance(value, str) and not _encodable(value):
             errors.append(InstrumentError(json_pointer(path), _SURROGATE_MESSAGE))
             fatal = True
+        elif isinstance(value, str) and (problem := _text_problem(value)):
+            errors.append(InstrumentError(json_pointer(path), problem))
 
     walk(data, [])
     return errors, fatal
 
 
 _SURROGATE_MESSAGE = "Contains an invalid character (an unpaired UTF-16 surrogate such as \\ud800)."
+
+
+def _text_problem(text: str) -> str | None:
+    # Texts may hold line breaks (an intro of several paragraphs), field names may not.
+    return text_problem(text, "The text", multiline=True)
 
 
 def _encodable(text: str) -> bool:
