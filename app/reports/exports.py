@@ -26,9 +26,8 @@ COLUMNS = (
     "mean",
     "ci_lower",
     "ci_upper",
-    "favorable_pct",
-    "favorable_lower_pct",
-    "favorable_upper_pct",
+    "favorable_pct",  # percent of answers at the favourable end (as on the items page)
+    "favorable_answers",  # the answers it is a percent of
 )
 ORGANISATION = "(whole organisation)"
 ALL_LEVELS = "(all levels)"
@@ -67,16 +66,15 @@ def aggregate_rows(
 
 
 def _numbers(measure: Measure) -> tuple[object, ...]:
-    if measure.mean is None or measure.favorable is None:
-        return ("", "", "", "", "", "")
+    if measure.mean is None:
+        return ("", "", "", "", "")
     mean, fav = measure.mean, measure.favorable
     return (
         round(mean.mean, 3),
         "" if mean.lower is None else round(mean.lower, 3),
         "" if mean.upper is None else round(mean.upper, 3),
-        round(100 * fav.estimate, 1),
-        round(100 * fav.lower, 1),
-        round(100 * fav.upper, 1),
+        "" if fav is None else round(100 * fav.estimate, 1),
+        "" if fav is None else fav.answers,
     )
 
 

@@ -14,7 +14,13 @@ import numpy as np
 from app.instruments.diff import InstrumentDiff
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
-from app.reports.publication import CellView, ItemPublication, Measure, Publication
+from app.reports.publication import (
+    CellView,
+    ItemKeying,
+    ItemPublication,
+    Measure,
+    Publication,
+)
 from app.reports.stats import Reliability, Summary, cronbach_alpha, standpoint_gap
 
 
@@ -143,6 +149,26 @@ def favourable_end(document: InstrumentDocument, item: Item) -> fig.Desirable:
     if not item.reverse:
         return desirable
     return "low" if desirable == "high" else "high"
+
+
+def favourable_keying(document: InstrumentDocument) -> dict[str, ItemKeying]:
+    """How each scored item counts toward percent favourable: its dimension and family, and
+    its raw answers in the two boxes at its favourable end (the half of the scale on that
+    side of the neutral point, as on the items page)."""
+    keying: dict[str, ItemKeying] = {}
+    for item in document.scored_items:
+        if item.scale is None or item.dimension is None:
+            continue
+        values = [p.value for p in item.scale.points]
+        half = len(values) // 2
+        end = (
+            values[len(values) - half :]
+            if favourable_end(document, item) == "high"
+            else values[:half]
+        )
+        family = document.dimension(item.dimension).family
+        keying[item.key] = ItemKeying((item.dimension, family), frozenset(end))
+    return keying
 
 
 def item_bars(

@@ -30,12 +30,10 @@ from app.reports.privacy import (
 )
 from app.reports.stats import (
     MeanCI,
-    Proportion,
     Summary,
     TeamVsRest,
     benjamini_hochberg,
     team_vs_rest,
-    wilson_interval,
 )
 
 # Respondents are grouped into atoms: (team, level) of direct members. Responses without a
@@ -47,20 +45,51 @@ Atom = tuple[int, int]
 @dataclass(frozen=True)
 class ScoreSums:
     """Additive aggregates of one score over a group: count, sum, sum of squares, and how
-    many scores fall in the family's favorable band. Sums of groups add up."""
+    many people's scores fall in the family's favourable band (`people_favourable`: a
+    person-level count, stored with every release but shown nowhere; "% favourable" is a
+    share of answers, `FavourableShare`). Sums of groups add up."""
 
     n: int = 0
     total: float = 0.0
     total_sq: float = 0.0
-    favorable: int = 0
+    people_favourable: int = 0
 
     def __add__(self, other: ScoreSums) -> ScoreSums:
         return ScoreSums(
             self.n + other.n,
             self.total + other.total,
             self.total_sq + other.total_sq,
-            self.favorable + other.favorable,
+            self.people_favourable + other.people_favourable,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FavourableShare:
+    """The percent favourable of a family index or dimension score in one cell: of the
+    answers to its items ("prefer not to answer" aside), those in the two boxes at the
+    favourable end of the keyed value (agree for mutuality and outcomes, disagree for
+    power-over; the other way round for a statement worded in reverse). The same definition
+    as an item's percent favourable on the items page, summed over the statistic's items."""
+
+    favourable: int
+    answers: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.favourable <= self.answers or self.answers < 1:
+            raise ValueError(f"{self.favourable} favourable of {self.answers} answers")
+
+    @property
+    def estimate(self) -> float:
+        return self.favourable / self.answers
+
+
+@dataclass(frozen=True, slots=True)
+class ItemKeying:
+    """How an item's answers count toward percent favourable: the statistics (its dimension
+    and its family) and the raw answers at its favourable end."""
+
+    statistics: tuple[str, ...]
+    favourable: frozenset[int]
 
 
 WAVE = 0  # one publication covers one wave; the atom's wave axis is constant
@@ -75,7 +104,9 @@ class Measure:
     disclosed: Disclosed
     summary: Summary | None = None
     mean: MeanCI | None = None
-    favorable: Proportion | None = None
+    # Percent favourable answers; None where a hidden item of the statistic would show
+    # through its count (see `favourable_shares`) or nobody answered its items.
+    favorable: FavourableShare | None = None
 
     @property
     def shown(self) -> bool:
@@ -218,8 +249,9 @@ class Publication:
     is taken here, at construction, unless `shown` brings the decisions stored with a
     release (the response counts' shown cells under the key None, each statistic's under its
     key): then no suppression runs. Likewise `stored_comparisons` brings a release's test
-    family per level filter (see `comparisons`). Statistics are computed when a cell is
-    first read.
+    family per level filter (see `comparisons`), and `favourable` its percent favourable
+    per statistic and shown cell (`favourable_shares`; without it no cell has one).
+    Statistics are computed when a cell is first read.
     """
 
     def __init__(
@@ -234,8 +266,10 @@ class Publication:
         dimension_keys: Sequence[str],
         shown: Mapping[str | None, Shown] | None = None,
         stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = None,
+        favourable: Mapping[str, Mapping[CellKey, FavourableShare]] | None = None,
     ) -> None:
         self.k = k
+        self._favourable = favourable or {}
         self._hidden = Disclosed.hidden(k)
         self.family_keys = tuple(family_keys)
         self.dimension_keys = tuple(dimension_keys)
@@ -336,8 +370,16 @@ class Publication:
             return Measure(key, self._hidden)
         total = self._totals.of(cell, key)
         summary = Summary.from_sums(total.n, total.total, total.total_sq)
-        return Measure(
-            key, disclosed, summary, summary.mean_ci(), wilson_interval(total.favorable, total.n)
+        favourable = self._favourable.get(key, {}).get((cell.team, cell.level))  # type: ignore[arg-type]
+        return Measure(key, disclosed, summary, summary.mean_ci(), favourable)
+
+    def measure_shown(self, team: int | None, level: int | None, key: str) -> bool:
+        """Whether a statistic shows in a cell (its count and the cell's response count are
+        both disclosed), without computing it."""
+        cell = ReportCell(team, level, WAVE)
+        return (
+            self.responses.get(cell, self._hidden).shown
+            and self._decisions[key].get(cell, self._hidden).shown
         )
 
     def comparisons(self, level: LevelFilter = None) -> Comparisons:
@@ -405,7 +447,7 @@ class _CellTotals:
     cells x atoms membership matrix times the atoms' sums (a cell of the organisation sums
     hundreds of atoms, and a page reads thousands of cells)."""
 
-    _FIELDS = 4  # n, total, total_sq, favorable
+    _FIELDS = 4  # n, total, total_sq, people_favourable
 
     def __init__(
         self,
@@ -422,8 +464,8 @@ class _CellTotals:
         if self._table is None:
             self._table = self._roll_up()
         at = self._columns[key]
-        n, total, total_sq, favorable = self._table[self._rows[cell], at : at + 4].tolist()
-        return ScoreSums(int(n), total, total_sq, int(favorable))
+        n, total, total_sq, people = self._table[self._rows[cell], at : at + 4].tolist()
+        return ScoreSums(int(n), total, total_sq, int(people))
 
     def _roll_up(self) -> np.ndarray:
         atoms = sorted({atom for by_atom in self._sums.values() for atom in by_atom})
@@ -432,7 +474,7 @@ class _CellTotals:
         for key, by_atom in self._sums.items():
             at = self._columns[key]
             for atom, s in by_atom.items():
-                values[index[atom], at : at + 4] = (s.n, s.total, s.total_sq, s.favorable)
+                values[index[atom], at : at + 4] = (s.n, s.total, s.total_sq, s.people_favourable)
         columns: list[int] = []
         starts = [0]
         for members in self._cells.values():
@@ -471,7 +513,7 @@ class ItemPublication:
         shown: Mapping[str, Shown] | None = None,
     ) -> None:
         self._publication = publication
-        self._counts = counts
+        self.counts = counts  # answers per atom, item and value (None: prefer not to answer)
         self._decisions: dict[str, Mapping[ReportCell, Disclosed]] = {}
         if shown is not None:
             for key in item_keys:
@@ -490,21 +532,77 @@ class ItemPublication:
         """The decisions in the form a release stores."""
         return {key: shown_cells(decided) for key, decided in self._decisions.items()}
 
+    def shown_in(self, key: str, team: int | None, level: int | None) -> bool:
+        """Whether an item's distribution shows in a cell."""
+        cell = ReportCell(team, level, WAVE)
+        decided = self._decisions[key].get(cell)
+        responses = self._publication.responses.get(cell)
+        return decided is not None and responses is not None and decided.shown and responses.shown
+
     def distribution(
         self, key: str, team: int | None = None, level: int | None = None
     ) -> dict[int, int] | None:
         """{scale value: answers} for one item in one cell, or None when hidden."""
-        cell = ReportCell(team, level, WAVE)
-        decided = self._decisions[key].get(cell)
-        responses = self._publication.responses.get(cell)
-        if decided is None or responses is None or not (decided.shown and responses.shown):
+        if not self.shown_in(key, team, level):
             return None
+        cell = ReportCell(team, level, WAVE)
         totals: dict[int, int] = {}
         for atom_team, atom_level, _wave in self._publication.cells[cell]:
-            for value, n in self._counts.get((atom_team, atom_level), {}).get(key, {}).items():
+            for value, n in self.counts.get((atom_team, atom_level), {}).get(key, {}).items():
                 if value is not None:
                     totals[value] = totals.get(value, 0) + n
         return totals
+
+
+def favourable_shares(
+    publication: Publication, items: ItemPublication, keying: Mapping[str, ItemKeying]
+) -> dict[str, dict[CellKey, FavourableShare]]:
+    """Percent favourable per statistic and cell, from the items' answer counts per atom:
+    where the statistic shows and so does every one of its items' distributions. Its counts
+    are then sums of shown answer counts and disclose nothing the items page does not (a
+    hidden item's count would otherwise be the family's answers minus the shown items')."""
+    by_statistic: dict[str, list[str]] = {}
+    for item, keyed in keying.items():
+        for key in keyed.statistics:
+            by_statistic.setdefault(key, []).append(item)
+    tallies = _atom_tallies(items.counts, keying)
+    shares: dict[str, dict[CellKey, FavourableShare]] = {}
+    for cell, members in publication.cells.items():
+        where: CellKey = (cell.team, cell.level)  # type: ignore[assignment]
+        for key, item_keys in by_statistic.items():
+            if key not in publication.family_keys + publication.dimension_keys:
+                continue
+            if not publication.measure_shown(*where, key) or not all(
+                items.shown_in(item, *where) for item in item_keys
+            ):
+                continue
+            favourable = answers = 0
+            for team, level, _wave in members:
+                f, a = tallies.get((team, level), {}).get(key, (0, 0))
+                favourable, answers = favourable + f, answers + a
+            if answers:
+                shares.setdefault(key, {})[where] = FavourableShare(favourable, answers)
+    return shares
+
+
+def _atom_tallies(
+    counts: Mapping[Atom, Mapping[str, Mapping[int | None, int]]],
+    keying: Mapping[str, ItemKeying],
+) -> dict[Atom, dict[str, tuple[int, int]]]:
+    """(favourable, answered) per atom and statistic, "prefer not to answer" left out."""
+    tallies: dict[Atom, dict[str, tuple[int, int]]] = {}
+    for atom, by_item in counts.items():
+        mine = tallies.setdefault(atom, {})
+        for item, values in by_item.items():
+            keyed = keying.get(item)
+            if keyed is None:
+                continue
+            f = sum(n for value, n in values.items() if value in keyed.favourable)
+            a = sum(n for value, n in values.items() if value is not None)
+            for key in keyed.statistics:
+                before_f, before_a = mine.get(key, (0, 0))
+                mine[key] = (before_f + f, before_a + a)
+    return tallies
 
 
 def answered_counts(

@@ -17,6 +17,7 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import PATH_SEPARATOR, Team
+from app.reports import pages
 from app.reports.models import Release
 from app.reports.privacy import Disclosed, ResponseRate
 from app.reports.publication import NO_LEVEL, Atom, Publication, ScoreSums
@@ -166,6 +167,10 @@ def snapshot_of(release: Release) -> Snapshot:
     if found is not None:
         return found
     snapshot = decode(release.snapshot)
+    if snapshot.favourable is None:  # stored before releases kept percent favourable
+        survey = Session.get_one(Survey, release.survey_id)
+        keying = pages.favourable_keying(document_of(survey.instrument_version))
+        snapshot = snapshot.with_favourable(keying)
     if len(_snapshots) >= MAX_CACHED_SNAPSHOTS:
         _snapshots.pop(next(iter(_snapshots)))
     _snapshots[release.digest] = snapshot
@@ -183,7 +188,8 @@ def publication_for(survey: Survey) -> Publication | None:
 
 @dataclass(frozen=True)
 class FavorableBand:
-    """Scores at or above `at_least` (desirable high) or at or below `at_most` (low)."""
+    """Scores at or above `at_least` (desirable high) or at or below `at_most` (low): what
+    `ScoreSums.people_favourable` counts (people, not answers; shown nowhere)."""
 
     at_least: float | None = None
     at_most: float | None = None

@@ -77,7 +77,7 @@ def publish_release(
         decisions=decisions,
         comments=_listed_comments(survey.id, current, decisions),
         reliability=_reliability(survey, decisions),
-    )
+    ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)
     release = Release(
         survey_id=survey.id,

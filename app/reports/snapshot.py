@@ -24,7 +24,7 @@ How a snapshot is stored is app.reports.snapshot_format's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from app.reports.privacy import Disclosed, ResponseRate, disclose_cells, team_subtrees
@@ -33,12 +33,15 @@ from app.reports.publication import (
     CellKey,
     CommentGroup,
     Comparisons,
+    FavourableShare,
+    ItemKeying,
     ItemPublication,
     LevelFilter,
     Publication,
     ScoreSums,
     Shown,
     answered_counts,
+    favourable_shares,
     publication_cells,
 )
 from app.reports.stats import Reliability
@@ -122,7 +125,17 @@ class Snapshot:
     stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # Percent favourable per statistic and shown cell, decided at publication from the
+    # items' answer counts (`with_favourable`); None for releases stored before it was kept.
+    favourable: Mapping[str, Mapping[CellKey, FavourableShare]] | None = None
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_favourable(self, keying: Mapping[str, ItemKeying]) -> Snapshot:
+        """This snapshot with its percent favourable (app.reports.publication's
+        `favourable_shares`), computed from its item answer counts: at publication, and
+        when a release stored without them is read."""
+        shares = favourable_shares(self.publication(), self.item_publication(), keying)
+        return replace(self, favourable=shares, _memo={})
 
     def publication(self) -> Publication:
         """The release's publication, from its stored decisions (no suppression runs)."""
@@ -140,6 +153,7 @@ class Snapshot:
                 dimension_keys=a.dimension_keys,
                 shown=shown,
                 stored_comparisons=self.stored_comparisons,
+                favourable=self.favourable,
             )
         publication: Publication = self._memo["publication"]
         return publication

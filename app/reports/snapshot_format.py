@@ -8,7 +8,9 @@ it touches:
 
 ``core``
     thresholds, the team tree, the keys, the atoms with their response counts and score sums,
-    the decisions on responses, scores and comment groups, invitations, reliability;
+    the decisions on responses, scores and comment groups, invitations, reliability, and
+    each statistic's percent favourable per shown cell (``favourable``: favourable answers
+    and answers; absent from releases stored before it, which compute it when read);
 ``items``
     each item's answer counts per atom (about 200k numbers at 200 teams x 3 levels x 52
     items, the bulk of a release) and the items' decisions;
@@ -35,6 +37,7 @@ from app.reports.publication import (
     CellKey,
     Comparison,
     Comparisons,
+    FavourableShare,
     LevelFilter,
     ScoreSums,
     Shown,
@@ -113,7 +116,7 @@ def _sections(s: Snapshot) -> dict[str, Any]:
         for atom, by_key in sums.items():
             for key, v in by_key.items():
                 scores.setdefault(key, []).append(
-                    [index[atom], v.n, v.total, v.total_sq, v.favorable]
+                    [index[atom], v.n, v.total, v.total_sq, v.people_favourable]
                 )
     items: dict[str, list[int | None]] = {}  # flat (atom, value, count) triples: compact
     for atom, by_item in a.items.items():
@@ -147,6 +150,14 @@ def _sections(s: Snapshot) -> dict[str, Any]:
             "shown": {key: _cells_json(v) for key, v in d.items.items()},
         },
     }
+    if s.favourable is not None:
+        sections["core"]["favourable"] = {
+            key: [
+                [team, level, share.favourable, share.answers]
+                for (team, level), share in sorted(cells.items(), key=repr)
+            ]
+            for key, cells in s.favourable.items()
+        }
     for prompt, groups in s.comments.items():
         sections[f"comments/{prompt}"] = _texts_json(groups)
     for level in (None, *publication.levels):
@@ -210,9 +221,9 @@ def _from_sections(section: Section) -> Snapshot:
     dimension_sums: dict[Atom, dict[str, ScoreSums]] = {}
     for key, rows in core["scores"].items():
         target = family_sums if key in family_keys else dimension_sums
-        for i, n, total, total_sq, favorable in rows:
+        for i, n, total, total_sq, people_favourable in rows:
             target.setdefault(atoms[i], {})[key] = ScoreSums(
-                int(n), float(total), float(total_sq), int(favorable)
+                int(n), float(total), float(total_sq), int(people_favourable)
             )
     aggregates = Aggregates(
         parents={t: parent for t, parent, _ in core["teams"]},
@@ -250,7 +261,19 @@ def _from_sections(section: Section) -> Snapshot:
         if reliability is None
         else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
         stored_comparisons=lambda level: _comparisons_from(section, level),
+        favourable=_favourable_from(core.get("favourable")),
     )
+
+
+def _favourable_from(
+    stored: Mapping[str, list[list[Any]]] | None,
+) -> dict[str, dict[CellKey, FavourableShare]] | None:
+    if stored is None:  # stored before releases kept it: computed when read
+        return None
+    return {
+        key: {(team, level): FavourableShare(int(f), int(a)) for team, level, f, a in rows}
+        for key, rows in stored.items()
+    }
 
 
 def _cells_from(rows: list[list[int | None]]) -> dict[CellKey, int]:
