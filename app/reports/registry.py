@@ -190,12 +190,22 @@ def wave_label(survey: Survey) -> str:
 
 
 def build_reliability(ctx: ReportContext) -> PageValues:
-    """Reliability reads single answers, so the release computed it only when the
-    organisation's count is shown."""
-    results = ctx.snapshot.reliability
-    if results is None:
+    """Reliability in the filtered cell (the team filter's subtree at the level filter),
+    where its count is shown, and whether teams share a climate at the level filter. The
+    release computed both (they read single answers) only when the organisation's count
+    is shown."""
+    stored = ctx.snapshot.scales()
+    if stored is None:
         return {"charts": []}
-    return {"charts": [pages.reliability(results, ctx.document, ctx.language)]}
+    publication = ctx.publication
+    return {
+        "charts": [
+            pages.reliability(
+                publication, stored, (ctx.team, ctx.level), ctx.document, ctx.language
+            ),
+            pages.shared_climate(publication, stored, ctx.level, ctx.document, ctx.language),
+        ]
+    }
 
 
 COMMENTS_PER_PAGE = 50
@@ -290,6 +300,13 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         "Reliability",
         "Reliability",
         build_reliability,
+        intro=(
+            "Cronbach's alpha says how consistently a dimension's items measure it, for the "
+            "team and level chosen in the filters (where at least 30 complete answers lie "
+            "behind it and its count is shown); each item's item-rest correlation says how "
+            "well it goes with the others. Below: whether the members of a team share a "
+            "climate, and the smallest difference from the rest a team can be found to have."
+        ),
         empty_note=(
             "Reliability needs the whole organisation's answers to be shown (at least 30 "
             "complete answers per dimension)."

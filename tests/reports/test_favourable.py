@@ -42,6 +42,7 @@ from tests.conftest import AuthActions
 from tests.reports.answering import release
 
 Answers = Callable[[InstrumentDocument, int], Mapping[str, int | None]]
+ItemCounts = dict[tuple[int, int], dict[str, dict[int | None, int]]]
 
 
 @dataclass
@@ -190,7 +191,7 @@ def _shares(
 
 
 def test_percent_favourable_counts_answers_at_the_keyed_favourable_end() -> None:
-    items = {
+    items: ItemCounts = {
         (1, 1): {"a": {5: 4, 1: 2}, "r": {1: 5, 5: 1}},  # 4 + 5 favourable of 12
         (2, 1): {"a": {4: 3, 3: 3}, "r": {2: 6}},  # 3 + 6 of 12
     }
@@ -205,7 +206,7 @@ def test_no_percent_favourable_where_an_item_is_withheld() -> None:
     """Team 2's six people answer "r", only three of them "a" (the rest prefer not to):
     "a" is hidden for team 2 (and for the department, which would give it away), so
     neither shows a percent favourable, whose answer count would tell "a"'s count."""
-    items = {
+    items: ItemCounts = {
         (1, 1): {"a": {5: 6}, "r": {1: 6}},
         (2, 1): {"a": {5: 3, None: 3}, "r": {1: 6}},
     }
@@ -224,7 +225,7 @@ def test_no_percent_favourable_where_an_item_is_withheld() -> None:
 def test_an_item_nobody_answered_withholds_its_family_share() -> None:
     """Everybody prefers not to answer "a": its count (0) is hidden like any small count,
     so no cell shows a percent favourable of "d" or "m" (the answers would show the 0)."""
-    items = {
+    items: ItemCounts = {
         (1, 1): {"a": {None: 6}, "r": {1: 6}},
         (2, 1): {"a": {None: 6}, "r": {2: 6}},
     }

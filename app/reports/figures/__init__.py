@@ -22,13 +22,14 @@ per chart family: ``teams``, ``heatmap``, ``items``, ``series``, ``reliability``
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.heatmap import difference_heatmap
 from app.reports.figures.items import diverging_items
-from app.reports.figures.reliability import reliability_chart
+from app.reports.figures.reliability import agreement_chart, reliability_chart
 from app.reports.figures.series import standpoint_gap, trend_lines
 from app.reports.figures.style import DEFAULT_SCALE_LABELS, PLOTLY_CONFIG
 from app.reports.figures.teams import family_bars, quadrant_map
 from app.reports.figures.text import hidden_label, plain, wrap_label
 from app.reports.figures.values import (
     HIDDEN,
+    AgreementRow,
     Desirable,
     DifferenceCell,
     Dimension,
@@ -46,6 +47,7 @@ __all__ = [
     "DEFAULT_SCALE_LABELS",
     "HIDDEN",
     "PLOTLY_CONFIG",
+    "AgreementRow",
     "ChartSpec",
     "DataTable",
     "Desirable",
@@ -59,6 +61,7 @@ __all__ = [
     "Series",
     "SeriesValue",
     "TeamPoint",
+    "agreement_chart",
     "difference_heatmap",
     "diverging_items",
     "family_bars",

@@ -246,13 +246,34 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class ReliabilityRow:
-    """Cronbach's alpha of one dimension with its Feldt interval and n; ``alpha`` None
-    when it was not computed (too few complete answers)."""
+    """Cronbach's alpha of one dimension with its Feldt interval and n, and its items'
+    item-rest correlations (label, r; r None where an item or the rest does not vary);
+    ``alpha`` None when it was not computed, ``reason`` then says why."""
 
     label: str
     alpha: Estimate | None = None
     flagged: bool = False
+    reason: str | None = None
+    item_rest: tuple[tuple[str, float | None], ...] = ()
 
     def __post_init__(self) -> None:
         if self.flagged and self.alpha is None:
             raise ValueError("only a computed alpha can be flagged")
+        if self.alpha is None and self.item_rest:
+            raise ValueError("item-rest correlations come with a computed alpha")
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRow:
+    """Do teams share a climate on one dimension: ICC(1), ICC(2), the median rwg(J) of the
+    teams with the share of them that agree, the minimum detectable difference per team
+    size (size, difference), and the plain reading. None: not available."""
+
+    label: str
+    icc1: float | None
+    icc2: float | None
+    median_rwg: float | None
+    agreeing: float | None
+    teams: int
+    detectable: tuple[tuple[int, float], ...]
+    reading: str

@@ -23,8 +23,10 @@ The modules, by statistical family:
   the scale on the logit of the rescaled mean), the Wilson interval of a proportion;
 * ``comparisons``: Welch's t (and with a pooled-variance floor for the smaller group),
   Hedges' g, team against the rest, the standpoint gap, Benjamini-Hochberg;
-* ``reliability``: Cronbach's alpha with its Feldt interval, item-rest correlations;
-* ``aggregation``: within-team agreement rwg / rwg(J) and ICC(1);
+* ``reliability``: Cronbach's alpha with its Feldt interval, item-rest correlations, from
+  answers or from additive item sums (:class:`ItemSums`), with the reason when not computed;
+* ``aggregation``: within-team agreement rwg / rwg(J), ICC(1) and ICC(2), the minimum
+  detectable difference of a team;
 * ``_numeric``: the shared argument checks and normal / t quantiles.
 """
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 from app.reports.stats.aggregation import (
     ICC1,
     icc1,
+    minimum_detectable_difference,
     rwg,
     rwg_j,
     rwg_j_from_items,
@@ -55,12 +58,15 @@ from app.reports.stats.comparisons import (
 from app.reports.stats.reliability import (
     ALPHA_FLAG_BELOW,
     RELIABILITY_MIN_N,
+    ItemSums,
     Reliability,
+    ScaleReliability,
     cronbach_alpha,
     cronbach_alpha_from_cov,
     feldt_interval,
     item_rest_correlations,
     item_rest_correlations_from_cov,
+    scale_reliability,
 )
 from app.reports.stats.summaries import (
     Bounds,
@@ -79,9 +85,11 @@ __all__ = [
     "BHResult",
     "Bounds",
     "HedgesG",
+    "ItemSums",
     "MeanCI",
     "Proportion",
     "Reliability",
+    "ScaleReliability",
     "StandpointGap",
     "Summary",
     "TeamVsRest",
@@ -98,9 +106,11 @@ __all__ = [
     "item_rest_correlations",
     "item_rest_correlations_from_cov",
     "mean_ci",
+    "minimum_detectable_difference",
     "rwg",
     "rwg_j",
     "rwg_j_from_items",
+    "scale_reliability",
     "standpoint_gap",
     "team_vs_rest",
     "uniform_null_variance",

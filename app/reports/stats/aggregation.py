@@ -13,7 +13,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
-from app.reports.stats._numeric import as_item_matrix, check_count, check_finite
+from app.reports.stats._numeric import (
+    as_item_matrix,
+    check_count,
+    check_finite,
+    check_level,
+    z_quantile,
+)
 from app.reports.stats.summaries import Summary
 
 
@@ -91,6 +97,13 @@ class ICC1:
     ms_within: float
     n0: float
 
+    @property
+    def icc2(self) -> float:
+        """ICC(2), the reliability of a team's mean (Bliese 2000): ``(MSB - MSW) / MSB``,
+        equivalently ``n0 ICC(1) / (1 + (n0 - 1) ICC(1))`` (Spearman-Brown at the average
+        team size). Negative when teams differ less than chance."""
+        return (self.ms_between - self.ms_within) / self.ms_between
+
 
 def icc1(groups: Sequence[Summary]) -> ICC1 | None:
     """ICC(1) (Bliese 2000) from per-team summaries (one-way ANOVA, unequal team sizes)::
@@ -122,3 +135,26 @@ def icc1(groups: Sequence[Summary]) -> ICC1 | None:
     f = ms_b / ms_w
     p = float(stats.f.sf(f, g - 1, df_w))
     return ICC1(value, f, p, g - 1, df_w, ms_b, ms_w, n0)
+
+
+def minimum_detectable_difference(
+    sd: float, n: int, n_rest: int, level: float = 0.95, power: float = 0.80
+) -> float:
+    """The smallest true difference between a team of ``n`` and the rest (``n_rest``) that
+    a two-sided test at ``level`` finds with probability ``power``, when answers spread
+    with standard deviation ``sd`` in both groups (normal approximation)::
+
+        MDD = (z_{1 - (1-level)/2} + z_{power}) * sd * sqrt(1/n + 1/n_rest)
+
+    (2.80 sd sqrt(1/n + 1/n_rest) at .95 and 80%). The release's Benjamini-Hochberg family
+    asks for more, so this is a lower bound on what a flag needs.
+    """
+    s = check_finite("sd", sd)
+    if s < 0:
+        raise ValueError(f"sd must be >= 0, got {s!r}")
+    n_ = check_count("n", n, minimum=1)
+    rest = check_count("n_rest", n_rest, minimum=1)
+    level = check_level(level)
+    power = check_level(power)
+    z = z_quantile(level) + z_quantile(2.0 * power - 1.0)
+    return z * s * math.sqrt(1.0 / n_ + 1.0 / rest)

@@ -173,3 +173,113 @@ def item_rest_correlations(
     if x is None:
         return None
     return item_rest_correlations_from_cov(np.cov(x, rowvar=False, ddof=1), x.shape[0], min_n=min_n)
+
+
+# --------------------------------------------------------------------------------------------
+# from additive sums: a scale's reliability in any group of respondents
+
+
+@dataclass(frozen=True)
+class ItemSums:
+    """Additive sufficient statistics of a scale's items over the complete cases of a group:
+    the count ``n``, each item's sum ``s_i`` and every cross-product ``P_ij = sum x_i x_j``
+    (``P_ii`` the sums of squares). Groups add up, so a release keeps them per atom and any
+    cell's covariance matrix follows without the answers::
+
+        C = (P - s s^T / n) / (n - 1)
+    """
+
+    n: int
+    sums: tuple[float, ...]
+    products: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        check_count("n", self.n)
+        k = len(self.sums)
+        if k < 1 or len(self.products) != k or any(len(row) != k for row in self.products):
+            raise ValueError("item sums need one sum per item and a square product matrix")
+        for value in (*self.sums, *(v for row in self.products for v in row)):
+            check_finite("item sum", value)
+
+    @classmethod
+    def from_answers(cls, item_matrix: npt.ArrayLike) -> ItemSums:
+        """From the complete rows of an answer matrix (rows respondents, columns items)."""
+        x = as_item_matrix(item_matrix)
+        return cls(
+            int(x.shape[0]),
+            tuple(x.sum(axis=0).tolist()),
+            tuple(tuple(row) for row in (x.T @ x).tolist()),
+        )
+
+    def __add__(self, other: ItemSums) -> ItemSums:
+        if len(other.sums) != len(self.sums):
+            raise ValueError("cannot add the sums of scales of different lengths")
+        return ItemSums(
+            self.n + other.n,
+            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
+            tuple(
+                tuple(a + b for a, b in zip(ra, rb, strict=True))
+                for ra, rb in zip(self.products, other.products, strict=True)
+            ),
+        )
+
+    @property
+    def items(self) -> int:
+        return len(self.sums)
+
+    def covariance(self) -> FloatArray | None:
+        """The items' covariance matrix (``n - 1``); None when ``n < 2``."""
+        if self.n < 2:
+            return None
+        s = np.asarray(self.sums, dtype=np.float64)
+        p = np.asarray(self.products, dtype=np.float64)
+        cov: FloatArray = (p - np.outer(s, s) / self.n) / (self.n - 1)
+        # rounding of the sums can leave -1e-16 on a constant item's diagonal
+        np.fill_diagonal(cov, np.maximum(np.diag(cov), 0.0))
+        return cov
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleReliability:
+    """A scale's reliability in one group: Cronbach's alpha and the item-rest correlations,
+    or the reason they were not computed (``reason`` then says why, in plain words)."""
+
+    n: int
+    items: int
+    alpha: Reliability | None
+    item_rest: tuple[float | None, ...] | None
+    reason: str | None = None
+
+
+#: Why a scale's reliability is not computed, as the report says it.
+ONE_ITEM = "one item: internal consistency needs at least two items"
+TOO_FEW = "fewer than {min_n} complete answers"
+NO_VARIANCE = "the total score does not vary"
+
+
+def scale_reliability(
+    sums: ItemSums,
+    level: float = 0.95,
+    *,
+    min_n: int = RELIABILITY_MIN_N,
+    flag_below: float = ALPHA_FLAG_BELOW,
+) -> ScaleReliability:
+    """Alpha (:func:`cronbach_alpha_from_cov`) and item-rest correlations of a group from
+    its :class:`ItemSums`. Not computed, with the reason, for a one-item scale (alpha and
+    item-rest correlations need two items: such a dimension is a single item's mean and has
+    no internal consistency to estimate), for fewer than ``min_n`` complete answers, and
+    when the total score does not vary."""
+    if sums.items < 2:
+        return ScaleReliability(sums.n, sums.items, None, None, ONE_ITEM)
+    if sums.n < max(min_n, 2):
+        return ScaleReliability(sums.n, sums.items, None, None, TOO_FEW.format(min_n=min_n))
+    cov = sums.covariance()
+    alpha = (
+        None
+        if cov is None
+        else cronbach_alpha_from_cov(cov, sums.n, level, min_n=min_n, flag_below=flag_below)
+    )
+    if cov is None or alpha is None:
+        return ScaleReliability(sums.n, sums.items, None, None, NO_VARIANCE)
+    rest = item_rest_correlations_from_cov(cov, sums.n, min_n=min_n)
+    return ScaleReliability(sums.n, sums.items, alpha, rest)
