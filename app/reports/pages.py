@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.instruments.diff import InstrumentDiff
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
 from app.reports.publication import (
+    CellKey,
     CellView,
     ItemKeying,
     ItemPublication,
     Measure,
     Publication,
 )
-from app.reports.stats import Reliability, Summary, cronbach_alpha, standpoint_gap
+from app.reports.reliability import ReleaseReliability
+from app.reports.reliability import shared_climate as climate_of
+from app.reports.stats import Summary, standpoint_gap
 
 
 @dataclass(frozen=True)
@@ -289,40 +290,65 @@ def trends(
     return fig.trend_lines([label for label, _ in waves], series, k=k)
 
 
-def reliability_results(
-    matrix: Sequence[Sequence[int | None]],
-    item_keys: Sequence[str],
-    document: InstrumentDocument,
-) -> dict[str, Reliability | None]:
-    """Cronbach's alpha per dimension on complete answers (reverse-keyed items keyed)."""
-    column = {key: i for i, key in enumerate(item_keys)}
-    results: dict[str, Reliability | None] = {}
-    by_dimension = document.items_by_dimension()
-    for dimension in document.dimensions:
-        items = [i for i in by_dimension[dimension.key] if i.scale is not None]
-        columns = [column[i.key] for i in items]
-        data = np.array(
-            [[r[c] for c in columns] for r in matrix if all(r[c] is not None for c in columns)],
-            dtype=float,
-        ).reshape(-1, len(columns))
-        for j, item in enumerate(items):
-            if item.reverse and item.scale is not None:
-                data[:, j] = item.scale.min + item.scale.max - data[:, j]
-        results[dimension.key] = cronbach_alpha(data) if len(data) >= 2 else None
-    return results
-
-
 def reliability(
-    results: Mapping[str, Reliability | None], document: InstrumentDocument, language: str
+    publication: Publication,
+    stored: ReleaseReliability,
+    cell: CellKey,
+    document: InstrumentDocument,
+    language: str,
 ) -> fig.ChartSpec:
-    """The reliability chart of `reliability_results` (a dimension without one: no bar)."""
+    """Each dimension's alpha and item-rest correlations in one cell (a team's subtree at a
+    level filter), where its score shows; otherwise the reason it has none."""
+    rows = []
+    by_dimension = document.items_by_dimension()
+    view = publication.view(*cell)
+    for dimension in document.dimensions:
+        label = document.text(dimension.label, language)
+        found = stored.of(
+            cell, dimension.key, shown=view.dimensions[dimension.key].shown, k=publication.k
+        )
+        if found.alpha is None:
+            rows.append(fig.ReliabilityRow(label, reason=found.reason))
+            continue
+        items = [item.key for item in by_dimension[dimension.key] if item.scale is not None]
+        rows.append(
+            fig.ReliabilityRow(
+                label,
+                fig.Estimate.from_reliability(found.alpha),
+                found.alpha.flagged,
+                item_rest=tuple(zip(items, found.item_rest or (), strict=False)),
+            )
+        )
+    return fig.reliability_chart(rows, min_n=stored.min_n)
+
+
+def shared_climate(
+    publication: Publication,
+    stored: ReleaseReliability,
+    level: int | None,
+    document: InstrumentDocument,
+    language: str,
+) -> fig.ChartSpec:
+    """Do teams share a climate: ICC(1), ICC(2), rwg(J) and the minimum detectable
+    difference of each dimension at a level filter, with its plain reading."""
     rows = []
     for dimension in document.dimensions:
-        result = results.get(dimension.key)
-        label = document.text(dimension.label, language)
-        rows.append(
-            fig.ReliabilityRow(label, fig.Estimate.from_reliability(result), result.flagged)
-            if result is not None
-            else fig.ReliabilityRow(label)
+        found = climate_of(
+            publication, dimension.key, level, stored.agreement.get((level, dimension.key))
         )
-    return fig.reliability_chart(rows)
+        if found is None:
+            continue
+        a = found.agreement
+        rows.append(
+            fig.AgreementRow(
+                document.text(dimension.label, language),
+                found.icc1,
+                found.icc2,
+                a.median_rwg if a else None,
+                a.agreeing if a else None,
+                a.teams if a else found.teams,
+                found.detectable,
+                found.reading(),
+            )
+        )
+    return fig.agreement_chart(rows)

@@ -343,19 +343,22 @@ def comment_texts_by_team(survey_id: int, prompt_key: str) -> dict[int, list[str
     return texts
 
 
-def item_matrix(survey_id: int, item_keys: Sequence[str]) -> list[tuple[int | None, ...]]:
-    """One row per response with its raw answers to `item_keys` (None = missing), pivoted in
-    SQL (one conditional aggregate per item), for reliability analysis."""
+def item_rows(
+    survey_id: int, item_keys: Sequence[str]
+) -> list[tuple[int, int, tuple[int | None, ...]]]:
+    """One row per response: its atom (team, level) and its raw answers to `item_keys`
+    (None = missing), pivoted in SQL (one conditional aggregate per item). Read once, at a
+    release, for the reliability sums of each atom (app.reports.reliability)."""
     columns = [
         func.max(case((Answer.item_key == key, Answer.value), else_=None)) for key in item_keys
     ]
     rows = Session.execute(
-        select(*columns)
+        select(Response.team_id, func.coalesce(Response.level_id, NO_LEVEL), *columns)
         .join(Response, Response.id == Answer.response_id)
         .where(Response.survey_id == survey_id, Answer.item_key.in_(list(item_keys)))
-        .group_by(Answer.response_id)
+        .group_by(Answer.response_id, Response.team_id, Response.level_id)
     ).all()
-    return [tuple(row) for row in rows]
+    return [(int(row[0]), int(row[1]), tuple(row[2:])) for row in rows]
 
 
 def waves_of(survey: Survey) -> list[Survey]:

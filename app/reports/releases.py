@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from app.auth.models import StaffUser
 from app.ballots.services import mix_ballots
@@ -23,14 +23,14 @@ from app.reports.models import Release
 from app.reports.privacy import shuffle_comments, team_subtrees
 from app.reports.queries import (
     comment_texts_by_team,
-    item_matrix,
+    item_rows,
     releases_of,
     snapshot_of,
     survey_aggregates,
 )
+from app.reports.reliability import ReleaseReliability, atom_item_sums, release_reliability
 from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release
 from app.reports.snapshot_format import encode
-from app.reports.stats import Reliability
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import close_survey
 
@@ -76,7 +76,7 @@ def publish_release(
         aggregates=current,
         decisions=decisions,
         comments=_listed_comments(survey.id, current, decisions),
-        reliability=_reliability(survey, decisions),
+        reliability=_reliability(survey, current, decisions),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)
     release = Release(
@@ -140,14 +140,19 @@ def _listed_comments(
     return listed
 
 
-def _reliability(survey: Survey, decisions: Decisions) -> Mapping[str, Reliability | None] | None:
-    """Cronbach's alpha per dimension, only when the organisation's count is shown (it
-    reads single answers)."""
+def _reliability(
+    survey: Survey, current: Aggregates, decisions: Decisions
+) -> ReleaseReliability | None:
+    """Each dimension's reliability in every cell whose score the release shows (with at
+    least 30 complete answers), and its within-team agreement, from each atom's item sums
+    (app.reports.reliability); none when the organisation's count is hidden."""
     if (None, None) not in decisions.responses:
         return None
     document = document_of(survey.instrument_version)
-    keys = [item.key for item in document.scored_items]
-    return pages.reliability_results(item_matrix(survey.id, keys), keys, document)
+    keys = [item.key for item in document.scored_items if item.scale is not None]
+    sums = atom_item_sums(item_rows(survey.id, keys), keys, document)
+    publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
+    return release_reliability(publication.publication(), sums, document)
 
 
 # A release is public once stored: what it showed cannot be changed or withdrawn.

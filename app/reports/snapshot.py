@@ -44,7 +44,7 @@ from app.reports.publication import (
     favourable_shares,
     publication_cells,
 )
-from app.reports.stats import Reliability
+from app.reports.reliability import ReleaseReliability
 
 C = TypeVar("C", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
@@ -118,8 +118,9 @@ class Snapshot:
     decisions: Decisions
     # Shown groups' comment texts per prompt, in the order drawn once at publication.
     comments: Mapping[str, Mapping[int | None, Sequence[str]]]
-    # Cronbach's alpha per dimension over the organisation, when its count is shown.
-    reliability: Mapping[str, Reliability | None] | None
+    # Each dimension's reliability per shown cell and agreement per level filter, decided at
+    # publication (None: read from `stored_reliability` when a page asks, see `scales`).
+    reliability: ReleaseReliability | None
     # The test family per level filter as a stored release holds it (None: computed from
     # the aggregates, as at publication and for releases stored before it was kept).
     stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = field(
@@ -128,7 +129,22 @@ class Snapshot:
     # Percent favourable per statistic and shown cell, decided at publication from the
     # items' answer counts (`with_favourable`); None for releases stored before it was kept.
     favourable: Mapping[str, Mapping[CellKey, FavourableShare]] | None = None
+    # A stored release's reliability, read when the reliability page asks (None: none).
+    stored_reliability: Callable[[], ReleaseReliability | None] | None = field(
+        default=None, compare=False, repr=False
+    )
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def scales(self) -> ReleaseReliability | None:
+        """The release's reliability (`reliability`, or its stored section read once);
+        None when the release holds none (the organisation's count was hidden)."""
+        if self.reliability is not None:
+            return self.reliability
+        if "reliability" not in self._memo:
+            read = self.stored_reliability
+            self._memo["reliability"] = read() if read is not None else None
+        found: ReleaseReliability | None = self._memo["reliability"]
+        return found
 
     def with_favourable(self, keying: Mapping[str, ItemKeying]) -> Snapshot:
         """This snapshot with its percent favourable (app.reports.publication's

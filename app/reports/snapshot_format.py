@@ -17,7 +17,11 @@ it touches:
 ``comments/<prompt key>``
     one prompt's listed texts, once each, and each shown group as indices into them;
 ``comparisons/all``, ``comparisons/<level id>``
-    the release's test family at each level filter (app.reports.publication.Comparison).
+    the release's test family at each level filter (app.reports.publication.Comparison);
+``reliability``
+    each dimension's alpha and item-rest correlations per shown cell with enough complete
+    answers, and its within-team agreement per level filter (app.reports.reliability).
+    Releases stored before it hold the organisation's alpha only, in ``core``.
 
 Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (JSON: the
 sections' names and compressed lengths, in order), then the sections. Snapshots stored
@@ -42,8 +46,9 @@ from app.reports.publication import (
     ScoreSums,
     Shown,
 )
+from app.reports.reliability import ReleaseReliability, TeamAgreement
 from app.reports.snapshot import Aggregates, Decisions, Snapshot
-from app.reports.stats import Reliability
+from app.reports.stats import RELIABILITY_MIN_N, Reliability, ScaleReliability
 
 MAGIC = b"mutuality-release-2\n"
 K = TypeVar("K")
@@ -143,7 +148,7 @@ def _sections(s: Snapshot) -> dict[str, Any]:
                     for p, v in d.comments.items()
                 },
             },
-            "reliability": _reliability_json(s.reliability),
+            "reliability": None,  # in its own section since sections exist
         },
         "items": {
             "counts": items,
@@ -158,6 +163,9 @@ def _sections(s: Snapshot) -> dict[str, Any]:
             ]
             for key, cells in s.favourable.items()
         }
+    reliability = s.scales()
+    if reliability is not None:
+        sections["reliability"] = _reliability_json(reliability)
     for prompt, groups in s.comments.items():
         sections[f"comments/{prompt}"] = _texts_json(groups)
     for level in (None, *publication.levels):
@@ -170,14 +178,22 @@ def _cells_json(shown: Shown) -> list[list[int | None]]:
     return [[team, level, n] for (team, level), n in sorted(shown.items(), key=repr)]
 
 
-def _reliability_json(
-    reliability: Mapping[str, Reliability | None] | None,
-) -> dict[str, Any] | None:
-    if reliability is None:
-        return None
+def _reliability_json(r: ReleaseReliability) -> dict[str, Any]:
+    def alpha(a: Reliability) -> list[Any]:
+        return [a.alpha, a.lower, a.upper, a.level, a.n, a.k, a.flagged]
+
     return {
-        key: None if r is None else [r.alpha, r.lower, r.upper, r.level, r.n, r.k, r.flagged]
-        for key, r in reliability.items()
+        "min_n": r.min_n,
+        "items": r.items,
+        "cells": [
+            [team, level, key, alpha(v.alpha), list(v.item_rest or ())]
+            for ((team, level), key), v in sorted(r.cells.items(), key=repr)
+            if v.alpha is not None
+        ],
+        "agreement": [
+            [level, key, a.teams, a.median_rwg, a.agreeing]
+            for (level, key), a in sorted(r.agreement.items(), key=repr)
+        ],
     }
 
 
@@ -250,16 +266,14 @@ def _from_sections(section: Section) -> Snapshot:
         ),
         comments={p: dict(v) for p, v in shown["comments"].items()},
     )
-    reliability = core["reliability"]
     return Snapshot(
         k=core["k"],
         k_comments=core["k_comments"],
         aggregates=aggregates,
         decisions=decisions,
         comments={p: _Unpacked(_comment_texts(section, p)) for p in prompt_keys},
-        reliability=None
-        if reliability is None
-        else {key: None if r is None else _reliability_from(r) for key, r in reliability.items()},
+        reliability=None,
+        stored_reliability=lambda: _release_reliability_from(section, core.get("reliability")),
         stored_comparisons=lambda level: _comparisons_from(section, level),
         favourable=_favourable_from(core.get("favourable")),
     )
@@ -344,3 +358,34 @@ def _reliability_from(row: list[Any]) -> Reliability:
     return Reliability(
         float(alpha), float(lower), float(upper), float(level), int(n), int(k), bool(flagged)
     )
+
+
+def _release_reliability_from(
+    section: Section, organisation: Mapping[str, Any] | None
+) -> ReleaseReliability | None:
+    """The stored reliability section; for a release stored before it, the organisation's
+    alpha per dimension from the core (every other cell then reads "not stored")."""
+    cells: dict[tuple[CellKey, str], ScaleReliability] = {}
+    try:
+        block = section("reliability")
+    except KeyError:
+        if organisation is None:
+            return None
+        cells = {
+            ((None, None), key): ScaleReliability(a.n, a.k, a, None)
+            for key, row in organisation.items()
+            if row is not None
+            for a in [_reliability_from(row)]
+        }
+        return ReleaseReliability(
+            RELIABILITY_MIN_N, dict.fromkeys(organisation, 2), cells, {}, complete=False
+        )
+    for team, level, key, alpha, item_rest in block["cells"]:
+        a = _reliability_from(alpha)
+        rest = tuple(None if r is None else float(r) for r in item_rest)
+        cells[((team, level), key)] = ScaleReliability(a.n, a.k, a, rest)
+    agreement = {
+        (level, key): TeamAgreement(int(teams), float(median), float(agreeing))
+        for level, key, teams, median, agreeing in block["agreement"]
+    }
+    return ReleaseReliability(int(block["min_n"]), dict(block["items"]), cells, agreement)
