@@ -144,6 +144,9 @@ class Config:
         # How long a worker's claim on a message lasts (a crashed worker's messages are
         # picked up by another after this).
         self.OUTBOX_LEASE_SECONDS: float = float(env.get("OUTBOX_LEASE_SECONDS", 600))
+        # A participants file larger than this is imported by the worker (`flask worker`),
+        # with its progress on the survey's page, instead of within the upload's request.
+        self.PARTICIPANTS_QUEUE_BYTES: int = int(env.get("PARTICIPANTS_QUEUE_BYTES", 1_048_576))
 
     def as_mapping(self) -> dict[str, object]:
         """The upper-case settings, ready for `app.config.from_mapping`."""

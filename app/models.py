@@ -7,7 +7,14 @@ from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.reports.models import Release
-from app.surveys.models import Invitation, Level, Survey, SurveyState, survey_team
+from app.surveys.models import (
+    Invitation,
+    Level,
+    ParticipantImport,
+    Survey,
+    SurveyState,
+    survey_team,
+)
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 __all__ = [
@@ -22,6 +29,7 @@ __all__ = [
     "Invitation",
     "Level",
     "OutboxMessage",
+    "ParticipantImport",
     "Release",
     "Response",
     "Role",

@@ -44,7 +44,7 @@ from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_new_link, queue_reminders
 from app.reports.queries import list_surveys, response_rates_of
 from app.reports.releases import close_with_final_release
-from app.surveys import services
+from app.surveys import imports, services
 from app.surveys.models import Survey, SurveyState
 from app.surveys.participants_file import RowError
 from app.surveys.queries import survey_link
@@ -221,6 +221,7 @@ def _survey_page(
         outbox=outbox_counts(survey.id),
         links_file_warning=services.LINKS_FILE_WARNING,
         ballots=box_state(survey),
+        import_job=imports.latest_import(survey.id),
     )
 
 
@@ -307,8 +308,13 @@ def upload_participants(survey_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _survey_page(survey, participants_form=form), 400
     upload = form.file.data
+    imports.refuse_while_importing(survey.id)
+    size = upload.stream.seek(0, io.SEEK_END)
+    upload.stream.seek(0)
+    if size > current_app.config["PARTICIPANTS_QUEUE_BYTES"]:
+        return _queue_participants(survey, upload.stream.read(), upload.filename or "", size)
     try:
-        report = services.import_participants(survey.id, upload.read())
+        report = services.import_participants(survey.id, upload.stream)
     except services.ParticipantsInvalid as exc:
         Session.rollback()
         return _survey_page(survey, participants_form=form, row_errors=exc.errors), 400
@@ -325,6 +331,22 @@ def upload_participants(survey_id: int) -> Response | tuple[str, int]:
     created = f" New teams: {', '.join(report.teams_created)}." if report.teams_created else ""
     flash(f"Invited {report.invited} participant(s).{created}", "info")
     return redirect(url_for(".show", survey_id=survey.id))
+
+
+def _queue_participants(survey: Survey, content: bytes, filename: str, size: int) -> Response:
+    """A file too large for the request goes to the worker; the survey's page shows how
+    far it has got."""
+    imports.queue_import(survey.id, content, filename, current_user)
+    record_event(
+        current_user, "participants.queue", "survey", survey.id, filename=filename, size=size
+    )
+    Session.commit()
+    flash(
+        f"The file is queued ({size:,} bytes): the worker checks and imports it, all rows or "
+        "none. This page shows its progress.",
+        "info",
+    )
+    return redirect(url_for(".show", survey_id=survey.id, _anchor="participants-import"))
 
 
 EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}

@@ -3,8 +3,9 @@
     worker [--once] [--interval SECONDS] [--batch N]
 
 Each round sends the outbox's due email (`app.outbox.commands.run_worker`, as
-`outbox run --once` does) and then mixes the waiting ballots of every open survey
-(`app.ballots.services.mix_ballots`, one transaction per survey); then it sleeps
+`outbox run --once` does), mixes the waiting ballots of every open survey
+(`app.ballots.services.mix_ballots`, one transaction per survey) and imports the queued
+participants files (`app.surveys.imports`, each claimed with a lease); then it sleeps
 --interval seconds. `--once` runs one round and exits. Several workers may run at once:
 the outbox claims its messages with leases, and on PostgreSQL the mixer skips ballots
 another worker has locked (SQLite has one writer at a time). Ctrl-C or SIGTERM end the
@@ -29,6 +30,7 @@ from app.outbox.commands import (
     run_in_foreground,
     run_worker,
 )
+from app.surveys.imports import run_queued_imports
 from app.surveys.models import Survey, SurveyState
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ def run_rounds(*, batch: int, interval: float, once: bool, stop: threading.Event
         if stop.is_set():
             break
         mix_open_surveys()
+        run_queued_imports(echo=click.echo)
         if once:
             break
         stop.wait(interval)
@@ -80,7 +83,8 @@ def run_rounds(*, batch: int, interval: float, once: bool, stop: threading.Event
 @interval_option("Seconds between rounds (without --once).")
 @batch_option("Outbox messages claimed per batch.")
 def worker_command(once: bool, interval: float, batch: int) -> None:
-    """Send the outbox and mix the ballots of open surveys (several workers may run)."""
+    """Send the outbox, mix the ballots of open surveys, import queued participants files
+    (several workers may run)."""
     failed = run_in_foreground(
         lambda once, stop: run_rounds(batch=batch, interval=interval, once=once, stop=stop),
         once=once,

@@ -18,6 +18,7 @@ from app.reports.queries import list_surveys
 from app.reports.registry import release_label
 from app.reports.releases import close_with_final_release
 from app.surveys import services as surveys
+from app.surveys.imports import refuse_while_importing
 from app.surveys.queries import survey_link
 from app.surveys.storage import compact_storage
 
@@ -148,7 +149,9 @@ participants_cli = AppGroup("participants", help="Survey participants.")
 @domain_errors_exit
 def import_participants_command(survey_id: int, file: Path) -> None:
     """Invite the people of FILE.csv (email,team,level): all rows or none."""
-    report = surveys.import_participants(survey_id, file.read_bytes())
+    refuse_while_importing(survey_id)
+    with file.open("rb") as stream:
+        report = surveys.import_participants(survey_id, stream)
     Session.commit()
     created = f"; new teams: {', '.join(report.teams_created)}" if report.teams_created else ""
     click.echo(f"Invited {report.invited} participant(s){created}.")

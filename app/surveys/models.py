@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -130,3 +133,45 @@ class InvitationToken(Base):
     invitation_id: Mapped[int] = mapped_column(
         ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )
+
+
+class ImportState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ParticipantImport(Base):
+    """A participants file too large to import within a page's request, queued for the
+    worker (app.surveys.imports), and how far it has got.
+
+    `content` holds the file (its addresses) only until the job ends, done or failed; the
+    close deletes the survey's jobs, whatever their state, with the other addresses.
+    `errors` lists the first problems of a refused file as [line, column, reason].
+    """
+
+    __tablename__ = "participant_import"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default=ImportState.QUEUED.value, index=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)  # physical lines, the header included
+    rows_checked: Mapped[int] = mapped_column(Integer, default=0)
+    rows_written: Mapped[int] = mapped_column(Integer, default=0)
+    invited: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(String(2000))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

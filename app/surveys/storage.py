@@ -9,9 +9,9 @@ them:
   close freed are zeroed in the pages it wrote; a truncating checkpoint then copies those
   pages into the main file and empties the -wal file, whose older frames held the
   addresses too.
-- PostgreSQL: VACUUM FULL rewrites the invitation and outbox tables, and their indexes, into
-  new files and removes the old ones (a plain VACUUM only marks the space reusable). It
-  holds an exclusive lock on each table while it runs: other surveys' submissions wait
+- PostgreSQL: VACUUM FULL rewrites the invitation, outbox and import tables, and their
+  indexes, into new files and removes the old ones (a plain VACUUM only marks the space
+  reusable). It holds an exclusive lock on each table while it runs: other surveys' submissions wait
   for it, for about a second per hundred thousand invitations.
 
 Both must run outside any transaction, on a connection of their own.
@@ -25,7 +25,7 @@ import time
 from sqlalchemy import Connection, Engine
 
 from app.outbox.models import OutboxMessage
-from app.surveys.models import Invitation
+from app.surveys.models import Invitation, ParticipantImport
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 SNAPSHOT_WAIT_S = 30.0
 
 # The tables the purge at the close rewrites (addresses, raw tokens).
-PURGED_TABLES = (Invitation.__tablename__, OutboxMessage.__tablename__)
+PURGED_TABLES = (
+    Invitation.__tablename__,
+    OutboxMessage.__tablename__,
+    ParticipantImport.__tablename__,
+)
 
 
 def compact_storage(bind: Engine | Connection) -> bool:
