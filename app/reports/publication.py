@@ -29,6 +29,7 @@ from app.reports.privacy import (
     team_subtrees,
 )
 from app.reports.stats import (
+    Bounds,
     MeanCI,
     Summary,
     TeamVsRest,
@@ -250,7 +251,8 @@ class Publication:
     release (the response counts' shown cells under the key None, each statistic's under its
     key): then no suppression runs. Likewise `stored_comparisons` brings a release's test
     family per level filter (see `comparisons`), and `favourable` its percent favourable
-    per statistic and shown cell (`favourable_shares`; without it no cell has one).
+    per statistic and shown cell (`favourable_shares`; without it no cell has one), and
+    `bounds` each statistic's scale ends (its means' intervals then stay within them).
     Statistics are computed when a cell is first read.
     """
 
@@ -267,8 +269,10 @@ class Publication:
         shown: Mapping[str | None, Shown] | None = None,
         stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = None,
         favourable: Mapping[str, Mapping[CellKey, FavourableShare]] | None = None,
+        bounds: Mapping[str, Bounds] | None = None,
     ) -> None:
         self.k = k
+        self._bounds = bounds or {}
         self._favourable = favourable or {}
         self._hidden = Disclosed.hidden(k)
         self.family_keys = tuple(family_keys)
@@ -371,7 +375,9 @@ class Publication:
         total = self._totals.of(cell, key)
         summary = Summary.from_sums(total.n, total.total, total.total_sq)
         favourable = self._favourable.get(key, {}).get((cell.team, cell.level))  # type: ignore[arg-type]
-        return Measure(key, disclosed, summary, summary.mean_ci(), favourable)
+        # within the scale's ends where the release knows them (app.reports.stats.mean_ci)
+        mean = summary.mean_ci(bounds=self._bounds.get(key))
+        return Measure(key, disclosed, summary, mean, favourable)
 
     def measure_shown(self, team: int | None, level: int | None, key: str) -> bool:
         """Whether a statistic shows in a cell (its count and the cell's response count are

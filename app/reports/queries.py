@@ -314,7 +314,21 @@ def survey_aggregates(survey: Survey) -> Aggregates:
         dimension_keys=tuple(d.key for d in document.dimensions),
         item_keys=tuple(i.key for i in document.scored_items),
         prompt_keys=tuple(p.key for p in document.prompts),
+        scales=score_scales(document),
     )
+
+
+def score_scales(document: InstrumentDocument) -> dict[str, tuple[float, float]]:
+    """Each dimension's and family's scale ends (a family's dimensions share one scale):
+    a score is a mean of keyed answers, so it lies between them."""
+    scales: dict[str, tuple[float, float]] = {}
+    by_dimension = document.items_by_dimension()
+    for dimension in document.dimensions:
+        scale = next((i.scale for i in by_dimension[dimension.key] if i.scale), None)
+        if scale is not None:
+            scales[dimension.key] = (float(scale.min), float(scale.max))
+            scales.setdefault(dimension.family, scales[dimension.key])
+    return scales
 
 
 # --- comments, items, reliability, waves --------------------------------------------------

@@ -45,6 +45,7 @@ from app.reports.publication import (
     publication_cells,
 )
 from app.reports.reliability import ReleaseReliability
+from app.reports.stats import Bounds
 
 C = TypeVar("C", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
@@ -68,6 +69,9 @@ class Aggregates:
     dimension_keys: tuple[str, ...]
     item_keys: tuple[str, ...]
     prompt_keys: tuple[str, ...]
+    # Each family's and dimension's scale ends (lowest, highest score): the intervals of
+    # means stay within them. Empty for releases stored before they were kept.
+    scales: Mapping[str, Bounds] = field(default_factory=dict)
 
     def score_counts(self, key: str) -> dict[Atom, int]:
         """How many responses have this family or dimension score, per atom."""
@@ -170,6 +174,7 @@ class Snapshot:
                 shown=shown,
                 stored_comparisons=self.stored_comparisons,
                 favourable=self.favourable,
+                bounds=a.scales,
             )
         publication: Publication = self._memo["publication"]
         return publication

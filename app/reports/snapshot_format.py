@@ -140,6 +140,7 @@ def _sections(s: Snapshot) -> dict[str, Any]:
             "scores": scores,
             "comment_counts": [[t, p, n] for (t, p), n in sorted(a.comment_counts.items())],
             "invited": sorted(a.invited.items()),
+            "scales": {key: list(ends) for key, ends in sorted(a.scales.items())},
             "shown": {
                 "responses": _cells_json(d.responses),
                 "scores": {key: _cells_json(v) for key, v in d.scores.items()},
@@ -252,6 +253,8 @@ def _from_sections(section: Section) -> Snapshot:
         ),
         comment_counts={(t, p): n for t, p, n in core["comment_counts"]},
         invited=dict(core["invited"]),
+        # absent before scales were kept: those releases keep their t intervals
+        scales={key: (lo, hi) for key, (lo, hi) in core.get("scales", {}).items()},
         family_keys=family_keys,
         dimension_keys=dimension_keys,
         item_keys=item_keys,
