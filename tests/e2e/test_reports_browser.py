@@ -4,8 +4,10 @@ no serious problem. The server runs live on demo data of its own (see tests/conf
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -84,3 +86,17 @@ def test_report_pages_draw_their_charts_under_the_csp_and_pass_axe(
         assert response is not None and response.status == 200, path
         problems = serious_violations(page)
         assert not problems, f"axe ({path}):\n" + "\n".join(problems)
+
+
+def test_reliability_page_draws_alpha_and_whether_teams_share_a_climate(
+    live_reports: LiveReports, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = signed_in_hr(context, live_reports)
+    page.goto(live_reports.url("/reliability"))
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 2
+    expect(page.get_by_text("Do teams share a climate?").first).to_be_visible()
+    assert page.locator("table").first.locator("tbody tr").count() == 13
+    # SCREENSHOT_DIR keeps the picture for a reviewer; otherwise it goes with tmp_path
+    folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
+    page.screenshot(path=str(folder / "reliability.png"), full_page=True)
