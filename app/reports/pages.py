@@ -15,6 +15,7 @@ from app.reports import figures as fig
 from app.reports.publication import (
     CellKey,
     CellView,
+    Comparison,
     ItemKeying,
     ItemPublication,
     Measure,
@@ -73,9 +74,15 @@ def family_table(
 def quadrant(
     publication: Publication, scope: Scope, document: InstrumentDocument
 ) -> fig.ChartSpec | None:
-    """The quadrant map needs a mutuality and a power-over family; None otherwise."""
+    """The quadrant map needs a mutuality and a power-over family, and the organisation's
+    two means (where its lines cross); None otherwise."""
     keys = {f.key for f in document.families}
     if not {"mutuality", "power_over"} <= keys:
+        return None
+    organisation = publication.view(None, scope.level)
+    centre_x = estimate(organisation.families["mutuality"])
+    centre_y = estimate(organisation.families["power_over"])
+    if centre_x is None or centre_y is None:
         return None
     points = []
     for team, name in scope.teams:
@@ -92,23 +99,42 @@ def quadrant(
         x_name=_label(document, "mutuality", scope.language),
         y_name=_label(document, "power_over", scope.language),
         k=publication.k,
+        centre=(centre_x.value, centre_y.value),
     )
 
 
 def family_comparison(
     publication: Publication, scope: Scope, document: InstrumentDocument, family_key: str
 ) -> fig.ChartSpec:
+    """A family's index per team, each bar with the release's verdict on the team."""
+    desirable = _desirable(document, family_key)
+    comparisons = publication.comparisons(scope.level)
     rows = []
     for team, name in scope.teams:
         est = estimate(publication.view(team, scope.level).families[family_key])
-        rows.append(fig.GroupBar(name, est) if est is not None else fig.GroupBar(name, hidden=True))
+        if est is None:
+            rows.append(fig.GroupBar(name, hidden=True))
+            continue
+        found = comparisons.get((team, family_key))
+        rows.append(fig.GroupBar(name, est, verdict=_verdict(found, desirable)))
     return fig.family_bars(
         rows,
         family_label=_label(document, family_key, scope.language),
         k=publication.k,
         organisation=estimate(publication.view(None, scope.level).families[family_key]),
-        desirable=_desirable(document, family_key),
+        desirable=desirable,
     )
+
+
+def _verdict(comparison: Comparison | None, desirable: fig.Desirable) -> fig.Verdict | None:
+    """A team's verdict against the rest, oriented: a flagged difference in the desirable
+    direction is "better"."""
+    if comparison is None:
+        return None
+    if not comparison.flagged:
+        return "same"
+    higher = comparison.difference > 0
+    return "better" if higher == (desirable == "high") else "worse"
 
 
 def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument) -> fig.ChartSpec:

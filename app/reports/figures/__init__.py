@@ -25,7 +25,7 @@ from app.reports.figures.items import diverging_items
 from app.reports.figures.reliability import agreement_chart, reliability_chart
 from app.reports.figures.series import standpoint_gap, trend_lines
 from app.reports.figures.style import DEFAULT_SCALE_LABELS, PLOTLY_CONFIG
-from app.reports.figures.teams import family_bars, quadrant_map
+from app.reports.figures.teams import VERDICT_COLOURS, family_bars, quadrant_map
 from app.reports.figures.text import hidden_label, plain, wrap_label
 from app.reports.figures.values import (
     HIDDEN,
@@ -41,12 +41,14 @@ from app.reports.figures.values import (
     Series,
     SeriesValue,
     TeamPoint,
+    Verdict,
 )
 
 __all__ = [
     "DEFAULT_SCALE_LABELS",
     "HIDDEN",
     "PLOTLY_CONFIG",
+    "VERDICT_COLOURS",
     "AgreementRow",
     "ChartSpec",
     "DataTable",
@@ -61,6 +63,7 @@ __all__ = [
     "Series",
     "SeriesValue",
     "TeamPoint",
+    "Verdict",
     "agreement_chart",
     "difference_heatmap",
     "diverging_items",

@@ -235,11 +235,13 @@ def row_bars(
     gap_x: float,
     reference: tuple[float, str] | None,
     xaxis: dict[str, Any],
+    notes: Sequence[str] = (),
 ) -> Figure:
     """Horizontal bars, one row per label in ``labels`` order (first at the top): ``bars``
     is the bar trace's own part (x, y as row positions, hover); ``gaps`` name the rows that
     have no bar (labelled at ``gap_x``, e.g. a hidden team); ``reference`` is a dashed line
-    and its label (e.g. the whole organisation)."""
+    and its label (e.g. the whole organisation); ``notes`` go under the title (our own
+    text)."""
     annotations = [gap_label(text, gap_x, position) for position, text in gaps]
     shapes = []
     if reference is not None:
@@ -249,6 +251,7 @@ def row_bars(
     trace = {"type": "bar", "orientation": "h", "marker": {"color": BLUE}, **bars}
     spec = layout(
         title,
+        notes=notes,
         height=rows_height(len(labels)),
         xaxis=xaxis,
         yaxis=category_axis(labels),

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
-from app.reports.figures.style import BLUE, INK, LINE, MUTED
+from app.reports.figures.style import BLUE, INK, LINE, MUTED, ORANGE, SUPPRESSED
 from app.reports.figures.text import (
     COUNT_FIELD,
     EN_DASH,
@@ -45,23 +45,27 @@ class _Bubble:
 
 # (x, y, anchor x, anchor y, text, fill) of each corner of the map
 _QUADRANTS: Final = (
-    (5, 1, "right", "bottom", "High mutuality, low power-over", "rgba(33,102,172,0.08)"),
-    (5, 5, "right", "top", "High mutuality, high power-over", None),
-    (1, 5, "left", "top", "Low mutuality, high power-over", "rgba(179,88,6,0.08)"),
-    (1, 1, "left", "bottom", "Low mutuality, low power-over", None),
+    (5, 1, "right", "bottom", "More mutuality, less power-over", "rgba(33,102,172,0.08)"),
+    (5, 5, "right", "top", "More mutuality, more power-over", None),
+    (1, 5, "left", "top", "Less mutuality, more power-over", "rgba(179,88,6,0.08)"),
+    (1, 1, "left", "bottom", "Less mutuality, less power-over", None),
 )
+LABELLED_TEAMS: Final = 40  # above this many bubbles, names get smaller
 
 
-def _side(value: float, midpoint: float) -> str:
+def _side(value: float, midpoint: float, more: str = "More", less: str = "Less") -> str:
     if value > midpoint:
-        return "High"
+        return more
     if value < midpoint:
-        return "Low"
-    return "Mid"
+        return less
+    return "As much"
 
 
-def _quadrant(x: float, y: float, midpoint: float) -> str:
-    return f"{_side(x, midpoint)} mutuality, {_side(y, midpoint).lower()} power-over"
+def _quadrant(x: float, y: float, centre: tuple[float, float]) -> str:
+    return (
+        f"{_side(x, centre[0])} mutuality, {_side(y, centre[1]).lower()} power-over than "
+        "the organisation"
+    )
 
 
 def quadrant_map(
@@ -70,64 +74,61 @@ def quadrant_map(
     x_title: str,
     y_title: str,
     k: int,
-    midpoint: float = 3.0,
+    centre: tuple[float, float],
     error_bars: bool = True,
-    show_labels: bool | None = None,
     x_name: str = "Mutuality",
     y_name: str = "Power-over",
     title: str = "Mutuality and power-over by team",
 ) -> ChartSpec:
-    """One bubble per team: across the mutuality index (1-5, higher is better), up the
-    power-over index (1-5, higher is worse); bubble area by n; optional 95% intervals; the
-    four quadrants named at ``midpoint``; a note says how many teams are hidden.
-
-    Team names are written next to the bubbles when ``show_labels`` (default: 12 teams or
-    fewer); they are always in the hover and the table.
-    """
+    """One bubble per team, named: across the mutuality index (1-5, higher is better), up
+    the power-over index (1-5, higher is worse); bubble area by n; optional 95% intervals.
+    The lines cross at ``centre``, the organisation's two means, so the four quadrants say
+    where each team stands against its own organisation (a split at the scale's midpoint
+    put nearly every team in one corner). A note says how many teams are hidden."""
     check_k(k)
-    midpoint = finite("midpoint", midpoint)
-    if not 1.0 < midpoint < 5.0:
-        raise ValueError("the midpoint must lie inside the 1-5 scale")
+    centre = (finite("centre x", centre[0]), finite("centre y", centre[1]))
+    if not all(1.0 <= c <= 5.0 for c in centre):
+        raise ValueError("the centre must lie on the 1-5 scale")
     bubbles = [
         _Bubble(p.label, p.mutuality, p.power_over, p.n)
         for p in points
         if p.mutuality is not None and p.power_over is not None and p.n is not None
     ]
     hidden = [p.label for p in points if p.hidden]
-    labelled = len(bubbles) <= 12 if show_labels is None else show_labels
-    trace = _bubble_trace(bubbles, (x_name, y_name), labelled=labelled, intervals=error_bars)
+    trace = _bubble_trace(bubbles, (x_name, y_name), intervals=error_bars)
     layout = chart.layout(
         title,
-        height=560,
+        height=560 if len(bubbles) <= LABELLED_TEAMS else 760,
         notes=[f"{plural(len(hidden), 'team', 'teams')} not shown: {hidden_label(k)}"]
         if hidden
         else [],
         xaxis={"title": {"text": plain(x_title)}, "range": [1, 5], "dtick": 1},
         yaxis={"title": {"text": plain(y_title)}, "range": [1, 5], "dtick": 1},
-        **_quadrant_marks(midpoint),
+        **_quadrant_marks(centre),
     )
     figure = chart.figure([trace], layout, empty=not points)
-    quadrants = Counter(_quadrant(b.x.value, b.y.value, midpoint) for b in bubbles)
+    quadrants = Counter(_quadrant(b.x.value, b.y.value, centre) for b in bubbles)
     where = "; ".join(
-        f"{plural(count, 'team', 'teams')} {name.lower()}" for name, count in quadrants.items()
+        f"{plural(count, 'team', 'teams')}: {name.lower()}" for name, count in quadrants.items()
     )
     description = (
-        f"Each bubble is a team: across, {x_title}; up, {y_title}. Bubble area shows the "
-        "number of responses"
+        f"Each bubble is a team, named: across, {x_title}; up, {y_title}. Bubble area shows "
+        "the number of responses"
         + (", lines the 95% confidence intervals" if error_bars else "")
-        + f". The lines cross at {number(midpoint, 1)}; the lower right is high mutuality "
-        f"with low power-over. {plural(len(bubbles), 'team', 'teams')} shown"
-        + (f": {where}." if where else ".")
+        + f". The lines cross at the organisation's means ({x_name} {number(centre[0])}, "
+        f"{y_name} {number(centre[1])}); the shaded lower right is more mutuality with less "
+        f"power-over than the organisation. {plural(len(bubbles), 'team', 'teams')} shown"
+        + (f". {where}." if where else ".")
         + hidden_sentence(len(hidden), k, "team", "teams")
     )
-    table = _quadrant_table(bubbles, hidden, (x_name, y_name), hidden_label(k), midpoint)
+    table = _quadrant_table(bubbles, hidden, (x_name, y_name), hidden_label(k), centre)
     return ChartSpec(figure, title, description, table)
 
 
 def _bubble_trace(
-    bubbles: Sequence[_Bubble], names: tuple[str, str], *, labelled: bool, intervals: bool
+    bubbles: Sequence[_Bubble], names: tuple[str, str], *, intervals: bool
 ) -> dict[str, Any]:
-    """The bubbles: area by n, the team's name beside each when ``labelled``."""
+    """The bubbles: area by n, each team's name beside it."""
     x_name, y_name = names
     max_n = max((b.n for b in bubbles), default=1)
     max_diameter = 44
@@ -135,10 +136,10 @@ def _bubble_trace(
         "type": "scatter",
         "x": [b.x.value for b in bubbles],
         "y": [b.y.value for b in bubbles],
-        "mode": "markers+text" if labelled else "markers",
-        "text": [wrap_label(b.label, 22) for b in bubbles] if labelled else None,
+        "mode": "markers+text",
+        "text": [wrap_label(b.label, 22) for b in bubbles],
         "textposition": "top center",
-        "textfont": {"size": 11, "color": INK},
+        "textfont": {"size": 11 if len(bubbles) <= LABELLED_TEAMS else 9, "color": INK},
         "marker": {
             "size": [b.n for b in bubbles],
             "sizemode": "area",
@@ -166,8 +167,9 @@ def _bubble_trace(
     return trace
 
 
-def _quadrant_marks(midpoint: float) -> dict[str, list[dict[str, Any]]]:
-    """The shaded good and bad quadrants, their names and the lines through ``midpoint``."""
+def _quadrant_marks(centre: tuple[float, float]) -> dict[str, list[dict[str, Any]]]:
+    """The shaded good and bad quadrants, their names and the lines through ``centre``."""
+    cx, cy = centre
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for qx, qy, ax, ay, text, fill in _QUADRANTS:
@@ -177,9 +179,9 @@ def _quadrant_marks(midpoint: float) -> dict[str, list[dict[str, Any]]]:
                     "type": "rect",
                     "xref": "x",
                     "yref": "y",
-                    "x0": midpoint,
+                    "x0": cx,
                     "x1": qx,
-                    "y0": midpoint,
+                    "y0": cy,
                     "y1": qy,
                     "fillcolor": fill,
                     "line": {"width": 0},
@@ -200,12 +202,8 @@ def _quadrant_marks(midpoint: float) -> dict[str, list[dict[str, Any]]]:
             }
         )
     midline = {"color": LINE, "width": 1.5, "dash": "dot"}
-    shapes.append(
-        {"type": "line", "x0": midpoint, "x1": midpoint, "y0": 1, "y1": 5, "line": midline}
-    )
-    shapes.append(
-        {"type": "line", "x0": 1, "x1": 5, "y0": midpoint, "y1": midpoint, "line": midline}
-    )
+    shapes.append({"type": "line", "x0": cx, "x1": cx, "y0": 1, "y1": 5, "line": midline})
+    shapes.append({"type": "line", "x0": 1, "x1": 5, "y0": cy, "y1": cy, "line": midline})
     return {"shapes": shapes, "annotations": annotations}
 
 
@@ -214,7 +212,7 @@ def _quadrant_table(
     hidden: Sequence[str],
     names: tuple[str, str],
     label: str,
-    midpoint: float,
+    centre: tuple[float, float],
 ) -> DataTable:
     x_name, y_name = names
     rows: list[tuple[str, ...]] = [
@@ -225,7 +223,7 @@ def _quadrant_table(
             number(b.y.value),
             interval(b.y),
             str(b.n),
-            _quadrant(b.x.value, b.y.value, midpoint),
+            _quadrant(b.x.value, b.y.value, centre),
         )
         for b in bubbles
     ]
@@ -238,6 +236,19 @@ def _quadrant_table(
 # Bars per team: family index and response rate
 
 
+VERDICT_COLOURS: Final = {"better": BLUE, "worse": ORANGE, "same": SUPPRESSED, None: SUPPRESSED}
+VERDICT_WORDS: Final = {
+    "better": "better than the rest",
+    "worse": "worse than the rest",
+    "same": "no clear difference",
+    None: "not compared",
+}
+VERDICT_NOTE: Final = (
+    "Blue: better than the rest of the organisation; orange: worse; grey: no clear "
+    "difference (Benjamini\u2013Hochberg over this release, q = .05)."
+)
+
+
 def family_bars(
     rows: Sequence[GroupBar],
     *,
@@ -248,19 +259,31 @@ def family_bars(
     scale: tuple[float, float] = (1.0, 5.0),
     title: str | None = None,
 ) -> ChartSpec:
-    """Horizontal bars of a family index per team with 95% intervals, the organisation as a
-    dashed reference line, hidden teams as a labelled gap."""
+    """Horizontal bars of a family index per team with 95% intervals, best first, each
+    coloured by its verdict against the rest of the organisation; the organisation as a
+    dashed reference line; hidden teams as labelled gaps at the end."""
     check_k(k)
     low, high = scale
     title = title or f"{family_label} index by team"
     label = hidden_label(k)
-    shown = [(i, row.label, row.estimate) for i, row in enumerate(rows) if row.estimate is not None]
+    rows = _best_first(rows, desirable)
+    shown = [(i, row) for i, row in enumerate(rows) if row.estimate is not None]
     bars = {
-        "x": [e.value for _, _, e in shown],
-        "y": [i for i, _, _ in shown],
-        "error_x": chart.error_bars([e for _, _, e in shown], clip=scale),
+        "x": [row.estimate.value for _, row in shown if row.estimate],
+        "y": [i for i, _ in shown],
+        "marker": {"color": [VERDICT_COLOURS[row.verdict] for _, row in shown]},
+        "error_x": chart.error_bars([row.estimate for _, row in shown if row.estimate], clip=scale),
         "hovertext": [
-            hover(name, {family_label: with_interval(e), COUNT_FIELD: e.n}) for _, name, e in shown
+            hover(
+                row.label,
+                {
+                    family_label: with_interval(row.estimate),
+                    COUNT_FIELD: row.estimate.n,
+                    "Compared with the rest": VERDICT_WORDS[row.verdict],
+                },
+            )
+            for _, row in shown
+            if row.estimate
         ],
         "hovertemplate": HOVER_TEMPLATE,
         "name": plain(family_label),
@@ -283,19 +306,41 @@ def family_bars(
             "dtick": 1,
             "fixedrange": True,
         },
+        notes=[VERDICT_NOTE] if shown else [],
     )
-    table_rows = [_estimate_row(row.label, row.estimate, label) for row in rows]
+    table_rows = [
+        (*_estimate_row(row.label, row.estimate, label), _verdict_cell(row)) for row in rows
+    ]
     if organisation is not None:
-        table_rows.append(_estimate_row(ORGANISATION, organisation, label))
+        table_rows.append((*_estimate_row(ORGANISATION, organisation, label), ""))
+    verdicts = Counter(row.verdict for _, row in shown)
     description = (
-        f"{family_label} index per team ({direction(desirable)}), with 95% confidence intervals"
+        f"{family_label} index per team ({direction(desirable)}), best first, with 95% "
+        "confidence intervals"
         + _organisation_clause(None if organisation is None else number(organisation.value))
-        + f". {plural(len(shown), 'team', 'teams')} shown."
+        + f". {plural(len(shown), 'team', 'teams')} shown: "
+        + f"{verdicts['better']} better than the rest of the organisation, "
+        + f"{verdicts['worse']} worse, the others without a clear difference."
         + hidden_sentence(len(rows) - len(shown), k, "team", "teams")
     )
-    description += _most_favourable([(name, e) for _, name, e in shown], desirable)
-    table = DataTable(("Team", family_label, "95% CI", "Responses"), tuple(table_rows))
-    return ChartSpec(figure, title, description, table)
+    description += _most_favourable(
+        [(row.label, row.estimate) for _, row in shown if row.estimate], desirable
+    )
+    columns = ("Team", family_label, "95% CI", "Responses", "Compared with the rest")
+    return ChartSpec(figure, title, description, DataTable(columns, tuple(table_rows)))
+
+
+def _best_first(rows: Sequence[GroupBar], desirable: Desirable) -> list[GroupBar]:
+    """Shown teams from the most to the least favourable index, hidden ones after them in
+    their given order."""
+    sign = -1.0 if desirable == "high" else 1.0
+    shown = [row for row in rows if row.estimate is not None]
+    shown.sort(key=lambda row: sign * row.estimate.value if row.estimate else 0.0)
+    return shown + [row for row in rows if row.estimate is None]
+
+
+def _verdict_cell(row: GroupBar) -> str:
+    return "" if row.estimate is None else VERDICT_WORDS[row.verdict]
 
 
 def _most_favourable(shown: Sequence[tuple[str, Estimate]], desirable: Desirable) -> str:

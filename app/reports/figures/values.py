@@ -148,16 +148,28 @@ class TeamPoint:
         _count("n", self.n, minimum=1)
 
 
+Verdict = Literal["better", "worse", "same"]
+VERDICTS: tuple[Verdict, ...] = ("better", "worse", "same")
+
+
 @dataclass(frozen=True, slots=True)
 class GroupBar:
-    """One bar (a team's index, with its interval and n), or a hidden group."""
+    """One bar (a team's index, with its interval and n), or a hidden group. `verdict` is
+    the release's Benjamini-Hochberg verdict on the team against the rest of the
+    organisation, oriented: "better", "worse", "same" (no clear difference), or None where
+    the team was not compared."""
 
     label: str
     estimate: Estimate | None = None
     hidden: bool = False
+    verdict: Verdict | None = None
 
     def __post_init__(self) -> None:
         _shown_or_hidden("group", self.hidden, {"estimate": self.estimate})
+        if self.verdict is not None and self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, not {self.verdict!r}")
+        if self.hidden and self.verdict is not None:
+            raise ValueError("a hidden group carries no verdict")
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,15 +55,16 @@ def quadrant(label: str = "Platform") -> ChartSpec:
         x_title="Mutuality index",
         y_title="Power-over index",
         k=K,
+        centre=(3.3, 2.6),
     )
 
 
 def bars(label: str = "Platform") -> ChartSpec:
     return f.family_bars(
         [
-            GroupBar(label, Estimate(3.8, 3.5, 4.1, 24)),
+            GroupBar("Sales", Estimate(2.6, 2.2, 3.0, 12), verdict="worse"),
             GroupBar("Legal", hidden=True),
-            GroupBar("Sales", Estimate(2.6, 2.2, 3.0, 12)),
+            GroupBar(label, Estimate(3.8, 3.5, 4.1, 24), verdict="better"),
         ],
         family_label="Mutuality",
         k=K,
