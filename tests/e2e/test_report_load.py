@@ -9,13 +9,19 @@ read once, the bundle compressed once), as a server that has run a while would b
 measured is the browser's side. Each page gets `ATTEMPTS` tries and its best counts (the
 test machine is shared). Every chart must draw, with no console error and no CSP refusal,
 and pages with no chart must not download plotly.js at all.
+
+The times are written to bench/out/page_load.json; the 1 s budget is checked by
+bench/bench_page_load.py (`make bench`), which runs this test with MUTUALITY_PAGE_LOAD_BUDGET
+set: a timing is a benchmark's verdict, never the suite's (the suite runs on shared machines).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +38,7 @@ from tests.e2e.test_reports_browser import LiveReports, signed_in_hr
 pytestmark = pytest.mark.e2e
 
 USABLE_BUDGET_MS = 1000.0
+OUT = Path(__file__).resolve().parents[2] / "bench" / "out" / "page_load.json"
 BUNDLE_GZIP_BUDGET = 500_000  # bytes on the wire for plotly.js
 ATTEMPTS = 3
 PLOTLY_PATH = "/assets/plotly-"
@@ -117,7 +124,7 @@ def visit_cold(page: Page, url: str) -> dict[str, Any]:
     )
 
 
-def test_every_report_page_is_usable_within_a_second_from_a_cold_cache(
+def test_every_report_page_draws_its_charts_from_a_cold_cache(
     demo_reports: LiveReports, context: BrowserContext
 ) -> None:
     page = signed_in_hr(context, demo_reports)
@@ -134,14 +141,19 @@ def test_every_report_page_is_usable_within_a_second_from_a_cold_cache(
         usable_runs = [round(run["usable"]) for run in runs]
         figures[name] = {**best, "usable_runs": usable_runs, "problems": sorted(set(problems))}
     print("\nreport pages from a cold cache (ms):\n" + json.dumps(figures, indent=1))
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=1))
     for name, found in figures.items():
         assert not found["problems"], f"{name}:\n" + "\n".join(found["problems"])
         assert found["charts"] > 0, f"{name}: the demo should give this page a chart"
         assert found["drawn"] == found["charts"], f"{name}: not every chart was drawn"
         assert found["plotly_transfer"] is not None, f"{name}: plotly.js was not loaded"
         assert 0 < found["plotly_transfer"] <= BUNDLE_GZIP_BUDGET, (name, found)
-    slow = {name: round(f["usable"]) for name, f in figures.items() if f["usable"] >= 1000}
-    assert not slow, f"pages usable after {USABLE_BUDGET_MS:.0f} ms: {slow}"
+    if os.environ.get("MUTUALITY_PAGE_LOAD_BUDGET"):
+        slow = {
+            n: round(f["usable"]) for n, f in figures.items() if f["usable"] >= USABLE_BUDGET_MS
+        }
+        assert not slow, f"pages usable after {USABLE_BUDGET_MS:.0f} ms: {slow}"
 
 
 def test_pages_without_charts_do_not_load_plotly(

@@ -104,7 +104,10 @@ def test_hover_texts_name_their_fields_instead_of_customdata_positions(name: str
 FIRST_HOVERS = {
     "quadrant": "<b>Label</b><br>Mutuality: 3.80 [3.50, 4.10]<br>Power-over: 2.10 [1.80, 2.40]"
     "<br>n = 24",
-    "bars": "<b>Label</b><br>Mutuality: 3.80 [3.50, 4.10]<br>n = 24<br>Compared with the rest: better than the rest",
+    "bars": (
+        "<b>Label</b><br>Mutuality: 3.80 [3.50, 4.10]<br>n = 24"
+        "<br>Compared with the rest: better than the rest"
+    ),
     "heatmap": "<b>Label</b><br>Authenticity<br>Difference from the rest: +0.40 • significant"
     "<br>Hedges' g [95% CI]: 0.50 [0.10, 0.90]<br>Adjusted p (BH): 0.010",
     "items": "<b>Label</b><br>Neither agree nor disagree: 19%",
