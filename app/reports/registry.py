@@ -281,7 +281,10 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
             "total that contains the team). • marks a difference that holds after "
             "Benjamini-Hochberg correction across every team and score of this release at "
             "this level filter (q = .05), departments and their teams together: a cell "
-            "carries the same verdict on every page, filter and export."
+            "carries the same verdict on every page, filter and export. The test is "
+            "Welch's, with the smaller group's variance never taken below the two groups' "
+            "pooled variance, so a small team whose answers are all alike is not judged on "
+            "the rest's variance alone."
         ),
     ),
     chart_page("items", "Items", "Answers to each item", build_items),
