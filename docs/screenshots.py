@@ -242,6 +242,15 @@ def take_screenshots(demo: Demo, out: Path, chromium: Path) -> list[Path]:
             written.append(shoot(page.locator("figure.chart").first, out / "heatmap.png"))
             page.context.close()
 
+            # On a phone the heatmap keeps its width and scrolls sideways.
+            page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+            sign_in(page, demo.base_url, *demo.hr)
+            goto(page, f"{reports}/heatmap")
+            wait_for_charts(page)
+            page.locator("figure.chart .chart-scroll").first.evaluate(JS_SCROLL_TO_TOP)
+            written.append(shoot(page, out / "heatmap-phone.png"))
+            page.context.close()
+
             page = new_page(browser, viewport=DESKTOP)
             sign_in(page, demo.base_url, *demo.admin)
             goto(page, f"{demo.base_url}/admin/instruments/{INSTRUMENT_KEY}/edit")

@@ -49,6 +49,9 @@ class ChartSpec:
     description: str
     table: DataTable
     config: Mapping[str, Any] = field(default_factory=lambda: dict(PLOTLY_CONFIG))
+    # A figure too dense to shrink to a phone's width (the heatmap): it keeps a minimum
+    # width and scrolls sideways within the page instead.
+    wide: bool = False
     _script: list[Markup] = field(default_factory=list, repr=False)
 
     def payload(self) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def difference_heatmap(
         ("Team", *(d.label for d in dimensions)),
         tuple((team, *(c.table for c in row)) for team, row in zip(teams, grid, strict=True)),
     )
-    return ChartSpec(figure, title, description, table)
+    return ChartSpec(figure, title, description, table, wide=True)
 
 
 def _description(

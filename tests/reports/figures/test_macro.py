@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 from tests.reports.figures.samples import (
     EVIL,
     bars,
+    heatmap,
 )
 
 
@@ -66,3 +67,13 @@ def test_macro_cannot_be_broken_out_of_by_the_data(macro_app: Flask) -> None:
     assert '<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;</th>' in html
     assert "<script" not in html.replace('<script type="application/json"', "")
     assert not re.search(r"\son\w+\s*=", html)  # no inline event handlers
+
+
+def test_only_a_wide_chart_scrolls_sideways_at_a_minimum_width(macro_app: Flask) -> None:
+    assert 'class="chart-scroll"' not in render_chart(macro_app, bars())
+    html = render_chart(macro_app, heatmap())
+    assert heatmap().wide
+    assert re.search(r'<div class="chart-scroll">\s*<div class="chart-plot" id="c1"', html)
+    css = (ROOT / "app" / "static" / "css" / "app.css").read_text()
+    assert ".chart-scroll { overflow-x: auto; }" in css
+    assert re.search(r"\.chart-scroll \.chart-plot \{ min-width: \d+rem; \}", css)
