@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 
+CHANGELOG_MAX = 300
+
 
 class Instrument(Base):
     """A survey instrument, known by its stable key (e.g. ``relational-climate``)."""
@@ -42,5 +44,8 @@ class InstrumentVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What this version changed, in the publisher's one line (None: published before the
+    # editor asked for one, or synced from a file).
+    changelog: Mapped[str | None] = mapped_column(String(CHANGELOG_MAX))
 
     instrument: Mapped[Instrument] = relationship(back_populates="versions")

@@ -74,6 +74,9 @@ class Survey(Base):
     k_scores: Mapped[int] = mapped_column(Integer, default=5)
     k_comments: Mapped[int] = mapped_column(Integer, default=10)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A pilot (a try-out with a few people) is reported on its own but is no wave of a
+    # trend: trends and "change since the last comparable wave" leave it out.
+    pilot: Mapped[bool] = mapped_column(Boolean, default=False)
 
     instrument_version: Mapped[InstrumentVersion] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=survey_team, order_by="Team.path")
