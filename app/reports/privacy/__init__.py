@@ -19,7 +19,7 @@ The rules
 =========
 
 1. **Threshold** (primary suppression). A cell with ``n < k`` shows no number at all, not
-   even its ``n``; its label is "fewer than k" (see :func:`footnote`). ``k`` is
+   even its ``n``; its label is "fewer than k" (see :func:`legend`). ``k`` is
    ``Threshold.k_scores`` (default 5) for counts, scores and response rates and
    ``Threshold.k_comments`` (default 10) for comments; never below :data:`MIN_K` (3).
 
@@ -44,6 +44,8 @@ The rules
    c. *wave minus wave*: "all waves" minus the shown single waves.
 
    Whenever such a set has ``0 < n < k``, one more cell is hidden and the check is repeated.
+   Such a cell reads "withheld" where telling that it holds at least k narrows nobody down
+   (``markers``), and the generic "fewer than k*" (either reason) elsewhere.
 
 4. **Comments** are records, not sums: a reader can *intersect* two shown comment lists
    (texts are distinct), so for comments every Venn region of the shown cells must hold 0 or
@@ -65,6 +67,7 @@ The modules, by what each decides:
 * ``suppression``: primary and complementary suppression of any family of cells
   (:func:`suppress`, :func:`disclose_cells`) and the audit of a given choice
   (:func:`find_leaks`);
+* ``markers``: which hidden cells may tell why they are hidden (:func:`tell_reasons`);
 * ``span``: the residual check for sums, an exact search of the linear span of the shown cells;
 * ``records``: the residual check for comments (rule 4's Venn regions), the primary rule for
   one comment list and the order comments are listed in;
@@ -73,16 +76,23 @@ The modules, by what each decides:
 
 from __future__ import annotations
 
+from app.reports.privacy.markers import tell_reasons
 from app.reports.privacy.model import (
     DEFAULT_K_COMMENTS,
     DEFAULT_K_SCORES,
     MIN_K,
+    PROTECTS,
+    REASONS,
+    UNDER_K,
     Disclosed,
     Disclosure,
     Leak,
+    Reason,
     Threshold,
     check_k,
     footnote,
+    hidden_label,
+    legend,
 )
 from app.reports.privacy.records import comments_visible, shuffle_comments
 from app.reports.privacy.suppression import disclose_cells, find_leaks, suppress
@@ -99,9 +109,13 @@ __all__ = [
     "DEFAULT_K_COMMENTS",
     "DEFAULT_K_SCORES",
     "MIN_K",
+    "PROTECTS",
+    "REASONS",
+    "UNDER_K",
     "Disclosed",
     "Disclosure",
     "Leak",
+    "Reason",
     "ReportCell",
     "ResponseRate",
     "Threshold",
@@ -112,8 +126,11 @@ __all__ = [
     "disclose_team_tree",
     "find_leaks",
     "footnote",
+    "hidden_label",
+    "legend",
     "report_cells",
     "shuffle_comments",
     "suppress",
     "team_subtrees",
+    "tell_reasons",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Final, Generic, TypeAlias, TypeVar
+from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
 MIN_K: Final = 3
 """No survey may set a threshold below this (CONSTRUCTS.md, "Thresholds")."""
@@ -49,12 +49,42 @@ class Threshold:
         check_k(self.k_comments, "k_comments")
 
 
+Reason: TypeAlias = Literal["under_k", "protects"]
+"""Why a hidden cell is hidden, where the release tells it (app.reports.privacy.markers)."""
+UNDER_K: Final[Reason] = "under_k"
+PROTECTS: Final[Reason] = "protects"
+REASONS: Final[tuple[Reason, ...]] = (UNDER_K, PROTECTS)
+
+
+def hidden_label(k: int, reason: Reason | None = None) -> str:
+    """The label of a hidden cell: "fewer than k" (under k), "withheld" (at least k, hidden
+    to protect a smaller group), or "fewer than k*" where the release does not tell which."""
+    if reason == UNDER_K:
+        return f"fewer than {k}"
+    if reason == PROTECTS:
+        return "withheld"
+    return f"fewer than {k}*"
+
+
+def legend(k: int) -> dict[str, str]:
+    """Each hidden label with what it means, in the order pages, charts and exports list
+    them (the same three labels as :func:`hidden_label`)."""
+    return {
+        hidden_label(k, UNDER_K): f"fewer than {k} responses.",
+        hidden_label(k, PROTECTS): (
+            f"{k} or more responses, withheld so that a group of fewer than {k} cannot be "
+            "worked out by subtraction (across teams, levels or releases)."
+        ),
+        hidden_label(k): (
+            f"fewer than {k} responses, or withheld to protect a smaller group: the release "
+            "does not say which where saying it would narrow a group down."
+        ),
+    }
+
+
 def footnote(k: int) -> str:
-    """The footnote that goes with the label of hidden cells."""
-    return (
-        f"* fewer than {k} responses, or withheld so that a group of fewer than {k} "
-        "cannot be worked out by subtraction."
-    )
+    """The footnote that goes with the labels of hidden cells: the legend in one line."""
+    return " ".join(f"{label}: {meaning}" for label, meaning in legend(k).items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +92,17 @@ class Disclosed:
     """The disclosure decision for one cell: render ``label``; use numbers only if ``shown``.
 
     A hidden cell has ``n = None``: the true count is not carried, so a template or an export
-    cannot print it by mistake. Primary and complementary suppression share one label
-    ("fewer than k*", explained by :func:`footnote`): telling them apart would tell the reader
-    that some hidden cells hold at least k responses, which can pin down the others.
+    cannot print it by mistake. ``reason`` says why it is hidden (under k, or withheld to
+    protect a smaller group) where the release tells it; telling it is a bound on a hidden
+    count, so app.reports.privacy.markers tells it only where no group can be narrowed down
+    to between 1 and k - 1 by it. Without a reason the label is the generic "fewer than k*"
+    (also every hidden cell of a release stored before reasons were kept).
     """
 
     shown: bool
     n: int | None
     k: int
+    reason: Reason | None = None
 
     def __post_init__(self) -> None:
         check_k(self.k)
@@ -77,19 +110,21 @@ class Disclosed:
             raise ValueError("a shown cell needs n >= k")
         if not self.shown and self.n is not None:
             raise ValueError("a hidden cell must not carry its n")
+        if self.reason is not None and (self.shown or self.reason not in REASONS):
+            raise ValueError(f"a reason is for hidden cells only: {self.reason!r}")
 
     @classmethod
     def visible(cls, n: int, k: int) -> Disclosed:
         return cls(shown=True, n=n, k=k)
 
     @classmethod
-    def hidden(cls, k: int) -> Disclosed:
-        return cls(shown=False, n=None, k=k)
+    def hidden(cls, k: int, reason: Reason | None = None) -> Disclosed:
+        return cls(shown=False, n=None, k=k, reason=reason)
 
     @property
     def label(self) -> str:
         """What to print instead of (or as) the count."""
-        return str(self.n) if self.shown else f"fewer than {self.k}*"
+        return str(self.n) if self.shown else hidden_label(self.k, self.reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,12 +151,15 @@ class Disclosure(Generic[K]):
     """The decisions for every cell of one publication.
 
     ``complementary`` (cells hidden only to protect others) is for audits and tests; never
-    render it, since it tells which hidden cells hold at least k responses.
+    render it, since it tells which hidden cells hold at least k responses: render each
+    cell's Disclosed, whose reason is told only where that is safe. ``reasons`` are those
+    told reasons.
     """
 
     k: int
     cells: Mapping[K, Disclosed]
     complementary: frozenset[K] = field(default_factory=frozenset)
+    reasons: Mapping[K, Reason] = field(default_factory=dict)
 
     def __getitem__(self, key: K) -> Disclosed:
         return self.cells[key]

@@ -46,8 +46,9 @@ Scope and limits (honestly)
   a shown cell answered 5, each answered 5); statistics over fewer values than responses
   ("prefer not to answer"): pass the counts actually behind such a statistic; publications
   changing over time (a cell shown last month and hidden now is still known); and
-  inferences from the suppression pattern itself. Every hidden cell therefore carries the same
-  label, so that primary and complementary suppression cannot be told apart.
+  inferences from the suppression pattern itself. Why a cell is hidden (under k, or withheld
+  to protect a smaller group) is told only where ``markers`` proves the bounds it gives narrow
+  nobody down; elsewhere the cell carries the generic label.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TypeVar
 
+from app.reports.privacy.markers import proposed_reasons, tell_reasons
 from app.reports.privacy.model import (
     Disclosed,
     Disclosure,
     Leak,
+    Reason,
     _canon,
     _RawLeak,
     _validated_counts,
@@ -80,10 +83,21 @@ def disclose_cells(
     records: bool = False,
     withheld: Collection[K] = (),
     fixed: Collection[K] = (),
+    explain: Collection[K] = (),
+    told: Mapping[K, Reason] | None = None,
 ) -> dict[K, Disclosed]:
     """Decide every cell (rules 1-4 of the package docstring); see :func:`suppress`."""
     return dict(
-        suppress(cells, atom_counts, k, records=records, withheld=withheld, fixed=fixed).cells
+        suppress(
+            cells,
+            atom_counts,
+            k,
+            records=records,
+            withheld=withheld,
+            fixed=fixed,
+            explain=explain,
+            told=told,
+        ).cells
     )
 
 
@@ -95,6 +109,8 @@ def suppress(
     records: bool = False,
     withheld: Collection[K] = (),
     fixed: Collection[K] = (),
+    explain: Collection[K] = (),
+    told: Mapping[K, Reason] | None = None,
 ) -> Disclosure[K]:
     """Primary and complementary suppression of ``cells`` (cell key -> its atoms).
 
@@ -117,6 +133,11 @@ def suppress(
     A leak whose derivation uses fixed cells only cannot be repaired here and is left alone;
     it cannot arise when the fixed cells were themselves decided by this function with the
     same ``k`` (their atoms' counts never change).
+
+    ``explain`` are the cells whose reason, if hidden, may be told (under k, or withheld to
+    protect a smaller group), where app.reports.privacy.markers finds that safe, taking into
+    account the reasons ``told`` for other cells before (an earlier release's). Sums only:
+    comment groups keep the generic label.
     """
     check_k(k)
     counts = _validated_counts(atom_counts)
@@ -143,19 +164,29 @@ def suppress(
         complementary |= dropped
         shown = [key for key in shown if key not in dropped]
 
-    decisions = _decisions(cells, shown, n_of, k)
-    return Disclosure(k=k, cells=decisions, complementary=frozenset(complementary))
+    reasons: dict[K, Reason] = {}
+    if explain and not records:
+        visible = set(shown)
+        hidden = [key for key in explain if key in n_of and key not in visible]
+        reasons = tell_reasons(atoms_of, counts, k, shown, proposed_reasons(n_of, hidden, k), told)
+    decisions = _decisions(cells, shown, n_of, k, reasons)
+    return Disclosure(k=k, cells=decisions, complementary=frozenset(complementary), reasons=reasons)
 
 
 def _decisions(
-    cells: Iterable[K], shown: Iterable[K], n_of: Mapping[K, int], k: int
+    cells: Iterable[K],
+    shown: Iterable[K],
+    n_of: Mapping[K, int],
+    k: int,
+    reasons: Mapping[K, Reason],
 ) -> dict[K, Disclosed]:
-    """The decision for every cell: its count if it is still shown and reaches k, else hidden."""
+    """The decision for every cell: its count if it is still shown and reaches k, else hidden
+    (with its reason where one is told)."""
     visible = set(shown)
     return {
         key: Disclosed.visible(n_of[key], k)
         if key in visible and n_of[key] >= k
-        else Disclosed.hidden(k)
+        else Disclosed.hidden(k, reasons.get(key))
         for key in cells
     }
 
