@@ -230,3 +230,63 @@ def rewordings(
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class FamilyComparability:
+    """Whether a family index of a wave on one version may be compared with the same index
+    of a wave on another, and if not, why (one reason per item or membership change)."""
+
+    family: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def comparable(self) -> bool:
+        return not self.reasons
+
+    @property
+    def reason(self) -> str:
+        """The reasons in one sentence, for a page ("" when comparable)."""
+        return "; ".join(self.reasons)
+
+
+def _family_items(document: InstrumentDocument) -> dict[str, tuple[str, ...]]:
+    items = document.items_by_dimension()
+    return {
+        family: tuple(item.key for d in dimensions for item in items[d.key])
+        for family, dimensions in document.dimensions_by_family().items()
+    }
+
+
+def family_comparability(
+    earlier: InstrumentDocument, later: InstrumentDocument
+) -> dict[str, FamilyComparability]:
+    """The one comparability rule of the reports, for a pair of waves (the earlier wave's
+    version, the later wave's version), whichever page asks: a family index is comparable
+    only if the family is in both versions with the same items, and each of them kept its
+    wording and its scoring (`diff_versions`). Every family of either version is answered;
+    two waves on the same version compare every family."""
+    before, after = _family_items(earlier), _family_items(later)
+    if earlier is later:
+        return {family: FamilyComparability(family) for family in after}
+    changes = diff_versions(earlier, later)
+    found: dict[str, FamilyComparability] = {}
+    for family in dict.fromkeys([*after, *before]):
+        if family not in before:
+            found[family] = FamilyComparability(family, ("the earlier version has no such index",))
+            continue
+        if family not in after:
+            found[family] = FamilyComparability(family, ("the later version has no such index",))
+            continue
+        reasons = [f"item {key} is new" for key in after[family] if key not in before[family]]
+        reasons += [
+            f"item {key} was left out" for key in before[family] if key not in after[family]
+        ]
+        reasons += [
+            f"item {key}: {change.detail}"
+            for key in after[family]
+            if key in before[family]
+            for change in changes.details(key)
+        ]
+        found[family] = FamilyComparability(family, tuple(reasons))
+    return found

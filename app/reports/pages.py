@@ -6,10 +6,10 @@ no numbers) and turns it into the plain inputs of app.reports.figures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.instruments.diff import InstrumentDiff
+from app.instruments.diff import FamilyComparability
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
 from app.reports.publication import (
@@ -23,7 +23,7 @@ from app.reports.publication import (
 )
 from app.reports.reliability import ReleaseReliability
 from app.reports.reliability import shared_climate as climate_of
-from app.reports.stats import Summary, standpoint_gap
+from app.reports.stats import Summary, floored_welch_t, standpoint_gap
 
 
 @dataclass(frozen=True)
@@ -55,17 +55,23 @@ def _desirable(document: InstrumentDocument, key: str) -> fig.Desirable:
 
 
 def family_table(
-    view: CellView, document: InstrumentDocument, language: str
+    view: CellView,
+    document: InstrumentDocument,
+    language: str,
+    baselines: Mapping[str, Baseline] | None = None,
 ) -> list[dict[str, object]]:
-    """The family indices of one cell as rows for a summary table."""
+    """The family indices of one cell as rows for a summary table, each with its change
+    since the last comparable wave where `baselines` are given."""
     rows = []
     for family in document.families:
         measure = view.families[family.key]
+        baseline = (baselines or {}).get(family.key)
         rows.append(
             {
                 "label": document.text(family.label, language),
                 "desirable": family.desirable,
                 "measure": measure,
+                "change": change_since(measure, baseline) if baseline is not None else None,
             }
         )
     return rows
@@ -267,40 +273,34 @@ def standpoint(
     return fig.standpoint_gap([name for _, name in levels], series, k=publication.k, gaps=gaps)
 
 
-def comparable_families(
-    document: InstrumentDocument, diffs: Iterable[InstrumentDiff]
-) -> dict[str, bool]:
-    """Which family indices of `document` a trend may follow: those whose items are all
-    comparable (same key, wording and scoring) in every diff from another wave's instrument
-    version to this one. Waves on the same version need no diff."""
-    comparable = {family.key: True for family in document.families}
-    items = document.items_by_dimension()
-    for diff in diffs:
-        same = set(diff.comparable_items())
-        for family, dimensions in document.dimensions_by_family().items():
-            keys = {item.key for d in dimensions for item in items[d.key]}
-            comparable[family] = comparable[family] and keys <= same
-    return comparable
+@dataclass(frozen=True)
+class TrendWave:
+    """One wave on a trend: its label, its release's publication, and each family's
+    comparability with the wave shown (app.instruments.diff.family_comparability of the
+    pair, the earlier wave's version first)."""
+
+    wave: int  # the survey's id
+    label: str
+    publication: Publication
+    families: Mapping[str, FamilyComparability]
+    levels: Mapping[str, int]  # its level ids by key (levels are declared per survey)
 
 
 def trends(
-    waves: Sequence[tuple[str, Publication]],
+    waves: Sequence[TrendWave],
     team: int | None,
-    comparable: Mapping[str, bool],
     document: InstrumentDocument,
     language: str,
 ) -> fig.ChartSpec:
-    """Family indices across waves; an index is drawn only for waves whose instrument
-    version keeps all its items identical (`comparable`)."""
+    """Family indices across waves; a wave's index is drawn only where it is comparable
+    with the wave shown (the same rule as the change column of the overview)."""
     series = []
     for family in document.families:
         values: list[fig.SeriesValue] = []
-        for _label_text, publication in waves:
-            if not comparable.get(family.key, False):
-                values.append(None)
-                continue
-            measure = publication.view(team, None).families.get(family.key)
-            if measure is None:  # that wave's instrument has no such family
+        for wave in waves:
+            found = wave.families.get(family.key)
+            measure = wave.publication.view(team, None).families.get(family.key)
+            if found is None or not found.comparable or measure is None:
                 values.append(None)
                 continue
             est = estimate(measure)
@@ -312,8 +312,67 @@ def trends(
                 "low" if family.desirable == "low" else "high",
             )
         )
-    k = waves[-1][1].k if waves else 5
-    return fig.trend_lines([label for label, _ in waves], series, k=k)
+    k = waves[-1].publication.k if waves else 5
+    return fig.trend_lines([wave.label for wave in waves], series, k=k)
+
+
+def incomparable_waves(
+    waves: Sequence[TrendWave], document: InstrumentDocument, language: str
+) -> list[str]:
+    """One sentence per family and wave left off a trend, with the reason."""
+    return [
+        f"{document.text(family.label, language)} is not compared with {wave.label}: "
+        f"{found.reason}."
+        for family in document.families
+        for wave in waves
+        if (found := wave.families.get(family.key)) is not None and not found.comparable
+    ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A family index's change in one cell since the last comparable wave (`since`): the
+    Welch difference now minus then with its 95% interval, or `note` saying why there is
+    none. `clear` when the interval excludes 0."""
+
+    since: str | None = None
+    difference: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    note: str = ""
+
+    @property
+    def clear(self) -> bool:
+        return (
+            self.lower is not None and self.upper is not None and (self.lower > 0 or self.upper < 0)
+        )
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Where a family's change is measured from: the last comparable wave's label and the
+    same cell (team id, level) in its release, or why there is none (`note`)."""
+
+    label: str | None = None
+    view: CellView | None = None
+    note: str = ""
+
+
+def change_since(now: Measure, baseline: Baseline) -> Change:
+    """The change of one family index since its baseline: shown only when the index shows
+    in both releases; independent samples across waves (Welch, the smaller wave's variance
+    floored at the pooled one, as for a team against the rest)."""
+    if baseline.label is None or baseline.view is None:
+        return Change(note=baseline.note)
+    then = baseline.view.families.get(now.key)
+    if now.summary is None:
+        return Change(baseline.label, note="not shown in this release")
+    if then is None or then.summary is None:
+        return Change(baseline.label, note=f"not shown in {baseline.label}")
+    test = floored_welch_t(now.summary, then.summary)
+    if test is None:
+        return Change(baseline.label, note="no interval (no variation in either wave)")
+    return Change(baseline.label, test.difference, test.lower, test.upper)
 
 
 def reliability(

@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from app.auth.models import Role
+from app.instruments.diff import FamilyComparability, family_comparability
 from app.instruments.document import InstrumentDocument
-from app.instruments.queries import diff_between
+from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
 from app.reports.publication import Publication
-from app.reports.queries import TeamTree, publication_for, waves_of
+from app.reports.queries import TeamTree, latest_release, publication_for, waves_of
 from app.reports.readers import readable_comment_groups
 from app.reports.snapshot import Snapshot
 from app.surveys.models import Survey
@@ -112,6 +113,7 @@ class ReportPage:
         key = (
             self.key,
             ctx.release.digest,
+            other_waves(ctx) if self.key in READS_OTHER_WAVES else (),
             ctx.team,
             ctx.level,
             ctx.visible,
@@ -129,6 +131,21 @@ class ReportPage:
 
 
 _page_values: dict[tuple[object, ...], PageValues] = {}
+# Pages whose values also read other waves' latest releases (the change since the last
+# comparable wave): their values are kept only while those releases and marks stay.
+READS_OTHER_WAVES = frozenset({"overview"})
+
+
+def other_waves(ctx: ReportContext) -> tuple[tuple[object, ...], ...]:
+    """What the change column reads of the other waves: state, pilot mark, latest release."""
+    return tuple(
+        (wave.id, wave.state, wave.pilot, release.digest if release else None)
+        for wave in waves_of(ctx.survey)
+        if wave.id != ctx.survey.id
+        for release in [latest_release(wave.id)]
+    )
+
+
 _MAX_CACHED_PAGES = 256
 
 
@@ -141,7 +158,7 @@ def build_overview(ctx: ReportContext) -> PageValues:
         for f in ctx.document.families
     ]
     return {
-        "summary": pages.family_table(view, ctx.document, ctx.language),
+        "summary": pages.family_table(view, ctx.document, ctx.language, baselines(ctx, ctx.team)),
         "view": view,
         "charts": [c for c in charts if c is not None],
     }
@@ -164,23 +181,88 @@ def build_standpoint(ctx: ReportContext) -> PageValues:
     return {"charts": [chart]}
 
 
+def comparable_waves(ctx: ReportContext) -> list[pages.TrendWave]:
+    """The waves a trend or a change may read, oldest first: the wave shown (its release
+    shown) and every other wave of the instrument that is neither open (its data are not
+    final) nor a pilot, with a release (its latest). Each carries the comparability of every
+    family between it and the wave shown: the one rule of
+    app.instruments.diff.family_comparability, asked of the pair in time order."""
+    shown = document_of(ctx.survey.instrument_version)
+    found: list[pages.TrendWave] = []
+    later = False  # whether the wave being read comes after the wave shown
+    for wave in waves_of(ctx.survey):
+        if wave.id == ctx.survey.id:
+            later = True
+            every = family_comparability(shown, shown)
+            found.append(_trend_wave(wave, ctx.publication, every))
+            continue
+        if wave.state == "open" or wave.pilot:
+            continue
+        publication = publication_for(wave)
+        if publication is None:
+            continue
+        other = document_of(wave.instrument_version)
+        pair = (shown, other) if later else (other, shown)
+        found.append(_trend_wave(wave, publication, family_comparability(*pair)))
+    return found
+
+
+def _trend_wave(
+    wave: Survey, publication: Publication, families: Mapping[str, FamilyComparability]
+) -> pages.TrendWave:
+    levels = {lv.key: lv.id for lv in wave.levels}
+    return pages.TrendWave(wave.id, wave_label(wave), publication, families, levels)
+
+
 def build_trends(ctx: ReportContext) -> PageValues:
-    """Every closed wave of the instrument (its latest release) and this one (the release
-    shown); an open wave's data are not final."""
-    waves = [w for w in waves_of(ctx.survey) if w.id == ctx.survey.id or w.state != "open"]
-    diffs = [
-        diff_between(wave.instrument_version, ctx.survey.instrument_version)
-        for wave in waves
-        if wave.instrument_version_id != ctx.survey.instrument_version_id
-    ]
-    comparable = pages.comparable_families(ctx.document, diffs)
-    series = [
-        (wave_label(wave), publication)
-        for wave in waves
-        if (publication := ctx.publication if wave.id == ctx.survey.id else publication_for(wave))
-        is not None
-    ]
-    return {"charts": [pages.trends(series, ctx.team, comparable, ctx.document, ctx.language)]}
+    """Every closed, non-pilot wave of the instrument (its latest release) and this one
+    (the release shown), each family drawn where it is comparable with this wave."""
+    waves = comparable_waves(ctx)
+    chart = pages.trends(waves, ctx.team, ctx.document, ctx.language)
+    notes = pages.incomparable_waves(waves, ctx.document, ctx.language)
+    return {"charts": [chart], "comparability": " ".join(notes)}
+
+
+def baselines(ctx: ReportContext, team: int | None) -> dict[str, pages.Baseline]:
+    """Per family of the wave shown: the last earlier comparable wave and the same cell
+    there (the team matched by id, whatever its name or place then; the level filter by its
+    key), or why there is none."""
+    waves = comparable_waves(ctx)
+    earlier = waves[: next(i for i, w in enumerate(waves) if w.wave == ctx.survey.id)]
+    found: dict[str, pages.Baseline] = {}
+    for family in ctx.document.families:
+        wave = next((w for w in reversed(earlier) if w.families[family.key].comparable), None)
+        if wave is None:
+            found[family.key] = pages.Baseline(note=_no_baseline(earlier, family.key))
+            continue
+        matched, level = _same_level(ctx, wave)
+        if (
+            team is not None
+            and wave.publication.view(team, None).cell not in wave.publication.cells
+        ):
+            found[family.key] = pages.Baseline(wave.label, note=f"the team is not in {wave.label}")
+        elif not matched:
+            found[family.key] = pages.Baseline(wave.label, note=f"{wave.label} has no such level")
+        else:
+            found[family.key] = pages.Baseline(wave.label, wave.publication.view(team, level))
+    return found
+
+
+def _same_level(ctx: ReportContext, wave: pages.TrendWave) -> tuple[bool, int | None]:
+    """The level of another wave with the key of the level filter: (False, None) when it
+    has none; levels are declared per survey, so their ids differ between waves."""
+    if ctx.level is None:
+        return True, None
+    key = next((lv.key for lv in ctx.survey.levels if lv.id == ctx.level), None)
+    found = wave.levels.get(key) if key is not None else None
+    return found is not None, found
+
+
+def _no_baseline(earlier: list[pages.TrendWave], family: str) -> str:
+    if not earlier:
+        return "no earlier wave"
+    last = earlier[-1]
+    return f"not comparable with {last.label}: {last.families[family].reason}"
 
 
 def wave_label(survey: Survey) -> str:
@@ -295,7 +377,9 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         "Trends across waves",
         build_trends,
         intro=(
-            "Only indices whose items kept the same wording and scoring in every wave are compared."
+            "Each index is drawn for the waves comparable with this one: the index has the "
+            "same items in both waves, each with the same wording and scoring. Pilot waves "
+            "and open waves are left out. {comparability}"
         ),
     ),
     chart_page(

@@ -1,4 +1,5 @@
-"""Which family indices a trend may follow across waves on different instrument versions."""
+"""Which family indices a trend or a change may compare between two waves on different
+instrument versions: one rule per pair of versions."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.instruments.diff import diff_versions
+from app.instruments.diff import family_comparability
 from app.instruments.document import InstrumentDocument
 from app.instruments.validation import validate_instrument_data
-from app.reports.pages import comparable_families
 
 BUNDLED = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
 
@@ -38,25 +38,52 @@ def reworded(dimension_family: str) -> InstrumentDocument:
     return document(data)
 
 
+def comparable(earlier: InstrumentDocument, later: InstrumentDocument) -> dict[str, bool]:
+    return {key: found.comparable for key, found in family_comparability(earlier, later).items()}
+
+
 def test_one_version_compares_every_family() -> None:
-    assert comparable_families(CURRENT, []) == {f.key: True for f in CURRENT.families}
-    same = diff_versions(document(bundled()), CURRENT)
-    assert comparable_families(CURRENT, [same]) == {f.key: True for f in CURRENT.families}
+    assert comparable(CURRENT, CURRENT) == {f.key: True for f in CURRENT.families}
+    assert comparable(document(bundled()), CURRENT) == {f.key: True for f in CURRENT.families}
 
 
-def test_a_reworded_item_stops_its_family_only() -> None:
-    earlier = diff_versions(reworded("power_over"), CURRENT)
-    comparable = comparable_families(CURRENT, [earlier])
-    assert comparable["power_over"] is False
-    assert comparable["mutuality"] is True
-    assert all(comparable[f.key] for f in CURRENT.families if f.key != "power_over")
+def test_a_reworded_item_stops_its_family_only_and_says_why() -> None:
+    found = family_comparability(reworded("power_over"), CURRENT)
+    assert found["power_over"].comparable is False
+    assert "text in 'en' changed" in found["power_over"].reason
+    assert all(found[f.key].comparable for f in CURRENT.families if f.key != "power_over")
 
 
-def test_every_wave_must_keep_the_family() -> None:
-    waves = [
-        diff_versions(document(bundled()), CURRENT),
-        diff_versions(reworded("mutuality"), CURRENT),
-    ]
-    comparable = comparable_families(CURRENT, waves)
-    assert comparable["mutuality"] is False
-    assert comparable["power_over"] is True
+def test_the_rule_is_one_per_pair_whichever_wave_asks() -> None:
+    """The same pair gives the same answer in either order (the bug: a family stopped in
+    every wave as soon as any wave differed, so two pages told two stories)."""
+    earlier, later = reworded("mutuality"), CURRENT
+    forwards = comparable(earlier, later)
+    backwards = comparable(later, earlier)
+    assert forwards == backwards
+    assert forwards["mutuality"] is False
+    assert forwards["power_over"] is True
+
+
+def test_an_item_left_out_or_added_breaks_the_family() -> None:
+    data = copy.deepcopy(bundled())
+    dimensions = {d["key"] for d in data["dimensions"] if d["family"] == "mutuality"}
+    dropped = next(i for i in data["items"] if i.get("dimension") in dimensions)
+    data["items"].remove(dropped)
+    fewer = document(data)
+    found = family_comparability(CURRENT, fewer)
+    assert found["mutuality"].reasons == (f"item {dropped['key']} was left out",)
+    assert family_comparability(fewer, CURRENT)["mutuality"].reasons == (
+        f"item {dropped['key']} is new",
+    )
+    assert found["power_over"].comparable
+
+
+def test_a_rescored_item_breaks_the_family() -> None:
+    data = copy.deepcopy(bundled())
+    item = next(i for i in data["items"] if i.get("reverse"))
+    item["reverse"] = False
+    found = family_comparability(CURRENT, document(data))
+    broken = [key for key, f in found.items() if not f.comparable]
+    assert len(broken) == 1
+    assert f"item {item['key']}: reverse flag changed" in found[broken[0]].reason
