@@ -22,6 +22,7 @@ from scipy import sparse  # type: ignore[import-untyped, unused-ignore]
 
 from app.reports.privacy import (
     Disclosed,
+    Reason,
     ReportCell,
     comments_visible,
     disclose_cells,
@@ -196,6 +197,9 @@ FAMILY_Q = 0.05
 CellKey = tuple[int | None, int | None]
 # Shown cells with their counts: what a release stores instead of redoing the suppression.
 Shown = Mapping[CellKey, int]
+# Hidden cells whose reason the release tells (app.reports.privacy.markers); any other hidden
+# cell reads the generic label.
+Reasons = Mapping[CellKey, Reason]
 
 
 def publication_cells(
@@ -223,17 +227,24 @@ class _DecidedCells(Mapping[ReportCell, Disclosed]):
     """Stored decisions (shown cells with their counts) read as one Disclosed per cell, made
     when a cell is read: a release's pages read a few of its thousands of cells."""
 
-    def __init__(self, cells: Mapping[ReportCell, object], shown: Shown, k: int) -> None:
+    def __init__(
+        self, cells: Mapping[ReportCell, object], shown: Shown, k: int, reasons: Reasons
+    ) -> None:
         self._cells = cells
         self._shown = shown
         self._k = k
+        self._reasons = reasons
         self._hidden = Disclosed.hidden(k)
 
     def __getitem__(self, cell: ReportCell) -> Disclosed:
         if cell not in self._cells:
             raise KeyError(cell)
-        n = self._shown.get((cell.team, cell.level))  # type: ignore[arg-type]
-        return self._hidden if n is None else Disclosed.visible(n, self._k)
+        where: CellKey = (cell.team, cell.level)  # type: ignore[assignment]
+        n = self._shown.get(where)
+        if n is not None:
+            return Disclosed.visible(n, self._k)
+        reason = self._reasons.get(where)
+        return self._hidden if reason is None else Disclosed.hidden(self._k, reason)
 
     def __iter__(self) -> Iterator[ReportCell]:
         return iter(self._cells)
@@ -252,8 +263,9 @@ class Publication:
     key): then no suppression runs. Likewise `stored_comparisons` brings a release's test
     family per level filter (see `comparisons`), and `favourable` its percent favourable
     per statistic and shown cell (`favourable_shares`; without it no cell has one), and
-    `bounds` each statistic's scale ends (its means' intervals then stay within them).
-    Statistics are computed when a cell is first read.
+    `bounds` each statistic's scale ends (its means' intervals then stay within them), and
+    `reasons` why the stored decisions hide what they hide, where the release tells it
+    (keyed like `shown`). Statistics are computed when a cell is first read.
     """
 
     def __init__(
@@ -270,6 +282,7 @@ class Publication:
         stored_comparisons: Callable[[LevelFilter], Comparisons | None] | None = None,
         favourable: Mapping[str, Mapping[CellKey, FavourableShare]] | None = None,
         bounds: Mapping[str, Bounds] | None = None,
+        reasons: Mapping[str | None, Reasons] | None = None,
     ) -> None:
         self.k = k
         self._bounds = bounds or {}
@@ -288,9 +301,11 @@ class Publication:
         self.responses: Mapping[ReportCell, Disclosed]
         self._decisions: dict[str, Mapping[ReportCell, Disclosed]]
         if shown is not None:
-            self.responses = _DecidedCells(self.cells, shown.get(None, {}), k)
+            why = reasons or {}
+            self.responses = _DecidedCells(self.cells, shown.get(None, {}), k, why.get(None, {}))
             self._decisions = {
-                key: _DecidedCells(self.cells, shown.get(key, {}), k) for key in self._sums
+                key: _DecidedCells(self.cells, shown.get(key, {}), k, why.get(key, {}))
+                for key in self._sums
             }
         else:
             self._decide(responses)
@@ -370,8 +385,10 @@ class Publication:
 
     def _measure(self, cell: ReportCell, key: str, responses: Disclosed) -> Measure:
         disclosed = self._decisions[key].get(cell, self._hidden)
-        if not (disclosed.shown and responses.shown):
-            return Measure(key, self._hidden)
+        if not responses.shown:  # the statistic reads the response count's label
+            return Measure(key, responses)
+        if not disclosed.shown:
+            return Measure(key, disclosed)
         total = self._totals.of(cell, key)
         summary = Summary.from_sums(total.n, total.total, total.total_sq)
         favourable = self._favourable.get(key, {}).get((cell.team, cell.level))  # type: ignore[arg-type]
@@ -517,6 +534,7 @@ class ItemPublication:
         item_keys: Sequence[str],
         *,
         shown: Mapping[str, Shown] | None = None,
+        reasons: Mapping[str, Reasons] | None = None,
     ) -> None:
         self._publication = publication
         self.counts = counts  # answers per atom, item and value (None: prefer not to answer)
@@ -524,7 +542,10 @@ class ItemPublication:
         if shown is not None:
             for key in item_keys:
                 self._decisions[key] = _DecidedCells(
-                    publication.cells, shown.get(key, {}), publication.k
+                    publication.cells,
+                    shown.get(key, {}),
+                    publication.k,
+                    (reasons or {}).get(key, {}),
                 )
             return
         for key in item_keys:
@@ -544,6 +565,15 @@ class ItemPublication:
         decided = self._decisions[key].get(cell)
         responses = self._publication.responses.get(cell)
         return decided is not None and responses is not None and decided.shown and responses.shown
+
+    def disclosed(self, key: str, team: int | None = None, level: int | None = None) -> Disclosed:
+        """The decision on an item's answers in a cell, with its label's reason: the response
+        count's where that is hidden."""
+        responses = self._publication.responded(team, level)
+        if not responses.shown:
+            return responses
+        cell = ReportCell(team, level, WAVE)
+        return self._decisions[key].get(cell) or Disclosed.hidden(self._publication.k)
 
     def distribution(
         self, key: str, team: int | None = None, level: int | None = None

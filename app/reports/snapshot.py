@@ -12,7 +12,7 @@ release 2's. So the atoms gain an axis, the **interval** of arrival: the respons
 included in release ``r`` form interval ``r`` (each atom's count in release ``r`` minus its
 count in release ``r - 1``; responses are never taken back, so these are never negative).
 Release ``r``'s cell is the union of intervals ``<= r`` of its atoms. The new release is
-decided in one `privacy.disclose_cells` call over the cells of every release, the earlier
+decided in one `privacy.suppress` call over the cells of every release, the earlier
 releases' shown cells ``fixed`` (public, not withdrawable) and their hidden cells withheld:
 whatever a difference between releases would isolate under k is withheld in the new
 release. Earlier releases' counts come from their own snapshots, so nothing on a response
@@ -27,7 +27,13 @@ from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from app.reports.privacy import Disclosed, ResponseRate, disclose_cells, team_subtrees
+from app.reports.privacy import (
+    Disclosed,
+    Reason,
+    ResponseRate,
+    suppress,
+    team_subtrees,
+)
 from app.reports.publication import (
     Atom,
     CellKey,
@@ -38,6 +44,7 @@ from app.reports.publication import (
     ItemPublication,
     LevelFilter,
     Publication,
+    Reasons,
     ScoreSums,
     Shown,
     answered_counts,
@@ -92,6 +99,11 @@ class Decisions:
     scores: Mapping[str, Shown]
     items: Mapping[str, Shown]
     comments: Mapping[str, Mapping[int | None, int]]
+    # Why hidden cells are hidden, where the release tells it (app.reports.privacy.markers):
+    # the response counts' under the key None, each statistic's under its key; each item's
+    # in `item_reasons`. Empty for releases stored before reasons were kept (generic label).
+    reasons: Mapping[str | None, Reasons] = field(default_factory=dict)
+    item_reasons: Mapping[str, Reasons] = field(default_factory=dict)
 
     def discloses_beyond(self, earlier: Decisions | None) -> bool:
         """Whether some shown number is not already shown, the same, by `earlier`."""
@@ -175,6 +187,7 @@ class Snapshot:
                 stored_comparisons=self.stored_comparisons,
                 favourable=self.favourable,
                 bounds=a.scales,
+                reasons=self.decisions.reasons,
             )
         publication: Publication = self._memo["publication"]
         return publication
@@ -186,6 +199,7 @@ class Snapshot:
                 self.aggregates.items,
                 self.aggregates.item_keys,
                 shown=self.decisions.items,
+                reasons=self.decisions.item_reasons,
             )
         items: ItemPublication = self._memo["items"]
         return items
@@ -228,7 +242,28 @@ def decide_in_sequence(
     records: bool = False,
     withheld: Collection[C] = (),
 ) -> dict[C, int]:
-    """The shown cells (with counts) of the last of a sequence of releases.
+    """The shown cells (with counts) of the last of a sequence of releases (see
+    `decide_with_reasons`, which also says why the hidden ones are hidden)."""
+    shown, _ = decide_with_reasons(
+        cells, counts, shown_before, k, records=records, withheld=withheld, explain=False
+    )
+    return shown
+
+
+def decide_with_reasons(
+    cells: Sequence[Mapping[C, Collection[A]]],
+    counts: Sequence[Mapping[A, int]],
+    shown_before: Sequence[Collection[C]],
+    k: int,
+    *,
+    records: bool = False,
+    withheld: Collection[C] = (),
+    explain: bool = True,
+    told_before: Sequence[Mapping[C, Reason]] = (),
+) -> tuple[dict[C, int], dict[C, Reason]]:
+    """The shown cells (with counts) of the last of a sequence of releases, and the reasons
+    told for its hidden cells other than `withheld` ones (those read their response count's
+    reason); `told_before[r]` are the reasons earlier release r told (public bounds).
 
     `cells[r]` and `counts[r]` are release r's cells and cumulative atom counts; the last is
     the new release. `shown_before[r]` are the cells earlier release r showed: they are
@@ -262,12 +297,26 @@ def decide_in_sequence(
     fixed = {(r, cell) for r, shown in enumerate(shown_before) for cell in shown}
     hidden = {(r, cell) for r in range(last) for cell in cells[r] if (r, cell) not in fixed}
     hidden |= {(last, cell) for cell in withheld}
-    decided = disclose_cells(
-        joint_cells, joint_counts, k, records=records, withheld=hidden, fixed=fixed
-    )
-    return {
-        cell: d.n for (r, cell), d in decided.items() if r == last and d.shown and d.n is not None
+    withheld_now = frozenset(withheld)
+    told = {
+        (r, cell): why for r, reasons in enumerate(told_before) for cell, why in reasons.items()
     }
+    decided = suppress(
+        joint_cells,
+        joint_counts,
+        k,
+        records=records,
+        withheld=hidden,
+        fixed=fixed,
+        explain=[(last, c) for c in cells[last] if c not in withheld_now] if explain else (),
+        told=told,
+    )
+    shown = {
+        cell: d.n
+        for (r, cell), d in decided.cells.items()
+        if r == last and d.shown and d.n is not None
+    }
+    return shown, {cell: why for (r, cell), why in decided.reasons.items() if r == last}
 
 
 def decide_release(
@@ -276,41 +325,51 @@ def decide_release(
     """Every decision of a new release, taken with the earlier releases of the survey."""
     sequence = [*(s.aggregates for s in earlier), current]
     cells = [publication_cells(a.parents, a.responses) for a in sequence]
-    memo: dict[tuple[Any, ...], dict[CellKey, int]] = {}
+    memo: dict[tuple[Any, ...], tuple[dict[CellKey, int], dict[CellKey, Reason]]] = {}
 
     def decide(
         counts: Sequence[Mapping[Atom, int]],
         before: Sequence[Collection[CellKey]],
+        told: Sequence[Reasons],
         withheld: frozenset[CellKey] = frozenset(),
-    ) -> dict[CellKey, int]:
+    ) -> tuple[dict[CellKey, int], dict[CellKey, Reason]]:
         # Statistics everybody answered share the response counts: decide each once.
         fingerprint = (
             tuple(frozenset((a, n) for a, n in c.items() if n) for c in counts),
             tuple(frozenset(b) for b in before),
+            tuple(frozenset(t.items()) for t in told),
             withheld,
         )
         if fingerprint not in memo:
-            memo[fingerprint] = decide_in_sequence(cells, counts, before, k, withheld=withheld)
+            memo[fingerprint] = decide_with_reasons(
+                cells, counts, before, k, withheld=withheld, told_before=told
+            )
         return memo[fingerprint]
 
-    responses = decide([a.responses for a in sequence], [s.decisions.responses for s in earlier])
+    responses, response_reasons = decide(
+        [a.responses for a in sequence],
+        [s.decisions.responses for s in earlier],
+        [s.decisions.reasons.get(None, {}) for s in earlier],
+    )
     withheld = frozenset(cells[-1]) - frozenset(responses)
-    scores = {
-        key: decide(
+    scores: dict[str, Shown] = {}
+    reasons: dict[str | None, Reasons] = {None: response_reasons}
+    for key in (*current.family_keys, *current.dimension_keys):
+        scores[key], reasons[key] = decide(
             [a.score_counts(key) for a in sequence],
             [s.decisions.scores.get(key, {}) for s in earlier],
+            [s.decisions.reasons.get(key, {}) for s in earlier],
             withheld,
         )
-        for key in (*current.family_keys, *current.dimension_keys)
-    }
-    items = {
-        key: decide(
+    items: dict[str, Shown] = {}
+    item_reasons: dict[str, Reasons] = {}
+    for key in current.item_keys:
+        items[key], item_reasons[key] = decide(
             [answered_counts(a.items, key) for a in sequence],
             [s.decisions.items.get(key, {}) for s in earlier],
+            [s.decisions.item_reasons.get(key, {}) for s in earlier],
             withheld,
         )
-        for key in current.item_keys
-    }
     group_cells = [_comment_cells(a.parents) for a in sequence]
     comments = {
         prompt: decide_in_sequence(
@@ -322,7 +381,7 @@ def decide_release(
         )
         for prompt in current.prompt_keys
     }
-    return Decisions(responses, scores, items, comments)
+    return Decisions(responses, scores, items, comments, reasons, item_reasons)
 
 
 def _comment_cells(parents: Mapping[int, int | None]) -> dict[int | None, frozenset[int]]:

@@ -10,10 +10,13 @@ it touches:
     thresholds, the team tree, the keys, the atoms with their response counts and score sums,
     the decisions on responses, scores and comment groups, invitations, reliability, and
     each statistic's percent favourable per shown cell (``favourable``: favourable answers
-    and answers; absent from releases stored before it, which compute it when read);
+    and answers; absent from releases stored before it, which compute it when read), and
+    why hidden cells are hidden where the release tells it (``reasons``: under k or
+    withheld to protect a smaller group; absent from releases stored before it, whose hidden
+    cells read the generic label);
 ``items``
     each item's answer counts per atom (about 200k numbers at 200 teams x 3 levels x 52
-    items, the bulk of a release) and the items' decisions;
+    items, the bulk of a release), the items' decisions and their told reasons;
 ``comments/<prompt key>``
     one prompt's listed texts, once each, and each shown group as indices into them;
 ``comparisons/all``, ``comparisons/<level id>``
@@ -36,6 +39,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from app.reports.privacy import REASONS, Reason
 from app.reports.publication import (
     Atom,
     CellKey,
@@ -43,6 +47,7 @@ from app.reports.publication import (
     Comparisons,
     FavourableShare,
     LevelFilter,
+    Reasons,
     ScoreSums,
     Shown,
 )
@@ -154,7 +159,12 @@ def _sections(s: Snapshot) -> dict[str, Any]:
         "items": {
             "counts": items,
             "shown": {key: _cells_json(v) for key, v in d.items.items()},
+            "reasons": {key: _reasons_json(v) for key, v in d.item_reasons.items()},
         },
+    }
+    sections["core"]["reasons"] = {
+        "responses": _reasons_json(d.reasons.get(None, {})),
+        "scores": {key: _reasons_json(v) for key, v in d.reasons.items() if key is not None},
     }
     if s.favourable is not None:
         sections["core"]["favourable"] = {
@@ -173,6 +183,14 @@ def _sections(s: Snapshot) -> dict[str, Any]:
         family = publication.comparisons(level)
         sections[level_section(level)] = [c.stored() for c in family.values()]
     return sections
+
+
+def _reasons_json(reasons: Reasons) -> list[list[int | str | None]]:
+    return [[team, level, why] for (team, level), why in sorted(reasons.items(), key=repr)]
+
+
+def _reasons_from(rows: list[list[Any]]) -> dict[CellKey, Reason]:
+    return {(team, level): why for team, level, why in rows if why in REASONS}
 
 
 def _cells_json(shown: Shown) -> list[list[int | None]]:
@@ -268,6 +286,14 @@ def _from_sections(section: Section) -> Snapshot:
             lambda: {key: _cells_from(v) for key, v in section("items")["shown"].items()}
         ),
         comments={p: dict(v) for p, v in shown["comments"].items()},
+        # absent before reasons were kept: every hidden cell reads the generic label
+        reasons=_stored_reasons(core.get("reasons")),
+        item_reasons=_Unpacked(
+            lambda: {
+                key: _reasons_from(rows)
+                for key, rows in section("items").get("reasons", {}).items()
+            }
+        ),
     )
     return Snapshot(
         k=core["k"],
@@ -280,6 +306,14 @@ def _from_sections(section: Section) -> Snapshot:
         stored_comparisons=lambda level: _comparisons_from(section, level),
         favourable=_favourable_from(core.get("favourable")),
     )
+
+
+def _stored_reasons(stored: Mapping[str, Any] | None) -> dict[str | None, Reasons]:
+    if stored is None:
+        return {}
+    reasons: dict[str | None, Reasons] = {None: _reasons_from(stored["responses"])}
+    reasons.update({key: _reasons_from(rows) for key, rows in stored["scores"].items()})
+    return reasons
 
 
 def _favourable_from(

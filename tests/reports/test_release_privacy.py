@@ -16,9 +16,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.reports.privacy import find_leaks
+from app.reports.privacy import Reason, find_leaks
 from app.reports.publication import Atom, CellKey, publication_cells
-from app.reports.snapshot import decide_in_sequence
+from app.reports.snapshot import decide_in_sequence, decide_with_reasons
+from tests.reports.test_privacy_markers import pinned
 
 # 1 -> (2, 3), 4: two roots; levels 1 and 2.
 TREE: dict[int, int | None] = {1: None, 2: 1, 3: 1, 4: None}
@@ -154,3 +155,48 @@ def test_one_newcomer_is_never_shown_by_difference() -> None:
     grown = {**before, (2, 1): 11}
     _, third = publish_sequence([before, grown], 5)
     assert third.get((None, None)) == 24
+
+
+def publish_with_reasons(
+    releases: Sequence[Mapping[Atom, int]], k: int
+) -> tuple[list[dict[CellKey, int]], list[dict[CellKey, Reason]]]:
+    """Decide each release in turn with the reasons it tells, as publish_release does."""
+    shown: list[dict[CellKey, int]] = []
+    told: list[dict[CellKey, Reason]] = []
+    for r in range(len(releases)):
+        cells = [publication_cells(TREE, c) for c in releases[: r + 1]]
+        decided, reasons = decide_with_reasons(
+            cells, list(releases[: r + 1]), shown, k, told_before=told
+        )
+        shown.append(decided)
+        told.append(reasons)
+    return shown, told
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(ATOMS[:4]), st.integers(0, 7), max_size=4),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(3, 5),
+)
+def test_reasons_told_across_releases_pin_nobody(steps: list[dict[Atom, int]], k: int) -> None:
+    """Every release's "fewer than k" and "withheld", read together with every release's
+    shown counts, confine no group to 1 .. k-1 (the LP attacker of test_privacy_markers),
+    and they change no shown cell."""
+    releases = cumulative(steps)
+    shown, told = publish_with_reasons(releases, k)
+    assert shown == publish_sequence(releases, k)
+    view, counts = reader_view(releases, shown)
+    joint = dict(view)
+    reasons: dict[object, Reason] = {}
+    for r, current in enumerate(releases):
+        release_cells = publication_cells(TREE, current)
+        for cell, why in told[r].items():
+            joint[(r, cell, "hidden")] = frozenset(
+                (atom, i) for atom in release_cells[cell] for i in range(r + 1)
+            )
+            reasons[(r, cell, "hidden")] = why
+    assert pinned(joint, counts, k, list(view), reasons) == []
