@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from app.reports.figures import text
 from app.reports.privacy import (
     PROTECTS,
     UNDER_K,
@@ -216,3 +217,11 @@ def test_property_without_the_check_the_reasons_would_pin(report: tuple) -> None
     every = {key: UNDER_K if n[key] < k else PROTECTS for key in cells if key not in shown}
     if pinned(cells, counts, k, shown, every):
         assert dict(disclosure.reasons) != every
+
+
+def test_the_figures_print_the_same_labels_and_legend() -> None:
+    """Charts (app.reports.figures, which import no privacy code) say what pages say."""
+    for k in (3, 5, 10):
+        assert text.hidden_legend(k) == legend(k)
+        for reason in (UNDER_K, PROTECTS, None):
+            assert text.hidden_label(k, reason) == hidden_label(k, reason)
