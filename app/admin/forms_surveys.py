@@ -15,6 +15,8 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -165,6 +167,23 @@ class StateForm(SafeForm):
 
     confirm = BooleanField(
         "I understand", validators=[DataRequired(message="Tick the box to confirm.")]
+    )
+
+
+class PilotForm(SafeForm):
+    """Whether the survey is a pilot (left out of trends and of changes between waves)."""
+
+    kind = RadioField(
+        "This survey is",
+        choices=[
+            SelectChoice("wave", "A wave: trends and changes between waves include it"),
+            SelectChoice(
+                "pilot",
+                "A pilot (a try-out with a few people): it keeps its own report, but trends "
+                "and “change since the last comparable wave” leave it out",
+            ),
+        ],
+        validators=[InputRequired(message="Choose a wave or a pilot.")],
     )
 
 

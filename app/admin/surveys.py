@@ -24,6 +24,7 @@ from app.admin.forms_surveys import (
     LinksForm,
     NewLinkForm,
     ParticipantsForm,
+    PilotForm,
     StateForm,
     SurveySettingsForm,
     levels_text,
@@ -200,6 +201,7 @@ def _survey_page(
     links_form: LinksForm | None = None,
     participants_form: ParticipantsForm | None = None,
     row_errors: list[RowError] | None = None,
+    pilot_form: PilotForm | None = None,
 ) -> str:
     organisation = response_rates_of(survey)[None]
     next_action = NEXT_ACTION.get(survey.state)
@@ -222,7 +224,28 @@ def _survey_page(
         links_file_warning=services.LINKS_FILE_WARNING,
         ballots=box_state(survey),
         import_job=imports.latest_import(survey.id),
+        pilot_form=pilot_form or PilotForm(formdata=None, kind="pilot" if survey.pilot else "wave"),
     )
+
+
+@bp.post("/<int:survey_id>/pilot")
+@role_required(Role.ADMIN)
+def pilot(survey_id: int) -> Response | tuple[str, int]:
+    """Mark the survey as a pilot or as a wave, in any state."""
+    survey = services.get_survey(survey_id)
+    form = PilotForm()
+    if not form.validate():
+        return _survey_page(survey, pilot_form=form), 400
+    services.set_pilot(survey.id, form.kind.data == "pilot")
+    record_event(current_user, "survey.pilot", "survey", survey.id, pilot=survey.pilot)
+    Session.commit()
+    flash(
+        "This survey is a pilot: trends and changes leave it out."
+        if survey.pilot
+        else "This survey is a wave: trends and changes include it.",
+        "info",
+    )
+    return redirect(url_for(".show", survey_id=survey.id))
 
 
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])

@@ -49,6 +49,7 @@ def _parse_level(value: str) -> tuple[str, str]:
 @click.option("--closes-at", type=click.DateTime(), help="UTC date and time.")
 @click.option("--k-scores", type=int, default=5, show_default=True)
 @click.option("--k-comments", type=int, default=10, show_default=True)
+@click.option("--pilot", is_flag=True, help="A pilot: left out of trends and changes.")
 @domain_errors_exit
 def create_survey_command(
     instrument_key: str,
@@ -60,6 +61,7 @@ def create_survey_command(
     closes_at: dt.datetime | None,
     k_scores: int,
     k_comments: int,
+    pilot: bool,
 ) -> None:
     """Create a draft survey; prints its id."""
     survey = surveys.create_survey(
@@ -72,9 +74,22 @@ def create_survey_command(
         closes_at=closes_at.replace(tzinfo=dt.UTC) if closes_at else None,
         k_scores=k_scores,
         k_comments=k_comments,
+        pilot=pilot,
     )
     Session.commit()
     click.echo(survey.id)
+
+
+@surveys_cli.command("pilot")
+@click.argument("survey_id", type=int)
+@click.option("--off", is_flag=True, help="Make it a wave again.")
+@domain_errors_exit
+def pilot_command(survey_id: int, off: bool) -> None:
+    """Mark a survey as a pilot (left out of trends and changes), or with --off as a wave."""
+    survey = surveys.set_pilot(survey_id, not off)
+    record_event(None, "survey.pilot", "survey", survey.id, pilot=survey.pilot, via="cli")
+    Session.commit()
+    click.echo(f"Survey {survey.id} is {'a pilot' if survey.pilot else 'a wave'}.")
 
 
 @surveys_cli.command("open")

@@ -58,10 +58,12 @@ def create_survey(
     closes_at: dt.datetime | None = None,
     k_scores: int = 5,
     k_comments: int = 10,
+    pilot: bool = False,
 ) -> Survey:
     """Create a draft survey pinned to an instrument version (the latest unless `version`).
 
-    `levels` are (key, label) pairs from the bottom of the hierarchy to the top.
+    `levels` are (key, label) pairs from the bottom of the hierarchy to the top; a `pilot`
+    is left out of trends (see `set_pilot`).
     """
     title = _checked_title(title)
     pinned = _pick_version(instrument_key, version)
@@ -76,6 +78,7 @@ def create_survey(
         k_scores=k_scores,
         k_comments=k_comments,
         state=SurveyState.DRAFT.value,
+        pilot=pilot,
     )
     survey.levels = _make_levels(levels)
     survey.teams = [ensure_team(p)[0] for p in dict.fromkeys(team_paths)]
@@ -116,6 +119,16 @@ def _make_levels(levels: Sequence[tuple[str, str]]) -> list[Level]:
 
 def get_survey(survey_id: int) -> Survey:
     return get_or_404(Survey, survey_id)
+
+
+def set_pilot(survey_id: int, pilot: bool) -> Survey:
+    """Mark a survey as a pilot, or as a wave, in any state: a try-out with a few people is
+    reported on its own but is no wave of a trend, and never the "last comparable wave" a
+    change is measured from. Its releases are untouched (they hold no such mark)."""
+    survey = get_survey(survey_id)
+    survey.pilot = pilot
+    Session.flush()
+    return survey
 
 
 def _require_state(survey: Survey, *allowed: SurveyState, action: str) -> None:
