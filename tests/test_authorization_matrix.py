@@ -81,6 +81,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_surveys.download_links", "POST"): ADMIN,
     ("admin_surveys.queue_email", "POST"): ADMIN,
     ("admin_surveys.new_link", "POST"): ADMIN,
+    ("admin_surveys.pilot", "POST"): ADMIN,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.create", "GET"): ADMIN,
     ("admin_users.create", "POST"): ADMIN,
@@ -132,6 +133,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
         "key": "relational-climate",
         "number": 1,
         "fmt": "csv",
+        "tab": "heatmap",  # a report page's export
         "filename": "css/app.css",
         "version": plotly_version(),
         "user_id": admin.id,

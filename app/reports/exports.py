@@ -1,7 +1,16 @@
-"""Exports of the disclosed aggregates (CSV and XLSX), written row by row.
+"""A report page's export, written as CSV or XLSX from its typed table (app.reports.tables).
 
-Only what the publication shows goes out: a hidden statistic exports its label and empty
-numbers. Raw responses are never exported.
+Only what the page shows goes out: the table reads the same publication, so a hidden
+statistic exports empty numbers and its marker in the "note" column. Raw responses are never
+exported.
+
+No cell ever becomes a formula. In CSV, a text cell starting with = + - @, a tab or a
+carriage return is written with a single quote before it (the usual defence against CSV
+injection: a spreadsheet then shows the text, quote hidden or visible, instead of running
+it); numbers are written as numbers. In XLSX, text is written as strings (never parsed as
+formulas, numbers or links), numbers as numbers, percentages as numbers formatted as
+percentages; the sheet has a frozen header row, filters and column widths, and a "Legend"
+sheet says what each column means, what the markers mean and what the export covers.
 """
 
 from __future__ import annotations
@@ -9,109 +18,144 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 
 import xlsxwriter
 
-from app.reports.publication import Measure, Publication
+from app.reports.tables import Column, Table, Value
 
-COLUMNS = (
-    "team",
-    "level",
-    "kind",
-    "key",
-    "label",
-    "responses",
-    "mean",
-    "ci_lower",
-    "ci_upper",
-    "favorable_pct",  # percent of answers at the favourable end (as on the items page)
-    "favorable_answers",  # the answers it is a percent of
-)
-ORGANISATION = "(whole organisation)"
-ALL_LEVELS = "(all levels)"
 CHUNK = 64 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_NOTE = (
+    "In this CSV file, a text cell that starts with =, +, -, @, a tab or a carriage return "
+    "is written with a single quote (') before it, so that no spreadsheet reads it as a "
+    "formula."
+)
+MAX_WIDTH = 60
 
 
-@dataclass(frozen=True)
-class Statistic:
-    kind: str  # "family" or "dimension"
-    key: str
-    label: str
+def neutralised(text: str) -> str:
+    """A CSV text cell that no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def aggregate_rows(
-    publication: Publication,
-    teams: Sequence[tuple[int | None, str]],
-    levels: Sequence[tuple[int | None, str]],
-    statistics: Sequence[Statistic],
-) -> Iterator[tuple[object, ...]]:
-    """One row per (team, level, statistic) of the disclosed publication, in the order
-    given. `teams` and `levels` are (id, display name) pairs; None means all."""
-    for team, team_name in teams:
-        for level, level_name in levels:
-            view = publication.view(team, level)
-            responses = view.responses.n if view.responses.shown else view.responses.label
-            for stat in statistics:
-                yield (
-                    team_name,
-                    level_name,
-                    stat.kind,
-                    stat.key,
-                    stat.label,
-                    responses,
-                    *_numbers(view.measure(stat.key)),
-                )
+def rounded(column: Column, value: float | int) -> float:
+    """A number or percentage to the column's decimals, without a "-0.0"."""
+    result = round(float(value), column.decimals)
+    return 0.0 if result == 0 else result
 
 
-def _numbers(measure: Measure) -> tuple[object, ...]:
-    if measure.mean is None:
-        return ("", "", "", "", "")
-    mean, fav = measure.mean, measure.favorable
-    return (
-        round(mean.mean, 3),
-        "" if mean.lower is None else round(mean.lower, 3),
-        "" if mean.upper is None else round(mean.upper, 3),
-        "" if fav is None else round(100 * fav.estimate, 1),
-        "" if fav is None else fav.answers,
-    )
+def legend_lines(
+    table: Table, about: Mapping[str, str], notes: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The legend as (term, meaning): what the export covers, each column, then notes."""
+    lines = list(about.items())
+    lines += [(column.name, f"{column.kind}: {column.meaning}") for column in table.columns]
+    lines += [("note", line) for line in (*table.notes, *notes)]
+    return lines
 
 
-def csv_chunks(rows: Iterable[Sequence[object]], footnote: str) -> Iterator[str]:
-    """CSV text in chunks of about 64 KiB, header first and the footnote last."""
+def _csv_cell(column: Column, value: Value) -> str:
+    if value is None:
+        return ""
+    if column.kind == "text":
+        return neutralised(str(value))
+    if column.kind == "integer":
+        return str(value)
+    assert not isinstance(value, str)
+    return f"{rounded(column, value):.{column.decimals}f}"
+
+
+def csv_chunks(table: Table, legend: Sequence[tuple[str, str]]) -> Iterator[str]:
+    """CSV text in chunks of about 64 KiB: the header, the rows, an empty line, then the
+    legend (term and meaning)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(row)
+    writer.writerow([neutralised(column.name) for column in table.columns])
+    for row in table.checked_rows():
+        writer.writerow(
+            [_csv_cell(column, value) for column, value in zip(table.columns, row, strict=True)]
+        )
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-    writer.writerow([footnote])
+    writer.writerow([])
+    for term, meaning in [*legend, ("csv", CSV_NOTE)]:
+        writer.writerow([neutralised(term), neutralised(meaning)])
     yield buffer.getvalue()
 
 
-def xlsx_chunks(
-    rows: Iterable[Sequence[object]], footnote: str, metadata: Mapping[str, str]
-) -> Iterator[bytes]:
+def xlsx_chunks(table: Table, legend: Sequence[tuple[str, str]]) -> Iterator[bytes]:
     """An XLSX workbook, built row by row in constant memory in a temporary file, then
     read back in chunks (a zip file can only be finished once every row is in)."""
     with tempfile.TemporaryFile() as handle:
-        workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False})
-        sheet = workbook.add_worksheet("Aggregates")
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, COLUMNS, bold)
-        line = 0
-        for line, row in enumerate(rows, start=1):
-            sheet.write_row(line, 0, row)
-        sheet.write(line + 2, 0, footnote)
-        about = workbook.add_worksheet("About")
-        for i, (name, value) in enumerate(metadata.items()):
-            about.write(i, 0, name, bold)
-            about.write(i, 1, value)
+        workbook = xlsxwriter.Workbook(
+            handle,
+            {
+                "constant_memory": True,
+                "in_memory": False,
+                # Text stays text: never a formula, a number or a link.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        _write_table(workbook, table)
+        _write_legend(workbook, legend)
         workbook.close()
         handle.seek(0)
         while chunk := handle.read(CHUNK):
             yield chunk
+
+
+def _write_table(workbook: xlsxwriter.Workbook, table: Table) -> None:
+    sheet = workbook.add_worksheet(table.name[:31])
+    header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats = {
+        i: workbook.add_format({"num_format": _number_format(column)})
+        for i, column in enumerate(table.columns)
+        if column.kind != "text"
+    }
+    widths = [min(MAX_WIDTH, len(column.name) + 2) for column in table.columns]
+    for i, column in enumerate(table.columns):
+        sheet.write_string(0, i, column.name, header)
+    last = 0
+    for last, row in enumerate(table.checked_rows(), start=1):
+        for i, (column, value) in enumerate(zip(table.columns, row, strict=True)):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(last, i, value)
+                widths[i] = max(widths[i], min(MAX_WIDTH, len(value) + 2))
+            else:
+                number = rounded(column, value)
+                if column.kind == "percent":
+                    number = number / 100
+                sheet.write_number(last, i, number, formats[i])
+                widths[i] = max(widths[i], 10)
+    for i, width in enumerate(widths):
+        sheet.set_column(i, i, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(last, 1), len(table.columns) - 1)
+
+
+def _number_format(column: Column) -> str:
+    if column.kind == "integer":
+        return "#,##0"
+    decimals = "." + "0" * column.decimals if column.decimals else ""
+    return f"0{decimals}%" if column.kind == "percent" else f"0{decimals}"
+
+
+def _write_legend(workbook: xlsxwriter.Workbook, legend: Sequence[tuple[str, str]]) -> None:
+    sheet = workbook.add_worksheet("Legend")
+    bold = workbook.add_format({"bold": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 100)
+    sheet.write_string(0, 0, "term", bold)
+    sheet.write_string(0, 1, "meaning", bold)
+    for i, (term, meaning) in enumerate(legend, start=1):
+        sheet.write_string(i, 0, term, bold)
+        sheet.write_string(i, 1, meaning, wrap)
+    sheet.freeze_panes(1, 0)

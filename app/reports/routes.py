@@ -7,7 +7,7 @@ has passed it through app.reports.privacy. Every view and export is written to t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -29,9 +29,11 @@ from app.auth.models import Role
 from app.db import Session
 from app.errors import Forbidden, NotFound
 from app.instruments.queries import document_of
-from app.reports import exports, pages
+from app.reports import exports, pages, tables
 from app.reports.models import Release
+from app.reports.page_exports import EXPORTERS, response_rates_table
 from app.reports.privacy import footnote
+from app.reports.privacy import legend as markers_legend
 from app.reports.queries import (
     latest_release,
     list_surveys,
@@ -48,6 +50,7 @@ from app.reports.registry import (
     STAFF,
     ReportContext,
     ReportPage,
+    baselines,
     release_label,
 )
 from app.reports.releases import publish_release
@@ -218,7 +221,7 @@ def team(survey_id: int, team_id: int) -> str:
         ctx.tree.paths[team_id],
         team_id=team_id,
         view=view,
-        summary=pages.family_table(view, ctx.document, ctx.language),
+        summary=pages.family_table(view, ctx.document, ctx.language, baselines(ctx, team_id)),
         comparisons=comparisons,
     )
 
@@ -259,57 +262,98 @@ def response_rates(survey_id: int) -> str:
     )
 
 
-@bp.route("/surveys/<int:survey_id>/export.<fmt>")
+EXPORT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/surveys/<int:survey_id>/export.<fmt>", defaults={"tab": "overview"})
+@bp.route("/surveys/<int:survey_id>/<tab>/export.<fmt>")
 @role_required(*STAFF)
-def export(survey_id: int, fmt: str) -> Response:
-    if fmt not in ("csv", "xlsx"):
+def export(survey_id: int, tab: str, fmt: str) -> Response:
+    """A report page's export, under the page's own path and with its filters (team,
+    level, release): the page's numbers under the page's disclosure, as one typed table
+    with its legend (app.reports.page_exports, written by app.reports.exports)."""
+    if fmt not in EXPORT_TYPES:
         raise NotFound("Exports are available as .csv and .xlsx.")
-    ctx = report_context(survey_id)
-    if isinstance(ctx, Survey):
-        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
-    teams: list[tuple[int | None, str]] = [(None, exports.ORGANISATION), *ctx.scope_teams]
-    levels: list[tuple[int | None, str]] = [(None, exports.ALL_LEVELS), *ctx.levels]
-    statistics = [
-        exports.Statistic("family", f.key, ctx.document.text(f.label, ctx.language))
-        for f in ctx.document.families
-    ] + [
-        exports.Statistic("dimension", d.key, ctx.document.text(d.label, ctx.language))
-        for d in ctx.document.dimensions
-    ]
+    if tab == "response-rates":
+        survey, release, table, about = _response_rates_export(survey_id)
+    else:
+        survey, release, table, about = _page_export(survey_id, tab)
     record_event(
         current_user,
         "report.export",
         "survey",
-        ctx.survey.id,
+        survey.id,
+        page=tab,
         format=fmt,
-        release=ctx.release.number,
+        team=_int_arg("team"),
+        level=_int_arg("level"),
+        release=release.number,
     )
     Session.commit()
-    rows = exports.aggregate_rows(ctx.publication, teams, levels, statistics)
-    note = footnote(ctx.publication.k)
     stamp = dt.date.today().isoformat()
-    name = f"mutuality-survey-{ctx.survey.id}-release-{ctx.release.number}-{stamp}.{fmt}"
-    body: Iterator[str] | Iterator[bytes]
-    if fmt == "csv":
-        body = exports.csv_chunks(rows, note)
-        mimetype = "text/csv"
-    else:
-        body = exports.xlsx_chunks(
-            rows,
-            note,
-            {
-                "survey": ctx.survey.title,
-                "release": ctx.release_label,
-                "exported": stamp,
-                "k": str(ctx.publication.k),
-            },
-        )
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    legend = exports.legend_lines(table, {**about, "exported": stamp}, [])
+    name = f"mutuality-survey-{survey.id}-{tab}-release-{release.number}-{stamp}.{fmt}"
+    body = exports.csv_chunks(table, legend) if fmt == "csv" else exports.xlsx_chunks(table, legend)
     return Response(
         stream_with_context(body),
-        mimetype=mimetype,
+        mimetype=EXPORT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+ExportParts = tuple[Survey, Release, tables.Table, dict[str, str]]
+
+
+def _page_export(survey_id: int, tab: str) -> ExportParts:
+    """A registered page's table for this reader and these filters (404 for no such page,
+    403 where the page or the filter is not the reader's)."""
+    page = next((p for p in REPORT_PAGES if p.key == tab), None)
+    exporter = EXPORTERS.get(tab)
+    if page is None or exporter is None:
+        raise NotFound("There is no such report page to export.")
+    if current_user.role not in page.roles:
+        raise Forbidden("This report page is not available to your role.")
+    ctx = report_context(survey_id)
+    if isinstance(ctx, Survey):
+        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
+    table = exporter(ctx)
+    levels = dict(ctx.levels)
+    about = {
+        "survey": ctx.survey.title,
+        "page": page.title,
+        "release": ctx.release_label,
+        "team": tables.ORGANISATION if ctx.team is None else ctx.tree.paths[ctx.team],
+        "level": "(all levels)" if ctx.level is None else levels.get(ctx.level, "(no such level)"),
+        "k": f"{ctx.publication.k} (numbers of fewer people are not shown)",
+        **markers_legend(ctx.publication.k),
+    }
+    if tab == "comments":
+        about["k_comments"] = (
+            f"{ctx.snapshot.k_comments}: comments are listed only for groups with at least "
+            "that many"
+        )
+    return ctx.survey, ctx.release, table, about
+
+
+def _response_rates_export(survey_id: int) -> ExportParts:
+    if current_user.role not in RESPONSE_RATE_ROLES:
+        raise Forbidden("Response rates are for HR and admins.")
+    survey = get_survey(survey_id)
+    release = chosen_release(survey)
+    if release is None:
+        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
+    snapshot = snapshot_of(release)
+    about = {
+        "survey": survey.title,
+        "page": "Response rates",
+        "release": release_label(release),
+        "k": f"{snapshot.k} (numbers of fewer people are not shown)",
+        **markers_legend(snapshot.k),
+    }
+    return survey, release, response_rates_table(snapshot), about
 
 
 @bp.route("/surveys/<int:survey_id>/releases")

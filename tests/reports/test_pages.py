@@ -129,10 +129,10 @@ def test_small_teams_show_no_numbers_anywhere(
     assert "Responses: <strong>fewer than 5*</strong>" in html
     assert "3.00" not in html  # the team's mean (all 3s) is nowhere
     export = client.get(f"/reports/surveys/{report_survey.id}/export.csv")
-    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
-    sales_rows = [r for r in rows if r and r[0].startswith("Sales")]
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    sales_rows = [r for r in rows if r["group"].startswith("Sales")]
     assert sales_rows
-    assert all(r[5] == "fewer than 5*" and r[6:] == [""] * 5 for r in sales_rows)
+    assert all(r["note"] == "fewer than 5*" and r["mean"] == r["n"] == "" for r in sales_rows)
 
 
 def test_hostile_text_is_rendered_as_text(
@@ -258,13 +258,11 @@ def test_exports_stream_the_disclosed_aggregates(
     assert response.status_code == 200
     assert response.is_streamed
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0][:6] == ["team", "level", "kind", "key", "label", "responses"]
-    org = [
-        r for r in rows if r[:4] == ["(whole organisation)", "(all levels)", "family", "mutuality"]
-    ]
-    assert org[0][5] == "18"
-    assert float(org[0][6]) > 1.0
-    assert "cannot be worked out by subtraction" in rows[-1][0]
+    assert rows[0][:4] == ["group", "family", "responses", "n"]
+    org = [r for r in rows if r[:2] == ["(whole organisation)", "Mutuality"]]
+    assert org[0][2] == "18"
+    assert float(org[0][4]) > 1.0
+    assert "fewer than 5" in [r[0] for r in rows if r]  # the legend follows the rows
 
     xlsx = client.get(f"/reports/surveys/{report_survey.id}/export.xlsx")
     assert xlsx.status_code == 200

@@ -1,0 +1,533 @@
+"""Each report page's numbers as one typed table: what its export (CSV and XLSX) holds.
+
+Pure (no Flask, no session). A table reads what its page reads, through the same
+`Publication` (hidden statistics carry no numbers), so an export discloses exactly what its
+page does. Every column has a type (text, integer, number, percent) and every cell holds a
+value of that type or nothing; a hidden or missing number is empty, and the reason (the
+marker of a hidden cell, or why a statistic was not computed) is in the row's own "note"
+column, never mixed into a numeric one. Percentages are given as on the pages (64.0 for
+64%). app.reports.exports writes a table as CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.instruments.document import InstrumentDocument
+from app.reports.pages import Scope, TrendWave, favourable_end, favourable_keying
+from app.reports.privacy import Disclosed, ResponseRate
+from app.reports.publication import (
+    CellKey,
+    CommentGroup,
+    Comparison,
+    ItemPublication,
+    Measure,
+    Publication,
+)
+from app.reports.reliability import MDD_TEAM_SIZES, ReleaseReliability, shared_climate
+from app.reports.stats import Summary, standpoint_gap
+
+Kind = Literal["text", "integer", "number", "percent"]
+Value = str | int | float | None
+Row = tuple[Value, ...]
+
+ORGANISATION = "(whole organisation)"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its header, its type, what it means (a line of the legend) and, for
+    numbers and percentages, the decimals written."""
+
+    name: str
+    kind: Kind
+    meaning: str
+    decimals: int = 3
+
+
+@dataclass(frozen=True)
+class Table:
+    """One page's export: `name` names its sheet (at most 31 characters), `rows` may be a
+    generator (a long list of comments is written as it is read), `notes` are the legend's
+    lines beyond the columns' meanings."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: Iterable[Row]
+    notes: tuple[str, ...] = ()
+
+    def checked_rows(self) -> Iterator[Row]:
+        """The rows, each checked against the columns' types (TypeError otherwise): a
+        number never arrives as text, a text never as a number."""
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise TypeError(f"row of {len(row)} cells for {len(self.columns)} columns")
+            for column, value in zip(self.columns, row, strict=True):
+                check_cell(column, value)
+            yield row
+
+
+def check_cell(column: Column, value: Value) -> None:
+    if value is None:
+        return
+    if column.kind == "text":
+        ok = isinstance(value, str)
+    elif column.kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(float(value))
+        )
+    if not ok:
+        raise TypeError(f"column {column.name!r} ({column.kind}) cannot hold {value!r}")
+
+
+NOTE = Column(
+    "note",
+    "text",
+    "why numbers of the row are empty: the marker of a hidden group, or the reason a "
+    "statistic was not computed",
+)
+
+
+def _note(*decisions: Disclosed) -> str | None:
+    for disclosed in decisions:
+        if not disclosed.shown:
+            return disclosed.label
+    return None
+
+
+def _label(document: InstrumentDocument, key: str, language: str) -> str:
+    for family in document.families:
+        if family.key == key:
+            return document.text(family.label, language)
+    return document.text(document.dimension(key).label, language)
+
+
+def _desirable(document: InstrumentDocument, key: str) -> str:
+    for family in document.families:
+        if family.key == key:
+            return family.desirable
+    return _desirable(document, document.dimension(key).family)
+
+
+def verdict(comparison: Comparison | None, desirable: str) -> str | None:
+    """A team's verdict against the rest in plain words, oriented as the pages colour it."""
+    if comparison is None:
+        return None
+    if not comparison.flagged:
+        return "no clear difference"
+    return "better" if (comparison.difference > 0) == (desirable == "high") else "worse"
+
+
+def _mean(measure: Measure) -> tuple[Value, Value, Value, Value]:
+    """(n, mean, lower, upper) of a shown statistic, all empty for a hidden one."""
+    if measure.mean is None:
+        return (None, None, None, None)
+    mean = measure.mean
+    return (mean.n, mean.mean, mean.lower, mean.upper)
+
+
+MEAN_COLUMNS = (
+    Column("n", "integer", "the responses behind this statistic (those that have the score)"),
+    Column("mean", "number", "the mean on the scale (1 to 5)"),
+    Column("ci_lower", "number", "lower end of the 95% interval of the mean"),
+    Column("ci_upper", "number", "upper end of the 95% interval of the mean"),
+)
+
+
+# --- overview ---------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = (
+    Column("group", "text", "the team (its subtree), or the whole organisation"),
+    Column("family", "text", "the family index"),
+    Column("responses", "integer", "responses in the group at the level filter"),
+    *MEAN_COLUMNS,
+    Column(
+        "favourable_pct",
+        "percent",
+        "% favourable answers: of the answers to the index's items, those in the two boxes "
+        "at the favourable end of the keyed value",
+        decimals=1,
+    ),
+    Column("favourable_answers", "integer", "the answers the % favourable is a share of"),
+    Column(
+        "verdict",
+        "text",
+        "the release's verdict on the team against the rest of the organisation "
+        "(Benjamini-Hochberg over every team and score at this level filter, q = .05)",
+    ),
+    Column("difference", "number", "team mean minus the mean of the rest of the organisation"),
+    Column("q", "number", "Benjamini-Hochberg adjusted p of that difference", decimals=4),
+    NOTE,
+)
+
+
+def overview(
+    publication: Publication,
+    scope: Scope,
+    focus: tuple[int | None, str],
+    document: InstrumentDocument,
+) -> Table:
+    """The family table of the filtered view (`focus`: the team filter and its name), then
+    every team of the scope with its family indices and verdicts against the rest."""
+    comparisons = publication.comparisons(scope.level)
+    groups = [focus, *(t for t in scope.teams if t[0] != focus[0])]
+    rows: list[Row] = []
+    for team, name in groups:
+        view = publication.view(team, scope.level)
+        for family in document.families:
+            measure = view.families[family.key]
+            found = comparisons.get((team, family.key)) if team is not None else None
+            fav = measure.favorable
+            rows.append(
+                (
+                    name,
+                    document.text(family.label, scope.language),
+                    view.responses.n,
+                    *_mean(measure),
+                    100 * fav.estimate if fav is not None else None,
+                    fav.answers if fav is not None else None,
+                    verdict(found, family.desirable),
+                    found.difference if found else None,
+                    found.q if found else None,
+                    _note(view.responses, measure.disclosed),
+                )
+            )
+    return Table("Overview", "Family indices", OVERVIEW_COLUMNS, rows)
+
+
+# --- heatmap ----------------------------------------------------------------------------
+
+HEATMAP_COLUMNS = (
+    Column("team", "text", "the team (its subtree)"),
+    Column("dimension", "text", "the dimension score"),
+    Column("n_team", "integer", "the team's responses with this score"),
+    Column("n_rest", "integer", "the rest of the organisation's responses with this score"),
+    Column("difference", "number", "team mean minus the mean of the rest of the organisation"),
+    Column("difference_lower", "number", "lower end of the difference's 95% Welch interval"),
+    Column("difference_upper", "number", "upper end of the difference's 95% Welch interval"),
+    Column("g", "number", "Hedges' g of the difference"),
+    Column("g_lower", "number", "lower end of g's 95% interval"),
+    Column("g_upper", "number", "upper end of g's 95% interval"),
+    Column("q", "number", "Benjamini-Hochberg adjusted p of the difference", decimals=4),
+    Column("flagged", "text", "yes: the difference holds after Benjamini-Hochberg (q = .05)"),
+    Column("verdict", "text", "the flagged difference read in the score's good direction"),
+    NOTE,
+)
+
+
+def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument) -> Table:
+    """Every team of the scope against the rest on every dimension, with the verdicts of the
+    release's one test family at the level filter (as the heatmap shows them)."""
+    comparisons = publication.comparisons(scope.level)
+    organisation = publication.view(None, scope.level)
+    rows: list[Row] = []
+    for team, name in scope.teams:
+        view = publication.view(team, scope.level)
+        for dimension in document.dimensions:
+            key = dimension.key
+            found = comparisons.get((team, key))
+            label = _label(document, key, scope.language)
+            mine, whole = view.dimensions[key], organisation.dimensions[key]
+            if found is None or mine.summary is None or whole.summary is None:
+                note = _note(view.responses, mine.disclosed, whole.disclosed)
+                rows.append((name, label, *([None] * 11), note or "not compared"))
+                continue
+            rows.append(
+                (
+                    name,
+                    label,
+                    mine.summary.n,
+                    whole.summary.n - mine.summary.n,
+                    found.difference,
+                    found.lower,
+                    found.upper,
+                    found.g,
+                    found.g_lower,
+                    found.g_upper,
+                    found.q,
+                    "yes" if found.flagged else "no",
+                    verdict(found, _desirable(document, key)),
+                    None,
+                )
+            )
+    return Table(
+        "Heatmap", "Teams compared with the rest of the organisation", HEATMAP_COLUMNS, rows
+    )
+
+
+# --- items ------------------------------------------------------------------------------
+
+
+def items(
+    published: ItemPublication,
+    cell: CellKey,
+    document: InstrumentDocument,
+    language: str,
+    k: int,
+) -> Table:
+    """Each item's raw answers per scale point in the filtered view, its favourable end
+    and its percent favourable (as the items page shows them)."""
+    scored = [item for item in document.scored_items if item.scale is not None]
+    scale = scored[0].scale if scored else None
+    points = [] if scale is None else [p.value for p in scale.points]
+    point_columns = tuple(
+        Column(
+            f"answers: {scale.label(value, language)}" if scale else str(value),
+            "integer",
+            "answers on this point of the scale, as answered (reverse-keyed items not reversed)",
+        )
+        for value in points
+    )
+    columns = (
+        Column("item", "text", "the item's key"),
+        Column("statement", "text", "the statement as people read it"),
+        Column("dimension", "text", "the dimension the item scores"),
+        Column("favourable_end", "text", "the end of the scale, as answered, that is favourable"),
+        Column("answers", "integer", "answers to the item ('prefer not to answer' left out)"),
+        *point_columns,
+        Column(
+            "favourable_pct",
+            "percent",
+            "% favourable: answers in the two boxes at the favourable end",
+            decimals=1,
+        ),
+        NOTE,
+    )
+    keying = favourable_keying(document)
+    hidden = Disclosed.hidden(k).label
+    rows: list[Row] = []
+    for item in scored:
+        assert item.scale is not None
+        head: Row = (
+            item.key,
+            document.text(item.text, language),
+            _label(document, item.dimension or "", language),
+            "agree" if favourable_end(document, item) == "high" else "disagree",
+        )
+        counts = published.distribution(item.key, *cell)
+        ordered = [0 if counts is None else counts.get(p.value, 0) for p in item.scale.points]
+        total = sum(ordered)
+        if counts is None or total == 0:
+            rows.append((*head, *([None] * (1 + len(points) + 1)), hidden))
+            continue
+        good = keying[item.key].favourable if item.key in keying else frozenset()
+        favourable = sum(n for value, n in (counts or {}).items() if value in good)
+        per_point: list[Value] = list(ordered[: len(points)])
+        per_point += [None] * (len(points) - len(per_point))
+        rows.append((*head, total, *per_point, 100 * favourable / total, None))
+    return Table("Items", "Answers to each item", columns, rows)
+
+
+# --- standpoint and trends --------------------------------------------------------------
+
+SERIES_COLUMNS = (
+    Column("family", "text", "the family index"),
+    *MEAN_COLUMNS,
+    NOTE,
+)
+
+
+def standpoint(
+    publication: Publication,
+    team: int | None,
+    levels: Sequence[tuple[int, str]],
+    document: InstrumentDocument,
+    language: str,
+) -> Table:
+    """Each family index per level (bottom first) in the team filter's subtree, and the gap
+    between the top and the bottom level with its Welch interval."""
+    columns = (
+        SERIES_COLUMNS[0],
+        Column("level", "text", "the level; a gap row: the top level minus the bottom level"),
+        *SERIES_COLUMNS[1:],
+    )
+    rows: list[Row] = []
+    for family in document.families:
+        label = document.text(family.label, language)
+        summaries: dict[int, Summary] = {}
+        for level, name in levels:
+            measure = publication.view(team, level).families[family.key]
+            rows.append((label, name, *_mean(measure), _note(measure.disclosed)))
+            if measure.summary is not None:
+                summaries[level] = measure.summary
+        if len(levels) < 2:
+            continue
+        (bottom, bottom_name), (top, top_name) = levels[0], levels[-1]
+        gap = (
+            standpoint_gap({"bottom": summaries[bottom], "top": summaries[top]})
+            if bottom in summaries and top in summaries
+            else None
+        )
+        gap_label = f"gap: {top_name} minus {bottom_name}"
+        if gap is None:
+            rows.append((label, gap_label, None, None, None, None, "a level is hidden"))
+        else:
+            rows.append((label, gap_label, None, gap.gap, gap.lower, gap.upper, None))
+    return Table("Standpoint", "The climate by level", columns, rows)
+
+
+def trends(
+    waves: Sequence[TrendWave], team: int | None, document: InstrumentDocument, language: str
+) -> Table:
+    """Each family index per wave, where the trends page draws it: where the wave is
+    comparable with the wave shown (otherwise the reason in the note)."""
+    columns = (
+        SERIES_COLUMNS[0],
+        Column("wave", "text", "the survey wave (its title and opening date)"),
+        *SERIES_COLUMNS[1:],
+    )
+    rows: list[Row] = []
+    for family in document.families:
+        label = document.text(family.label, language)
+        for wave in waves:
+            found = wave.families.get(family.key)
+            measure = wave.publication.view(team, None).families.get(family.key)
+            if found is None or not found.comparable or measure is None:
+                reason = f"not compared: {found.reason}" if found else "not in this wave"
+                rows.append((label, wave.label, None, None, None, None, reason))
+                continue
+            rows.append((label, wave.label, *_mean(measure), _note(measure.disclosed)))
+    return Table("Trends", "Trends across waves", columns, rows)
+
+
+# --- reliability ------------------------------------------------------------------------
+
+
+def reliability(
+    publication: Publication,
+    stored: ReleaseReliability,
+    cell: CellKey,
+    document: InstrumentDocument,
+    language: str,
+) -> Table:
+    """Per dimension: alpha with its interval in the filtered cell (or why none), whether
+    teams share a climate at the level filter; then one row per item with its item-rest
+    correlation."""
+    columns = (
+        Column("dimension", "text", "the dimension score"),
+        Column("item", "text", "an item's key (empty on the dimension's own row)"),
+        Column("n", "integer", "complete answers behind alpha"),
+        Column("alpha", "number", "Cronbach's alpha in the filtered group"),
+        Column("alpha_lower", "number", "lower end of alpha's 95% Feldt interval"),
+        Column("alpha_upper", "number", "upper end of alpha's 95% Feldt interval"),
+        Column("alpha_below_070", "text", "yes: alpha is below .70"),
+        Column("item_rest_r", "number", "the item's correlation with the rest of its items"),
+        Column("icc1", "number", "ICC(1): share of the variance between teams"),
+        Column("icc2", "number", "ICC(2): how reliably a team's mean tells it apart"),
+        Column("median_rwg", "number", "median rwg(J) of the teams: within-team agreement"),
+        Column("teams_agreeing_pct", "percent", "teams with rwg(J) at least .70", decimals=1),
+        Column("teams", "integer", "teams of at least k people compared"),
+        *(
+            Column(
+                f"mdd_team_of_{size}",
+                "number",
+                f"smallest difference from the rest a team of {size} can be flagged for",
+            )
+            for size in MDD_TEAM_SIZES
+        ),
+        Column("reading", "text", "the plain reading of whether teams share a climate"),
+        NOTE,
+    )
+    by_dimension = document.items_by_dimension()
+    view = publication.view(*cell)
+    rows: list[Row] = []
+    for dimension in document.dimensions:
+        label = document.text(dimension.label, language)
+        found = stored.of(
+            cell, dimension.key, shown=view.dimensions[dimension.key].shown, k=publication.k
+        )
+        climate = shared_climate(
+            publication, dimension.key, cell[1], stored.agreement.get((cell[1], dimension.key))
+        )
+        alpha = found.alpha
+        agreement = climate.agreement if climate else None
+        detectable = dict(climate.detectable) if climate else {}
+        rows.append(
+            (
+                label,
+                None,
+                alpha.n if alpha else None,
+                alpha.alpha if alpha else None,
+                alpha.lower if alpha else None,
+                alpha.upper if alpha else None,
+                ("yes" if alpha.flagged else "no") if alpha else None,
+                None,
+                climate.icc1 if climate else None,
+                climate.icc2 if climate else None,
+                agreement.median_rwg if agreement else None,
+                100 * agreement.agreeing if agreement else None,
+                (agreement.teams if agreement else climate.teams) if climate else None,
+                *(detectable.get(size) for size in MDD_TEAM_SIZES),
+                climate.reading() if climate else None,
+                found.reason,
+            )
+        )
+        if alpha is None:
+            continue
+        keys = [item.key for item in by_dimension[dimension.key] if item.scale is not None]
+        for key, r in zip(keys, found.item_rest or (), strict=False):
+            blank = [None] * (len(columns) - 9)
+            rows.append((label, key, None, None, None, None, None, r, *blank, None))
+    return Table("Reliability", "Reliability", columns, rows)
+
+
+# --- comments and response rates --------------------------------------------------------
+
+COMMENT_COLUMNS = (
+    Column("prompt", "text", "the question the comments answer"),
+    Column("group", "text", "the team (its subtree) or the whole organisation"),
+    Column("comments", "integer", "comments in the group"),
+    Column("number", "integer", "the comment's place in the order drawn at the release"),
+    Column("comment", "text", "the comment, word for word"),
+    NOTE,
+)
+
+
+def comments(groups: Sequence[tuple[str, CommentGroup, Sequence[str]]], group_name: str) -> Table:
+    """Every listed comment of the group, prompt by prompt (a generator: tens of thousands
+    are written as they are read); a prompt whose comments are not listed gets one row
+    with the marker."""
+
+    def rows() -> Iterator[Row]:
+        for prompt, group, texts in groups:
+            if not group.disclosed.shown:
+                yield (prompt, group_name, None, None, None, group.disclosed.label)
+                continue
+            for number, text in enumerate(texts, start=1):
+                yield (prompt, group_name, group.disclosed.n, number, text, None)
+
+    return Table("Comments", "Comments", COMMENT_COLUMNS, rows())
+
+
+RATE_COLUMNS = (
+    Column("team", "text", "the team (its subtree), or the whole organisation"),
+    Column("invited", "integer", "people invited"),
+    Column("responded", "integer", "responses"),
+    Column("rate_pct", "percent", "responses per invitation", decimals=1),
+    NOTE,
+)
+
+
+def response_rates(organisation: ResponseRate, teams: Sequence[tuple[str, ResponseRate]]) -> Table:
+    """The response rates page: the organisation, then each team by path."""
+    rows: list[Row] = []
+    for name, rate in [(ORGANISATION, organisation), *teams]:
+        share = rate.rate
+        rows.append(
+            (
+                name,
+                rate.invited,
+                rate.responded.n,
+                None if share is None else 100 * share,
+                _note(rate.responded),
+            )
+        )
+    return Table("Response rates", "Response rates", RATE_COLUMNS, rows)
