@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from app.errors import Forbidden, NotFound
-from app.reports import tables
+from app.reports import pages, tables
 from app.reports.privacy import team_subtrees
 from app.reports.readers import readable_comment_groups
-from app.reports.registry import ReportContext, comparable_waves
+from app.reports.registry import ReportContext, baselines, comparable_waves
 from app.reports.snapshot import Snapshot
 
 Exporter = Callable[[ReportContext], tables.Table]
@@ -25,7 +25,15 @@ def _focus_name(ctx: ReportContext) -> str:
 
 
 def export_overview(ctx: ReportContext) -> tables.Table:
-    return tables.overview(ctx.publication, ctx.scope(), (ctx.team, _focus_name(ctx)), ctx.document)
+    """The overview's family table (with its change since the last comparable wave) and
+    every team of the scope; a team page's export is the overview filtered to its team."""
+    view = ctx.publication.view(ctx.team, ctx.level)
+    changes = {
+        key: pages.change_since(view.families[key], baseline)
+        for key, baseline in baselines(ctx, ctx.team).items()
+    }
+    focus = (ctx.team, _focus_name(ctx))
+    return tables.overview(ctx.publication, ctx.scope(), focus, ctx.document, changes)
 
 
 def export_heatmap(ctx: ReportContext) -> tables.Table:

@@ -12,12 +12,12 @@ column, never mixed into a numeric one. Percentages are given as on the pages (6
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from app.instruments.document import InstrumentDocument
-from app.reports.pages import Scope, TrendWave, favourable_end, favourable_keying
+from app.reports.pages import Change, Scope, TrendWave, favourable_end, favourable_keying
 from app.reports.privacy import Disclosed, ResponseRate
 from app.reports.publication import (
     CellKey,
@@ -165,8 +165,19 @@ OVERVIEW_COLUMNS = (
     ),
     Column("difference", "number", "team mean minus the mean of the rest of the organisation"),
     Column("q", "number", "Benjamini-Hochberg adjusted p of that difference", decimals=4),
+    Column("change_since", "text", "the last earlier comparable wave (the filtered view only)"),
+    Column("change", "number", "the index now minus then, in that wave"),
+    Column("change_lower", "number", "lower end of the change's 95% interval"),
+    Column("change_upper", "number", "upper end of the change's 95% interval"),
+    Column("change_note", "text", "why there is no change to show"),
     NOTE,
 )
+
+
+def _change(change: Change | None) -> Row:
+    if change is None:
+        return (None, None, None, None, None)
+    return (change.since, change.difference, change.lower, change.upper, change.note or None)
 
 
 def overview(
@@ -174,9 +185,11 @@ def overview(
     scope: Scope,
     focus: tuple[int | None, str],
     document: InstrumentDocument,
+    changes: Mapping[str, Change] | None = None,
 ) -> Table:
-    """The family table of the filtered view (`focus`: the team filter and its name), then
-    every team of the scope with its family indices and verdicts against the rest."""
+    """The family table of the filtered view (`focus`: the team filter and its name) with
+    each family's change since the last comparable wave (`changes`), then every team of the
+    scope with its family indices and verdicts against the rest."""
     comparisons = publication.comparisons(scope.level)
     groups = [focus, *(t for t in scope.teams if t[0] != focus[0])]
     rows: list[Row] = []
@@ -197,6 +210,7 @@ def overview(
                     verdict(found, family.desirable),
                     found.difference if found else None,
                     found.q if found else None,
+                    *_change((changes or {}).get(family.key) if (team, name) == focus else None),
                     _note(view.responses, measure.disclosed),
                 )
             )

@@ -26,7 +26,7 @@ from app.reports.registry import REPORT_PAGES
 from app.reports.tables import Column, Table
 from app.surveys.services import create_survey, import_participants, open_survey
 from tests.conftest import AuthActions
-from tests.reports import test_pages
+from tests.reports import test_change, test_pages
 from tests.reports.answering import answer, release
 from tests.reports.test_pages import HOSTILE_TEAM, ReportSurvey
 
@@ -417,3 +417,33 @@ def test_writers_refuse_a_number_as_text_and_keep_types() -> None:
     bad = Table("T", "T", columns, [("x", "3", None)])
     with pytest.raises(TypeError, match="count"):
         "".join(exports.csv_chunks(bad, []))
+
+
+# --- change since the last wave and trends, as the overview, team and trends pages ------
+
+waves = test_change.waves
+
+
+def test_overview_and_trends_exports_carry_the_change_and_the_waves(
+    client: FlaskClient, hr: Any, waves: test_change.Waves
+) -> None:
+    base = f"/reports/surveys/{waves.second.id}"
+    alpha = waves.teams["Eng/Alpha"]
+    page = client.get(f"{base}/teams/{alpha}").get_data(as_text=True)
+    cells = test_change.change_cells(page)
+    rows, _ = _csv(client, f"{base}/export.csv?team={alpha}")
+    focus = [r for r in rows if r["group"] == "Eng/Alpha" and r["change_since"]]
+    assert len(focus) == len(cells) > 0
+    for row, cell in zip(focus, cells, strict=True):
+        assert row["change_since"] == "Wave one (2026-03-01)"
+        assert cell.startswith(f"{float(row['change']):+.2f}")
+        assert f"({float(row['change_lower']):+.2f} to {float(row['change_upper']):+.2f})" in cell
+    north = waves.teams["Ops/North"]
+    hidden, _ = _csv(client, f"{base}/export.csv?team={north}")
+    assert {r["change_note"] for r in hidden if r["group"] == "Ops/North"} == {
+        "not shown in this release"
+    }
+    assert {r["change"] for r in hidden} == {""}
+    trend, _ = _csv(client, f"{base}/trends/export.csv?team={alpha}")
+    assert {r["wave"] for r in trend} == {"Wave one (2026-03-01)", "Wave two (2027-03-01)"}
+    assert all(r["mean"] and r["n"] == "6" for r in trend)
