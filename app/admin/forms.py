@@ -8,9 +8,17 @@ answer: a refused import or publish never loses the draft.
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 
 from app.forms_base import SafeForm
+from app.instruments.models import CHANGELOG_MAX
 from app.instruments.validation import MAX_BYTES
 
 
@@ -42,6 +50,18 @@ class EditorForm(SafeForm):
         ],
     )
     load = SubmitField("Load the file into the editor")
+    changelog = StringField(
+        "What this version changes",
+        description=(
+            "One line, kept with the version and shown in the versions list, e.g. "
+            "“Reworded ea_1 for clarity”."
+        ),
+        render_kw={"maxlength": CHANGELOG_MAX},
+    )
+    # Publishing a version that stops a family's comparison with the published one asks first.
+    accept_break = BooleanField(
+        "Publish anyway: these indices will not be compared between waves on the two versions"
+    )
     preview_lang = SelectField("Preview language", choices=[], validate_choice=False)
     preview = SubmitField("Preview")
     publish = SubmitField("Publish")

@@ -36,7 +36,7 @@ from app.auth.models import Role
 from app.db import Session
 from app.errors import DomainError, NotFound
 from app.input_rules import text_problem
-from app.instruments.diff import rewordings
+from app.instruments.diff import FamilyComparability, family_comparability, rewordings
 from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.drafts import (
     STARTER_DOCUMENT,
@@ -59,7 +59,7 @@ from app.instruments.queries import (
     version_number,
     versions_of,
 )
-from app.instruments.services import publish_instrument_version
+from app.instruments.services import checked_changelog, publish_instrument_version
 from app.instruments.validation import MAX_BYTES, validate_instrument_text
 from app.taking.forms import response_form_class
 from app.taking.pages import render_survey_page
@@ -231,13 +231,22 @@ def _publish(form: EditorForm, instrument: Instrument | None) -> ResponseReturnV
     result, problems = check_draft(text, _editing(instrument))
     if problems or result.data is None:
         return _render_editor(form, instrument, problems, status=400)
-    if instrument is not None:
-        latest = newest_version(instrument)
+    latest = newest_version(instrument) if instrument is not None else None
+    if latest is not None:
         base = form.base_version.data or ""
-        if latest is not None and base != str(latest.version) and not form.overwrite.data:
+        if base != str(latest.version) and not form.overwrite.data:
             return _render_editor(form, instrument, [], status=409, conflict=(base, latest.version))
     try:
-        outcome = publish_instrument_version(result.data)
+        changelog = checked_changelog(form.changelog.data)
+    except DomainError as exc:
+        form.changelog.errors = [exc.message]
+        return _render_editor(form, instrument, [], status=400)
+    if latest is not None and result.document is not None and not form.accept_break.data:
+        breaks = broken_families(document_of(latest), result.document)
+        if breaks:
+            return _render_editor(form, instrument, [], status=409, breaks=breaks)
+    try:
+        outcome = publish_instrument_version(result.data, changelog)
         stored = outcome.version
         key = result.data["key"]
         if outcome.created:
@@ -271,6 +280,7 @@ def _render_editor(
     status: int = 200,
     source: InstrumentVersion | None = None,
     conflict: tuple[str, int] | None = None,
+    breaks: list[FamilyComparability] | None = None,
 ) -> ResponseReturnValue:
     latest = newest_version(instrument) if instrument is not None else None
     if problems:
@@ -292,9 +302,19 @@ def _render_editor(
         source=source,
         problems=problems,
         conflict=conflict,
+        breaks=breaks or [],
         used_keys=used_question_keys(instrument),
     )
     return page, status
+
+
+def broken_families(
+    published: InstrumentDocument, draft: InstrumentDocument
+) -> list[FamilyComparability]:
+    """The published version's families the draft would stop comparing across waves
+    (app.instruments.diff.family_comparability, the rule the reports use)."""
+    found = family_comparability(published, draft)
+    return [found[f.key] for f in published.families if not found[f.key].comparable]
 
 
 @bp.post("/validate")

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from app.db import Session, refuse_changes_to
 from app.errors import DomainError
+from app.input_rules import text_problem
 from app.instruments.document import content_sha256
-from app.instruments.models import Instrument, InstrumentVersion
+from app.instruments.models import CHANGELOG_MAX, Instrument, InstrumentVersion
 from app.instruments.validation import InstrumentError, validate_instrument_text
 
 SCHEMA_FILENAME = "instrument.schema.json"
@@ -39,12 +40,34 @@ class PublishOutcome:
     created: bool  # False when identical content was already stored (a no-op)
 
 
-def publish_instrument_version(data: dict[str, Any]) -> PublishOutcome:
-    """Store a validated instrument document as the next version of its instrument.
+def checked_changelog(text: str | None) -> str:
+    """The changelog line of a version to publish, stripped: one line of 1 to
+    `CHANGELOG_MAX` characters, without control characters; DomainError otherwise."""
+    line = (text or "").strip()
+    if not line:
+        raise DomainError(
+            "Say in one line what this version changes (it is shown in the versions list)."
+        )
+    if len(line) > CHANGELOG_MAX:
+        raise DomainError(
+            f"The changelog line has {len(line)} characters; at most {CHANGELOG_MAX}."
+        )
+    problem = text_problem(line, "The changelog line")
+    if problem is not None:
+        raise DomainError(problem)
+    return line
+
+
+def publish_instrument_version(
+    data: dict[str, Any], changelog: str | None = None
+) -> PublishOutcome:
+    """Store a validated instrument document as the next version of its instrument, with
+    its changelog line (`checked_changelog`; None for versions synced from files).
 
     Content identical (same sha256 of the canonical JSON) to a stored version of the same
     instrument is a no-op that returns that version. The caller validates first.
     """
+    line = checked_changelog(changelog) if changelog is not None else None
     sha = content_sha256(data)
     default_language = data["default_language"]
     title = data["title"][default_language]
@@ -67,7 +90,11 @@ def publish_instrument_version(data: dict[str, Any]) -> PublishOutcome:
     )
     instrument.title = title
     version = InstrumentVersion(
-        instrument=instrument, version=(latest or 0) + 1, sha256=sha, document=data
+        instrument=instrument,
+        version=(latest or 0) + 1,
+        sha256=sha,
+        document=data,
+        changelog=line,
     )
     Session.add(version)
     Session.flush()

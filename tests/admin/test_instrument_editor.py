@@ -64,6 +64,8 @@ def publish(client: FlaskClient, text: str, url: str = EDIT, base: str = "1", **
         "document": text,
         "base_version": base,
         "publish": "Publish",
+        "changelog": "A change for the test",
+        "accept_break": "y",
         **extra,
     }
     return client.post(url, data=data)
