@@ -116,6 +116,23 @@ def tell_reasons(
     return {key: proposed[key] for key, m in zip(candidates, switches, strict=True) if m in on}
 
 
+def witness_exists(
+    cells: Mapping[K, Collection[A]],
+    counts: Mapping[A, int],
+    k: int,
+    shown: Collection[K],
+    told: Mapping[K, Reason],
+) -> bool:
+    """Whether reasons already told (an earlier release's) still have a witness with these
+    shown cells: new shown cells can pin a group together with old bounds. (Asked as: may
+    one of them be told again? Its bound is there anyway, so yes exactly when a witness
+    exists.)"""
+    if not told:
+        return True
+    probe = min(told, key=_canon)
+    return bool(tell_reasons(cells, counts, k, shown, {probe: told[probe]}, told))
+
+
 class _Program:
     """The mixed-integer program: region totals ``y`` (integer), region switches ``z`` (``y``
     is 0 or at least k), reason switches ``m`` (maximised); sparse rows."""

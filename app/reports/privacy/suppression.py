@@ -57,7 +57,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TypeVar
 
-from app.reports.privacy.markers import proposed_reasons, tell_reasons
+from app.reports.privacy.markers import proposed_reasons, tell_reasons, witness_exists
 from app.reports.privacy.model import (
     Disclosed,
     Disclosure,
@@ -164,6 +164,10 @@ def suppress(
         complementary |= dropped
         shown = [key for key in shown if key not in dropped]
 
+    if told and not records:
+        shown = _keep_told_safe(shown, atoms_of, counts, k, told, fixed_set, n_of, canon_of)
+        complementary |= {key for key in n_of if n_of[key] >= k and key not in set(shown)}
+        complementary -= fixed_set
     reasons: dict[K, Reason] = {}
     if explain and not records:
         visible = set(shown)
@@ -171,6 +175,29 @@ def suppress(
         reasons = tell_reasons(atoms_of, counts, k, shown, proposed_reasons(n_of, hidden, k), told)
     decisions = _decisions(cells, shown, n_of, k, reasons)
     return Disclosure(k=k, cells=decisions, complementary=frozenset(complementary), reasons=reasons)
+
+
+def _keep_told_safe(
+    shown: list[K],
+    atoms_of: Mapping[K, frozenset[A]],
+    counts: Mapping[A, int],
+    k: int,
+    told: Mapping[K, Reason],
+    fixed: Collection[K],
+    n_of: Mapping[K, int],
+    canon_of: Mapping[K, str],
+) -> list[K]:
+    """Shown cells with which the reasons told before keep a witness: while they have none,
+    the smallest cell not yet public is withheld too (hiding more never opens a linear leak,
+    and with every new cell hidden the earlier release's own witness holds again)."""
+    shown = list(shown)
+    while not witness_exists(atoms_of, counts, k, shown, told):
+        candidates = [key for key in shown if key not in fixed]
+        if not candidates:
+            break
+        victim = min(candidates, key=lambda key: (n_of[key], canon_of[key]))
+        shown.remove(victim)
+    return shown
 
 
 def _decisions(
