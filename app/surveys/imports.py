@@ -5,8 +5,9 @@ A job is claimed in a short transaction of its own (`claim_import`): on PostgreS
 candidate row is locked FOR UPDATE SKIP LOCKED, so two workers never take one job, and a
 conditional UPDATE sets a lease (`claimed_by`, `claimed_until`) only while none is live; on
 SQLite the claim transaction takes the write lock. A worker that dies leaves a lease that
-expires after IMPORT_LEASE; another worker then runs the job again from the start (nothing
-of the first run was committed). `run_import` reads and checks the whole file first, then
+expires after IMPORT_LEASE, and a run stopped by an unexpected error queues its job again;
+another round then runs it from the start (nothing of the stopped run was committed), at
+most MAX_ATTEMPTS times. `run_import` reads and checks the whole file first, then
 writes every invitation, the job's end and the audit event in one transaction, conditional
 on still holding the lease: a job is imported once, completely, or not at all.
 
@@ -108,7 +109,7 @@ def _claimable(now: dt.datetime) -> ColumnElement[bool]:
         ParticipantImport.state == ImportState.QUEUED.value,
         (ParticipantImport.state == ImportState.RUNNING.value)
         & (ParticipantImport.claimed_until < now),
-    )
+    ) & (ParticipantImport.attempts < MAX_ATTEMPTS)
 
 
 def claim_import(worker: str, now: dt.datetime | None = None) -> int | None:
@@ -262,17 +263,37 @@ def _end_failed(
     Session.commit()
 
 
+def _release(job_id: int, worker: str) -> None:
+    """Queue a job again after its run stopped on an unexpected error (the database busy
+    or gone for a moment): the next round retries it, without waiting for the lease."""
+    try:
+        begin_write_transaction()
+        Session.execute(
+            update(ParticipantImport)
+            .where(ParticipantImport.id == job_id, ParticipantImport.claimed_by == worker)
+            .values(state=ImportState.QUEUED.value, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        Session.commit()
+    except Exception:
+        Session.rollback()
+        log.exception("participants import %d: its lease will expire instead", job_id)
+
+
 def give_up_abandoned(now: dt.datetime | None = None) -> int:
-    """Fail the jobs whose worker died MAX_ATTEMPTS times (a file that kills a worker
+    """Fail the jobs whose run stopped MAX_ATTEMPTS times (a file that kills a worker
     should not kill every worker in turn); their files are deleted. Commits."""
     now = now or utcnow()
     begin_write_transaction()
     result = Session.execute(
         update(ParticipantImport)
         .where(
-            ParticipantImport.state == ImportState.RUNNING.value,
-            ParticipantImport.claimed_until < now,
             ParticipantImport.attempts >= MAX_ATTEMPTS,
+            or_(
+                ParticipantImport.state == ImportState.QUEUED.value,
+                (ParticipantImport.state == ImportState.RUNNING.value)
+                & (ParticipantImport.claimed_until < now),
+            ),
         )
         .values(
             state=ImportState.FAILED.value,
@@ -299,9 +320,11 @@ def run_queued_imports(echo: Callable[[str], None] = log.info) -> list[ImportOut
             outcome = run_import(job_id, worker)
         except Exception:
             Session.rollback()
-            log.exception("participants import %d failed; its lease will expire", job_id)
+            log.exception("participants import %d stopped; it is queued again", job_id)
+            _release(job_id, worker)
             break
         echo(f"{utcnow():%Y-%m-%d %H:%M:%S} UTC  {outcome}")
         outcomes.append(outcome)
+    give_up_abandoned()  # a run that stopped for the last time ends its job now
     Session.remove()
     return outcomes

@@ -137,3 +137,44 @@ def test_the_close_deletes_every_import_job_of_the_survey(draft: Survey, db_sess
     purge_contacts(draft.id)
     db_session.commit()
     assert _count(db_session, ParticipantImport) == 0
+
+
+def test_a_run_stopped_by_an_error_is_queued_again_and_given_up_after_three(
+    draft: Survey, db_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.surveys.imports as imports
+
+    survey_id = draft.id  # the runs' rollbacks leave `draft` expired
+    db_session.add(
+        ParticipantImport(
+            survey_id=survey_id, filename="a.csv", content=_people(5), size=1, lines=6
+        )
+    )
+    db_session.commit()
+
+    def database_busy(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(imports, "invite_participants", database_busy)
+    assert run_queued_imports() == []
+    job = db_session.scalar(select(ParticipantImport))
+    assert (job.state, job.attempts, job.claimed_by) == ("queued", 1, None)
+    monkeypatch.undo()
+    (outcome,) = run_queued_imports()  # the next round imports it
+    assert outcome.invited == 5 == _count(db_session, Invitation)
+
+    db_session.add(
+        ParticipantImport(
+            survey_id=survey_id,
+            filename="b.csv",
+            content=HEADER + b"zoe@example.org,Sales,manager\n",
+            size=1,
+            lines=6,
+        )
+    )
+    db_session.commit()
+    monkeypatch.setattr(imports, "invite_participants", database_busy)
+    for _ in range(3):
+        run_queued_imports()
+    last = db_session.scalars(select(ParticipantImport).order_by(ParticipantImport.id)).all()[-1]
+    assert last.state == "failed" and last.content is None and "stopped 3 times" in last.message
