@@ -28,6 +28,7 @@ from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session
 from app.errors import Forbidden, NotFound
+from app.forms_base import MAX_URL_NUMBER
 from app.instruments.queries import document_of
 from app.reports import exports, pages, tables
 from app.reports.models import Release
@@ -85,8 +86,13 @@ def filter_form(ctx: ReportContext) -> FilterForm:
 
 
 def _int_arg(name: str) -> int | None:
+    """A query argument's whole number, or None for anything else: not ASCII digits, or a
+    number no database column holds (as for URL segments, app.forms_base)."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_URL_NUMBER)):
+        return None
+    number = int(raw)
+    return number if number <= MAX_URL_NUMBER else None
 
 
 def chosen_release(survey: Survey) -> Release | None:
