@@ -21,14 +21,14 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import Form, SelectField
+from wtforms import SelectField
 
 from app.audit.services import record_event
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session
 from app.errors import Forbidden, NotFound
-from app.forms_base import MAX_URL_NUMBER
+from app.forms_base import MAX_URL_NUMBER, SafeQueryForm
 from app.instruments.queries import document_of
 from app.reports import exports, pages, tables
 from app.reports.models import Release
@@ -69,8 +69,9 @@ def allow_chart_style_attributes(response: Response) -> Response:
     return response
 
 
-class FilterForm(Form):
-    """The team and level filters of a report page (GET, so no CSRF token)."""
+class FilterForm(SafeQueryForm):
+    """The team and level filters of a report page (GET, so no CSRF token). Only rendered:
+    the view reads the arguments as whole numbers (`_int_arg`), so nothing else gets in."""
 
     team = SelectField("Team", coerce=str, validate_choice=False)
     level = SelectField("Level", coerce=str, validate_choice=False)
