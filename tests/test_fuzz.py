@@ -270,7 +270,10 @@ participant_lines = st.one_of(
             'ok@example.org,"Sales,manager',
             'a"b@example.org,Sales,manager',
             "n\x00l@example.org,Sales,manager",
-            "ok@example.org,Sales," + "x" * 200_000,
+            # Over the line and field limits, yet a body under 500 kB: above that, the
+            # test client spools the request to a temporary file it never closes (a
+            # ResourceWarning of the client's, not the app's). Large files: test_imports.
+            "ok@example.org,Sales," + "x" * 5_000,
             "ok@example.org,Sales,manager,es,extra",
             '"',
         ]
