@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from app.instruments.diff import FamilyComparability
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
+from app.reports.privacy import Reason
 from app.reports.publication import (
     CellKey,
     CellView,
@@ -95,7 +96,7 @@ def quadrant(
         view = publication.view(team, scope.level)
         x, y = estimate(view.families["mutuality"]), estimate(view.families["power_over"])
         if x is None or y is None or not view.responses.shown:
-            points.append(fig.TeamPoint(name, hidden=True))
+            points.append(fig.TeamPoint(name, hidden=True, reason=_reason(view)))
         else:
             points.append(fig.TeamPoint(name, x, y, view.responses.n))
     return fig.quadrant_map(
@@ -117,9 +118,10 @@ def family_comparison(
     comparisons = publication.comparisons(scope.level)
     rows = []
     for team, name in scope.teams:
-        est = estimate(publication.view(team, scope.level).families[family_key])
+        measure = publication.view(team, scope.level).families[family_key]
+        est = estimate(measure)
         if est is None:
-            rows.append(fig.GroupBar(name, hidden=True))
+            rows.append(fig.GroupBar(name, hidden=True, reason=measure.disclosed.reason))
             continue
         found = comparisons.get((team, family_key))
         rows.append(fig.GroupBar(name, est, verdict=_verdict(found, desirable)))
@@ -130,6 +132,15 @@ def family_comparison(
         organisation=estimate(publication.view(None, scope.level).families[family_key]),
         desirable=desirable,
     )
+
+
+def _reason(view: CellView, keys: Sequence[str] = ("mutuality", "power_over")) -> Reason | None:
+    """Why a team's point is hidden: its response count's reason, else that of the first
+    of its indices (`keys`) that is hidden."""
+    if not view.responses.shown:
+        return view.responses.reason
+    hidden = [view.families[key] for key in keys if not view.families[key].shown]
+    return hidden[0].disclosed.reason if hidden else None
 
 
 def _verdict(comparison: Comparison | None, desirable: fig.Desirable) -> fig.Verdict | None:
@@ -154,7 +165,8 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
         for key in keys:
             found = comparisons.get((team, key))
             if found is None:
-                row.append(fig.DifferenceCell(hidden=True))
+                reason = publication.view(team, scope.level).measure(key).disclosed.reason
+                row.append(fig.DifferenceCell(hidden=True, reason=reason))
                 continue
             g = fig.Estimate(found.g, found.g_lower, found.g_upper) if found.g is not None else None
             row.append(

@@ -42,13 +42,23 @@ class _Cell:
         return self.colour is None
 
 
+def _short_mark(k: int, reason: str | None) -> str:
+    """The mark inside a narrow hidden cell: "<k" (under k), "w" (withheld), "<k*"."""
+    return {"under_k": f"<{k}", "protects": "w"}.get(reason or "", f"<{k}*")
+
+
 def _cell(team: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cell:
     if cell.hidden or cell.difference is None:
-        label = hidden_label(k)
+        label = hidden_label(k, cell.reason)
         # The cell is narrow: a short mark in it, the full label in the hover, the legend
         # note and the table.
         return _Cell(
-            None, 0.0, "", plain(f"<{k}*"), hover(team, context=[dimension.label, label]), label
+            None,
+            0.0,
+            "",
+            plain(_short_mark(k, cell.reason)),
+            hover(team, context=[dimension.label, label]),
+            label,
         )
     difference = signed(cell.difference)
     sign = 1.0 if dimension.desirable == "high" else -1.0
@@ -100,10 +110,17 @@ def difference_heatmap(
     if bound <= 0:
         raise ValueError("limit must be positive")
     hidden = sum(c.hidden for row in grid for c in row)
+    # Each hidden label in use, with its short mark: "<5 fewer than 5; w withheld".
+    marks = {(c.suppressed_text, c.table) for row in grid for c in row if c.hidden}
+    grey = (
+        "; ".join(f"{mark} {label}" for mark, label in sorted(marks))
+        if len(marks) > 1
+        else next((label for _mark, label in marks), "")
+    )
     layout = chart.layout(
         title,
         height=chart.rows_height(len(teams), per_row=40, base=170),
-        notes=_notes(q, hidden_label(k) if hidden else None),
+        notes=_notes(q, grey if hidden else None),
         xaxis={
             **chart.category_axis([d.label for d in dimensions], width=16),
             "range": [-0.5, len(dimensions) - 0.5],

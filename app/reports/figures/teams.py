@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -95,11 +95,12 @@ def quadrant_map(
         if p.mutuality is not None and p.power_over is not None and p.n is not None
     ]
     hidden = [p.label for p in points if p.hidden]
+    hidden_labels = {p.label: hidden_label(k, p.reason) for p in points if p.hidden}
     trace = _bubble_trace(bubbles, (x_name, y_name), intervals=error_bars)
     layout = chart.layout(
         title,
         height=560 if len(bubbles) <= LABELLED_TEAMS else 760,
-        notes=[f"{plural(len(hidden), 'team', 'teams')} not shown: {hidden_label(k)}"]
+        notes=[f"{plural(len(hidden), 'team', 'teams')} not shown: {_counted(hidden_labels)}"]
         if hidden
         else [],
         xaxis={"title": {"text": plain(x_title)}, "range": [1, 5], "dtick": 1},
@@ -121,7 +122,7 @@ def quadrant_map(
         + (f". {where}." if where else ".")
         + hidden_sentence(len(hidden), k, "team", "teams")
     )
-    table = _quadrant_table(bubbles, hidden, (x_name, y_name), hidden_label(k), centre)
+    table = _quadrant_table(bubbles, hidden_labels, (x_name, y_name), centre)
     return ChartSpec(figure, title, description, table)
 
 
@@ -207,11 +208,18 @@ def _quadrant_marks(centre: tuple[float, float]) -> dict[str, list[dict[str, Any
     return {"shapes": shapes, "annotations": annotations}
 
 
+def _counted(labels: Mapping[str, str]) -> str:
+    """Hidden teams' labels, counted when they differ ("2 fewer than 5, 1 withheld")."""
+    counts = Counter(labels.values())
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{n} {label}" for label, n in counts.items())
+
+
 def _quadrant_table(
     bubbles: Sequence[_Bubble],
-    hidden: Sequence[str],
+    hidden: Mapping[str, str],
     names: tuple[str, str],
-    label: str,
     centre: tuple[float, float],
 ) -> DataTable:
     x_name, y_name = names
@@ -227,7 +235,7 @@ def _quadrant_table(
         )
         for b in bubbles
     ]
-    rows.extend((name, label, "", "", "", "", "") for name in hidden)
+    rows.extend((name, label, "", "", "", "", "") for name, label in hidden.items())
     columns = ("Team", x_name, f"{x_name} 95% CI", y_name, f"{y_name} 95% CI")
     return DataTable((*columns, "Responses", "Quadrant"), tuple(rows))
 
@@ -292,7 +300,9 @@ def family_bars(
         title,
         [row.label for row in rows],
         bars,
-        gaps=[(i, label) for i, row in enumerate(rows) if row.estimate is None],
+        gaps=[
+            (i, hidden_label(k, row.reason)) for i, row in enumerate(rows) if row.estimate is None
+        ],
         gap_x=low,
         reference=None
         if organisation is None
@@ -309,7 +319,8 @@ def family_bars(
         notes=[VERDICT_NOTE] if shown else [],
     )
     table_rows = [
-        (*_estimate_row(row.label, row.estimate, label), _verdict_cell(row)) for row in rows
+        (*_estimate_row(row.label, row.estimate, hidden_label(k, row.reason)), _verdict_cell(row))
+        for row in rows
     ]
     if organisation is not None:
         table_rows.append((*_estimate_row(ORGANISATION, organisation, label), ""))

@@ -11,9 +11,12 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Final, Literal
+from typing import Final
 
 from app.reports.figures.values import Desirable, Estimate
+from app.reports.privacy.model import Reason
+from app.reports.privacy.model import hidden_label as privacy_label
+from app.reports.privacy.model import legend as privacy_legend
 
 MINUS: Final = "\u2212"
 EN_DASH: Final = "\u2013"
@@ -71,37 +74,20 @@ def check_k(k: int) -> int:
     return k
 
 
-HiddenReason = Literal["under_k", "protects"]
+HiddenReason = Reason
 """Why a group is hidden where its release tells it (app.reports.privacy.Reason)."""
 
 
 def hidden_label(k: int, reason: HiddenReason | None = None) -> str:
-    """The label of a hidden group, the same as privacy.Disclosed.label: "fewer than k"
-    (under k), "withheld" (at least k, hidden to protect a smaller group), or "fewer than
-    k*" where the release does not tell which."""
-    check_k(k)
-    if reason == "under_k":
-        return f"fewer than {k}"
-    if reason == "protects":
-        return "withheld"
-    return f"fewer than {k}*"
+    """The label of a hidden group: app.reports.privacy's own ("fewer than k", "withheld",
+    or "fewer than k*" where the release does not tell which)."""
+    return privacy_label(check_k(k), reason)
 
 
 def hidden_legend(k: int) -> dict[str, str]:
     """Each hidden label with its meaning, for a chart's notes, a page's legend or an
-    export's legend sheet (the same text as privacy.legend)."""
-    check_k(k)
-    return {
-        hidden_label(k, "under_k"): f"fewer than {k} responses.",
-        hidden_label(k, "protects"): (
-            f"{k} or more responses, withheld so that a group of fewer than {k} cannot be "
-            "worked out by subtraction (across teams, levels or releases)."
-        ),
-        hidden_label(k): (
-            f"fewer than {k} responses, or withheld to protect a smaller group: the release "
-            "does not say which where saying it would narrow a group down."
-        ),
-    }
+    export's legend sheet (app.reports.privacy's legend)."""
+    return privacy_legend(check_k(k))
 
 
 def hidden_sentence(count: int, k: int, one: str, many: str) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol, TypeAlias
 
+from app.reports.privacy.model import Reason
+
 Desirable: TypeAlias = Literal["high", "low"]
 """Which end of a scale is good: ``"high"`` for mutuality and outcomes, ``"low"`` for
 power-over."""
@@ -138,6 +140,7 @@ class TeamPoint:
     power_over: Estimate | None = None
     n: int | None = None
     hidden: bool = False
+    reason: Reason | None = None  # why hidden, where the release tells it
 
     def __post_init__(self) -> None:
         _shown_or_hidden(
@@ -163,6 +166,7 @@ class GroupBar:
     estimate: Estimate | None = None
     hidden: bool = False
     verdict: Verdict | None = None
+    reason: Reason | None = None  # why hidden, where the release tells it
 
     def __post_init__(self) -> None:
         _shown_or_hidden("group", self.hidden, {"estimate": self.estimate})
@@ -197,6 +201,7 @@ class DifferenceCell:
     p_adjusted: float | None = None
     flagged: bool = False
     hidden: bool = False
+    reason: Reason | None = None  # why hidden, where the release tells it
 
     def __post_init__(self) -> None:
         if self.hidden:

@@ -76,3 +76,20 @@ def test_heatmap_p_below_a_thousandth_is_escaped_in_the_hover() -> None:
 def test_heatmap_checks_the_shape_of_its_cells() -> None:
     with pytest.raises(ValueError, match="one row per team"):
         f.difference_heatmap(["A", "B"], [Dimension("D")], [[DifferenceCell(0.1)]], k=K)
+
+
+def test_hidden_cells_say_why_where_the_release_tells_it() -> None:
+    cells = [
+        [
+            DifferenceCell(hidden=True, reason="under_k"),
+            DifferenceCell(hidden=True, reason="protects"),
+            DifferenceCell(hidden=True),
+        ]
+    ]
+    dims = [Dimension("A"), Dimension("B"), Dimension("C")]
+    spec = f.difference_heatmap(["Team"], dims, cells, k=K)
+    _values, suppressed = data(spec)
+    assert suppressed["text"][0] == ["&lt;5", "w", "&lt;5*"]
+    assert suppressed["hovertext"][0][1] == "<b>Team</b><br>B<br>withheld"
+    assert spec.table.rows[0] == ("Team", "fewer than 5", "withheld", "fewer than 5*")
+    assert "Grey: &lt;5 fewer than 5; &lt;5* fewer than 5*; w withheld" in subtitle(spec)

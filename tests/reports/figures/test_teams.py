@@ -136,3 +136,28 @@ def test_family_bars_draw_the_organisation_as_a_reference_line() -> None:
     assert "Organisation 3.30" in annotation_texts(spec)
     assert spec.table.rows[-1] == ("Whole organisation", "3.30", "3.20–3.40", "90", "")
     assert "Most favourable: Platform (3.80)" in spec.description
+
+
+def test_hidden_teams_say_why_where_the_release_tells_it() -> None:
+    spec = f.family_bars(
+        [
+            GroupBar("A", Estimate(3.0, 2.8, 3.2, 9)),
+            GroupBar("Small", hidden=True, reason="under_k"),
+            GroupBar("Guarded", hidden=True, reason="protects"),
+            GroupBar("Either", hidden=True),
+        ],
+        family_label="Mutuality",
+        k=K,
+    )
+    gaps = [a["text"] for a in layout(spec)["annotations"] if a["text"].startswith("<i>")]
+    assert gaps == ["<i>fewer than 5</i>", "<i>withheld</i>", "<i>fewer than 5*</i>"]
+    assert ("Guarded", "withheld", "", "", "") in spec.table.rows
+    points = [
+        TeamPoint("A", Estimate(3.0), Estimate(2.0), n=9),
+        TeamPoint("B", hidden=True, reason="under_k"),
+        TeamPoint("C", hidden=True, reason="under_k"),
+        TeamPoint("D", hidden=True, reason="protects"),
+    ]
+    quadrants = f.quadrant_map(points, x_title="x", y_title="y", k=K, centre=(3.0, 3.0))
+    assert subtitle(quadrants) == "3 teams not shown: 2 fewer than 5, 1 withheld"
+    assert ("D", "withheld", "", "", "", "", "") in quadrants.table.rows
