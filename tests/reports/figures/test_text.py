@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.reports import figures as f
 from app.reports.figures.text import hover
@@ -18,6 +20,15 @@ def test_plain_escapes_markup_but_not_quotes() -> None:
     # Plotly decodes only &amp; &lt; &gt; (and numeric entities): &quot; would show as is.
     assert f.plain('say "hi" it\'s') == 'say "hi" it\'s'
     assert f.plain("two\nlines") == "two lines"
+
+
+@given(st.text())
+def test_plain_leaves_no_markup_character_and_loses_no_text(text: str) -> None:
+    shown = f.plain(text)
+    assert "<" not in shown and ">" not in shown and "\n" not in shown and "\r" not in shown
+    # What Plotly decodes back is the text, line breaks as spaces.
+    decoded = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert decoded == text.replace("\r", " ").replace("\n", " ")
 
 
 def test_wrap_label_escapes_each_line_and_joins_with_br() -> None:
