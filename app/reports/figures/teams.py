@@ -18,7 +18,6 @@ from app.reports.figures.text import (
     count_text,
     direction,
     hidden_label,
-    hidden_sentence,
     hover,
     interval,
     number,
@@ -120,7 +119,7 @@ def quadrant_map(
         f"{y_name} {number(centre[1])}); the shaded lower right is more mutuality with less "
         f"power-over than the organisation. {plural(len(bubbles), 'team', 'teams')} shown"
         + (f". {where}." if where else ".")
-        + hidden_sentence(len(hidden), k, "team", "teams")
+        + _hidden_teams(hidden_labels)
     )
     table = _quadrant_table(bubbles, hidden_labels, (x_name, y_name), centre)
     return ChartSpec(figure, title, description, table)
@@ -206,6 +205,13 @@ def _quadrant_marks(centre: tuple[float, float]) -> dict[str, list[dict[str, Any
     shapes.append({"type": "line", "x0": cx, "x1": cx, "y0": 1, "y1": 5, "line": midline})
     shapes.append({"type": "line", "x0": 1, "x1": 5, "y0": cy, "y1": cy, "line": midline})
     return {"shapes": shapes, "annotations": annotations}
+
+
+def _hidden_teams(labels: Mapping[str, str]) -> str:
+    """The description's sentence on hidden teams, by label ("" when none is hidden)."""
+    if not labels:
+        return ""
+    return f" {plural(len(labels), 'team', 'teams')} hidden ({_counted(labels)})."
 
 
 def _counted(labels: Mapping[str, str]) -> str:
@@ -332,7 +338,9 @@ def family_bars(
         + f". {plural(len(shown), 'team', 'teams')} shown: "
         + f"{verdicts['better']} better than the rest of the organisation, "
         + f"{verdicts['worse']} worse, the others without a clear difference."
-        + hidden_sentence(len(rows) - len(shown), k, "team", "teams")
+        + _hidden_teams(
+            {row.label: hidden_label(k, row.reason) for row in rows if row.estimate is None}
+        )
     )
     description += _most_favourable(
         [(row.label, row.estimate) for _, row in shown if row.estimate], desirable

@@ -160,4 +160,7 @@ def test_hidden_teams_say_why_where_the_release_tells_it() -> None:
     ]
     quadrants = f.quadrant_map(points, x_title="x", y_title="y", k=K, centre=(3.0, 3.0))
     assert subtitle(quadrants) == "3 teams not shown: 2 fewer than 5, 1 withheld"
+    assert "3 teams hidden (2 fewer than 5, 1 withheld)." in quadrants.description
+    assert "3 teams hidden (fewer than 5, withheld, fewer than 5*)" not in spec.description
+    assert "3 teams hidden (1 fewer than 5, 1 withheld, 1 fewer than 5*)." in spec.description
     assert ("D", "withheld", "", "", "", "", "") in quadrants.table.rows
