@@ -192,7 +192,11 @@ def agreement_chart(
     layout = chart.layout(
         title,
         height=chart.rows_height(len(rows), per_row=30, base=190),
-        notes=[f"Dashed line: {threshold:.2f}, the usual threshold for both."],
+        notes=[
+            "Blue dots: ICC(2), how reliably a team's mean tells it apart; orange diamonds: "
+            "rwg(J), how much a team's members agree (median of teams).",
+            f"Dashed line: {threshold:.2f}, the usual threshold for both.",
+        ],
         xaxis={"title": {"text": "ICC(2) and rwg(J)"}, "range": [left, 1.0], "fixedrange": True},
         yaxis=chart.category_axis([row.label for row in rows]),
         shapes=[chart.reference_line(threshold, color=MUTED)],

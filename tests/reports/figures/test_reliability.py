@@ -6,7 +6,7 @@ import pytest
 
 from app.reports import figures as f
 from app.reports.figures import Estimate, ReliabilityRow
-from tests.reports.figures.samples import annotation_texts, data, layout, reliability
+from tests.reports.figures.samples import annotation_texts, data, layout, reliability, subtitle
 
 
 def test_reliability_marks_flagged_dimensions_and_the_reference_line() -> None:
@@ -58,6 +58,9 @@ def test_agreement_chart_lists_icc_rwg_and_the_detectable_difference() -> None:
     spec = f.agreement_chart(rows)
     icc2, rwg = data(spec)
     assert icc2["x"] == [0.62] and rwg["x"] == [0.81]
+    # The legend names each marker: the chart has two kinds and no legend box.
+    assert icc2["marker"]["symbol"] == "circle" and rwg["marker"]["symbol"] == "diamond"
+    assert "Blue dots: ICC(2)" in subtitle(spec) and "orange diamonds: rwg(J)" in subtitle(spec)
     assert spec.table.columns[5:7] == (
         "Detectable difference, team of 5",
         "Detectable difference, team of 20",
