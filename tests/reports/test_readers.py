@@ -73,6 +73,9 @@ def test_a_manager_reads_their_subtrees_comments_and_never_the_organisations(
     organisation = _comments(client, report_survey)
     assert SHOWN_COMMENT not in organisation
     assert "Choose one of your teams" in organisation
+    assert "comments/export.csv" not in organisation  # no link to a 403
+    team_page = _comments(client, report_survey, report_survey.teams["Engineering"])
+    assert "comments/export.csv" in team_page
     assert "comments: not shown" not in organisation  # not even the organisation's count
 
 
