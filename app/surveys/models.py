@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,7 +77,7 @@ class Survey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A pilot (a try-out with a few people) is reported on its own but is no wave of a
     # trend: trends and "change since the last comparable wave" leave it out.
-    pilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    pilot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     instrument_version: Mapped[InstrumentVersion] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=survey_team, order_by="Team.path")
