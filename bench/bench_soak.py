@@ -663,7 +663,7 @@ def add_rows(
 def load_problems(load: Load, watched: Watched) -> list[str]:
     problems = []
     if load.errors:
-        problems.append(f"{load.errors} failed request(s): {load.first_error()}")
+        problems.append(f"{load.errors} failed request(s): {(load.first_error() or '')[:120]}")
     if any(c.tokens_ran_out for c in load.submitting):
         problems.append("tokens ran out")
     if watched.replaced:
