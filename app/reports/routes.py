@@ -26,7 +26,7 @@ from wtforms import SelectField
 from app.audit.services import record_event
 from app.auth.decorators import role_required
 from app.auth.models import Role
-from app.db import Session
+from app.db import Session, begin_write_transaction
 from app.errors import Forbidden, NotFound
 from app.forms_base import MAX_URL_NUMBER, SafeQueryForm
 from app.instruments.queries import document_of
@@ -143,6 +143,7 @@ def report_context(survey_id: int) -> ReportContext | Survey:
 
 
 def _audit(ctx: ReportContext, page: str) -> None:
+    begin_write_transaction()  # SQLite: the reads' transaction cannot become a writer
     record_event(
         current_user,
         "report.view",
@@ -249,6 +250,7 @@ def response_rates(survey_id: int) -> str:
         ((team_id, rate) for team_id, rate in rates.items() if team_id is not None),
         key=lambda row: paths[row[0]],
     )
+    begin_write_transaction()
     record_event(
         current_user,
         "report.view",
@@ -288,6 +290,7 @@ def export(survey_id: int, tab: str, fmt: str) -> Response:
         survey, release, table, about = _response_rates_export(survey_id)
     else:
         survey, release, table, about = _page_export(survey_id, tab)
+    begin_write_transaction()
     record_event(
         current_user,
         "report.export",
@@ -384,6 +387,7 @@ def publish(survey_id: int) -> BaseResponse:
     new), audit it, commit once and go back to the list."""
     survey = get_survey(survey_id)
     release = publish_release(survey, actor=current_user, final=False)
+    begin_write_transaction()
     record_event(
         current_user, "release.publish", "survey", survey.id, release=release.number, final=False
     )
