@@ -36,6 +36,22 @@ def test_while_open_nothing_opens_below_2k_and_k_are_kept_back(small_survey: Sur
     assert counts(small_survey) == (K, K + 1)
 
 
+def test_a_backlog_opens_over_rounds_of_at_most_the_limit(
+    small_survey: Survey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker back from a long stop claims MIX_LIMIT ballots a round, never the whole
+    backlog at once; each batch still holds k and keeps k back; the close opens the rest."""
+    monkeypatch.setattr(services, "MIX_LIMIT", 3 * K)
+    cast(small_survey, 7 * K)
+    first = mix_ballots(small_survey, final=False)
+    assert (first.opened, first.kept_back) == (2 * K, K)  # of the 3k claimed
+    assert counts(small_survey) == (5 * K, 2 * K)
+    second = mix_ballots(small_survey, final=False)
+    assert second.opened == 2 * K and counts(small_survey) == (3 * K, 4 * K)
+    final = mix_ballots(small_survey, final=True)
+    assert final.opened == 3 * K and counts(small_survey) == (0, 7 * K)
+
+
 def test_the_final_batch_opens_everything_even_below_k(small_survey: Survey) -> None:
     cast(small_survey, 2, comment="Thanks")
     outcome = mix_ballots(small_survey, final=True)
