@@ -366,7 +366,10 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
             "carries the same verdict on every page, filter and export. The test is "
             "Welch's, with the smaller group's variance never taken below the two groups' "
             "pooled variance, so a small team whose answers are all alike is not judged on "
-            "the rest's variance alone."
+            "the rest's variance alone. It answers whether this team's mean differs from our "
+            "other teams' taken together; people in one team answer alike (ICC, on the "
+            "Reliability page), so read a difference as one between groups, not as a "
+            "verdict on each member."
         ),
     ),
     chart_page("items", "Items", "Answers to each item", build_items),
