@@ -279,33 +279,12 @@ def family_bars(
     check_k(k)
     low, high = scale
     title = title or f"{family_label} index by team"
-    label = hidden_label(k)
     rows = _best_first(rows, desirable)
-    shown = [(i, row) for i, row in enumerate(rows) if row.estimate is not None]
-    bars = {
-        "x": [row.estimate.value for _, row in shown if row.estimate],
-        "y": [i for i, _ in shown],
-        "marker": {"color": [VERDICT_COLOURS[row.verdict] for _, row in shown]},
-        "error_x": chart.error_bars([row.estimate for _, row in shown if row.estimate], clip=scale),
-        "hovertext": [
-            hover(
-                row.label,
-                {
-                    family_label: with_interval(row.estimate),
-                    COUNT_FIELD: row.estimate.n,
-                    "Compared with the rest": VERDICT_WORDS[row.verdict],
-                },
-            )
-            for _, row in shown
-            if row.estimate
-        ],
-        "hovertemplate": HOVER_TEMPLATE,
-        "name": plain(family_label),
-    }
+    shown = [(i, row, row.estimate) for i, row in enumerate(rows) if row.estimate is not None]
     figure = chart.row_bars(
         title,
         [row.label for row in rows],
-        bars,
+        _verdict_bars(shown, family_label, scale),
         gaps=[
             (i, hidden_label(k, row.reason)) for i, row in enumerate(rows) if row.estimate is None
         ],
@@ -329,9 +308,50 @@ def family_bars(
         for row in rows
     ]
     if organisation is not None:
-        table_rows.append((*_estimate_row(ORGANISATION, organisation, label), ""))
-    verdicts = Counter(row.verdict for _, row in shown)
-    description = (
+        table_rows.append((*_estimate_row(ORGANISATION, organisation, hidden_label(k)), ""))
+    description = _bars_description(rows, shown, family_label, k, organisation, desirable)
+    columns = ("Team", family_label, "95% CI", "Responses", "Compared with the rest")
+    return ChartSpec(figure, title, description, DataTable(columns, tuple(table_rows)))
+
+
+_ShownBar = tuple[int, GroupBar, Estimate]
+
+
+def _verdict_bars(
+    shown: Sequence[_ShownBar], family_label: str, scale: tuple[float, float]
+) -> dict[str, Any]:
+    """The bar trace's own part: one bar per shown team, coloured by its verdict."""
+    return {
+        "x": [e.value for _, _, e in shown],
+        "y": [i for i, _, _ in shown],
+        "marker": {"color": [VERDICT_COLOURS[row.verdict] for _, row, _ in shown]},
+        "error_x": chart.error_bars([e for _, _, e in shown], clip=scale),
+        "hovertext": [
+            hover(
+                row.label,
+                {
+                    family_label: with_interval(e),
+                    COUNT_FIELD: e.n,
+                    "Compared with the rest": VERDICT_WORDS[row.verdict],
+                },
+            )
+            for _, row, e in shown
+        ],
+        "hovertemplate": HOVER_TEMPLATE,
+        "name": plain(family_label),
+    }
+
+
+def _bars_description(
+    rows: Sequence[GroupBar],
+    shown: Sequence[_ShownBar],
+    family_label: str,
+    k: int,
+    organisation: Estimate | None,
+    desirable: Desirable,
+) -> str:
+    verdicts = Counter(row.verdict for _, row, _ in shown)
+    return (
         f"{family_label} index per team ({direction(desirable)}), best first, with 95% "
         "confidence intervals"
         + _organisation_clause(None if organisation is None else number(organisation.value))
@@ -341,12 +361,8 @@ def family_bars(
         + _hidden_teams(
             {row.label: hidden_label(k, row.reason) for row in rows if row.estimate is None}
         )
+        + _most_favourable([(row.label, e) for _, row, e in shown], desirable)
     )
-    description += _most_favourable(
-        [(row.label, row.estimate) for _, row in shown if row.estimate], desirable
-    )
-    columns = ("Team", family_label, "95% CI", "Responses", "Compared with the rest")
-    return ChartSpec(figure, title, description, DataTable(columns, tuple(table_rows)))
 
 
 def _best_first(rows: Sequence[GroupBar], desirable: Desirable) -> list[GroupBar]:
