@@ -117,10 +117,8 @@ def level_section(level: LevelFilter) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _sections(s: Snapshot) -> dict[str, Any]:
-    a, d = s.aggregates, s.decisions
-    atoms = sorted({*a.responses, *a.family_sums, *a.dimension_sums, *a.items})
-    index = {atom: i for i, atom in enumerate(atoms)}
+def _atom_scores(a: Aggregates, index: Mapping[Atom, int]) -> dict[str, list[list[float]]]:
+    """Each score's sums per atom, as [atom index, n, total, total_sq, people favourable]."""
     scores: dict[str, list[list[float]]] = {}
     for sums in (a.family_sums, a.dimension_sums):
         for atom, by_key in sums.items():
@@ -128,12 +126,26 @@ def _sections(s: Snapshot) -> dict[str, Any]:
                 scores.setdefault(key, []).append(
                     [index[atom], v.n, v.total, v.total_sq, v.people_favourable]
                 )
-    items: dict[str, list[int | None]] = {}  # flat (atom, value, count) triples: compact
+    return scores
+
+
+def _atom_items(a: Aggregates, index: Mapping[Atom, int]) -> dict[str, list[int | None]]:
+    """Each item's answer counts as flat (atom index, value, count) triples: compact."""
+    items: dict[str, list[int | None]] = {}
     for atom, by_item in a.items.items():
         for key, values in by_item.items():
             flat = items.setdefault(key, [])
             for value, n in values.items():
                 flat.extend((index[atom], value, n))
+    return items
+
+
+def _sections(s: Snapshot) -> dict[str, Any]:
+    a, d = s.aggregates, s.decisions
+    atoms = sorted({*a.responses, *a.family_sums, *a.dimension_sums, *a.items})
+    index = {atom: i for i, atom in enumerate(atoms)}
+    scores = _atom_scores(a, index)
+    items = _atom_items(a, index)
     publication = s.publication()
     sections: dict[str, Any] = {
         "core": {
