@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.input_rules import text_problem
 from app.instruments.document import InstrumentDocument
 from app.instruments.positions import JsonPositions
 from app.instruments.queries import instrument_by_key
@@ -106,8 +107,8 @@ def _key_errors(data: Any, editing: str | None) -> list[InstrumentError]:
     """The key decides which instrument a document is a version of; refuse a key that
     would publish into another instrument than the one being edited."""
     key = data.get("key") if isinstance(data, dict) else None
-    if not isinstance(key, str):
-        return []
+    if not isinstance(key, str) or text_problem(key, "The key") is not None:
+        return []  # no key to look up (a refused character is the validation's error)
     if editing is not None and key != editing:
         other = " (another existing instrument)" if instrument_by_key(key) is not None else ""
         return [

@@ -663,3 +663,20 @@ def test_codemirror_is_served_from_our_origin_with_its_licence(client: FlaskClie
         response.close()
     editor = (ROOT / "app" / "templates" / "admin" / "instruments" / "editor.html").read_text()
     assert "http://" not in editor and "https://" not in editor
+
+
+@pytest.mark.parametrize("instrument", ["relational-climate", ""])
+def test_a_key_with_a_control_character_is_an_error_not_a_lookup(
+    client: FlaskClient, admin: Any, instrument: str
+) -> None:
+    """PostgreSQL refuses a NUL in a query ("text fields cannot contain NUL"): the key is
+    reported by the text rule and never looked up (the fuzz test found the 500)."""
+    token = meta_token(client)
+    for key in ("k\u0000", "k\u0007ey"):
+        answer = validate(
+            client, {"text": json.dumps({"key": key}), "instrument": instrument}, token
+        )
+        assert answer.status_code == 200
+        body = answer.get_json()
+        assert body["ok"] is False
+        assert any(e["pointer"] == "/key" for e in body["errors"]), body
