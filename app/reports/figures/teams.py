@@ -257,9 +257,10 @@ VERDICT_WORDS: Final = {
     "same": "no clear difference",
     None: "not compared",
 }
-VERDICT_NOTE: Final = (
-    "Blue: better than the rest of the organisation; orange: worse; grey: no clear "
-    "difference (Benjamini\u2013Hochberg over this release, q = .05)."
+# Two short lines: a chart's notes do not wrap, and a phone's plot is about 350 px wide.
+VERDICT_NOTES: Final = (
+    "Blue: better than the rest; orange: worse;",
+    "grey: no clear difference (BH over the release, q = .05).",
 )
 
 
@@ -301,7 +302,7 @@ def family_bars(
             "dtick": 1,
             "fixedrange": True,
         },
-        notes=[VERDICT_NOTE] if shown else [],
+        notes=list(VERDICT_NOTES) if shown else [],
     )
     table_rows = [
         (*_estimate_row(row.label, row.estimate, hidden_label(k, row.reason)), _verdict_cell(row))
