@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -78,6 +79,8 @@ class Survey(Base):
     # A pilot (a try-out with a few people) is reported on its own but is no wave of a
     # trend: trends and "change since the last comparable wave" leave it out.
     pilot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the results are expected back (optional): the thank-you and closed pages say so.
+    results_expected_on: Mapped[dt.date | None] = mapped_column(Date)
 
     instrument_version: Mapped[InstrumentVersion] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=survey_team, order_by="Team.path")
