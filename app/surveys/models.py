@@ -63,6 +63,10 @@ class Survey(Base):
         CheckConstraint(
             "opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at", name="dates_order"
         ),
+        CheckConstraint(
+            "remind_after_days IS NULL OR remind_after_days >= 1", name="remind_after_days_min"
+        ),
+        CheckConstraint("max_reminders IS NULL OR max_reminders >= 0", name="max_reminders_min"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +83,15 @@ class Survey(Base):
     # A pilot (a try-out with a few people) is reported on its own but is no wave of a
     # trend: trends and "change since the last comparable wave" leave it out.
     pilot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The schedule the worker runs (app.worker.schedule): open a draft at `opens_at` and
+    # email the invitations; remind those who have not answered `remind_after_days` days
+    # after their last email, at most `max_reminders` times (None: OUTBOX_MAX_REMINDERS);
+    # an open survey is closed at `closes_at` whatever this says.
+    open_automatically: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    remind_after_days: Mapped[int | None] = mapped_column(Integer)
+    max_reminders: Mapped[int | None] = mapped_column(Integer)
     # When the results are expected back (optional): the thank-you and closed pages say so.
     results_expected_on: Mapped[dt.date | None] = mapped_column(Date)
 
