@@ -17,7 +17,7 @@ question and it was scored the same way. This module decides which items qualify
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -266,27 +266,47 @@ def family_comparability(
     only if the family is in both versions with the same items, and each of them kept its
     wording and its scoring (`diff_versions`). Every family of either version is answered;
     two waves on the same version compare every family."""
-    before, after = _family_items(earlier), _family_items(later)
+    return _comparability(earlier, later, _family_items, "index")
+
+
+def dimension_comparability(
+    earlier: InstrumentDocument, later: InstrumentDocument
+) -> dict[str, FamilyComparability]:
+    """The same rule for each dimension's score (an action plan's focus areas, a team's
+    change per dimension): comparable only with the same items, wording and scoring."""
+    return _comparability(earlier, later, _dimension_items, "dimension")
+
+
+def _dimension_items(document: InstrumentDocument) -> dict[str, tuple[str, ...]]:
+    items = document.items_by_dimension()
+    return {d.key: tuple(item.key for item in items[d.key]) for d in document.dimensions}
+
+
+def _comparability(
+    earlier: InstrumentDocument,
+    later: InstrumentDocument,
+    items_of: Callable[[InstrumentDocument], dict[str, tuple[str, ...]]],
+    noun: str,
+) -> dict[str, FamilyComparability]:
+    before, after = items_of(earlier), items_of(later)
     if earlier is later:
-        return {family: FamilyComparability(family) for family in after}
+        return {key: FamilyComparability(key) for key in after}
     changes = diff_versions(earlier, later)
     found: dict[str, FamilyComparability] = {}
-    for family in dict.fromkeys([*after, *before]):
-        if family not in before:
-            found[family] = FamilyComparability(family, ("the earlier version has no such index",))
+    for key in dict.fromkeys([*after, *before]):
+        if key not in before:
+            found[key] = FamilyComparability(key, (f"the earlier version has no such {noun}",))
             continue
-        if family not in after:
-            found[family] = FamilyComparability(family, ("the later version has no such index",))
+        if key not in after:
+            found[key] = FamilyComparability(key, (f"the later version has no such {noun}",))
             continue
-        reasons = [f"item {key} is new" for key in after[family] if key not in before[family]]
+        reasons = [f"item {item} is new" for item in after[key] if item not in before[key]]
+        reasons += [f"item {item} was left out" for item in before[key] if item not in after[key]]
         reasons += [
-            f"item {key} was left out" for key in before[family] if key not in after[family]
+            f"item {item}: {change.detail}"
+            for item in after[key]
+            if item in before[key]
+            for change in changes.details(item)
         ]
-        reasons += [
-            f"item {key}: {change.detail}"
-            for key in after[family]
-            if key in before[family]
-            for change in changes.details(key)
-        ]
-        found[family] = FamilyComparability(family, tuple(reasons))
+        found[key] = FamilyComparability(key, tuple(reasons))
     return found

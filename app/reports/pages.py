@@ -287,14 +287,15 @@ def standpoint(
 
 @dataclass(frozen=True)
 class TrendWave:
-    """One wave on a trend: its label, its release's publication, and each family's
-    comparability with the wave shown (app.instruments.diff.family_comparability of the
-    pair, the earlier wave's version first)."""
+    """One wave on a trend: its label, its release's publication, and each family's and
+    dimension's comparability with the wave shown, by score key
+    (app.instruments.diff.family_comparability and dimension_comparability of the pair,
+    the earlier wave's version first)."""
 
     wave: int  # the survey's id
     label: str
     publication: Publication
-    families: Mapping[str, FamilyComparability]
+    comparability: Mapping[str, FamilyComparability]
     levels: Mapping[str, int]  # its level ids by key (levels are declared per survey)
 
 
@@ -310,7 +311,7 @@ def trends(
     for family in document.families:
         values: list[fig.SeriesValue] = []
         for wave in waves:
-            found = wave.families.get(family.key)
+            found = wave.comparability.get(family.key)
             measure = wave.publication.view(team, None).families.get(family.key)
             if found is None or not found.comparable or measure is None:
                 values.append(None)
@@ -337,7 +338,7 @@ def incomparable_waves(
         f"{found.reason}."
         for family in document.families
         for wave in waves
-        if (found := wave.families.get(family.key)) is not None and not found.comparable
+        if (found := wave.comparability.get(family.key)) is not None and not found.comparable
     ]
 
 
@@ -371,12 +372,12 @@ class Baseline:
 
 
 def change_since(now: Measure, baseline: Baseline) -> Change:
-    """The change of one family index since its baseline: shown only when the index shows
-    in both releases; independent samples across waves (Welch, the smaller wave's variance
-    floored at the pooled one, as for a team against the rest)."""
+    """The change of one family index or dimension score since its baseline: shown only
+    when the score shows in both releases; independent samples across waves (Welch, the
+    smaller wave's variance floored at the pooled one, as for a team against the rest)."""
     if baseline.label is None or baseline.view is None:
         return Change(note=baseline.note)
-    then = baseline.view.families.get(now.key)
+    then = baseline.view.families.get(now.key) or baseline.view.dimensions.get(now.key)
     if now.summary is None:
         return Change(baseline.label, note="not shown in this release")
     if then is None or then.summary is None:

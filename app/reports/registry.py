@@ -10,11 +10,15 @@ app.reports.queries and draw through app.reports.pages; neither Flask nor the re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.auth.models import Role
-from app.instruments.diff import FamilyComparability, family_comparability
+from app.instruments.diff import (
+    FamilyComparability,
+    dimension_comparability,
+    family_comparability,
+)
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.reports import pages
@@ -193,8 +197,7 @@ def comparable_waves(ctx: ReportContext) -> list[pages.TrendWave]:
     for wave in waves_of(ctx.survey):
         if wave.id == ctx.survey.id:
             later = True
-            every = family_comparability(shown, shown)
-            found.append(_trend_wave(wave, ctx.publication, every))
+            found.append(_trend_wave(wave, ctx.publication, score_comparability(shown, shown)))
             continue
         if wave.state == "open" or wave.pilot:
             continue
@@ -203,15 +206,26 @@ def comparable_waves(ctx: ReportContext) -> list[pages.TrendWave]:
             continue
         other = document_of(wave.instrument_version)
         pair = (shown, other) if later else (other, shown)
-        found.append(_trend_wave(wave, publication, family_comparability(*pair)))
+        found.append(_trend_wave(wave, publication, score_comparability(*pair)))
     return found
 
 
+def score_comparability(
+    earlier: InstrumentDocument, later: InstrumentDocument
+) -> dict[str, FamilyComparability]:
+    """Each family index's and dimension score's comparability between two waves' versions,
+    by score key (family and dimension keys never collide: the validator refuses it)."""
+    return {
+        **family_comparability(earlier, later),
+        **dimension_comparability(earlier, later),
+    }
+
+
 def _trend_wave(
-    wave: Survey, publication: Publication, families: Mapping[str, FamilyComparability]
+    wave: Survey, publication: Publication, comparability: Mapping[str, FamilyComparability]
 ) -> pages.TrendWave:
     levels = {lv.key: lv.id for lv in wave.levels}
-    return pages.TrendWave(wave.id, wave_label(wave), publication, families, levels)
+    return pages.TrendWave(wave.id, wave_label(wave), publication, comparability, levels)
 
 
 def build_trends(ctx: ReportContext) -> PageValues:
@@ -223,28 +237,30 @@ def build_trends(ctx: ReportContext) -> PageValues:
     return {"charts": [chart], "comparability": " ".join(notes)}
 
 
-def baselines(ctx: ReportContext, team: int | None) -> dict[str, pages.Baseline]:
-    """Per family of the wave shown: the last earlier comparable wave and the same cell
-    there (the team matched by id, whatever its name or place then; the level filter by its
-    key), or why there is none."""
+def baselines(
+    ctx: ReportContext, team: int | None, keys: Sequence[str] | None = None
+) -> dict[str, pages.Baseline]:
+    """Per score key (default: the families of the wave shown): the last earlier comparable
+    wave and the same cell there (the team matched by id, whatever its name or place then;
+    the level filter by its key), or why there is none."""
     waves = comparable_waves(ctx)
     earlier = waves[: next(i for i, w in enumerate(waves) if w.wave == ctx.survey.id)]
     found: dict[str, pages.Baseline] = {}
-    for family in ctx.document.families:
-        wave = next((w for w in reversed(earlier) if w.families[family.key].comparable), None)
+    for key in keys if keys is not None else [f.key for f in ctx.document.families]:
+        wave = next((w for w in reversed(earlier) if w.comparability[key].comparable), None)
         if wave is None:
-            found[family.key] = pages.Baseline(note=_no_baseline(earlier, family.key))
+            found[key] = pages.Baseline(note=_no_baseline(earlier, key))
             continue
         matched, level = _same_level(ctx, wave)
         if (
             team is not None
             and wave.publication.view(team, None).cell not in wave.publication.cells
         ):
-            found[family.key] = pages.Baseline(wave.label, note=f"the team is not in {wave.label}")
+            found[key] = pages.Baseline(wave.label, note=f"the team is not in {wave.label}")
         elif not matched:
-            found[family.key] = pages.Baseline(wave.label, note=f"{wave.label} has no such level")
+            found[key] = pages.Baseline(wave.label, note=f"{wave.label} has no such level")
         else:
-            found[family.key] = pages.Baseline(wave.label, wave.publication.view(team, level))
+            found[key] = pages.Baseline(wave.label, wave.publication.view(team, level))
     return found
 
 
@@ -258,11 +274,11 @@ def _same_level(ctx: ReportContext, wave: pages.TrendWave) -> tuple[bool, int | 
     return found is not None, found
 
 
-def _no_baseline(earlier: list[pages.TrendWave], family: str) -> str:
+def _no_baseline(earlier: list[pages.TrendWave], key: str) -> str:
     if not earlier:
         return "no earlier wave"
     last = earlier[-1]
-    return f"not comparable with {last.label}: {last.families[family].reason}"
+    return f"not comparable with {last.label}: {last.comparability[key].reason}"
 
 
 def wave_label(survey: Survey) -> str:

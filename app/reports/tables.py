@@ -402,7 +402,7 @@ def trends(
     for family in document.families:
         label = document.text(family.label, language)
         for wave in waves:
-            found = wave.families.get(family.key)
+            found = wave.comparability.get(family.key)
             measure = wave.publication.view(team, None).families.get(family.key)
             if found is None or not found.comparable or measure is None:
                 reason = f"not compared: {found.reason}" if found else "not in this wave"

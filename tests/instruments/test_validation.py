@@ -394,6 +394,18 @@ def test_duplicate_dimension_and_family_keys(collection: str, index: int, other:
     assert f"is already used by /{collection}/0" in errors[f"/{collection}/{index}/key"]
 
 
+def test_a_dimension_may_not_take_a_family_key() -> None:
+    # The reports key a score by family or dimension key alone (comparisons, change
+    # between waves): a dimension named like a family would be read as the family.
+    data = small_instrument()
+    data["dimensions"][0]["key"] = data["families"][0]["key"]
+    errors = errors_for(data)
+    assert errors["/dimensions/0/key"] == (
+        f"The score key '{data['families'][0]['key']}' is already used by /families/0; "
+        "score keys must be unique."
+    )
+
+
 def test_duplicate_scale_and_option_keys() -> None:
     data = small_instrument()
     data["scales"].append(copy.deepcopy(data["scales"][0]))

@@ -99,11 +99,11 @@ def _language_errors(data: dict[str, Any]) -> Iterator[InstrumentError]:
 
 def _unique_key_errors(data: dict[str, Any]) -> Iterator[InstrumentError]:
     # Items and prompts share one namespace: answers and comments are both stored
-    # under the question key.
+    # under the question key. Families and dimensions share one too: the reports key a
+    # score (its comparisons, its change between waves) by family or dimension key alone.
     groups = (
         ("scale", ("scales",)),
-        ("family", ("families",)),
-        ("dimension", ("dimensions",)),
+        ("score", ("families", "dimensions")),
         ("question", ("items", "prompts")),
     )
     for kind, lists in groups:
