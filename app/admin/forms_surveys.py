@@ -12,6 +12,7 @@ from typing import Any
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -133,6 +134,14 @@ class SurveySettingsForm(SafeForm):
         format=DATETIME_FORMAT,
         validators=[Optional()],
         description="Optional. A date and time in UTC; it must come after the opening.",
+    )
+    results_expected_on = DateField(
+        "Results expected on",
+        validators=[Optional()],
+        description=(
+            "Optional. When the results are expected back; the participants' thank-you page "
+            "says so. Not before the closing date."
+        ),
     )
     k_scores = IntegerField(
         "Smallest group shown with scores (k)",

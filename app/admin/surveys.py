@@ -130,6 +130,7 @@ def _settings(form: SurveySettingsForm) -> dict[str, Any]:
         "closes_at": _utc(form.closes_at.data),
         "k_scores": form.k_scores.data,
         "k_comments": form.k_comments.data,
+        "results_expected_on": form.results_expected_on.data,
     }
 
 
@@ -142,6 +143,9 @@ def _audit_settings(settings: dict[str, Any]) -> dict[str, Any]:
         "closes_at": settings["closes_at"].isoformat() if settings["closes_at"] else None,
         "k_scores": settings["k_scores"],
         "k_comments": settings["k_comments"],
+        "results_expected_on": (
+            settings["results_expected_on"].isoformat() if settings["results_expected_on"] else None
+        ),
     }
 
 
@@ -263,6 +267,7 @@ def edit(survey_id: int) -> Response | str | tuple[str, int]:
         form.closes_at.data = _naive(survey.closes_at)
         form.k_scores.data = survey.k_scores
         form.k_comments.data = survey.k_comments
+        form.results_expected_on.data = survey.results_expected_on
     elif form.validate():
         settings = _settings(form)
         try:

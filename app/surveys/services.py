@@ -59,17 +59,18 @@ def create_survey(
     k_scores: int = 5,
     k_comments: int = 10,
     pilot: bool = False,
+    results_expected_on: dt.date | None = None,
 ) -> Survey:
     """Create a draft survey pinned to an instrument version (the latest unless `version`).
 
     `levels` are (key, label) pairs from the bottom of the hierarchy to the top; a `pilot`
-    is left out of trends (see `set_pilot`).
+    is left out of trends (see `set_pilot`). `results_expected_on`, optional, is when the
+    results are expected back (the employee's thank-you page says so).
     """
     title = _checked_title(title)
     pinned = _pick_version(instrument_key, version)
     _check_thresholds(k_scores, k_comments)
-    if opens_at and closes_at and opens_at >= closes_at:
-        raise DomainError("The survey must open before it closes.")
+    _check_dates(opens_at, closes_at, results_expected_on)
     survey = Survey(
         title=title,
         instrument_version=pinned,
@@ -79,12 +80,28 @@ def create_survey(
         k_comments=k_comments,
         state=SurveyState.DRAFT.value,
         pilot=pilot,
+        results_expected_on=results_expected_on,
     )
     survey.levels = _make_levels(levels)
     survey.teams = [ensure_team(p)[0] for p in dict.fromkeys(team_paths)]
     Session.add(survey)
     Session.flush()
     return survey
+
+
+def _check_dates(
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    results_expected_on: dt.date | None,
+) -> None:
+    if opens_at and closes_at and opens_at >= closes_at:
+        raise DomainError("The survey must open before it closes.")
+    last_day = closes_at or opens_at
+    if results_expected_on and last_day and results_expected_on < last_day.date():
+        raise DomainError(
+            "The results cannot be expected before the survey "
+            + ("closes." if closes_at else "opens.")
+        )
 
 
 def _checked_title(title: str) -> str:
@@ -564,9 +581,11 @@ def update_draft_survey(
     closes_at: dt.datetime | None,
     k_scores: int,
     k_comments: int,
+    results_expected_on: dt.date | None = None,
 ) -> Survey:
-    """Change the settings of a draft survey: title, teams in scope, levels, dates and
-    thresholds (the pinned version stays: create another survey for another version).
+    """Change the settings of a draft survey: title, teams in scope, levels, dates (with
+    when the results are expected) and thresholds (the pinned version stays: create another
+    survey for another version).
 
     Refused (Conflict) once the survey has opened. The same rules as `create_survey` apply
     (DomainError). Missing teams are created. A level keeps its row, and so its invitations,
@@ -577,8 +596,7 @@ def update_draft_survey(
     _require_state(survey, SurveyState.DRAFT, action="edited")
     title = _checked_title(title)
     _check_thresholds(k_scores, k_comments)
-    if opens_at and closes_at and opens_at >= closes_at:
-        raise DomainError("The survey must open before it closes.")
+    _check_dates(opens_at, closes_at, results_expected_on)
     _check_level_pairs(levels)
     teams = list({t.id: t for t in (ensure_team(p)[0] for p in team_paths)}.values())
     kept_ids = {t.id for t in teams}
@@ -600,6 +618,7 @@ def update_draft_survey(
     survey.title = title
     survey.opens_at = opens_at
     survey.closes_at = closes_at
+    survey.results_expected_on = results_expected_on
     survey.k_scores = k_scores
     survey.k_comments = k_comments
     survey.teams = teams

@@ -146,6 +146,7 @@ def test_create_a_survey_from_a_published_version(
     assert survey.opens_at == dt.datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     assert survey.closes_at == dt.datetime(2027, 3, 15, 17, 30, tzinfo=UTC)
     assert (survey.k_scores, survey.k_comments) == (6, 12)
+    assert survey.results_expected_on is None  # optional
     assert [t.path for t in survey.teams] == ["Engineering/Platform", "Sales"]
     assert [(lv.key, lv.label, lv.rank) for lv in survey.levels] == [
         ("ic", "Individual contributor", 1),
@@ -177,6 +178,15 @@ def test_create_a_survey_from_a_published_version(
         ({"teams": "Sales//East"}, "Line 1: 'Sales//East' is not a team path"),
         ({"opens_at": "next tuesday"}, "Not a valid datetime value."),
         ({"k_scores": "five"}, "Not a valid integer value."),
+        (
+            {"results_expected_on": "2027-03-14"},
+            "The results cannot be expected before the survey closes.",
+        ),
+        (
+            {"closes_at": "", "results_expected_on": "2027-02-28"},
+            "The results cannot be expected before the survey opens.",
+        ),
+        ({"results_expected_on": "soon"}, "Not a valid date value."),
     ],
 )
 @pytest.mark.usefixtures("admin")
@@ -232,6 +242,7 @@ def test_edit_a_draft(client: FlaskClient, admin: Any, draft: Survey, db_session
         "closes_at": "2027-06-30T12:00",
         "k_scores": "7",
         "k_comments": "9",
+        "results_expected_on": "2027-07-15",
     }
     response = client.post(f"/admin/surveys/{draft.id}/edit", data=data)
     assert response.status_code == 302
@@ -248,8 +259,13 @@ def test_edit_a_draft(client: FlaskClient, admin: Any, draft: Survey, db_session
     assert survey.opens_at is None
     assert survey.closes_at == dt.datetime(2027, 6, 30, 12, 0, tzinfo=UTC)
     assert (survey.k_scores, survey.k_comments) == (7, 9)
+    assert survey.results_expected_on == dt.date(2027, 7, 15)
     (event,) = audit_events(db_session, "survey.update")
     assert event.detail["levels"] == ["manager", "individual_contributor", "board"]
+    assert event.detail["results_expected_on"] == "2027-07-15"
+    assert 'value="2027-07-15"' in client.get(f"/admin/surveys/{draft.id}/edit").get_data(
+        as_text=True
+    )
 
 
 def test_edit_keeps_levels_and_teams_that_invitations_use(
