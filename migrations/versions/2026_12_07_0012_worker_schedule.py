@@ -7,8 +7,8 @@ New tables: `scheduled_release` (interim releases the worker publishes at set ti
 `worker_heartbeat` (one row per worker process: when it was last seen, what it last did).
 The downgrade drops them (schedules and heartbeats are lost; releases are not).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 03:30:00
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
