@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
-class ConfigError(RuntimeError):
-    """Raised at start-up when the environment cannot run the chosen configuration."""
+class ConfigError(click.ClickException, RuntimeError):
+    """Raised at start-up when the environment cannot run the chosen configuration. A click
+    exception: the `flask` command prints "Error: <message>" and exits with status 1, no
+    traceback."""
 
 
-def _count_setting(env: os._Environ[str], name: str, default: int) -> int:
+# The spellings a yes/no setting accepts (any case); anything else stops start-up.
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _count_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of 0 or more (ConfigError naming `name` otherwise); unset or empty:
+    `default`."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -31,11 +43,53 @@ def _count_setting(env: os._Environ[str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag_setting(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """A yes/no setting: one of TRUE_WORDS or FALSE_WORDS (ConfigError naming `name` and
+    the accepted values otherwise); unset or empty: `default`. A typo such as "ture" must
+    not quietly mean "no" (MAIL_USE_TLS=ture would send mail without STARTTLS)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(
+        f"{name} must be one of {', '.join(TRUE_WORDS)} (yes) or {', '.join(FALSE_WORDS)} "
+        f"(no), not {env.get(name)!r}."
+    )
+
+
+def _port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    """A TCP port, 1 to 65535 (ConfigError naming `name` otherwise)."""
+    port = _count_setting(env, name, default)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{name} must be a port number from 1 to 65535, not {port}.")
+    return port
+
+
+def _seconds_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    """A duration in seconds, a number above 0 such as 10 or 2.5 (ConfigError naming `name`
+    otherwise)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"{name} must be a number of seconds above 0 (such as 10 or 2.5), not {raw!r}."
+        )
+    return value
+
+
 def check_shared_throttle(workers: int, env: Mapping[str, str]) -> None:
     """Refuse (ConfigError) to serve with several worker processes that would each count
     failed sign-ins on their own (no REDIS_URL), which multiplies every sign-in limit by
     their number, unless ALLOW_PER_PROCESS_THROTTLE=1 says it is meant."""
-    if workers <= 1 or env.get("REDIS_URL") or env.get("ALLOW_PER_PROCESS_THROTTLE") == "1":
+    if workers <= 1 or env.get("REDIS_URL") or _flag_setting(env, "ALLOW_PER_PROCESS_THROTTLE"):
         return
     raise ConfigError(
         f"{workers} worker processes without REDIS_URL would each count failed sign-ins "
@@ -103,7 +157,7 @@ class Config:
         # The address employees' links start with, e.g. https://survey.example.org
         self.PUBLIC_BASE_URL: str = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.INSTRUMENTS_DIR: str = env.get("INSTRUMENTS_DIR", str(BASE_DIR / "instruments"))
-        self.SQL_ECHO: bool = env.get("SQL_ECHO", "") == "1"
+        self.SQL_ECHO: bool = _flag_setting(env, "SQL_ECHO")
         self.WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -122,31 +176,57 @@ class Config:
         # from the proxy's address, and ten failed sign-ins anywhere would lock out everyone.
         self.TRUSTED_PROXIES: int = _count_setting(env, "TRUSTED_PROXIES", 0)
         # Survey submissions are small; anything larger is refused before parsing.
-        self.MAX_CONTENT_LENGTH: int = int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+        self.MAX_CONTENT_LENGTH: int = _count_setting(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
         # Outgoing mail: invitations and reminders, sent by `flask outbox run`.
         # MAIL_USE_TLS: STARTTLS after connecting; MAIL_USE_SSL: TLS from the start (SMTPS).
         self.MAIL_HOST: str = env.get("MAIL_HOST", "localhost")
-        self.MAIL_PORT: int = int(env.get("MAIL_PORT", 25))
-        self.MAIL_USE_TLS: bool = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
-        self.MAIL_USE_SSL: bool = env.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+        self.MAIL_PORT: int = _port_setting(env, "MAIL_PORT", 25)
+        self.MAIL_USE_TLS: bool = _flag_setting(env, "MAIL_USE_TLS")
+        self.MAIL_USE_SSL: bool = _flag_setting(env, "MAIL_USE_SSL")
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise ConfigError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
         self.MAIL_USERNAME: str | None = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD: str | None = env.get("MAIL_PASSWORD") or None
         self.MAIL_FROM: str = env.get("MAIL_FROM", "Mutuality <no-reply@localhost>")
-        self.MAIL_TIMEOUT: float = float(env.get("MAIL_TIMEOUT", 10))
+        self.MAIL_TIMEOUT: float = _seconds_setting(env, "MAIL_TIMEOUT", 10)
         # Reminders per person; send attempts per message before it is marked failed; the
         # wait after the n-th failed attempt, BACKOFF * 2^(n-1) seconds, capped at MAX.
-        self.OUTBOX_MAX_REMINDERS: int = int(env.get("OUTBOX_MAX_REMINDERS", 2))
-        self.OUTBOX_MAX_ATTEMPTS: int = int(env.get("OUTBOX_MAX_ATTEMPTS", 10))
-        self.OUTBOX_BACKOFF_SECONDS: float = float(env.get("OUTBOX_BACKOFF_SECONDS", 60))
-        self.OUTBOX_BACKOFF_MAX_SECONDS: float = float(env.get("OUTBOX_BACKOFF_MAX_SECONDS", 3600))
+        self.OUTBOX_MAX_REMINDERS: int = _count_setting(env, "OUTBOX_MAX_REMINDERS", 2)
+        self.OUTBOX_MAX_ATTEMPTS: int = _count_setting(env, "OUTBOX_MAX_ATTEMPTS", 10)
+        self.OUTBOX_BACKOFF_SECONDS: float = _seconds_setting(env, "OUTBOX_BACKOFF_SECONDS", 60)
+        self.OUTBOX_BACKOFF_MAX_SECONDS: float = _seconds_setting(
+            env, "OUTBOX_BACKOFF_MAX_SECONDS", 3600
+        )
         # How long a worker's claim on a message lasts (a crashed worker's messages are
         # picked up by another after this).
-        self.OUTBOX_LEASE_SECONDS: float = float(env.get("OUTBOX_LEASE_SECONDS", 600))
+        self.OUTBOX_LEASE_SECONDS: float = _seconds_setting(env, "OUTBOX_LEASE_SECONDS", 600)
         # A participants file larger than this is imported by the worker (`flask worker`),
         # with its progress on the survey's page, instead of within the upload's request.
-        self.PARTICIPANTS_QUEUE_BYTES: int = int(env.get("PARTICIPANTS_QUEUE_BYTES", 1_048_576))
+        self.PARTICIPANTS_QUEUE_BYTES: int = _count_setting(
+            env, "PARTICIPANTS_QUEUE_BYTES", 1_048_576
+        )
+        # Retention (app.retention, run by the worker): how many days after a survey's close
+        # its responses (answers, scores, participation records) and its comments are kept,
+        # and how many days audit events are kept. 0 or unset: kept for good.
+        self.RETENTION_RESPONSES_DAYS: int = _count_setting(env, "RETENTION_RESPONSES_DAYS", 0)
+        self.RETENTION_COMMENTS_DAYS: int = _count_setting(env, "RETENTION_COMMENTS_DAYS", 0)
+        self.RETENTION_AUDIT_DAYS: int = _count_setting(env, "RETENTION_AUDIT_DAYS", 0)
+        # Staff accounts by email (app.auth.password_links): how long the link of an
+        # invitation to a new account, and of a "forgot password" email, stays usable.
+        self.STAFF_INVITATION_HOURS: int = _count_setting(env, "STAFF_INVITATION_HOURS", 72)
+        self.PASSWORD_RESET_MINUTES: int = _count_setting(env, "PASSWORD_RESET_MINUTES", 60)
+        # Single sign-on through OpenID Connect (app.auth.oidc): off unless OIDC_ISSUER,
+        # OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set. An account is matched by its
+        # verified email; with OIDC_ROLE_CLAIM set, a person without an account gets one
+        # whose role is the claim's value mapped by OIDC_ROLE_MAP ("idp-value=role,...";
+        # roles admin, hr, manager), and a manager's teams come from OIDC_TEAM_CLAIM.
+        self.OIDC_ISSUER: str | None = env.get("OIDC_ISSUER") or None
+        self.OIDC_CLIENT_ID: str | None = env.get("OIDC_CLIENT_ID") or None
+        self.OIDC_CLIENT_SECRET: str | None = env.get("OIDC_CLIENT_SECRET") or None
+        self.OIDC_PROVIDER_NAME: str = env.get("OIDC_PROVIDER_NAME", "single sign-on")
+        self.OIDC_ROLE_CLAIM: str | None = env.get("OIDC_ROLE_CLAIM") or None
+        self.OIDC_ROLE_MAP: str = env.get("OIDC_ROLE_MAP", "admin=admin,hr=hr,manager=manager")
+        self.OIDC_TEAM_CLAIM: str = env.get("OIDC_TEAM_CLAIM", "mutuality_teams")
 
     def as_mapping(self) -> dict[str, object]:
         """The upper-case settings, ready for `app.config.from_mapping`."""
