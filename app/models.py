@@ -7,6 +7,7 @@ from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.reports.models import Release
+from app.sharing.models import EmployeeSummary
 from app.surveys.models import (
     Invitation,
     Level,
@@ -23,6 +24,7 @@ __all__ = [
     "Ballot",
     "Comment",
     "DimensionScore",
+    "EmployeeSummary",
     "FamilyScore",
     "Instrument",
     "InstrumentVersion",
