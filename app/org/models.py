@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UTCDateTime, utcnow
 
 PATH_SEPARATOR = "/"
 
@@ -33,3 +35,16 @@ class Team(Base):
 
     def __repr__(self) -> str:
         return f"<Team {self.path!r}>"
+
+
+class OrganisationProfile(Base):
+    """The organisation's name and a contact for questions (an address or a line of text),
+    shown in every email. One row, set by an admin on the settings page."""
+
+    __tablename__ = "organisation_profile"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    contact: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.db import Session
+from app.db import Session, utcnow
 from app.errors import DomainError
-from app.org.models import PATH_SEPARATOR, Team
+from app.input_rules import text_problem
+from app.org.models import PATH_SEPARATOR, OrganisationProfile, Team
 
 MAX_NAME = 120
 MAX_PATH = 1000  # Team.path's column
@@ -49,3 +50,38 @@ def ensure_team(path: str) -> tuple[Team, bool]:
         Session.flush()
     assert parent is not None
     return parent, created
+
+
+MAX_ORGANISATION_NAME = 120
+MAX_CONTACT = 200
+
+
+def set_organisation_profile(name: str, contact: str) -> OrganisationProfile:
+    """Set the organisation's name and the contact (an address or a line of text) that
+    every email shows. Both are required, one line each, within their columns' sizes."""
+    name, contact = (
+        _one_line(name, "name", MAX_ORGANISATION_NAME),
+        _one_line(contact, "contact", MAX_CONTACT),
+    )
+    profile = Session.get(OrganisationProfile, 1)
+    if profile is None:
+        profile = OrganisationProfile(id=1, name=name, contact=contact)
+        Session.add(profile)
+    else:
+        profile.name, profile.contact, profile.updated_at = name, contact, utcnow()
+    Session.flush()
+    return profile
+
+
+def _one_line(value: str, what: str, limit: int) -> str:
+    problem = text_problem(value, f"The organisation's {what}")
+    if problem is not None:
+        raise DomainError(problem)
+    value = " ".join(value.split())
+    if not value:
+        raise DomainError(f"The organisation's {what} is required.")
+    if len(value) > limit:
+        raise DomainError(
+            f"The organisation's {what} has {len(value)} characters; at most {limit}."
+        )
+    return value

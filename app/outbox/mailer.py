@@ -56,9 +56,10 @@ class MailError(Exception):
 
 
 def build_message(
-    *, sender: str, recipient: str, subject: str, body: str, language: str
+    *, sender: str, recipient: str, subject: str, body: str, language: str, html: str | None = None
 ) -> EmailMessage:
-    """A plain-text UTF-8 message with its own Message-ID."""
+    """A UTF-8 message with its own Message-ID: plain text, or multipart/alternative with
+    the text first and `html` second (clients show the last part they can)."""
     message = EmailMessage()
     name, address = parseaddr(sender)
     domain = address.rpartition("@")[2] or "localhost"
@@ -68,6 +69,8 @@ def build_message(
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
     message.set_content(body, charset="utf-8")
+    if html is not None:
+        message.add_alternative(html, subtype="html", charset="utf-8")
     message["Content-Language"] = language  # after set_content, which resets Content-*
     return message
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -26,6 +27,15 @@ from app.surveys.models import Invitation
 class MessageKind(enum.StrEnum):
     INVITATION = "invitation"
     REMINDER = "reminder"
+    # To a staff member at `recipient`, built from `payload`: a test send of an invitation
+    # or a reminder (its link a placeholder, never a participant's).
+    TEST = "test"
+
+
+# Messages to a participant, through their invitation; every other kind goes to a staff
+# member at `recipient` (a test send; the account emails).
+PARTICIPANT_KINDS = (MessageKind.INVITATION.value, MessageKind.REMINDER.value)
+_PARTICIPANT_KINDS_SQL = "kind IN ('invitation', 'reminder')"
 
 
 class MessageStatus(enum.StrEnum):
@@ -40,7 +50,19 @@ _PENDING_ONLY = text("status = 'pending'")
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("kind IN ('invitation', 'reminder')", name="kind"),
+        # A participant's message goes through its invitation (whose address is purged at
+        # the close); any other kind to a staff member's own address, never to both.
+        CheckConstraint(
+            f"({_PARTICIPANT_KINDS_SQL} AND invitation_id IS NOT NULL AND recipient IS NULL)"
+            f" OR (NOT {_PARTICIPANT_KINDS_SQL} AND invitation_id IS NULL)",
+            name="addressee",
+        ),
+        # A staff member's address is kept only while the message waits to be sent.
+        CheckConstraint("status = 'pending' OR recipient IS NULL", name="recipient_only_pending"),
+        CheckConstraint(
+            "status <> 'pending' OR invitation_id IS NOT NULL OR recipient IS NOT NULL",
+            name="pending_recipient",
+        ),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         CheckConstraint("status = 'pending' OR raw_token IS NULL", name="token_only_pending"),
         CheckConstraint("attempts >= 0", name="attempts_min"),
@@ -58,10 +80,15 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(
+    invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
+    # A staff message's address (never a participant's), only while it is pending.
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    # What a staff message is built from (e.g. the survey, kind and language of a test
+    # send): never a token and never an address.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING.value)
     # The survey token for the link, only until the message is sent or given up.
     raw_token: Mapped[str | None] = mapped_column(String(128))
@@ -75,4 +102,4 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    invitation: Mapped[Invitation] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
