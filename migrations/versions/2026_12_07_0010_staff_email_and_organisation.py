@@ -58,7 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("organisation_profile")
-    op.execute(sa.text(f"DELETE FROM outbox_message WHERE NOT ({PARTICIPANT_KINDS})"))
+    op.execute(sa.text("DELETE FROM outbox_message WHERE kind NOT IN ('invitation', 'reminder')"))
     with op.batch_alter_table("outbox_message") as batch:
         batch.drop_constraint(op.f("ck_outbox_message_pending_recipient"), type_="check")
         batch.drop_constraint(op.f("ck_outbox_message_recipient_only_pending"), type_="check")
