@@ -1,7 +1,14 @@
 """Every model, imported once so that `Base.metadata` is complete (Alembic, create_all)."""
 
 from app.audit.models import AuditEvent
-from app.auth.models import Role, StaffSession, StaffUser, staff_team_scope
+from app.auth.models import (
+    LinkPurpose,
+    PasswordLink,
+    Role,
+    StaffSession,
+    StaffUser,
+    staff_team_scope,
+)
 from app.ballots.models import Ballot
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
@@ -17,6 +24,7 @@ from app.surveys.models import (
     survey_team,
 )
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
+from app.worker.models import ScheduledRelease, WorkerHeartbeat
 
 __all__ = [
     "Answer",
@@ -30,16 +38,20 @@ __all__ = [
     "InstrumentVersion",
     "Invitation",
     "Level",
+    "LinkPurpose",
     "OutboxMessage",
     "ParticipantImport",
+    "PasswordLink",
     "Release",
     "Response",
     "Role",
+    "ScheduledRelease",
     "StaffSession",
     "StaffUser",
     "Survey",
     "SurveyState",
     "Team",
+    "WorkerHeartbeat",
     "staff_team_scope",
     "survey_team",
 ]

@@ -39,6 +39,9 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The account's subject at the OpenID Connect provider (OIDC_ISSUER), once it has
+    # signed in there: later sign-ins match on it, not on the email.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     team_scopes: Mapped[list[Team]] = relationship(secondary=staff_team_scope)
 
@@ -58,6 +61,12 @@ class StaffUser(Base):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
+
+    @property
+    def has_password(self) -> bool:
+        """False until an invited account sets its password (and for accounts that sign in
+        only through OpenID Connect): no password then signs it in."""
+        return bool(self.password_hash)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"
@@ -88,3 +97,33 @@ class StaffSession(Base):
     def __repr__(self) -> str:
         state = "ended" if self.ended_at else "live"
         return f"<StaffSession of {self.staff_user_id} {state}>"
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # a new account sets its first password
+    RESET = "reset"  # "forgot password"
+
+
+class PasswordLink(Base):
+    """A single-use, expiring link that lets a staff member set their password, sent by
+    email (app.auth.password_links). Only the SHA-256 of the link's token is kept: a
+    reader of this table cannot use a link. Using one ends every live link of the account.
+    """
+
+    __tablename__ = "password_link"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordLink {self.purpose} of {self.staff_user_id}>"
