@@ -13,6 +13,7 @@ from app.ballots.models import Ballot
 from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
+from app.plans.models import ActionPlan, PlanAction, PlanFocus
 from app.reports.models import Release
 from app.sharing.models import EmployeeSummary
 from app.surveys.models import (
@@ -28,6 +29,7 @@ from app.worker.models import ScheduledRelease, WorkerHeartbeat
 
 __all__ = [
     "Answer",
+    "ActionPlan",
     "AuditEvent",
     "Ballot",
     "Comment",
@@ -41,6 +43,8 @@ __all__ = [
     "LinkPurpose",
     "OutboxMessage",
     "ParticipantImport",
+    "PlanAction",
+    "PlanFocus",
     "PasswordLink",
     "Release",
     "Response",
