@@ -17,8 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth.models import Role
+from app.db import Session
 from app.reports.assets import plotly_version
 from tests.conftest import TEST_PASSWORD, AuthActions, OpenSurvey, csrf_token_from
+from tests.test_health import stamp_migrations
 
 ROLES = ("anonymous", "employee", "manager_a", "manager_b", "hr", "admin")
 PUBLIC = dict.fromkeys(ROLES, "ok")
@@ -31,6 +33,7 @@ GUEST_ONLY = PUBLIC  # the login page: signed-in staff are redirected home, stil
 # (endpoint, method) -> expectations per role
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"): PUBLIC,
+    ("health.healthz", "GET"): PUBLIC,
     ("assets.plotly_js", "GET"): PUBLIC,
     ("assets.plotly_css", "GET"): PUBLIC,
     ("auth.login", "GET"): GUEST_ONLY,
@@ -121,6 +124,7 @@ class World:
 
 @pytest.fixture
 def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
+    stamp_migrations(Session.connection())  # /healthz answers 200 only at the head
     make_user("manager-a@example.org", Role.MANAGER, ["Engineering"])
     make_user("manager-b@example.org", Role.MANAGER, ["Sales"])
     make_user("hr@example.org", Role.HR)

@@ -1,0 +1,89 @@
+"""`GET /healthz`: whether this web process can serve, for load balancers and monitoring.
+
+Three checks, each one small query on the request's session:
+
+- database: a `SELECT 1` answers;
+- migrations: the database's Alembic revision is the head of `migrations/` (a process
+  started on code newer than the schema, or older, is not fit to serve);
+- worker: how long ago a worker (`flask worker`) was last seen. Reported, never a reason
+  for 503: a load balancer that took every web process out of rotation because the worker
+  stopped would turn a late email into an outage.
+
+The answer is JSON, 200 when the database answers at the head revision, else 503. No sign-in
+is needed and nothing in it is personal: no address, no survey, no error text (which could
+name a host or a user); the path carries no token, so access logs may keep it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from app.db import Session, utcnow
+from config import BASE_DIR
+
+bp = Blueprint("health", __name__)
+
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+
+@functools.cache
+def code_heads() -> tuple[str, ...]:
+    """The head revision(s) of the migrations shipped with this code (read once per
+    process: the files do not change under a running process)."""
+    return tuple(sorted(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()))
+
+
+def database_heads() -> tuple[str, ...]:
+    """The revision(s) the database is at (empty: never migrated)."""
+    context = MigrationContext.configure(Session.connection())
+    return tuple(sorted(context.get_current_heads()))
+
+
+def worker_last_seen() -> dt.datetime | None:
+    """When a worker last reported, or None when none ever did (or the worker's heartbeat
+    is not known to this version)."""
+    return None
+
+
+def health() -> tuple[dict[str, Any], bool]:
+    """The checks' report and whether the process is fit to serve."""
+    unknown_worker = {"status": "unknown", "last_seen_seconds": None}
+    try:
+        Session.execute(text("SELECT 1"))
+        current = database_heads()
+        seen = worker_last_seen()
+    except SQLAlchemyError:
+        Session.rollback()
+        return {"database": "unreachable", "migrations": "unknown", "worker": unknown_worker}, False
+    Session.rollback()  # ends the read transaction: nothing is held open between probes
+    at_head = current == code_heads()
+    report: dict[str, Any] = {
+        "database": "ok",
+        "migrations": "at head" if at_head else "not at head",
+        "migration_head": ",".join(code_heads()),
+        "database_revision": ",".join(current) or None,
+        "worker": unknown_worker,
+    }
+    if seen is not None:
+        age = max(0, round((utcnow() - seen).total_seconds()))
+        report["worker"] = {"status": "seen", "last_seen_seconds": age}
+    return report, at_head
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    report, fit = health()
+    report["status"] = "ok" if fit else "unavailable"
+    response = jsonify(report)
+    response.status_code = 200 if fit else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
