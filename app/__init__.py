@@ -24,11 +24,9 @@ from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
 from app.log_privacy import install_token_filter
-from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
 from app.reports.readers import receipt_readers
 from app.reports.routes import bp as reports_bp
-from app.results.routes import bp as results_bp
 from app.security import init_security
 from app.taking.routes import bp as taking_bp
 from config import INSTANCE_DIR, Config, load_config
@@ -115,8 +113,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
-    app.register_blueprint(results_bp)
-    app.register_blueprint(plans_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
     app.register_blueprint(admin_surveys_bp)
