@@ -80,8 +80,8 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from typing import Any
 
@@ -93,8 +93,9 @@ from app.auth.services import normalize_email
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import Conflict, DomainError
 from app.instruments.queries import document_of
+from app.org.queries import organisation_profile
 from app.outbox.mailer import Mailer, MailError, MailSettings, build_message
-from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
+from app.outbox.models import PARTICIPANT_KINDS, MessageKind, MessageStatus, OutboxMessage
 from app.surveys.models import Invitation, InvitationToken, Survey, SurveyState
 from app.surveys.queries import survey_link
 from app.surveys.services import add_link, get_survey
@@ -174,6 +175,47 @@ def _require_accepting(survey: Survey, now: dt.datetime, what: str) -> None:
         raise Conflict(f"Survey {survey.id} has passed its closing date; no {what} can go out.")
 
 
+def _invitations_due(survey_id: int) -> Any:
+    """Who an invitation email goes to: an address, no answer, and no invitation email
+    pending or sent yet."""
+    invited_before = exists().where(
+        OutboxMessage.invitation_id == Invitation.id,
+        OutboxMessage.kind == MessageKind.INVITATION.value,
+        OutboxMessage.status.in_((PENDING, SENT)),
+    )
+    return and_(
+        Invitation.survey_id == survey_id,
+        Invitation.email.is_not(None),
+        Invitation.responded.is_(False),
+        ~invited_before,
+        ~_has_pending_message(),
+    )
+
+
+def _reminders_due(survey_id: int, limit: int) -> Any:
+    """Who a reminder goes to: an address, an invitation email sent, no answer, fewer than
+    `limit` reminders and no email pending."""
+    return and_(
+        Invitation.survey_id == survey_id,
+        Invitation.email.is_not(None),
+        Invitation.responded.is_(False),
+        Invitation.sent_at.is_not(None),
+        Invitation.reminder_count < limit,
+        ~_has_pending_message(),
+    )
+
+
+def invitations_to_send(survey_id: int) -> int:
+    """How many people `queue_invitations` would email now (the send button's question)."""
+    return Session.scalar(select(func.count()).where(_invitations_due(survey_id))) or 0
+
+
+def reminders_to_send(survey_id: int, *, max_reminders: int | None = None) -> int:
+    """How many people `queue_reminders` would email now (the send button's question)."""
+    limit = max_reminders if max_reminders is not None else _settings(None).max_reminders
+    return Session.scalar(select(func.count()).where(_reminders_due(survey_id, limit))) or 0
+
+
 def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:
     """Queue one invitation email per invited person who has an address, has not answered,
     and has no invitation email pending or sent yet. Returns the number queued.
@@ -185,21 +227,8 @@ def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     survey = get_survey(survey_id)
     _require_accepting(survey, now, "invitations")
-    invited_before = exists().where(
-        OutboxMessage.invitation_id == Invitation.id,
-        OutboxMessage.kind == MessageKind.INVITATION.value,
-        OutboxMessage.status.in_((PENDING, SENT)),
-    )
     invitations = Session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.survey_id == survey.id,
-            Invitation.email.is_not(None),
-            Invitation.responded.is_(False),
-            ~invited_before,
-            ~_has_pending_message(),
-        )
-        .order_by(Invitation.id)
+        select(Invitation).where(_invitations_due(survey.id)).order_by(Invitation.id)
     ).all()
     send_from = max(now, survey.opens_at) if survey.opens_at is not None else now
     for invitation in invitations:
@@ -247,11 +276,17 @@ def queue_new_link(survey_id: int, email: str, now: dt.datetime | None = None) -
 
 
 def queue_reminders(
-    survey_id: int, now: dt.datetime | None = None, *, max_reminders: int | None = None
+    survey_id: int,
+    now: dt.datetime | None = None,
+    *,
+    max_reminders: int | None = None,
+    last_emailed_before: dt.datetime | None = None,
 ) -> int:
     """Queue a reminder for each person who was sent an invitation, has not answered, has
     had fewer than `max_reminders` reminders (config OUTBOX_MAX_REMINDERS) and has no email
     pending. Returns the number queued. The reminder count rises when a reminder is sent.
+    With `last_emailed_before` (a cadence: app.worker.schedule), only people whose last
+    invitation or reminder went out before that moment.
     """
     now = now or utcnow()
     survey = get_survey(survey_id)
@@ -262,12 +297,15 @@ def queue_reminders(
     invitation_ids = Session.scalars(
         select(Invitation.id)
         .where(
-            Invitation.survey_id == survey.id,
-            Invitation.email.is_not(None),
-            Invitation.responded.is_(False),
-            Invitation.sent_at.is_not(None),
-            Invitation.reminder_count < limit,
-            ~_has_pending_message(),
+            _reminders_due(survey.id, limit),
+            *(
+                ()
+                if last_emailed_before is None
+                else (
+                    func.coalesce(Invitation.reminded_at, Invitation.sent_at)
+                    <= last_emailed_before,
+                )
+            ),
         )
         .order_by(Invitation.id)
     ).all()
@@ -276,6 +314,39 @@ def queue_reminders(
         _add_pending(invitation_id, MessageKind.REMINDER, raw, now, now)
     Session.flush()
     return len(invitation_ids)
+
+
+def queue_test_email(
+    survey_id: int, kind: str, language: str, recipient: str, now: dt.datetime | None = None
+) -> OutboxMessage:
+    """Queue a test send of the survey's invitation or reminder email, in one of its
+    instrument's languages, to a staff member's own address (the signed-in admin's). Its
+    link is the preview's placeholder, never a participant's; it goes out in any state of
+    the survey. DomainError for another kind or language, or a bad address."""
+    now = now or utcnow()
+    survey = get_survey(survey_id)
+    _check_preview(survey, kind, language)
+    message = OutboxMessage(
+        kind=MessageKind.TEST.value,
+        recipient=normalize_email(recipient),
+        payload={"survey_id": survey.id, "email": kind, "language": language},
+        status=PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    Session.add(message)
+    Session.flush()
+    return message
+
+
+def _check_preview(survey: Survey, kind: str, language: str) -> None:
+    if kind not in PARTICIPANT_KINDS:
+        raise DomainError(f"{kind!r} is not an email of a survey (invitation or reminder).")
+    languages = document_of(survey.instrument_version).languages
+    if language not in languages:
+        raise DomainError(
+            f"{language!r} is not a language of this survey ({', '.join(languages)})."
+        )
 
 
 def _add_pending(
@@ -311,51 +382,159 @@ def format_closing(closes_at: dt.datetime, language: str) -> str:
     return f"{format_date(moment.date(), 'long', locale=language)}, {moment:%H:%M} UTC"
 
 
-def render_email(kind: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject, body) from app/templates/email/<kind>.<language>.txt, whose first line is
-    "Subject: ..." and whose body follows a blank line."""
-    template = current_app.jinja_env.get_template(f"email/{kind}.{language}.txt")
-    rendered = template.render(**context)
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An email's subject and its two parts, plain text and HTML; and the HTML body's
+    paragraphs and footer lines (for the admin preview, email/_body.html)."""
+
+    subject: str
+    text: str
+    html: str
+    paragraphs: list[list[tuple[str, bool]]]
+    footer: list[str]
+
+
+def organisation_context() -> dict[str, str | None]:
+    """The organisation's name and contact for every email (None while unset)."""
+    profile = organisation_profile()
+    return {
+        "organisation": profile.name if profile else None,
+        "contact": profile.contact if profile else None,
+    }
+
+
+def render_email(kind: str, language: str, context: Mapping[str, Any]) -> RenderedEmail:
+    """Every email's one rendering path.
+
+    app/templates/email/<kind>.<language>.txt gives the subject (its first line,
+    "Subject: ...") and the text (after a blank line); email/footer.<language>.txt adds
+    the organisation's name and contact (settings) to every email; email/message.html
+    makes the HTML part of that same text, escaped by Jinja, with each line that is a
+    link alone made a link. The text templates are not HTML and escape nothing.
+    """
+    values = {**organisation_context(), **context}
+    env = current_app.jinja_env
+    rendered = env.get_template(f"email/{kind}.{language}.txt").render(**values)
     head, _, body = rendered.partition("\n\n")
     if not head.startswith("Subject:"):
         raise RuntimeError(f"email/{kind}.{language}.txt must start with a Subject: line")
     subject = " ".join(head.removeprefix("Subject:").split())  # one line, whatever the title
-    return subject, body.strip() + "\n"
+    body = body.strip()
+    footer = env.get_template(f"email/footer.{language}.txt").render(**values).strip()
+    text = body + "\n" + (f"\n-- \n{footer}\n" if footer else "")
+    paragraphs, footer_lines = _paragraphs(body), footer.splitlines()
+    html = env.get_template("email/message.html").render(
+        subject=subject, language=language, paragraphs=paragraphs, footer=footer_lines
+    )
+    return RenderedEmail(subject, text, html, paragraphs, footer_lines)
+
+
+def _paragraphs(text: str) -> list[list[tuple[str, bool]]]:
+    """Paragraphs (split at blank lines) of lines, each with whether it is a link alone."""
+    return [
+        [(line, _is_link(line)) for line in block.splitlines()]
+        for block in text.split("\n\n")
+        if block.strip()
+    ]
+
+
+def _is_link(line: str) -> bool:
+    return line.startswith(("https://", "http://")) and not any(c.isspace() for c in line)
+
+
+# The link of a preview and of a test send: a survey page address that opens nothing.
+PLACEHOLDER_TOKEN = "example-link-not-a-real-one"  # noqa: S105 (no secret: a placeholder)
+
+
+def survey_email(
+    survey: Survey, kind: str, requested_language: str | None, link: str
+) -> tuple[str, RenderedEmail]:
+    """A survey's invitation or reminder in the language a person asked for (or the
+    nearest one with templates), with `link`; returns (language, email)."""
+    document = document_of(survey.instrument_version)
+    survey_language = document.resolve_language(requested_language)
+    language = email_language(survey_language)
+    context = {
+        "title": document.text(document.title, survey_language),
+        "survey_title": survey.title,
+        "link": link,
+        "k": survey.k_scores,
+        "closes_at": format_closing(survey.closes_at, language) if survey.closes_at else None,
+    }
+    return language, render_email(kind, language, context)
+
+
+def preview_email(
+    survey_id: int, kind: str, language: str, *, settings: OutboxSettings | None = None
+) -> RenderedEmail:
+    """The survey's invitation or reminder as a participant reading `language` would get
+    it, with the placeholder link. DomainError for another kind or language."""
+    survey = get_survey(survey_id)
+    _check_preview(survey, kind, language)
+    link = survey_link(_settings(settings).public_base_url, PLACEHOLDER_TOKEN)
+    return survey_email(survey, kind, language, link)[1]
+
+
+def preview_languages(survey_id: int) -> list[str]:
+    """The languages of the survey's instrument, in its order."""
+    return list(document_of(get_survey(survey_id).instrument_version).languages)
 
 
 @dataclass(frozen=True)
 class Outgoing:
     message_id: int
-    invitation_id: int
+    invitation_id: int | None  # None: to a staff member
     kind: str
-    token_sha256: str
+    token_sha256: str | None
     email: EmailMessage
 
 
+# A staff message's content by kind: (template, language, context) from the message.
+StaffEmail = Callable[[OutboxMessage, OutboxSettings], tuple[str, str, Mapping[str, Any]]]
+STAFF_EMAILS: dict[str, StaffEmail] = {}
+
+
+def register_staff_email(kind: str, content: StaffEmail) -> None:
+    """Declare how messages of `kind` to staff (the account emails) are built: the
+    template (email/<template>.<language>.txt), its language and its context. They are
+    rendered by `render_email` like every other email, footer and HTML part included."""
+    STAFF_EMAILS[kind] = content
+
+
 def compose(
-    message: OutboxMessage, invitation: Invitation, settings: OutboxSettings
+    message: OutboxMessage, invitation: Invitation | None, settings: OutboxSettings
 ) -> EmailMessage:
-    """The email for a pending message (its link holds the message's raw token)."""
-    assert message.raw_token is not None and invitation.email is not None
-    survey = invitation.survey
-    document = document_of(survey.instrument_version)
-    survey_language = document.resolve_language(invitation.language)
-    language = email_language(survey_language)
-    context = {
-        "title": document.text(document.title, survey_language),
-        "survey_title": survey.title,
-        "link": survey_link(settings.public_base_url, message.raw_token),
-        "k": survey.k_scores,
-        "closes_at": format_closing(survey.closes_at, language) if survey.closes_at else None,
-    }
-    subject, body = render_email(message.kind, language, context)
+    """The email for a pending message: a participant's (its link holds the message's
+    raw token), a test send, or a staff email of a registered kind."""
+    if invitation is not None:
+        assert message.raw_token is not None and invitation.email is not None
+        link = survey_link(settings.public_base_url, message.raw_token)
+        language, email = survey_email(invitation.survey, message.kind, invitation.language, link)
+        recipient = invitation.email
+    else:
+        assert message.recipient is not None
+        recipient = message.recipient
+        if message.kind == MessageKind.TEST.value:
+            language, email = _test_email(message, settings)
+        else:
+            template, language, context = STAFF_EMAILS[message.kind](message, settings)
+            email = render_email(template, language, context)
     return build_message(
         sender=settings.mail.sender,
-        recipient=invitation.email,
-        subject=subject,
-        body=body,
+        recipient=recipient,
+        subject=email.subject,
+        body=email.text,
+        html=email.html,
         language=language,
     )
+
+
+def _test_email(message: OutboxMessage, settings: OutboxSettings) -> tuple[str, RenderedEmail]:
+    payload = message.payload or {}
+    survey = get_survey(int(payload["survey_id"]))
+    link = survey_link(settings.public_base_url, PLACEHOLDER_TOKEN)
+    language, email = survey_email(survey, str(payload["email"]), payload.get("language"), link)
+    return language, replace(email, subject=f"[Test] {email.subject}")
 
 
 # --- delivery (commits: a worker, not part of a unit of work) -----------------------------
@@ -483,8 +662,8 @@ def _prepare(
     # Fresh rows: the session may hold older copies from an earlier batch.
     row = Session.execute(
         select(OutboxMessage, Invitation, Survey)
-        .join(Invitation, OutboxMessage.invitation_id == Invitation.id)
-        .join(Survey, Invitation.survey_id == Survey.id)
+        .outerjoin(Invitation, OutboxMessage.invitation_id == Invitation.id)
+        .outerjoin(Survey, Invitation.survey_id == Survey.id)
         .where(OutboxMessage.id == message_id)
         .execution_options(populate_existing=True)
     ).one_or_none()
@@ -499,10 +678,8 @@ def _prepare(
         except Exception as exc:  # a broken template or document: retried, with backoff
             Session.rollback()
             raise MailError(f"cannot compose: {type(exc).__name__}") from None
-        assert message.raw_token is not None
-        outgoing = Outgoing(
-            message.id, invitation.id, message.kind, token_sha256(message.raw_token), email
-        )
+        digest = token_sha256(message.raw_token) if message.raw_token is not None else None
+        outgoing = Outgoing(message.id, message.invitation_id, message.kind, digest, email)
         Session.commit()  # ends the read transaction before talking to the SMTP server
         return outgoing
     Session.commit()
@@ -518,8 +695,19 @@ def _prepare(
 
 
 def _pointless(
-    message: OutboxMessage, invitation: Invitation, now: dt.datetime, settings: OutboxSettings
+    message: OutboxMessage,
+    invitation: Invitation | None,
+    now: dt.datetime,
+    settings: OutboxSettings,
 ) -> str | None:
+    if invitation is None:
+        if message.recipient is None:  # impossible (check constraint)
+            return "no address"
+        if message.kind == MessageKind.TEST.value:
+            survey_id = (message.payload or {}).get("survey_id")
+            if survey_id is None or Session.get(Survey, survey_id) is None:
+                return "the survey is gone"
+        return None
     survey = invitation.survey
     if survey.state != SurveyState.OPEN.value or (
         survey.closes_at is not None and now >= survey.closes_at
@@ -552,6 +740,7 @@ def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
         .values(
             status=SENT,
             raw_token=None,
+            recipient=None,
             sent_at=now,
             attempts=OutboxMessage.attempts + 1,
             last_error=None,
@@ -560,6 +749,18 @@ def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    if outgoing.invitation_id is not None:
+        _record_sent_to_participant(outgoing, now)
+    Session.commit()
+    if marked.rowcount != 1:
+        # Only when sending outlasted the lease, which the lease margin prevents.
+        log.warning("outbox message %d was sent after its lease ran out", outgoing.message_id)
+    else:
+        log.info("outbox message %d sent (%s)", outgoing.message_id, outgoing.kind)
+
+
+def _record_sent_to_participant(outgoing: Outgoing, now: dt.datetime) -> None:
+    assert outgoing.invitation_id is not None and outgoing.token_sha256 is not None
     add_link(outgoing.invitation_id, outgoing.token_sha256)
     values: dict[str, Any] = {}
     if outgoing.kind == MessageKind.INVITATION.value:
@@ -573,12 +774,6 @@ def _record_sent(outgoing: Outgoing, worker: str, now: dt.datetime) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    Session.commit()
-    if marked.rowcount != 1:
-        # Only when sending outlasted the lease, which the lease margin prevents.
-        log.warning("outbox message %d was sent after its lease ran out", outgoing.message_id)
-    else:
-        log.info("outbox message %d sent (%s)", outgoing.message_id, outgoing.kind)
 
 
 def _record_failure(
@@ -598,6 +793,7 @@ def _record_failure(
     if error.permanent or message.attempts >= settings.max_attempts:
         message.status = FAILED
         message.raw_token = None
+        message.recipient = None
     else:
         message.next_attempt_at = now + backoff(message.attempts, settings)
     status, attempts, retry_at = message.status, message.attempts, message.next_attempt_at
