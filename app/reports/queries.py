@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import numpy as np
 from sqlalchemy import and_, case, false, func, or_, select
 
 from app.auth.models import StaffUser
@@ -373,6 +374,39 @@ def item_rows(
         .group_by(Answer.response_id, Response.team_id, Response.level_id)
     ).all()
     return [(int(row[0]), int(row[1]), tuple(row[2:])) for row in rows]
+
+
+def driver_scores(
+    survey_id: int, predictors: Sequence[str], outcome: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every complete response's team and scores for the key drivers: the `predictors`'
+    dimension scores, then the `outcome` family index (n x (p + 1)); a response missing any
+    of them is left out (listwise). One query, pivoted in SQL (one conditional aggregate per
+    dimension over the score table's (response, key) order). No response id leaves the
+    database. Read once, at a release (app.reports.drivers)."""
+    key = DimensionScore.dimension_key
+    columns = [func.max(case((key == k, DimensionScore.score), else_=None)) for k in predictors]
+    rows = Session.execute(
+        select(Response.team_id, *columns, FamilyScore.score)
+        .join(Response, Response.id == DimensionScore.response_id)
+        .join(
+            FamilyScore,
+            and_(
+                FamilyScore.response_id == DimensionScore.response_id,
+                FamilyScore.family_key == outcome,
+            ),
+        )
+        .where(
+            Response.survey_id == survey_id,
+            key.in_(list(predictors)),
+            DimensionScore.score.is_not(None),
+            FamilyScore.score.is_not(None),
+        )
+        .group_by(DimensionScore.response_id, Response.team_id, FamilyScore.score)
+        .having(func.count(DimensionScore.score) == len(predictors))
+    ).all()
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(predictors) + 2)
+    return table[:, 0].astype(np.int64), table[:, 1:]
 
 
 def waves_of(survey: Survey) -> list[Survey]:

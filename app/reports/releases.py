@@ -13,16 +13,20 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 
+import numpy as np
+
 from app.auth.models import StaffUser
 from app.ballots.services import mix_ballots
 from app.db import Session, begin_write_transaction, refuse_changes_to, utcnow
 from app.errors import DomainError
 from app.instruments.queries import document_of
 from app.reports import pages
+from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
 from app.reports.models import Release
 from app.reports.privacy import shuffle_comments, team_subtrees
 from app.reports.queries import (
     comment_texts_by_team,
+    driver_scores,
     item_rows,
     releases_of,
     snapshot_of,
@@ -77,6 +81,7 @@ def publish_release(
         decisions=decisions,
         comments=_listed_comments(survey.id, current, decisions),
         reliability=_reliability(survey, current, decisions),
+        key_drivers=_key_drivers(survey, current, decisions, number),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)
     release = Release(
@@ -153,6 +158,29 @@ def _reliability(
     sums = atom_item_sums(item_rows(survey.id, keys), keys, document)
     publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
     return release_reliability(publication.publication(), sums, document)
+
+
+def _key_drivers(
+    survey: Survey, current: Aggregates, decisions: Decisions, number: int
+) -> ReleaseDrivers:
+    """The key drivers of the outcomes index for the organisation and every department the
+    release shows (app.reports.drivers), from each complete response's scores, read once
+    and kept only as weights and intervals. Seeded by the survey and the release number,
+    so the release's intervals can be computed again."""
+    keys = driver_keys(document_of(survey.instrument_version))
+    if keys.outcome is None or not keys.predictors:
+        teams, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, len(keys.predictors) + 1))
+    else:
+        teams, matrix = driver_scores(survey.id, keys.predictors, keys.outcome)
+    return release_drivers(
+        current.parents,
+        decisions.responses,
+        decisions.scores,
+        keys,
+        teams,
+        matrix,
+        seed=(survey.id, number),
+    )
 
 
 # A release is public once stored: what it showed cannot be changed or withdrawn.

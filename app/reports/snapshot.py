@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from app.reports.drivers import ReleaseDrivers
 from app.reports.privacy import (
     Disclosed,
     Reason,
@@ -149,7 +150,26 @@ class Snapshot:
     stored_reliability: Callable[[], ReleaseReliability | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # The key drivers decided at publication (app.reports.drivers); None: read from
+    # `stored_drivers` when a page asks (see `drivers`).
+    key_drivers: ReleaseDrivers | None = None
+    stored_drivers: Callable[[], ReleaseDrivers | None] | None = field(
+        default=None, compare=False, repr=False
+    )
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def drivers(self) -> ReleaseDrivers | None:
+        """The release's key drivers (`key_drivers`, or its stored section read once): per
+        group (None: the organisation; a department's team id) the relative weights of the
+        dimensions for the outcomes index (`ReleaseDrivers.groups`, `.weights(group)`).
+        None for a release stored before key drivers were computed."""
+        if self.key_drivers is not None:
+            return self.key_drivers
+        if "drivers" not in self._memo:
+            read = self.stored_drivers
+            self._memo["drivers"] = read() if read is not None else None
+        found: ReleaseDrivers | None = self._memo["drivers"]
+        return found
 
     def scales(self) -> ReleaseReliability | None:
         """The release's reliability (`reliability`, or its stored section read once);

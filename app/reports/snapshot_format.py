@@ -25,6 +25,11 @@ it touches:
     each dimension's alpha and item-rest correlations per shown cell with enough complete
     answers, and its within-team agreement per level filter (app.reports.reliability).
     Releases stored before it hold the organisation's alpha only, in ``core``.
+``drivers``
+    the key drivers (app.reports.drivers): per shown group (the organisation, each
+    department) the relative weights of the dimensions for the outcomes index with their
+    bootstrap intervals, R^2 and the number of complete responses, or why they were not
+    computed. Releases stored before it have none (`Snapshot.drivers` is None).
 
 Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (JSON: the
 sections' names and compressed lengths, in order), then the sections. Snapshots stored
@@ -39,6 +44,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from app.reports.drivers import GroupDrivers, ReleaseDrivers
 from app.reports.privacy import REASONS, Reason
 from app.reports.publication import (
     Atom,
@@ -54,6 +60,7 @@ from app.reports.publication import (
 from app.reports.reliability import ReleaseReliability, TeamAgreement
 from app.reports.snapshot import Aggregates, Decisions, Snapshot
 from app.reports.stats import RELIABILITY_MIN_N, Reliability, ScaleReliability
+from app.reports.stats.drivers import DriverWeight, KeyDrivers, NoDrivers
 
 MAGIC = b"mutuality-release-2\n"
 K = TypeVar("K")
@@ -189,6 +196,9 @@ def _sections(s: Snapshot) -> dict[str, Any]:
     reliability = s.scales()
     if reliability is not None:
         sections["reliability"] = _reliability_json(reliability)
+    drivers = s.drivers()
+    if drivers is not None:
+        sections["drivers"] = _drivers_json(drivers)
     for prompt, groups in s.comments.items():
         sections[f"comments/{prompt}"] = _texts_json(groups)
     for level in (None, *publication.levels):
@@ -225,6 +235,28 @@ def _reliability_json(r: ReleaseReliability) -> dict[str, Any]:
             [level, key, a.teams, a.median_rwg, a.agreeing]
             for (level, key), a in sorted(r.agreement.items(), key=repr)
         ],
+    }
+
+
+def _drivers_json(d: ReleaseDrivers) -> dict[str, Any]:
+    def group(result: GroupDrivers) -> list[Any]:
+        if isinstance(result, NoDrivers):
+            return [None, result.reason, result.key, result.n]
+        weights = [
+            [key, w.weight, w.weight_lower, w.weight_upper, w.share, w.lower, w.upper]
+            for key, w in result.weights.items()
+        ]
+        r2 = [result.r_squared, result.r_squared_lower, result.r_squared_upper]
+        return [result.n, r2, weights, result.draws, result.level]
+
+    return {
+        "outcome": d.outcome,
+        "predictors": list(d.predictors),
+        "min_per_predictor": d.min_per_predictor,
+        "draws": d.draws,
+        "seed": list(d.seed),
+        "unavailable": d.unavailable,
+        "groups": [[g, *group(result)] for g, result in sorted(d.groups.items(), key=repr)],
     }
 
 
@@ -317,6 +349,40 @@ def _from_sections(section: Section) -> Snapshot:
         stored_reliability=lambda: _release_reliability_from(section, core.get("reliability")),
         stored_comparisons=lambda level: _comparisons_from(section, level),
         favourable=_favourable_from(core.get("favourable")),
+        stored_drivers=lambda: _drivers_from(section),
+    )
+
+
+def _drivers_from(section: Section) -> ReleaseDrivers | None:
+    """The stored key drivers; None for a release stored before they were computed."""
+    try:
+        block = section("drivers")
+    except KeyError:
+        return None
+    groups: dict[int | None, GroupDrivers] = {}
+    for group, n, *rest in block["groups"]:
+        if n is None:
+            reason, key, count = rest
+            groups[group] = NoDrivers(reason, key, count)
+            continue
+        (r2, r2_lower, r2_upper), weights, draws, level = rest
+        groups[group] = KeyDrivers(
+            int(n),
+            float(r2),
+            float(r2_lower),
+            float(r2_upper),
+            {key: DriverWeight(*(float(v) for v in values)) for key, *values in weights},
+            int(draws),
+            float(level),
+        )
+    return ReleaseDrivers(
+        block["outcome"],
+        tuple(block["predictors"]),
+        groups,
+        int(block["min_per_predictor"]),
+        int(block["draws"]),
+        tuple(block["seed"]),
+        block["unavailable"],
     )
 
 
