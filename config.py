@@ -12,8 +12,10 @@ import binascii
 import math
 import os
 import secrets
+import socket
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -85,6 +87,40 @@ def _seconds_setting(env: Mapping[str, str], name: str, default: float) -> float
     return value
 
 
+def _base_url_setting(env: Mapping[str, str], name: str) -> str | None:
+    """An http(s) address such as https://survey.example.org (ConfigError naming `name`
+    otherwise); unset or empty: None. Kept without a trailing slash."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ConfigError(
+            f"{name} must be the address people reach the app at, such as "
+            f"https://survey.example.org, not {raw!r}."
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not hold a query or a fragment: {raw!r}.")
+    return raw.rstrip("/")
+
+
+def development_base_url(env: Mapping[str, str]) -> str:
+    """Where a development server serves: FLASK_RUN_HOST and FLASK_RUN_PORT (what `flask
+    run` reads; the launcher of `make run` sets them), 127.0.0.1:5000 by default. A server
+    on every interface (0.0.0.0, ::) is reached at this machine's name."""
+    host = env.get("FLASK_RUN_HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104  (an address to reach, not to bind)
+        host = socket.gethostname()
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = _port_setting(env, "FLASK_RUN_PORT", 5000)
+    return f"http://{host}:{port}"
+
+
 def check_shared_throttle(workers: int, env: Mapping[str, str]) -> None:
     """Refuse (ConfigError) to serve with several worker processes that would each count
     failed sign-ins on their own (no REDIS_URL), which multiplies every sign-in limit by
@@ -154,8 +190,9 @@ class Config:
         self.BALLOT_KEYS: tuple[bytes, ...] = (
             parse_ballot_keys(raw_ballot_keys) if raw_ballot_keys else ()
         )
-        # The address employees' links start with, e.g. https://survey.example.org
-        self.PUBLIC_BASE_URL: str = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        # The address employees' links start with, e.g. https://survey.example.org:
+        # required in production; in development, where the server serves.
+        self.PUBLIC_BASE_URL: str = _base_url_setting(env, "PUBLIC_BASE_URL") or ""
         self.INSTRUMENTS_DIR: str = env.get("INSTRUMENTS_DIR", str(BASE_DIR / "instruments"))
         self.SQL_ECHO: bool = _flag_setting(env, "SQL_ECHO")
         self.WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
@@ -249,6 +286,8 @@ class DevelopmentConfig(Config):
             self.BALLOT_KEYS = parse_ballot_keys(
                 _development_ballot_keys(INSTANCE_DIR / "ballot-keys")
             )
+        if not self.PUBLIC_BASE_URL:
+            self.PUBLIC_BASE_URL = development_base_url(os.environ)
 
 
 # Generated once for the test suite; tests that need others pass BALLOT_KEYS themselves.
@@ -275,7 +314,9 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        required = ("SECRET_KEY", "DATABASE_URL", "BALLOT_KEYS")
+        # PUBLIC_BASE_URL: without it every emailed link would lead to a development
+        # address; no guess from a request is safe (a Host header is the client's word).
+        required = ("SECRET_KEY", "DATABASE_URL", "BALLOT_KEYS", "PUBLIC_BASE_URL")
         missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ConfigError(

@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Flask
 
 from app.auth.commands import create_admin_command, dev_setup_command, users_cli
-from app.ballots.commands import worker_command
 from app.demo.commands import seed_demo_command
 from app.instruments.commands import instruments_cli
 from app.outbox.commands import outbox_cli
 from app.reports.commands import reports_cli
 from app.surveys.commands import participants_cli, surveys_cli
+from app.worker.commands import worker_command
 
 
 def register(app: Flask) -> None:

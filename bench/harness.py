@@ -133,6 +133,7 @@ def production_env(url: str) -> dict[str, str]:
         "MUTUALITY_CONFIG": "production",
         "SECRET_KEY": secrets.token_urlsafe(32),
         "BALLOT_KEYS": BALLOT_KEYS,
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         "DATABASE_URL": url,
         "ALLOW_PER_PROCESS_THROTTLE": "1",
     }

@@ -34,6 +34,7 @@ def test_production_sets_secure_cookie_flags(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BALLOT_KEYS", new_ballot_key())
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://survey.example.org")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -215,6 +216,7 @@ def test_allow_per_process_throttle_is_a_yes_no_setting(monkeypatch: pytest.Monk
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BALLOT_KEYS", new_ballot_key())
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://survey.example.org")
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
     monkeypatch.setenv("ALLOW_PER_PROCESS_THROTTLE", "ture")

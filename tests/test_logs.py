@@ -149,6 +149,7 @@ def test_gunicorns_access_log_holds_no_token(tmp_path: Path) -> None:
         "MUTUALITY_CONFIG": "production",
         "SECRET_KEY": "log-test-secret",
         "BALLOT_KEYS": new_ballot_key(),
+        "PUBLIC_BASE_URL": "https://survey.example.org",
         "DATABASE_URL": f"sqlite:///{database}",
     }
     with server_log.open("wb") as out:

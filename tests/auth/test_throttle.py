@@ -293,6 +293,7 @@ def test_production_refuses_several_processes_without_redis(
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BALLOT_KEYS", new_ballot_key())
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://survey.example.org")
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("ALLOW_PER_PROCESS_THROTTLE", raising=False)
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
@@ -329,6 +330,7 @@ def _gunicorn(tmp_path: Path, workers: int, **env: str) -> Iterator[tuple[Any, i
         "MUTUALITY_CONFIG": "production",
         "SECRET_KEY": "throttle-test-secret",
         "BALLOT_KEYS": new_ballot_key(),
+        "PUBLIC_BASE_URL": "https://survey.example.org",
         "DATABASE_URL": f"sqlite:///{database}",
         **env,
     }
