@@ -205,7 +205,9 @@ def run_import(job_id: int, worker: str) -> ImportOutcome:
         # The survey as it is now: it may have closed while the file was checked.
         Session.get(Survey, survey_id, populate_existing=True)
         report = invite_participants(checked, progress)
-        if not _finish(job_id, worker, ImportState.DONE, invited=report.invited):
+        # The skipped rows by line (never an address): shown with the job until it is purged.
+        skipped = report.skipped_summary() or None
+        if not _finish(job_id, worker, ImportState.DONE, invited=report.invited, message=skipped):
             Session.rollback()  # another worker took the job over: its run counts
             return ImportOutcome(job_id, "lost")
         record_event(
@@ -215,6 +217,7 @@ def run_import(job_id: int, worker: str) -> ImportOutcome:
             survey_id,
             filename=job.filename,
             invited=report.invited,
+            skipped=len(report.skipped),
             teams_created=report.teams_created,
             via="worker",
         )

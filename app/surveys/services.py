@@ -17,7 +17,7 @@ from sqlalchemy.orm import UOWTransaction
 
 from app.auth.services import normalize_email
 from app.db import Session, get_or_404, utcnow
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, NotFound
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.org.services import ensure_team, normalize_team_path
@@ -255,6 +255,17 @@ class ParticipantsInvalid(DomainError):
 class ImportReport:
     invited: int = 0
     teams_created: list[str] = field(default_factory=list)
+    # Lines of the rows left out because their person is invited already (a roster
+    # imported again adds only its new people).
+    skipped: list[int] = field(default_factory=list)
+
+    def skipped_summary(self, shown: int = 20) -> str:
+        """ "3 row(s) already invited, skipped (lines 2, 5, 9)", or "" when none were."""
+        if not self.skipped:
+            return ""
+        lines = ", ".join(str(line) for line in self.skipped[:shown])
+        more = f" and {len(self.skipped) - shown:,} more" if len(self.skipped) > shown else ""
+        return f"{len(self.skipped):,} row(s) already invited, skipped (lines {lines}{more})."
 
 
 @dataclass(frozen=True)
@@ -286,6 +297,7 @@ class CheckedParticipants:
 
     survey: Survey
     rows: list[_Row]
+    skipped: list[int] = field(default_factory=list)
 
 
 def import_participants(
@@ -299,8 +311,11 @@ def import_participants(
 
     All rows or none: the file is read in one streaming pass (app.surveys.participants_file,
     within `limits`), every bad row is reported (line, column, reason) and nothing is
-    stored when any row is bad (ParticipantsInvalid). Teams are matched by path and created
-    when missing (only while the survey is a draft: an open survey's teams are locked).
+    stored when any row is bad (ParticipantsInvalid). A person invited already is skipped
+    and reported by line (`ImportReport.skipped`), so a whole roster can be imported again
+    to add its new people; an address twice in the file is a problem of its own. Teams
+    are matched by path and created when missing (only while the survey is a draft: an
+    open survey's teams are locked).
     Each person gets one invitation, with no link yet: links go out by email (app.outbox)
     or, before the opening only, in the links file (`issue_links`).
     """
@@ -322,16 +337,16 @@ def check_participants(
     if isinstance(content, str):
         content = content.encode("utf-8", "surrogatepass")
     stream = io.BytesIO(content) if isinstance(content, bytes) else content
-    rows = _checked_rows(survey, stream, limits or FileLimits(), progress)
+    rules = _ParticipantRules.of(survey)
+    rows = _checked_rows(rules, stream, limits or FileLimits(), progress)
     progress("checked", len(rows))
-    return CheckedParticipants(survey, rows)
+    return CheckedParticipants(survey, rows, rules.skipped)
 
 
 def _checked_rows(
-    survey: Survey, stream: BinaryIO, limits: FileLimits, progress: ImportProgress
+    rules: _ParticipantRules, stream: BinaryIO, limits: FileLimits, progress: ImportProgress
 ) -> list[_Row]:
     """Every row of the file, checked; ParticipantsInvalid when any is bad."""
-    rules = _ParticipantRules.of(survey)
     rows: list[_Row] = []
     errors: list[RowError] = []
     count = 0
@@ -349,7 +364,7 @@ def _checked_rows(
                     progress("checking", len(rows))
         count += len(row_errors)
         errors.extend(row_errors[: MAX_KEPT_ERRORS - len(errors)])
-    if not rows and not count:
+    if not rows and not count and not rules.skipped:
         errors, count = [RowError(1, "-", "the file lists no participants")], 1
     if count:
         raise ParticipantsInvalid(errors, count)
@@ -362,7 +377,7 @@ def invite_participants(
     """Insert the invitations of a checked file (creating missing teams once each)."""
     survey, rows = checked.survey, checked.rows
     _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
-    report = ImportReport()
+    report = ImportReport(skipped=list(checked.skipped))
     in_scope = {t.id for t in survey.teams}
     team_ids: dict[str, int] = {}
     for path in dict.fromkeys(row.team_path for row in rows):
@@ -406,18 +421,22 @@ class _ParticipantRules:
     languages: Sequence[str]
     already: set[str]
     seen: dict[str, int] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
 
     @classmethod
-    def of(cls, survey: Survey) -> _ParticipantRules:
+    def of(cls, survey: Survey, *, only: str | None = None) -> _ParticipantRules:
+        """The rules of `survey`'s participants; with `only` (one address, normalised),
+        who is invited already is looked up for that address alone."""
         levels: dict[str, Level] = {}
         for level in survey.levels:
             levels[level.key.lower()] = level
             levels[level.label.lower()] = level
         is_open = survey.state == SurveyState.OPEN.value
+        invited = select(Invitation.email).where(
+            Invitation.survey_id == survey.id, Invitation.email.is_not(None)
+        )
         already = Session.scalars(
-            select(Invitation.email).where(
-                Invitation.survey_id == survey.id, Invitation.email.is_not(None)
-            )
+            invited if only is None else invited.where(Invitation.email == only)
         )
         return cls(
             survey,
@@ -445,6 +464,9 @@ class _ParticipantRules:
             )
         if errors or level is None:
             return None, errors
+        if email in self.already:
+            self.skipped.append(line)
+            return None, []
         return _Row(line, email, team_path, level, language), []
 
     def _email(self, line: int, raw: str | None, errors: list[RowError]) -> str:
@@ -454,9 +476,13 @@ class _ParticipantRules:
             errors.append(RowError(line, "email", f"{raw!r} is not an email"))
             return ""
         if email in self.seen:
-            errors.append(RowError(line, "email", f"{email} is already on line {self.seen[email]}"))
-        elif email in self.already:
-            errors.append(RowError(line, "email", f"{email} is already invited"))
+            errors.append(
+                RowError(
+                    line,
+                    "email",
+                    f"{email} is also on line {self.seen[email]}: list each person once",
+                )
+            )
         self.seen.setdefault(email, line)
         return email
 
@@ -471,6 +497,62 @@ class _ParticipantRules:
                 RowError(line, "team", f"{team_path} is not in this survey, which is open")
             )
         return team_path
+
+
+def add_participant(
+    survey_id: int, *, email: str, team: str, level: str, language: str | None = None
+) -> Invitation:
+    """Invite one person (the participants page's form), checked by the rules of a file's
+    row: a valid address, a team (created in a draft; one of the survey's once it is
+    open), one of its levels (key or label), one of its languages. DomainError naming each
+    problem; Conflict when the person is invited already or the survey is closed."""
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="given participants")
+    try:
+        only: str | None = normalize_email(email)
+    except DomainError:
+        only = None  # the rules name the bad address
+    rules = _ParticipantRules.of(survey, only=only)
+    record = {"email": email, "team": team, "level": level, "language": language or ""}
+    row, errors = rules.check(1, record)
+    if errors:
+        raise DomainError(" ".join(f"{e.column.capitalize()}: {e.reason}." for e in errors))
+    if row is None:
+        raise Conflict(f"{only} is already invited to this survey.")
+    invite_participants(CheckedParticipants(survey, [row]))
+    invitation = Session.scalar(
+        select(Invitation).where(Invitation.survey_id == survey.id, Invitation.email == row.email)
+    )
+    assert invitation is not None
+    return invitation
+
+
+def remove_participant(survey_id: int, invitation_id: int) -> None:
+    """Take a person who has not been invited yet off the survey: no email, no links file
+    and no link of any kind has reached them. Conflict for anyone who holds a link (they
+    may have answered: the response rates must keep them), and once the survey is closed;
+    NotFound for a person of another survey."""
+    survey = get_survey(survey_id)
+    _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="changed")
+    invitation = Session.get(Invitation, invitation_id)
+    if invitation is None or invitation.survey_id != survey.id:
+        raise NotFound("This survey has no such participant.")
+    if not _removable(invitation):
+        raise Conflict(
+            "This person has been invited (they hold a link), so they stay on the survey: "
+            "only people not invited yet can be removed."
+        )
+    Session.delete(invitation)
+    Session.flush()
+
+
+def _removable(invitation: Invitation) -> bool:
+    # `responded` implies a link: checking it here refuses nobody a link would not.
+    has_link = Session.scalar(
+        select(exists().where(InvitationToken.invitation_id == invitation.id))
+    )
+    has_email = Session.scalar(select(exists().where(OutboxMessage.invitation_id == invitation.id)))
+    return not (has_link or has_email or invitation.sent_at or invitation.responded)
 
 
 LINKS_FILE_WARNING = (

@@ -167,7 +167,7 @@ def test_import_reports_every_bad_row_and_stores_nothing(
         (7, "language"),
         (8, "-"),
     }
-    assert "already on line 2" in str(excinfo.value)
+    assert "ok@example.org is also on line 2: list each person once" in str(excinfo.value)
     assert "nothing was imported" in str(excinfo.value)
     assert _count(db_session, Invitation) == 0
     assert _count(db_session, Team) == 0
@@ -189,11 +189,15 @@ def test_import_rejects_unusable_files(
         import_participants(survey.id, content)
 
 
-def test_an_already_invited_person_is_a_duplicate(db_session: Any, open_survey: OpenSurvey) -> None:
-    with pytest.raises(ParticipantsInvalid, match=r"ana@example\.org is already invited"):
-        import_participants(
-            open_survey.survey.id, "email,team,level\nana@example.org,Sales,manager\n"
-        )
+def test_an_already_invited_person_is_skipped_by_line(
+    db_session: Any, open_survey: OpenSurvey
+) -> None:
+    report = import_participants(
+        open_survey.survey.id,
+        "email,team,level\nana@example.org,Sales,manager\nnew@example.org,Sales,manager\n",
+    )
+    assert (report.invited, report.skipped) == (1, [2])
+    assert report.skipped_summary() == "1 row(s) already invited, skipped (lines 2)."
 
 
 def test_an_open_survey_keeps_its_teams(db_session: Any, open_survey: OpenSurvey) -> None:
