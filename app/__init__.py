@@ -27,6 +27,7 @@ from app.log_privacy import install_token_filter
 from app.reports.assets import bp as assets_bp
 from app.reports.readers import receipt_readers
 from app.reports.routes import bp as reports_bp
+from app.results.routes import bp as results_bp
 from app.security import init_security
 from app.taking.routes import bp as taking_bp
 from config import INSTANCE_DIR, Config, load_config
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
     app.register_blueprint(admin_surveys_bp)

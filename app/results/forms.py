@@ -1,0 +1,16 @@
+"""The employee-summary page's two buttons (CSRF only: publishing and issuing a link take no
+input)."""
+
+from __future__ import annotations
+
+from wtforms import SubmitField
+
+from app.forms_base import SafeForm
+
+
+class PublishSummaryForm(SafeForm):
+    submit = SubmitField("Publish the summary for employees")
+
+
+class ResultsLinkForm(SafeForm):
+    submit = SubmitField("Create a new results link")
