@@ -28,6 +28,7 @@ STAFF = {"anonymous": "login", "employee": "login"} | dict.fromkeys(ROLES[2:], "
 HR = STAFF | {"manager_a": "forbidden", "manager_b": "forbidden"}
 ADMIN = HR | {"hr": "forbidden"}
 TEAM_A = STAFF | {"manager_b": "forbidden"}
+MANAGERS = STAFF | {"hr": "forbidden", "admin": "forbidden"}
 GUEST_ONLY = PUBLIC  # the login page: signed-in staff are redirected home, still "ok"
 
 # (endpoint, method) -> expectations per role
@@ -55,6 +56,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.comments", "GET"): STAFF,
     ("reports.export", "GET"): STAFF,
     ("reports.team", "GET"): TEAM_A,
+    ("reports.pick_team", "GET"): STAFF,  # a redirect to reports.team, which checks the team
+    ("reports.my_team", "GET"): MANAGERS,
     ("reports.response_rates", "GET"): HR,
     ("reports.releases", "GET"): STAFF,
     ("reports.publish", "POST"): ADMIN,
@@ -90,6 +93,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_surveys.queue_email", "POST"): ADMIN,
     ("admin_surveys.new_link", "POST"): ADMIN,
     ("admin_surveys.pilot", "POST"): ADMIN,
+    ("admin_survey_deletion.delete", "GET"): ADMIN,
+    ("admin_survey_deletion.delete", "POST"): ADMIN,
     ("admin_users.index", "GET"): ADMIN,
     ("admin_users.create", "GET"): ADMIN,
     ("admin_users.create", "POST"): ADMIN,

@@ -423,3 +423,20 @@ def waves_of(survey: Survey) -> list[Survey]:
             .order_by(Survey.opens_at.is_(None), Survey.opens_at, Survey.id)
         )
     )
+
+
+def landing_team(user: StaffUser) -> tuple[int, int] | None:
+    """Where a manager lands: (survey id, team id) of the newest survey with a release
+    that covers one of the teams they lead (the first by path), or None."""
+    scoped = sorted(user.team_scopes, key=lambda team: team.path)
+    if not scoped:
+        return None
+    released = Session.scalars(
+        select(Survey).where(Survey.id.in_(select(Release.survey_id))).order_by(Survey.id.desc())
+    )
+    for survey in released:
+        covered = survey_team_tree(survey).paths  # invited teams and their ancestors
+        for team in scoped:
+            if team.id in covered:
+                return survey.id, team.id
+    return None

@@ -22,12 +22,14 @@ from app.instruments.diff import (
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.reports import pages
+from app.reports.drivers import DriverView, department_of, driver_view
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
 from app.reports.publication import Publication
 from app.reports.queries import TeamTree, latest_release, publication_for, waves_of
 from app.reports.readers import readable_comment_groups
 from app.reports.snapshot import Snapshot
+from app.reports.team_view import TeamView, build_team_view
 from app.surveys.models import Survey
 
 STAFF = (Role.ADMIN, Role.HR, Role.MANAGER)
@@ -170,6 +172,32 @@ def build_overview(ctx: ReportContext) -> PageValues:
 
 def build_heatmap(ctx: ReportContext) -> PageValues:
     return {"charts": [pages.heatmap(ctx.publication, ctx.scope(), ctx.document)]}
+
+
+def driver_view_of(ctx: ReportContext) -> DriverView:
+    """The key drivers the team filter reads (app.reports.drivers.driver_view)."""
+    labels = {d.key: ctx.document.text(d.label, ctx.language) for d in ctx.document.dimensions}
+    parents = ctx.snapshot.aggregates.parents
+    return driver_view(
+        ctx.snapshot.drivers(), parents, ctx.tree.paths, ctx.team, ctx.visible, labels
+    )
+
+
+def build_drivers(ctx: ReportContext) -> PageValues:
+    """The priority map of the key drivers of the team filter's group (the organisation or
+    a department), with why this group and, where there is no map, why not."""
+    view = driver_view_of(ctx)
+    scales = ctx.snapshot.aggregates.scales
+    chart = pages.priority(view, ctx.publication, ctx.document, ctx.language, scales)
+    notes = [view.scope_note, view.note]
+    if ctx.level is not None:
+        notes.append("The level filter does not apply here: key drivers use every level.")
+    return {
+        "charts": [chart] if chart is not None else [],
+        "notes": " ".join(note for note in notes if note),
+        "minimum": view.minimum,
+        "draws": view.draws,
+    }
 
 
 def build_items(ctx: ReportContext) -> PageValues:
@@ -388,6 +416,24 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
             "verdict on each member."
         ),
     ),
+    chart_page(
+        "drivers",
+        "Where to start",
+        "Where to start: what goes with the outcomes",
+        build_drivers,
+        intro=(
+            "Across, each dimension's share of what the ten mutuality and power-over "
+            "dimensions explain together of the outcomes index (relative weights), with its "
+            "95% bootstrap interval ({draws} resamples); up, the group's score on it, higher "
+            "is better (power-over dimensions turned round). Dimensions far right and low "
+            "down go most with the outcomes and score lowest: start there. This is "
+            "association in one wave, not cause: a dimension that goes with the outcomes is "
+            "a good place to start, not a proven lever. Computed when the release was "
+            "published, for the whole organisation and for each department the release "
+            "shows with at least {minimum} complete responses (ten per dimension). {notes}"
+        ),
+        empty_note="There is no priority map to show for this view.",
+    ),
     chart_page("items", "Items", "Answers to each item", build_items),
     chart_page("standpoint", "Standpoint", "Standpoint: the climate by level", build_standpoint),
     chart_page(
@@ -434,3 +480,62 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         paged=True,
     ),
 )
+
+
+def team_view_of(ctx: ReportContext, team: int) -> TeamView:
+    """The team view of `team` in the release shown (app.reports.team_view): the change of
+    every index and dimension since the last comparable wave, the key drivers of the team's
+    department (else the organisation's) and, when the team is hidden, the groups the
+    reader may open instead, nearest first."""
+    snapshot = ctx.snapshot
+    parents = snapshot.aggregates.parents
+    keys = [f.key for f in ctx.document.families] + [d.key for d in ctx.document.dimensions]
+    importance, drivers_of = _importance(ctx, team)
+    rates = ctx.snapshot.response_rates()
+    return build_team_view(
+        ctx.publication,
+        team=team,
+        name=ctx.tree.paths[team],
+        level=ctx.level,
+        comparisons=ctx.publication.comparisons(ctx.level),
+        baselines=baselines(ctx, team, keys),
+        document=ctx.document,
+        language=ctx.language,
+        participation=rates.get(team),
+        importance=importance,
+        drivers_of=drivers_of,
+        instead=_instead(ctx, team, parents),
+    )
+
+
+def _importance(ctx: ReportContext, team: int) -> tuple[dict[str, float] | None, str | None]:
+    """Each dimension's key-driver share in the team's department, else the organisation,
+    with whose they are; (None, None) when the release has neither."""
+    drivers = ctx.snapshot.drivers()
+    if drivers is None:
+        return None, None
+    department = department_of(ctx.snapshot.aggregates.parents, team)
+    if department is not None and (found := drivers.weights(department)) is not None:
+        name = ctx.tree.paths.get(department, "the department")
+    elif (found := drivers.weights(None)) is not None:
+        name = "the whole organisation"
+    else:
+        return None, None
+    return {key: weight.share for key, weight in found.weights.items()}, name
+
+
+def _instead(
+    ctx: ReportContext, team: int, parents: Mapping[int, int | None]
+) -> list[tuple[int | None, str]]:
+    """What a reader may open when the team is hidden: its nearest shown ancestors that
+    the reader may see, then the organisation (every staff reader sees its figures)."""
+    found: list[tuple[int | None, str]] = []
+    parent = parents.get(team)
+    while parent is not None:
+        if parent in ctx.visible and ctx.publication.responded(parent).shown:
+            found.append((parent, ctx.tree.paths.get(parent, str(parent))))
+            break
+        parent = parents.get(parent)
+    if ctx.publication.responded().shown:
+        found.append((None, "the whole organisation"))
+    return found

@@ -30,12 +30,13 @@ from app.db import Session, begin_write_transaction
 from app.errors import Forbidden, NotFound
 from app.forms_base import MAX_URL_NUMBER, SafeQueryForm
 from app.instruments.queries import document_of
-from app.reports import exports, pages, tables
+from app.reports import exports, tables
 from app.reports.models import Release
 from app.reports.page_exports import EXPORTERS, response_rates_table
 from app.reports.privacy import footnote
 from app.reports.privacy import legend as markers_legend
 from app.reports.queries import (
+    landing_team,
     latest_release,
     list_surveys,
     release_numbered,
@@ -51,8 +52,8 @@ from app.reports.registry import (
     STAFF,
     ReportContext,
     ReportPage,
-    baselines,
     release_label,
+    team_view_of,
 )
 from app.reports.releases import publish_release
 from app.security import CHART_PAGE_POLICY
@@ -212,6 +213,9 @@ for _page in REPORT_PAGES:
 @bp.route("/surveys/<int:survey_id>/teams/<int:team_id>")
 @role_required(*STAFF)
 def team(survey_id: int, team_id: int) -> str:
+    """A team's own view of the release: participation, its indices and dimensions against
+    the rest of the organisation, change since the last comparable wave, strengths and
+    focus areas by the stated rule (app.reports.team_view), its action plans."""
     tree = survey_team_tree(get_survey(survey_id))
     if team_id not in tree.paths:
         raise NotFound(f"Team {team_id} is not part of this survey.")
@@ -220,8 +224,7 @@ def team(survey_id: int, team_id: int) -> str:
     ctx = report_context(survey_id)
     if isinstance(ctx, Survey):
         return no_release_page(ctx)
-    view = ctx.publication.view(team_id, ctx.level)
-    comparisons = ctx.publication.comparisons(ctx.level)
+    view = team_view_of(ctx, team_id)
     return _render(
         "reports/team.html",
         ctx,
@@ -229,9 +232,29 @@ def team(survey_id: int, team_id: int) -> str:
         ctx.tree.paths[team_id],
         team_id=team_id,
         view=view,
-        summary=pages.family_table(view, ctx.document, ctx.language, baselines(ctx, team_id)),
-        comparisons=comparisons,
+        teams=ctx.scope_teams,
     )
+
+
+@bp.route("/surveys/<int:survey_id>/teams")
+@role_required(*STAFF)
+def pick_team(survey_id: int) -> BaseResponse:
+    """The team picker of the team view (a GET form): on to the chosen team's view."""
+    team_id = _int_arg("team")
+    if team_id is None:
+        raise NotFound("Choose a team from the list.")
+    return redirect(url_for("reports.team", survey_id=survey_id, team_id=team_id))
+
+
+@bp.route("/my-team")
+@role_required(Role.MANAGER)
+def my_team() -> BaseResponse | str:
+    """Where a manager lands: their team's view in the newest release that covers it."""
+    found = landing_team(current_user)
+    if found is None:
+        return render_template("reports/no_team.html")
+    survey_id, team_id = found
+    return redirect(url_for("reports.team", survey_id=survey_id, team_id=team_id))
 
 
 @bp.route("/surveys/<int:survey_id>/response-rates")
