@@ -24,6 +24,7 @@ from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
 from app.log_privacy import install_token_filter
+from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
 from app.reports.readers import receipt_readers
 from app.reports.routes import bp as reports_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)

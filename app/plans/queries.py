@@ -1,0 +1,160 @@
+"""Reading action plans: the plans a staff member may see (HR and admins every plan, a
+manager those of their subtrees), one plan in scope, a team's plans for the employee
+summary, and the staff members an action may be given to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import Role, StaffUser
+from app.auth.queries import visible_teams_clause
+from app.db import Session, get_or_404
+from app.errors import Forbidden, NotFound
+from app.org.models import Team
+from app.plans.models import ActionPlan, ActionStatus, PlanAction
+from app.reports.models import Release
+from app.reports.queries import survey_team_tree
+from app.surveys.models import Survey
+
+PLANNERS = (Role.ADMIN, Role.HR, Role.MANAGER)
+
+
+def check_team_in_scope(actor: StaffUser, team_id: int) -> None:
+    """Forbidden unless `actor` may see and plan for the team (a manager: their subtrees;
+    HR and admins: every team)."""
+    if not actor.has_role(*PLANNERS):
+        raise Forbidden("Your role does not give access to action plans.")
+    visible = Session.scalar(select(Team.id).where(Team.id == team_id, visible_teams_clause(actor)))
+    if visible is None:
+        raise Forbidden("This team is outside the teams you can see.")
+
+
+def plan_in_scope(actor: StaffUser, plan_id: int) -> ActionPlan:
+    """The plan, if `actor` may see it (404 for no such plan, 403 outside the scope)."""
+    plan = get_or_404(ActionPlan, plan_id)
+    check_team_in_scope(actor, plan.team_id)
+    return plan
+
+
+def action_of(plan: ActionPlan, action_id: int) -> PlanAction:
+    """An action of `plan` (404 for an action of another plan)."""
+    action = Session.get(PlanAction, action_id)
+    if action is None or action.plan_id != plan.id:
+        raise NotFound(f"Plan {plan.id} has no action {action_id}.")
+    return action
+
+
+def _with_details(query: Select[ActionPlan]) -> Select[ActionPlan]:
+    return query.options(
+        selectinload(ActionPlan.focus_areas),
+        selectinload(ActionPlan.actions).selectinload(PlanAction.owner),
+        selectinload(ActionPlan.team),
+        selectinload(ActionPlan.survey),
+        selectinload(ActionPlan.created_by),
+    )
+
+
+def visible_plans(
+    user: StaffUser,
+    *,
+    survey_id: int | None = None,
+    team_id: int | None = None,
+    status: str | None = None,
+) -> list[ActionPlan]:
+    """The plans `user` may see, newest survey first, then by team path; filtered by
+    survey, team (that team's own plans) and an action status (plans with at least one
+    action in it)."""
+    query = (
+        select(ActionPlan)
+        .join(Team, Team.id == ActionPlan.team_id)
+        .join(Survey, Survey.id == ActionPlan.survey_id)
+        .where(visible_teams_clause(user))
+        .order_by(Survey.id.desc(), Team.path, ActionPlan.id)
+    )
+    if survey_id is not None:
+        query = query.where(ActionPlan.survey_id == survey_id)
+    if team_id is not None:
+        query = query.where(ActionPlan.team_id == team_id)
+    if status is not None:
+        query = query.where(ActionPlan.actions.any(PlanAction.status == ActionStatus(status).value))
+    return list(Session.scalars(_with_details(query)))
+
+
+def plans_for_team(team_id: int, survey_id: int) -> list[ActionPlan]:
+    """The plans a team made from a survey's release, with their focus areas (in order)
+    and actions (owners loaded), oldest first. Not scoped to a reader: the caller decides
+    who sees them (e.g. the employee summary, only for teams whose results it shows)."""
+    query = (
+        select(ActionPlan)
+        .where(ActionPlan.team_id == team_id, ActionPlan.survey_id == survey_id)
+        .order_by(ActionPlan.id)
+    )
+    return list(Session.scalars(_with_details(query)))
+
+
+def plan_surveys(user: StaffUser) -> list[Survey]:
+    """The surveys with a plan `user` may see (the list's survey filter)."""
+    return list(
+        Session.scalars(
+            select(Survey)
+            .where(
+                Survey.id.in_(
+                    select(ActionPlan.survey_id)
+                    .join(Team, Team.id == ActionPlan.team_id)
+                    .where(visible_teams_clause(user))
+                )
+            )
+            .order_by(Survey.id.desc())
+        )
+    )
+
+
+def plan_teams(user: StaffUser) -> list[Team]:
+    """The teams with a plan `user` may see (the list's team filter), by path."""
+    return list(
+        Session.scalars(
+            select(Team)
+            .where(
+                Team.id.in_(select(ActionPlan.team_id)),
+                visible_teams_clause(user),
+            )
+            .order_by(Team.path)
+        )
+    )
+
+
+def owner_choices(current: StaffUser | None = None) -> Sequence[StaffUser]:
+    """The staff members an action may be given to: active accounts by email, plus the
+    action's current owner if deactivated (the action keeps them)."""
+    users = list(
+        Session.scalars(select(StaffUser).where(StaffUser.is_active).order_by(StaffUser.email))
+    )
+    if current is not None and current not in users:
+        users.append(current)
+    return users
+
+
+def surveys_with_release() -> list[Survey]:
+    """The surveys a plan may answer: those with a release, newest first."""
+    return list(
+        Session.scalars(
+            select(Survey)
+            .where(Survey.id.in_(select(Release.survey_id)))
+            .order_by(Survey.id.desc())
+        )
+    )
+
+
+def plannable_teams(user: StaffUser, survey: Survey) -> list[Team]:
+    """The teams of a survey (and their ancestors) `user` may plan for, by path."""
+    tree = survey_team_tree(survey)
+    return list(
+        Session.scalars(
+            select(Team)
+            .where(Team.id.in_(list(tree.paths)), visible_teams_clause(user))
+            .order_by(Team.path)
+        )
+    )
