@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
@@ -24,13 +25,21 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A rule of the domain was broken; the message is safe to show to the user."""
+    """A rule of the domain was broken; the message is safe to show to the user.
+
+    `title` replaces the status's generic title, and `next_steps` (sentences) say what the
+    reader can do now: the employee's pages for a link that cannot answer use both.
+    """
 
     status: ClassVar[int] = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self, message: str, *, title: str | None = None, next_steps: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.title = title
+        self.next_steps = tuple(next_steps)
 
 
 class Forbidden(DomainError):
@@ -71,6 +80,19 @@ TITLES = {
 }
 
 
+# Werkzeug's own descriptions are English only: a page in another language would show a
+# translated title over an English body. These replace them where Werkzeug's is the default.
+MESSAGES = {
+    404: _l("There is no page at this address."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What was sent is too large."),
+}
+NOT_FOUND_NEXT_STEPS = (
+    _l("If you were answering a survey, open the link in your invitation email again."),
+    _l("If you typed the address, check it for typing mistakes."),
+)
+
+
 # Shown while the database cannot be reached. The survey page keeps a draft of the answers
 # in the browser's localStorage until the thank-you page, so nothing typed is lost.
 UNAVAILABLE_MESSAGE = _l(
@@ -97,12 +119,22 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(status: int, message: str) -> tuple[Response | str, int]:
-    """Render one error as JSON or as the shared error page."""
-    title = str(TITLES.get(status, _l("Error")))
+def render_error(
+    status: int, message: str, *, title: str | None = None, next_steps: Sequence[str] = ()
+) -> tuple[Response | str, int]:
+    """Render one error as JSON or as the shared error page (with what to do next, if
+    `next_steps` say)."""
+    title = title or str(TITLES.get(status, _l("Error")))
     if _wants_json():
         return jsonify(error=title, message=message, status=status), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    page = render_template(
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
+        next_steps=[str(step) for step in next_steps],
+    )
+    return page, status
 
 
 def render_unavailable() -> tuple[Response | str, int, dict[str, str]]:
@@ -151,7 +183,14 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
     session that a database error left unusable is rolled back first, and a page that still
     cannot be rendered for the database's sake is sent without the shared layout."""
 
-    def render(status: int, message: str, error: Exception) -> tuple[Response | str, int]:
+    def render(
+        status: int,
+        message: str,
+        error: Exception,
+        *,
+        title: str | None = None,
+        next_steps: Sequence[str] = (),
+    ) -> tuple[Response | str, int]:
         transaction = session().get_transaction()
         if isinstance(error, SQLAlchemyError) or (transaction and not transaction.is_active):
             try:
@@ -159,21 +198,25 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
             except SQLAlchemyError:  # a lost connection: the page may still render
                 log.warning("Could not roll back a failed request's session", exc_info=True)
         try:
-            return render_error(status, message)
+            return render_error(status, message, title=title, next_steps=next_steps)
         except SQLAlchemyError:
             return minimal_page(status, message), status
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int, dict[str, str]]:
-        return (*render(error.status, error.message, error), error_headers(error))
+        shown = render(
+            error.status, error.message, error, title=error.title, next_steps=error.next_steps
+        )
+        return (*shown, error_headers(error))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
         status = error.code or 500
-        return (
-            *render(status, error.description or str(TITLES.get(status, _l("Error"))), error),
-            error_headers(error),
-        )
+        message = error.description or str(TITLES.get(status, _l("Error")))
+        if status in MESSAGES and message == type(error).description:
+            message = str(MESSAGES[status])
+        next_steps = NOT_FOUND_NEXT_STEPS if status == 404 else ()
+        return (*render(status, message, error, next_steps=next_steps), error_headers(error))
 
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeoutError)

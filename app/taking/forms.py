@@ -21,6 +21,8 @@ from app.taking.queries import SurveyLink
 
 ITEM_PREFIX = "item_"
 PROMPT_PREFIX = "prompt_"
+# The name of the language buttons: the form comes back in that language, nothing stored.
+SWITCH_LANGUAGE = "switch_lang"
 
 
 CSRF_SALT = "mutuality.survey-link-csrf"
@@ -121,10 +123,12 @@ class ResponseFormBase(FlaskForm):
 
 @dataclass(frozen=True)
 class Section:
-    """A group of items of one dimension, shown as one fieldset."""
+    """A group of items of one dimension (a part of the page), numbered from 1; `start` is
+    the number of its first question."""
 
     number: int
     fields: tuple[Field, ...]
+    start: int = 1
 
 
 def field_name(question: Item | Prompt) -> str:
@@ -167,7 +171,12 @@ def sections(form: ResponseFormBase, document: InstrumentDocument) -> list[Secti
     groups: dict[str | None, list[Field]] = {}
     for item in document.items:
         groups.setdefault(item.dimension, []).append(form[field_name(item)])
-    return [Section(n, tuple(fields)) for n, fields in enumerate(groups.values(), 1)]
+    result: list[Section] = []
+    start = 1
+    for number, fields in enumerate(groups.values(), 1):
+        result.append(Section(number, tuple(fields), start))
+        start += len(fields)
+    return result
 
 
 def prompt_fields(form: ResponseFormBase, document: InstrumentDocument) -> list[Field]:
@@ -177,4 +186,4 @@ def prompt_fields(form: ResponseFormBase, document: InstrumentDocument) -> list[
 def expected_field_names(document: InstrumentDocument) -> set[str]:
     names = {field_name(item) for item in document.items}
     names |= {field_name(prompt) for prompt in document.prompts}
-    return names | {"lang", "csrf_token"}
+    return names | {"lang", "csrf_token", SWITCH_LANGUAGE}

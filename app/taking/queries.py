@@ -25,6 +25,7 @@ class LinkedSurvey:
     closes_at: dt.datetime | None
     k_scores: int
     k_comments: int
+    results_expected_on: dt.date | None
     instrument_version_id: int
     instrument_sha256: str
 
@@ -57,6 +58,7 @@ _LINK_BY_TOKEN = (
         _survey.closes_at,
         _survey.k_scores,
         _survey.k_comments,
+        _survey.results_expected_on,
         _version.id,
         _version.sha256,
     )
@@ -79,3 +81,26 @@ def survey_link(raw_token: str) -> SurveyLink | None:
         return None
     responded, language, *survey = row
     return SurveyLink(digest, responded, language, LinkedSurvey(*survey))
+
+
+@dataclass(frozen=True)
+class ThankedSurvey:
+    """What the thank-you page says of the survey just answered."""
+
+    id: int
+    k_scores: int
+    results_expected_on: dt.date | None
+
+
+def thanked_survey(survey_id: int) -> ThankedSurvey | None:
+    """The survey `survey_id` as the thank-you page shows it, or None."""
+    row = (
+        Session.connection()
+        .execute(
+            select(_survey.id, _survey.k_scores, _survey.results_expected_on).where(
+                _survey.id == survey_id
+            )
+        )
+        .first()
+    )
+    return None if row is None else ThankedSurvey(*row)

@@ -5,10 +5,12 @@ No log line here mentions the token, the invitation or the response.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from werkzeug.datastructures import MultiDict
@@ -25,6 +27,7 @@ from app.surveys.models import SurveyState
 from app.surveys.services import accepts_responses
 from app.surveys.tokens import token_sha256
 from app.taking.forms import (
+    SWITCH_LANGUAGE,
     ResponseFormBase,
     expected_field_names,
     field_name,
@@ -34,12 +37,20 @@ from app.taking.forms import (
     verify_link_csrf,
 )
 from app.taking.pages import render_survey_page
-from app.taking.queries import MAX_TOKEN_LENGTH, SurveyLink, survey_link
+from app.taking.queries import (
+    MAX_TOKEN_LENGTH,
+    LinkedSurvey,
+    SurveyLink,
+    survey_link,
+    thanked_survey,
+)
 from app.taking.services import record_submission
 
 bp = Blueprint("taking", __name__)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# The languages of the pages around the survey (thank-you, link problems): app/translations.
+PAGE_LANGUAGES = ("en", "es")
 
 
 class BadSubmission(DomainError):
@@ -55,7 +66,8 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
             return stored
     link = survey_link(token)
     if link is None:
-        raise NotFound(_("This survey link is not valid. Check that you copied all of it."))
+        _use_page_language(request.args.get("lang"))
+        raise _invalid_link()
     survey = link.survey
     sha256 = survey.instrument_sha256
     document = document_by_hash(survey.instrument_version_id, sha256)
@@ -65,12 +77,24 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
         _check_field_names(payload, document)
     else:
         payload = request.args
-    language = document.resolve_language(payload.get("lang") or link.language)
+    # The language asked for (a switch, the form's, the address's), else the invitation's,
+    # else the browser's.
+    language = document.resolve_language(
+        payload.get(SWITCH_LANGUAGE)
+        or payload.get("lang")
+        or link.language
+        or request.accept_languages.best_match(document.languages)
+    )
     g.language = language
     refresh_locale()
     _check_available(link)
 
     form_class = response_form_class(sha256, document, language)
+    if request.method == "POST" and SWITCH_LANGUAGE in payload:
+        # The page again in the chosen language with the answers given so far (without
+        # JavaScript they live only in the form): nothing is checked, stored or kept.
+        form = form_class(formdata=payload, meta={"csrf_context": link})
+        return render_survey_page(form, document, survey, language), 200
     if request.method == "POST":
         complete = _complete_submission(payload, document)
         if complete is not None and _csrf_valid(payload, link):
@@ -101,6 +125,8 @@ def _store_signed_submission(token: str) -> Response | None:
     link_sha256 = token_sha256(token)
     try:
         payload = _parse_form_body()
+        if SWITCH_LANGUAGE in payload:
+            return None  # a language switch is never a submission
         served = verify_link_csrf(payload.get("csrf_token"), link_sha256)
         document = parsed_document(served.sha256)
         if document is None:
@@ -129,9 +155,9 @@ def _store(
     """Record a checked submission in its own write transaction, commit, and send the
     respondent to the thank-you page in `language`."""
     begin_write_transaction()  # the checks are done: SQLite's write lock is for the writes
-    record_submission(link_sha256, version_id, document, *complete)
+    survey_id = record_submission(link_sha256, version_id, document, *complete)
     Session.commit()
-    return redirect(url_for("taking.thanks", lang=language))
+    return redirect(url_for("taking.thanks", lang=language, survey=survey_id))
 
 
 def _csrf_valid(payload: MultiDict[str, str], link: SurveyLink) -> bool:
@@ -144,9 +170,55 @@ def _csrf_valid(payload: MultiDict[str, str], link: SurveyLink) -> bool:
 
 @bp.route("/s/thanks")
 def thanks() -> str:
-    g.language = request.args.get("lang") if request.args.get("lang") in ("en", "es") else None
+    """The thank-you page, in the survey's language: when and how results come back."""
+    _use_page_language(request.args.get("lang"))
+    survey_id = request.args.get("survey", type=int)
+    survey = thanked_survey(survey_id) if survey_id is not None else None
+    return render_template(
+        "taking/thanks.html",
+        survey=survey,
+        results_expected=_results_expected(survey.results_expected_on if survey else None),
+    )
+
+
+def _use_page_language(requested: str | None) -> None:
+    """Show this request's pages in `requested` if it is one of theirs, else in the
+    browser's language (select_locale)."""
+    g.language = requested if requested in PAGE_LANGUAGES else None
     refresh_locale()
-    return render_template("taking/thanks.html")
+
+
+def _results_expected(day: dt.date | None) -> str | None:
+    if day is None:
+        return None
+    return str(_("The results are expected by %(date)s.", date=format_date(day, "long")))
+
+
+def _results_come_back(k_scores: int) -> str:
+    return str(
+        _(
+            "Results come back as a summary for everyone, in which no group of fewer than %(k)s "
+            "people is shown. Once it is shared, opening your survey link again leads to it.",
+            k=k_scores,
+        )
+    )
+
+
+def _invalid_link() -> NotFound:
+    return NotFound(
+        _("This survey link is not valid. Check that you copied all of it."),
+        title=_("This survey link does not work"),
+        next_steps=(
+            _(
+                "Open the link in your invitation email again, or copy the whole address: "
+                "it is long, and a link cut short does not work."
+            ),
+            _(
+                "If it still does not work, ask the people who sent you the survey for a new "
+                "link. A new link does not show them your answers."
+            ),
+        ),
+    )
 
 
 def _complete_submission(
@@ -221,11 +293,42 @@ def _check_available(link: SurveyLink) -> None:
     if survey.state == SurveyState.DRAFT.value or (
         survey.state == SurveyState.OPEN.value and not_yet
     ):
-        raise Gone(_("This survey is not open yet."))
+        raise Gone(
+            _("This survey is not open yet."),
+            title=_("This survey is not open yet"),
+            next_steps=(
+                _(
+                    "Come back to this same link from %(date)s.",
+                    date=format_date(survey.opens_at, "long"),
+                )
+                if survey.opens_at is not None and survey.state == SurveyState.OPEN.value
+                else _("Come back to this same link once the survey opens."),
+            ),
+        )
     if not accepts_responses(survey, now):
-        raise Gone(_("This survey is closed and no longer accepts answers."))
+        raise Gone(
+            _("This survey is closed and no longer accepts answers."),
+            title=_("This survey is closed"),
+            next_steps=(
+                _("There is nothing more to do: answers given before the close are counted."),
+                *_results_steps(survey),
+            ),
+        )
     if link.responded:
-        raise Gone(_("This link has already been used to answer the survey. Thank you."))
+        raise Gone(
+            _("This link has already been used to answer the survey. Thank you."),
+            title=_("You have already answered"),
+            next_steps=(
+                _("There is nothing more to do: each person answers once."),
+                _("If you did not answer yourself, tell the people who sent you the survey."),
+                *_results_steps(survey),
+            ),
+        )
+
+
+def _results_steps(survey: LinkedSurvey) -> tuple[str, ...]:
+    expected = _results_expected(survey.results_expected_on)
+    return (*([expected] if expected else []), _results_come_back(survey.k_scores))
 
 
 def _parse_form_body() -> MultiDict[str, str]:

@@ -222,9 +222,9 @@ def record_submission(
     document: InstrumentDocument,
     answers: Mapping[str, int | None],
     comments: Mapping[str, str],
-) -> None:
+) -> int:
     """Mark the invitation as responded and cast the submission as a sealed ballot, which
-    the mixer later opens into a response.
+    the mixer later opens into a response. Returns the survey's id (for the thank-you page).
 
     `answers` maps every item key to a raw value (None = prefer not to answer);
     `comments` maps prompt keys to non-blank text. Raises Gone when the link was used
@@ -256,6 +256,7 @@ def record_submission(
             scores=prepared.scores,
         ),
     )
+    return int(survey_id)
 
 
 def store_mixed_batch(batch: Sequence[SubmissionRows]) -> None:

@@ -72,7 +72,7 @@ def test_a_complete_submission_is_stored_without_a_link_to_the_invitation(
     data["prompt_change_together"] = "We rebuilt the release\r\nprocess as a group."
     response = client.post(f"/s/{token}", data=data)
     assert response.status_code == 302
-    assert response.location == "/s/thanks?lang=en"
+    assert response.location == f"/s/thanks?lang=en&survey={open_survey.survey.id}"
     assert "Thank you" in client.get(response.location).get_data(as_text=True)
     assert (_count(db_session, Ballot), _count(db_session, Response)) == (1, 0)
 
@@ -138,9 +138,15 @@ def test_missing_answers_show_the_form_again_with_messages(
     response = client.post(ana.url, data=ana.data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Some answers need your attention" in html
-    assert html.count("Please choose an answer.") == 4  # summary and field, for each
-    assert 'href="#item_ea_3"' in html
+    summary = html[html.index('id="error-summary"') : html.index('id="receipt-title"')]
+    assert "2 questions need an answer" in summary
+    # The first unanswered question one link away, then each part's unanswered questions.
+    assert '<a href="#item_ea_3" class="first-unanswered">Go to the first: question 3</a>' in (
+        summary
+    )
+    assert "Part 1 of 13: <a" in summary
+    assert 'Part 10 of 13: <a href="#item_dc_4" aria-label="question 40">40</a></li>' in summary
+    assert html.count("Please choose an answer.") == 2  # at each field only
     assert '<input checked id="item_ea_1-3"' in html  # what was answered is kept
     _nothing_stored(db_session)
 

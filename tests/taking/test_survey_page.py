@@ -44,7 +44,8 @@ def test_the_page_has_a_privacy_receipt_then_one_radio_group_per_item(
 def test_language_switcher_and_spanish_page(client: FlaskClient, open_survey: OpenSurvey) -> None:
     token = open_survey.token("ana@example.org")
     english = client.get(f"/s/{token}").get_data(as_text=True)
-    assert 'href="?lang=es"' in english
+    # A submit button of the survey form (it keeps the answers without JavaScript).
+    assert '<button type="submit" form="survey-form" name="switch_lang" value="es"' in english
     spanish = client.get(f"/s/{token}?lang=es").get_data(as_text=True)
     assert '<html lang="es">' in spanish
     assert "Antes de empezar: su privacidad" in spanish

@@ -3,7 +3,9 @@
 //   and restores it on reload. The draft is kept per survey, not per link: a newer link of
 //   the same person (a reminder) finds it, and the key holds the survey's id only, never a
 //   token;
-// - shows how many questions are answered;
+// - shows how many questions are answered, in a bar that stays in view;
+// - checks before Submit: the unanswered questions are listed by part above the button and
+//   the first one gets the focus (the server checks again, and says the same without this);
 // - clears the draft once the thank-you page confirms the submission (not on submit: a
 //   refused submission or a lost connection must not lose the answers).
 (function () {
@@ -26,6 +28,8 @@
   var total = parseInt(form.getAttribute("data-total"), 10) || 0;
   var progress = document.getElementById("progress");
   var progressText = document.getElementById("progress-text");
+  var progressBar = document.getElementById("progress-bar");
+  var checkBox = document.getElementById("unanswered");
   var skip = { csrf_token: true, lang: true };
 
   function collect() {
@@ -51,8 +55,7 @@
     if (!progress || !total) { return; }
     var n = answeredCount();
     progress.value = n;
-    progress.hidden = false;
-    progressText.hidden = false;
+    if (progressBar) { progressBar.hidden = false; }
     var template = form.getAttribute("data-progress-template") || "{n} / {total}";
     progressText.textContent = template.replace("{n}", n).replace("{total}", total);
   }
@@ -101,6 +104,81 @@
     });
   }
 
+  // The questions not answered yet, in page order: {fieldset, number, part}.
+  function unanswered() {
+    var missing = [];
+    var groups = form.querySelectorAll("fieldset.question");
+    for (var i = 0; i < groups.length; i++) {
+      var group = groups[i];
+      if (group.querySelector("input[type=radio]:checked")) { continue; }
+      var num = group.querySelector(".qnum");
+      var section = group.closest("section");
+      var heading = section && section.querySelector("h2");
+      missing.push({
+        fieldset: group,
+        number: num ? num.textContent.replace(/[.\s]/g, "") : String(i + 1),
+        part: heading ? heading.textContent : ""
+      });
+    }
+    return missing;
+  }
+
+  function questionLink(question) {
+    var link = document.createElement("a");
+    link.href = "#" + question.fieldset.id;
+    var template = form.getAttribute("data-question-template") || "{n}";
+    link.textContent = template.replace("{n}", question.number);
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      focusQuestion(question.fieldset);
+    });
+    return link;
+  }
+
+  function focusQuestion(fieldset) {
+    var first = fieldset.querySelector("input[type=radio]");
+    if (first) { first.focus(); }
+    fieldset.scrollIntoView({ block: "start" });
+  }
+
+  // The list above the Submit button: a sentence, then one line per part.
+  function showCheck(missing) {
+    if (!checkBox) { return; }
+    checkBox.textContent = "";
+    var intro = document.createElement("p");
+    intro.textContent = missing.length === 1
+      ? form.getAttribute("data-check-one")
+      : form.getAttribute("data-check-template").replace("{n}", missing.length);
+    checkBox.appendChild(intro);
+    var list = document.createElement("ul");
+    list.className = "by-part";
+    var item = null;
+    var part = null;
+    missing.forEach(function (question) {
+      question.fieldset.classList.add("unanswered");
+      if (question.part !== part || item === null) {
+        part = question.part;
+        item = document.createElement("li");
+        item.appendChild(document.createTextNode(part + ": "));
+        list.appendChild(item);
+      } else {
+        item.appendChild(document.createTextNode(", "));
+      }
+      item.appendChild(questionLink(question));
+    });
+    checkBox.appendChild(list);
+    checkBox.hidden = false;
+  }
+
+  // Once the list is shown, it follows the answers given (and goes when none is missing).
+  function updateCheck(event) {
+    var group = event && event.target && event.target.closest && event.target.closest("fieldset.question");
+    if (group && group.querySelector("input[type=radio]:checked")) { group.classList.remove("unanswered"); }
+    if (!checkBox || checkBox.hidden) { return; }
+    var missing = unanswered();
+    if (missing.length) { showCheck(missing); } else { checkBox.hidden = true; checkBox.textContent = ""; }
+  }
+
   var initial = storage();
   if (initial) {
     initial.removeItem(PENDING);  // back on the form: that submission did not land
@@ -109,9 +187,21 @@
   restore();
   showProgress();
   form.addEventListener("change", save);
+  form.addEventListener("change", updateCheck);
   form.addEventListener("input", save);
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
     var store = storage();
+    if (event.submitter && event.submitter.name === "switch_lang") {
+      save();  // the page comes back in the other language; the draft stays
+      return;
+    }
+    var missing = unanswered();
+    if (missing.length) {
+      event.preventDefault();
+      showCheck(missing);
+      focusQuestion(missing[0].fieldset);
+      return;
+    }
     if (store) { save(); store.setItem(PENDING, key); }
   });
 })();
