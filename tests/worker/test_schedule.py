@@ -296,7 +296,7 @@ def test_an_open_survey_keeps_its_opening_and_a_closed_one_has_no_schedule(
     survey = _draft(opens_at=T0, closes_at=T0 + 20 * DAY)
     open_survey(survey.id)
     db_session.commit()
-    keep = {"open_automatically": False, "remind_after_days": 2, "max_reminders": 1}
+    keep: dict[str, Any] = {"open_automatically": False, "remind_after_days": 2, "max_reminders": 1}
     with pytest.raises(Conflict, match="its opening can no longer change"):
         set_schedule(survey.id, opens_at=T0 + DAY, closes_at=T0 + 20 * DAY, now=T0, **keep)
     set_schedule(survey.id, opens_at=T0, closes_at=T0 + 25 * DAY, now=T0 + DAY, **keep)
