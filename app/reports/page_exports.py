@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound
 from app.reports import pages, tables
 from app.reports.privacy import team_subtrees
 from app.reports.readers import readable_comment_groups
-from app.reports.registry import ReportContext, baselines, comparable_waves
+from app.reports.registry import ReportContext, baselines, comparable_waves, driver_view_of
 from app.reports.snapshot import Snapshot
 
 Exporter = Callable[[ReportContext], tables.Table]
@@ -38,6 +38,15 @@ def export_overview(ctx: ReportContext) -> tables.Table:
 
 def export_heatmap(ctx: ReportContext) -> tables.Table:
     return tables.heatmap(ctx.publication, ctx.scope(), ctx.document)
+
+
+def export_drivers(ctx: ReportContext) -> tables.Table:
+    """The key drivers of the page's group (the organisation, or the team filter's
+    department), as its priority map shows them."""
+    view = driver_view_of(ctx)
+    scales = ctx.snapshot.aggregates.scales
+    points = pages.driver_points(view, ctx.publication, ctx.document, ctx.language, scales)
+    return tables.drivers(points, view)
 
 
 def export_items(ctx: ReportContext) -> tables.Table:
@@ -92,6 +101,7 @@ def export_comments(ctx: ReportContext) -> tables.Table:
 EXPORTERS: Mapping[str, Exporter] = {
     "overview": export_overview,
     "heatmap": export_heatmap,
+    "drivers": export_drivers,
     "items": export_items,
     "standpoint": export_standpoint,
     "trends": export_trends,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from app.instruments.diff import FamilyComparability
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
+from app.reports.drivers import DriverView
 from app.reports.privacy import Reason
 from app.reports.publication import (
     CellKey,
@@ -25,6 +26,7 @@ from app.reports.publication import (
 from app.reports.reliability import ReleaseReliability
 from app.reports.reliability import shared_climate as climate_of
 from app.reports.stats import Summary, floored_welch_t, standpoint_gap
+from app.reports.stats.drivers import KeyDrivers
 
 
 @dataclass(frozen=True)
@@ -450,3 +452,71 @@ def shared_climate(
             )
         )
     return fig.agreement_chart(rows)
+
+
+def driver_points(
+    view: DriverView,
+    publication: Publication,
+    document: InstrumentDocument,
+    language: str,
+    scales: Mapping[str, tuple[float, float]],
+) -> list[fig.DriverPoint]:
+    """The key drivers a page shows as points of the priority map: each dimension's share
+    of the explained variance (percent, with its bootstrap interval) and the group's score
+    on it at all levels, oriented so higher is better (a power-over mean mirrored within its
+    scale, as the heatmap reads it: lower is better there). Empty when there are none."""
+    if view.result is None:
+        return []
+    cell = publication.view(view.group, None)
+    points = []
+    for key, weight in view.result.weights.items():
+        if key not in cell.dimensions or cell.dimensions[key].mean is None:
+            continue
+        mean = cell.dimensions[key].mean
+        assert mean is not None
+        low, high = scales.get(key, (1.0, 5.0))
+        desirable = _desirable(document, key)
+        family = document.dimension(key).family
+        points.append(
+            fig.DriverPoint(
+                _label(document, key, language),
+                fig.Estimate(100 * weight.share, 100 * weight.lower, 100 * weight.upper),
+                mean.mean if desirable == "high" else low + high - mean.mean,
+                mean.mean,
+                desirable,
+                _label(document, family, language),
+                key,
+            )
+        )
+    return points
+
+
+def priority(
+    view: DriverView,
+    publication: Publication,
+    document: InstrumentDocument,
+    language: str,
+    scales: Mapping[str, tuple[float, float]],
+) -> fig.ChartSpec | None:
+    """The priority map of the group's key drivers; None when it has none."""
+    points = driver_points(view, publication, document, language, scales)
+    if view.result is None or not points or view.outcome is None:
+        return None
+    r = view.result
+    return fig.priority_map(
+        points,
+        group=view.name,
+        outcome=_label(document, view.outcome, language),
+        r_squared=fig.Estimate(r.r_squared, r.r_squared_lower, r.r_squared_upper, r.n),
+        scale=_scale_of(scales, r),
+        notes=(
+            "Association in one wave, not cause.",
+            f"{r.n} complete responses (at least {view.minimum} needed).",
+        ),
+    )
+
+
+def _scale_of(scales: Mapping[str, tuple[float, float]], result: KeyDrivers) -> tuple[float, float]:
+    """The scale the map's scores lie on: the dimensions' own (they share one)."""
+    ends = [scales[key] for key in result.weights if key in scales]
+    return (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else (1.0, 5.0)

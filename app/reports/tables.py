@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.instruments.document import InstrumentDocument
+from app.reports.drivers import DriverView
+from app.reports.figures import DriverPoint
 from app.reports.pages import Change, Scope, TrendWave, favourable_end, favourable_keying
 from app.reports.privacy import Disclosed, ResponseRate
 from app.reports.publication import (
@@ -275,6 +277,70 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
     return Table(
         "Heatmap", "Teams compared with the rest of the organisation", HEATMAP_COLUMNS, rows
     )
+
+
+# --- key drivers ------------------------------------------------------------------------
+
+DRIVER_COLUMNS = (
+    Column("group", "text", "the whole organisation, or the department whose drivers these are"),
+    Column("dimension", "text", "the dimension"),
+    Column("family", "text", "its family"),
+    Column(
+        "share_pct",
+        "percent",
+        "its share of what the dimensions explain together of the outcomes index "
+        "(relative weights, Johnson 2000)",
+        decimals=1,
+    ),
+    Column("share_lower_pct", "percent", "lower end of the share's 95% bootstrap interval", 1),
+    Column("share_upper_pct", "percent", "upper end of the share's 95% bootstrap interval", 1),
+    Column("weight", "number", "its raw relative weight: its part of R squared"),
+    Column("weight_lower", "number", "lower end of the weight's 95% bootstrap interval"),
+    Column("weight_upper", "number", "upper end of the weight's 95% bootstrap interval"),
+    Column("score", "number", "the group's score on the dimension, higher is better"),
+    Column("mean", "number", "the group's mean as asked (lower is better for power-over)"),
+    Column("r_squared", "number", "what the dimensions explain together of the outcomes index"),
+    Column("complete_responses", "integer", "the responses with every score the analysis uses"),
+    NOTE,
+)
+
+
+def drivers(points: Sequence[DriverPoint], view: DriverView) -> Table:
+    """The key drivers the priority map shows (the same group, the same numbers), most
+    important first; where there are none, one row saying why."""
+    notes = (
+        f"Association in one wave, not cause. Bootstrap intervals from {view.draws} "
+        f"resamples of the complete responses; at least {view.minimum} complete responses "
+        "(ten per dimension) are needed.",
+        *(note for note in (view.scope_note,) if note),
+    )
+    title = "Where to start: what goes with the outcomes"
+    result = view.result
+    if result is None or not points:
+        row: Row = (view.name, *([None] * 12), view.note or "not computed")
+        return Table("Key drivers", title, DRIVER_COLUMNS, [row], notes)
+    rows: list[Row] = []
+    for point in sorted(points, key=lambda p: -p.importance.value):
+        weight = result.weights[point.key]
+        rows.append(
+            (
+                view.name,
+                point.label,
+                point.family,
+                100 * weight.share,
+                100 * weight.lower,
+                100 * weight.upper,
+                weight.weight,
+                weight.weight_lower,
+                weight.weight_upper,
+                point.score,
+                point.mean,
+                result.r_squared,
+                result.n,
+                None,
+            )
+        )
+    return Table("Key drivers", title, DRIVER_COLUMNS, rows, notes)
 
 
 # --- items ------------------------------------------------------------------------------

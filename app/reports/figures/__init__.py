@@ -16,10 +16,12 @@ passed disclosure control (privacy/) and statistics (stats/).
 
 The modules: ``style`` (colours, template, config), ``text`` (escaping, numbers, hover),
 ``values`` (inputs), ``chart`` (ChartSpec, DataTable and shared layout parts), and one module
-per chart family: ``teams``, ``heatmap``, ``items``, ``series``, ``reliability``.
+per chart family: ``teams``, ``heatmap``, ``items``, ``series``, ``reliability``,
+``drivers``.
 """
 
 from app.reports.figures.chart import ChartSpec, DataTable
+from app.reports.figures.drivers import DriverPoint, priority_map
 from app.reports.figures.heatmap import difference_heatmap
 from app.reports.figures.items import diverging_items
 from app.reports.figures.reliability import agreement_chart, reliability_chart
@@ -55,6 +57,7 @@ __all__ = [
     "Desirable",
     "DifferenceCell",
     "Dimension",
+    "DriverPoint",
     "Estimate",
     "GroupBar",
     "Hidden",
@@ -70,6 +73,7 @@ __all__ = [
     "family_bars",
     "hidden_label",
     "plain",
+    "priority_map",
     "quadrant_map",
     "reliability_chart",
     "standpoint_gap",

@@ -131,6 +131,19 @@ def reliability(label: str = "Authenticity") -> ChartSpec:
     )
 
 
+def drivers(label: str = "Voice") -> ChartSpec:
+    return f.priority_map(
+        [
+            f.DriverPoint(label, Estimate(24.0, 18.0, 30.0), 2.6, 2.6, "high", "Mutuality"),
+            f.DriverPoint("Silencing", Estimate(12.0, 8.0, 16.0), 3.9, 2.1, "low", "Power-over"),
+            f.DriverPoint("Authenticity", Estimate(8.0, 5.0, 11.0), 3.4, 3.4, "high", "Mutuality"),
+        ],
+        group="Engineering",
+        outcome="Outcomes",
+        r_squared=Estimate(0.45, 0.41, 0.49, 212),
+    )
+
+
 BUILDERS: dict[str, Callable[[str], ChartSpec]] = {
     "quadrant": quadrant,
     "bars": bars,
@@ -139,4 +152,5 @@ BUILDERS: dict[str, Callable[[str], ChartSpec]] = {
     "standpoint": standpoint,
     "trends": trends,
     "reliability": reliability,
+    "drivers": drivers,
 }
