@@ -49,6 +49,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.index", "GET"): STAFF,
     ("reports.overview", "GET"): STAFF,
     ("reports.heatmap", "GET"): STAFF,
+    ("reports.drivers", "GET"): STAFF,
     ("reports.items", "GET"): STAFF,
     ("reports.standpoint", "GET"): STAFF,
     ("reports.trends", "GET"): STAFF,
