@@ -100,3 +100,18 @@ def test_reliability_page_draws_alpha_and_whether_teams_share_a_climate(
     # SCREENSHOT_DIR keeps the picture for a reviewer; otherwise it goes with tmp_path
     folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
     page.screenshot(path=str(folder / "reliability.png"), full_page=True)
+
+
+def test_where_to_start_draws_the_priority_map_and_passes_axe(
+    live_reports: LiveReports, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = signed_in_hr(context, live_reports)
+    page.goto(live_reports.url("/drivers"))
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 1
+    expect(page.get_by_text("association in one wave, not cause").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot").get_by_text("Start here")).to_be_visible()
+    problems = serious_violations(page)
+    assert not problems, "axe (/drivers):\n" + "\n".join(problems)
+    folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
+    page.screenshot(path=str(folder / "drivers.png"), full_page=True)

@@ -91,8 +91,12 @@ def priority_map(
         statistics.median(p.score for p in points),
     )
     right = max(max(p.importance.upper or p.importance.value for p in points) * 1.1, 1.0)
+    # Scores of one group's dimensions lie close together: the axis spans them (with room
+    # for the labels) within the scale, not the whole scale, so the points do not overlap.
+    scores = [p.score for p in points]
+    ys = (max(low, min(scores) - 0.3), min(high, max(scores) + 0.3))
     trace = _points(points, outcome)
-    marks = _marks(centre, (0.0, right), scale)
+    marks = _marks(centre, (0.0, right), ys)
     layout = chart.layout(
         title,
         height=560,
@@ -106,8 +110,7 @@ def priority_map(
             "title": {
                 "text": f"Score ({number(low, 0)}{EN_DASH}{number(high, 0)}, higher is better)"
             },
-            "range": [low, high],
-            "dtick": 1,
+            "range": list(ys),
             "fixedrange": True,
         },
         **marks,
