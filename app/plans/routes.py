@@ -48,6 +48,7 @@ from app.plans.queries import (
     surveys_with_release,
     visible_plans,
 )
+from app.plans.reminders import reminder_days
 from app.surveys.models import Survey
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -221,6 +222,7 @@ def _plan_page(
         plan=plan,
         names=names,
         checks=plan_checks(plan),
+        reminder_days=reminder_days(),
         action_form=form,
         status_forms={
             a.id: StatusForm(formdata=None, prefix=f"a{a.id}", status=a.status)

@@ -111,3 +111,7 @@ def plan_events(db_session: Any) -> list[AuditEvent]:
             select(AuditEvent).where(AuditEvent.action.like("plan.%")).order_by(AuditEvent.id)
         )
     )
+
+
+# A real SMTP server on loopback for the owners' reminders (tests/outbox's fixtures).
+from tests.outbox.conftest import mail_server, mail_to, smtp_server  # noqa: E402, F401
