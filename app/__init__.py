@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli, main
 from app.admin.audit import bp as admin_audit_bp
 from app.admin.instruments import bp as admin_instruments_bp
+from app.admin.survey_deletion import bp as admin_survey_deletion_bp
 from app.admin.surveys import bp as admin_surveys_bp
 from app.admin.users import bp as admin_users_bp
 from app.auth.passwords import use_fast_hashing
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
     app.register_blueprint(admin_surveys_bp)
+    app.register_blueprint(admin_survey_deletion_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(admin_audit_bp)
 

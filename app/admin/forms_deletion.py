@@ -1,0 +1,19 @@
+"""The form that deletes a whole survey: the admin types its exact title."""
+
+from __future__ import annotations
+
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from app.forms_base import SafeForm
+
+
+class DeleteSurveyForm(SafeForm):
+    title = StringField(
+        "The survey's title",
+        validators=[
+            InputRequired(message="Type the survey's title to delete it."),
+            Length(max=200, message="No survey's title is that long."),
+        ],
+        description="Type the title exactly as it is shown above, to say which survey goes.",
+    )
