@@ -24,6 +24,9 @@ _CHUNK = re.compile(r"""[^\s"'<>]*(?:/|%2f)[^\s"'<>]*""", re.IGNORECASE)
 # A survey path once decoded: "/s/" and everything after it up to a query or fragment (a
 # token split by an inserted slash is still hidden). /s/thanks is the public thank-you page.
 _SURVEY_PATH = re.compile(r"/+s/+(?!thanks(?:[?#\s]|$))[^?#\s]+", re.IGNORECASE)
+# A staff member's set-password link (app.auth.password_links) is kept out the same way.
+_PASSWORD_LINK_PATH = re.compile(r"/+account/+set-password/+[^?#\s]+", re.IGNORECASE)
+PASSWORD_LINK_REDACTED = "/account/set-password/[token]"  # noqa: S105 - a placeholder
 _MAX_DECODING_ROUNDS = 4
 
 # Loggers that write request lines or request paths.
@@ -42,9 +45,10 @@ def _decoded(chunk: str) -> str:
 def _redact_chunk(match: re.Match[str]) -> str:
     chunk = match.group(0)
     decoded = _decoded(chunk)
-    if not _SURVEY_PATH.search(decoded):
+    if not _SURVEY_PATH.search(decoded) and not _PASSWORD_LINK_PATH.search(decoded):
         return chunk
-    return _SURVEY_PATH.sub(REDACTED_PATH, decoded)
+    redacted = _SURVEY_PATH.sub(REDACTED_PATH, decoded)
+    return _PASSWORD_LINK_PATH.sub(PASSWORD_LINK_REDACTED, redacted)
 
 
 def redact_survey_tokens(text: str) -> str:

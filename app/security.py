@@ -292,6 +292,56 @@ def sign_in_throttle() -> SignInThrottle:
     return throttle
 
 
+# "Forgot password" requests for one address typed, from anywhere: three an hour, then a
+# pause (a person's inbox is not flooded with reset emails, whoever asks).
+RESET_REQUESTS_PER_ACCOUNT = Backoff(free=3, first_pause=900.0, max_pause=HOUR, forget_after=HOUR)
+# ... and from one client address, for any account (colleagues behind one office address).
+RESET_REQUESTS_PER_ADDRESS = Backoff(free=20, first_pause=900.0, max_pause=HOUR, forget_after=HOUR)
+
+
+class RequestThrottle:
+    """Requests that cost someone else something (an email sent), counted per account
+    typed and per client address in the sign-in throttle's storage, whether the account
+    exists or not: the pause says nothing about which accounts exist."""
+
+    def __init__(self, counts: FailureCounts, clock: Callable[[], float], name: str) -> None:
+        self.counts, self.clock, self.name = counts, clock, name
+
+    def _groups(self, address: str, account: str) -> tuple[tuple[str, Backoff], ...]:
+        return (
+            (f"{self.name}-account:{account.strip().lower()}", RESET_REQUESTS_PER_ACCOUNT),
+            (f"{self.name}-address:{address}", RESET_REQUESTS_PER_ADDRESS),
+        )
+
+    def wait(self, address: str, account: str) -> float:
+        """Seconds before a request from `address` for `account` is accepted (0: now)."""
+        ends = 0.0
+        for group, backoff in self._groups(address, account):
+            requests, last = self.counts.read(group).get(ANY_ACCOUNT, (0, 0.0))
+            if requests:
+                ends = max(ends, last + backoff.pause(requests))
+        return max(0.0, ends - self.clock())
+
+    def count(self, address: str, account: str) -> None:
+        now = self.clock()
+        for group, backoff in self._groups(address, account):
+            self.counts.add(group, ANY_ACCOUNT, now, backoff.forget_after)
+
+
+def password_reset_throttle() -> RequestThrottle:
+    throttle: RequestThrottle = current_app.extensions["password_reset_throttle"]
+    return throttle
+
+
+def request_pause_message(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return (
+        "Too many requests for a password link. For the account owner's peace, new requests "
+        f"are paused for {minutes} minute{'s' if minutes != 1 else ''}; the links already "
+        "sent still work."
+    )
+
+
 # How many rounds of percent-decoding a `next` target is checked through: whatever a proxy,
 # the browser or the router decodes, no round may reach another origin.
 DECODING_ROUNDS = 3
@@ -336,7 +386,10 @@ def _staff_request() -> bool:
 
 def init_security(app: Flask) -> None:
     storage_uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL")
-    app.extensions["sign_in_throttle"] = SignInThrottle(storage_uri or "memory://")
+    app.extensions["sign_in_throttle"] = throttle = SignInThrottle(storage_uri or "memory://")
+    app.extensions["password_reset_throttle"] = RequestThrottle(
+        throttle.counts, throttle.clock, "password-reset"
+    )
     headers = list(SECURITY_HEADERS.items())
     if app.config.get("SESSION_COOKIE_SECURE"):
         headers.append(HSTS)

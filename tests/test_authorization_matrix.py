@@ -42,6 +42,12 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("auth.logout", "POST"): STAFF,
     ("auth.change_password", "GET"): STAFF,
     ("auth.change_password", "POST"): STAFF,
+    ("auth.forgot_password", "GET"): PUBLIC,
+    ("auth.forgot_password", "POST"): PUBLIC,
+    ("auth.set_password", "GET"): PUBLIC,  # the link is the credential
+    ("auth.set_password", "POST"): PUBLIC,
+    ("auth.sso_start", "GET"): PUBLIC,
+    ("auth.sso_callback", "GET"): PUBLIC,
     ("main.index", "GET"): STAFF,
     ("taking.take_survey", "GET"): PUBLIC,
     ("taking.take_survey", "POST"): PUBLIC,
@@ -94,6 +100,14 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_surveys.queue_email", "POST"): ADMIN,
     ("admin_surveys.new_link", "POST"): ADMIN,
     ("admin_surveys.pilot", "POST"): ADMIN,
+    ("admin_email.preview", "GET"): ADMIN,
+    ("admin_email.test_send", "POST"): ADMIN,
+    ("admin_email.confirm", "GET"): ADMIN,
+    ("admin_participants.index", "GET"): ADMIN,
+    ("admin_participants.add", "POST"): ADMIN,
+    ("admin_participants.remove", "POST"): ADMIN,
+    ("admin_settings.organisation", "GET"): ADMIN,
+    ("admin_settings.organisation", "POST"): ADMIN,
     ("admin_survey_deletion.delete", "GET"): ADMIN,
     ("admin_survey_deletion.delete", "POST"): ADMIN,
     ("admin_users.index", "GET"): ADMIN,
@@ -106,6 +120,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_users.deactivate", "POST"): ADMIN,
     ("admin_users.reactivate", "POST"): ADMIN,
     ("admin_users.lift_sign_in_pause", "POST"): ADMIN,
+    ("admin_users.resend_invitation", "POST"): ADMIN,
     ("admin_audit.index", "GET"): ADMIN,
 }
 
@@ -153,6 +168,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
         "version": plotly_version(),
         "user_id": admin.id,
         "kind": "invitations",
+        "invitation_id": 1,
     }
     return World(open_survey, values)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from app.admin.forms_surveys import check_parses, parse_team_paths
 from app.auth.forms import MAX_PASSWORD
@@ -41,13 +41,17 @@ class _RoleFields(SafeForm):
 class CreateUserForm(_RoleFields):
     email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
     password = PasswordField(
-        "Initial password",
-        validators=[InputRequired(), Length(max=MAX_PASSWORD)],
-        description=f"{PASSWORD_RULE} Give it to the person through a channel other than email.",
+        "Initial password (optional)",
+        validators=[Optional(), Length(max=MAX_PASSWORD)],
+        description=(
+            "Leave both password fields empty to email the person a link to set their own "
+            f"password (it works once, for a limited time). Or set one here: {PASSWORD_RULE} "
+            "Give it to the person through a channel other than email."
+        ),
     )
     password_again = PasswordField(
-        "Initial password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        "Initial password again (optional)",
+        validators=[EqualTo("password", message="The two passwords differ.")],
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,9 +18,11 @@ from app.admin.forms_users import (
     PasswordResetForm,
 )
 from app.audit.services import record_event
+from app.auth import password_links as invitation_links
 from app.auth import services
 from app.auth.decorators import role_required
 from app.auth.models import Role, StaffUser
+from app.auth.password_links import LinkLifetimes, invite_staff_user
 from app.auth.queries import staff_users
 from app.auth.sessions import sign_in
 from app.db import Session, get_or_404
@@ -57,19 +59,28 @@ def index() -> str:
 def create() -> Response | str | tuple[str, int]:
     form = CreateUserForm()
     if form.validate_on_submit():
+        invite = not form.password.data
         try:
-            user = services.create_staff_user(
-                form.email.data or "",
-                form.password.data or "",
-                form.role.data,
-                parse_team_paths(form.teams.data),
-            )
+            if invite:
+                user = invite_staff_user(
+                    form.email.data or "",
+                    form.role.data,
+                    parse_team_paths(form.teams.data),
+                    lifetimes=LinkLifetimes.from_config(current_app.config),
+                )
+            else:
+                user = services.create_staff_user(
+                    form.email.data or "",
+                    form.password.data or "",
+                    form.role.data,
+                    parse_team_paths(form.teams.data),
+                )
         except DomainError as exc:
             _refused(form, exc)
         else:
             record_event(
                 current_user,
-                "user.create",
+                "user.invite" if invite else "user.create",
                 OBJECT_TYPE,
                 user.id,
                 email=user.email,
@@ -77,7 +88,14 @@ def create() -> Response | str | tuple[str, int]:
                 teams=_scopes(user),
             )
             Session.commit()
-            flash(f"Created the {user.role} account {user.email}.", "info")
+            if invite:
+                flash(
+                    f"Created the {user.role} account {user.email} and emailed it a link to "
+                    "set its password.",
+                    "info",
+                )
+            else:
+                flash(f"Created the {user.role} account {user.email}.", "info")
             return redirect(url_for(".index"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users/new.html", form=form, team_paths=team_paths()), status
@@ -164,6 +182,28 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for(".edit", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users/password.html", user=user, form=form), status
+
+
+@bp.route("/<int:user_id>/resend-invitation", methods=["POST"])
+@role_required(Role.ADMIN)
+def resend_invitation(user_id: int) -> Response | tuple[str, int]:
+    """Email a new set-password link to an account that has no password yet; the earlier
+    link stops working."""
+    user = get_or_404(StaffUser, user_id)
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            invitation_links.resend_invitation(
+                user.id, lifetimes=LinkLifetimes.from_config(current_app.config)
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(current_user, "user.invite_again", OBJECT_TYPE, user.id, email=user.email)
+            Session.commit()
+            flash(f"Emailed {user.email} a new link to set its password.", "info")
+            return redirect(url_for(".edit", user_id=user.id))
+    return _user_page(user, activation_form=form, status=400)
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])

@@ -27,3 +27,25 @@ class PasswordChangeForm(SafeForm):
         "New password again",
         validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class ForgotPasswordForm(SafeForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        description="The address of your staff account.",
+    )
+
+
+class SetPasswordForm(SafeForm):
+    """A new password, set through a link from an email (an invitation or a reset)."""
+
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(max=MAX_PASSWORD)],
+        description=PASSWORD_RULE,
+    )
+    password_again = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )

@@ -32,9 +32,11 @@ def normalize_email(email: str) -> str:
 
 
 def create_staff_user(
-    email: str, password: str, role: Role | str, team_paths: Sequence[str] = ()
+    email: str, password: str | None, role: Role | str, team_paths: Sequence[str] = ()
 ) -> StaffUser:
     """Create a staff account. Managers need at least one team scope; other roles take none.
+    With `password` None the account has no password (an invitation sets it, or it signs
+    in through OpenID Connect only).
 
     Raises DomainError for a bad email, a weak password, an unknown role or team, and
     Conflict when the email is taken.
@@ -46,7 +48,8 @@ def create_staff_user(
         raise DomainError(
             f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
         ) from None
-    check_password_strength(password, address)
+    if password is not None:
+        check_password_strength(password, address)
     if Session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == address)):
         raise Conflict(f"A staff account for {address} already exists.")
     teams = _teams_by_path(team_paths)
@@ -54,7 +57,8 @@ def create_staff_user(
         raise DomainError("A manager needs at least one team (--team PATH).")
     if role is not Role.MANAGER and teams:
         raise DomainError(f"Only managers are scoped to teams; {role.value} sees every team.")
-    user = StaffUser(email=address, password_hash=hash_password(password), role=role.value)
+    password_hash = hash_password(password) if password is not None else ""
+    user = StaffUser(email=address, password_hash=password_hash, role=role.value)
     user.team_scopes = teams
     Session.add(user)
     Session.flush()
@@ -78,7 +82,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """
     address = email.strip().lower()
     user = Session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == address))
-    if user is None:
+    if user is None or not user.has_password:
         burn_verification_time(password)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:

@@ -30,6 +30,10 @@ class MessageKind(enum.StrEnum):
     # To a staff member at `recipient`, built from `payload`: a test send of an invitation
     # or a reminder (its link a placeholder, never a participant's).
     TEST = "test"
+    # To a staff member at `recipient`, with a set-password link (app.auth.password_links):
+    # an invitation to a new account, "forgot password".
+    STAFF_INVITATION = "staff_invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of email, not a secret
 
 
 # Messages to a participant, through their invitation; every other kind goes to a staff
