@@ -26,7 +26,6 @@ from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
 from app.log_privacy import install_token_filter
 from app.plans.routes import bp as plans_bp
-from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
 from app.reports.readers import receipt_readers
 from app.reports.routes import bp as reports_bp
@@ -117,7 +116,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
-    app.register_blueprint(plans_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(assets_bp)

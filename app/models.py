@@ -14,7 +14,6 @@ from app.instruments.models import Instrument, InstrumentVersion
 from app.org.models import Team
 from app.outbox.models import OutboxMessage
 from app.plans.models import ActionPlan, PlanAction, PlanFocus
-from app.plans.models import ActionPlan, PlanAction, PlanFocus
 from app.reports.models import Release
 from app.sharing.models import EmployeeSummary
 from app.surveys.models import (
@@ -31,7 +30,6 @@ from app.worker.models import ScheduledRelease, WorkerHeartbeat
 __all__ = [
     "Answer",
     "ActionPlan",
-    "ActionPlan",
     "AuditEvent",
     "Ballot",
     "Comment",
@@ -45,8 +43,6 @@ __all__ = [
     "LinkPurpose",
     "OutboxMessage",
     "ParticipantImport",
-    "PlanAction",
-    "PlanFocus",
     "PlanAction",
     "PlanFocus",
     "PasswordLink",

@@ -29,7 +29,6 @@ from app.ballots.commands import mix_open_surveys
 from app.db import Session, begin_write_transaction, utcnow
 from app.outbox.services import BatchReport, deliver_pending, new_worker_id
 from app.plans.reminders import queue_due_reminders, reminder_days
-from app.plans.reminders import queue_due_reminders, reminder_days
 from app.surveys.imports import run_queued_imports
 from app.worker import schedule
 from app.worker.services import record_heartbeat
@@ -92,12 +91,6 @@ def plan_reminders(r: Round) -> str | None:
     return f"queued {queued} action reminder(s)" if queued else None
 
 
-def plan_reminders(r: Round) -> str | None:
-    """Owners' reminders of the actions due within the configured days (once each)."""
-    queued = queue_due_reminders(r.now.date(), reminder_days())
-    return f"queued {queued} action reminder(s)" if queued else None
-
-
 def outbox(r: Round) -> str | None:
     """Send what is due, batch after batch, until a short batch or a server refusing."""
     total = BatchReport()
@@ -131,7 +124,6 @@ STEPS: list[WorkerStep] = [
     WorkerStep("close surveys at their time", close_surveys),
     WorkerStep("publish scheduled releases", scheduled_releases),
     WorkerStep("queue reminders on each survey's cadence", reminders),
-    WorkerStep("queue owners' reminders of actions due soon", plan_reminders),
     WorkerStep("queue owners' reminders of actions due soon", plan_reminders),
     WorkerStep("send the outbox", outbox),
     WorkerStep("mix the ballots of open surveys", ballots),
