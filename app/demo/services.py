@@ -332,7 +332,7 @@ def _finish_wave(wave: DemoSurvey, *, publish: bool) -> None:
     if publish:
         survey = Session.get(Survey, wave.id)
         assert survey is not None
-        publish_release(survey, actor=None, final=True, published_on=wave.closes_on)
+        publish_release(survey, actor=None, final=True, published_on=wave.closes_on, notify=False)
     purge_contacts(wave.id)
 
 

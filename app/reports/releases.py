@@ -23,6 +23,7 @@ from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
 from app.reports.models import Release
+from app.reports.notices import queue_release_notices
 from app.reports.privacy import shuffle_comments, team_subtrees
 from app.reports.queries import (
     comment_texts_by_team,
@@ -45,6 +46,7 @@ def publish_release(
     actor: StaffUser | None,
     final: bool,
     published_on: dt.date | None = None,
+    notify: bool = True,
 ) -> Release:
     """Publish the survey's next release (final: the one the close makes).
 
@@ -54,6 +56,8 @@ def publish_release(
     that is not open, and for an interim release that would disclose nothing new (no
     response since the last release, or every new one withheld). `published_on` dates
     the release (default: today; the demo dates a wave's release on its closing day).
+    With `notify` (the default) HR and the managers of the survey's teams get an email
+    through the outbox, with where to read it (app.reports.notices).
     """
     begin_write_transaction()  # SQLite: the mix and the release write under one lock
     if survey.state == SurveyState.DRAFT.value:
@@ -97,6 +101,8 @@ def publish_release(
     )
     Session.add(release)
     Session.flush()
+    if notify:
+        queue_release_notices(survey, release)
     return release
 
 
