@@ -26,8 +26,8 @@ run: $(VENV)/.runtime
 	$(FLASK) instruments sync
 	$(FLASK) dev-setup
 	@if $(FLASK) surveys list | grep -qx 'No surveys.'; then $(FLASK) seed-demo; fi
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The web server and a worker (email, schedules, ballots) together; Ctrl-C stops both.
+	$(BIN)/python -m app.worker.launcher --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
