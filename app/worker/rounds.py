@@ -29,6 +29,7 @@ from app.ballots.commands import mix_open_surveys
 from app.db import Session, begin_write_transaction, utcnow
 from app.outbox.services import BatchReport, deliver_pending, new_worker_id
 from app.plans.reminders import queue_due_reminders, reminder_days
+from app.retention.services import apply_retention
 from app.surveys.imports import run_queued_imports
 from app.worker import schedule
 from app.worker.services import record_heartbeat
@@ -119,6 +120,14 @@ def participant_imports(r: Round) -> str | None:
     return f"ran {len(outcomes)} participants import(s)" if outcomes else None
 
 
+def retention(r: Round) -> str | None:
+    """Delete what the retention settings keep no longer (app.retention): survey ids and
+    an audit event count, never how many responses or comments went."""
+    outcome = apply_retention(r.now)
+    Session.commit()
+    return str(outcome) if outcome else None
+
+
 STEPS: list[WorkerStep] = [
     WorkerStep("open surveys at their time", open_surveys),
     WorkerStep("close surveys at their time", close_surveys),
@@ -128,6 +137,7 @@ STEPS: list[WorkerStep] = [
     WorkerStep("send the outbox", outbox),
     WorkerStep("mix the ballots of open surveys", ballots),
     WorkerStep("import queued participants files", participant_imports),
+    WorkerStep("delete what the retention settings keep no longer", retention),
 ]
 
 

@@ -86,7 +86,7 @@ def test_make_run_on_another_port_sends_links_that_reach_it_and_ctrl_c_stops_bot
     }
     output = tmp_path / "launcher.log"
     with output.open("wb") as log:
-        launcher = subprocess.Popen(  # noqa: S603
+        launcher = subprocess.Popen(
             [sys.executable, "-m", "app.worker.launcher", "--port", str(port), "--interval", "0.5"],
             cwd=ROOT,
             env=env,
