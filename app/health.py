@@ -5,9 +5,11 @@ Three checks, each one small query on the request's session:
 - database: a `SELECT 1` answers;
 - migrations: the database's Alembic revision is the head of `migrations/` (a process
   started on code newer than the schema, or older, is not fit to serve);
-- worker: how long ago a worker (`flask worker`) was last seen. Reported, never a reason
-  for 503: a load balancer that took every web process out of rotation because the worker
-  stopped would turn a late email into an outage.
+- worker: how long ago a worker (`flask worker`) last recorded its heartbeat, "ok" within
+  app.worker.queries.STALE_AFTER (the admin pages' warning), "late" after it, "unknown"
+  when none ever did. Reported, never a reason for 503: a load balancer that took every
+  web process out of rotation because the worker stopped would turn a late email into an
+  outage. Monitor it apart.
 
 The answer is JSON, 200 when the database answers at the head revision, else 503. No sign-in
 is needed and nothing in it is personal: no address, no survey, no error text (which could
@@ -28,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from app.db import Session, utcnow
+from app.worker.queries import STALE_AFTER, latest_heartbeat
 from config import BASE_DIR
 
 bp = Blueprint("health", __name__)
@@ -49,9 +52,9 @@ def database_heads() -> tuple[str, ...]:
 
 
 def worker_last_seen() -> dt.datetime | None:
-    """When a worker last reported, or None when none ever did (or the worker's heartbeat
-    is not known to this version)."""
-    return None
+    """When a worker last recorded its heartbeat, or None when none ever did."""
+    heartbeat = latest_heartbeat()
+    return heartbeat.seen_at if heartbeat is not None else None
 
 
 def health() -> tuple[dict[str, Any], bool]:
@@ -75,7 +78,8 @@ def health() -> tuple[dict[str, Any], bool]:
     }
     if seen is not None:
         age = max(0, round((utcnow() - seen).total_seconds()))
-        report["worker"] = {"status": "seen", "last_seen_seconds": age}
+        status = "ok" if age <= STALE_AFTER.total_seconds() else "late"
+        report["worker"] = {"status": status, "last_seen_seconds": age}
     return report, at_head
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,8 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine
 
 from app import create_app
-from app.db import Session
+from app.db import Session, utcnow
 from app.health import MIGRATIONS_DIR, code_heads
+from app.worker.services import record_heartbeat
 
 
 def stamp_migrations(connection: Connection, revision: str = "heads") -> None:
@@ -84,3 +86,19 @@ def test_an_unreachable_database_answers_503_without_the_error(app: Flask, tmp_p
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_only_get_is_answered(client: FlaskClient, method: str) -> None:
     assert getattr(client, method)("/healthz").status_code == 405
+
+
+@pytest.mark.parametrize(("minutes", "status"), [(0, "ok"), (4, "ok"), (6, "late"), (600, "late")])
+def test_the_worker_heartbeat_age_is_reported_and_never_a_503(
+    client: FlaskClient, db_session: Any, minutes: int, status: str
+) -> None:
+    stamp_migrations(db_session.connection())
+    seen = utcnow() - dt.timedelta(minutes=minutes)
+    record_heartbeat("w-old", "nothing was due", seen - dt.timedelta(hours=1))
+    record_heartbeat("w-health", "nothing was due", seen)
+    db_session.commit()
+    code, body, response = _health(client)
+    assert code == 200 and body["status"] == "ok"
+    assert body["worker"]["status"] == status
+    assert abs(body["worker"]["last_seen_seconds"] - minutes * 60) <= 5
+    assert "w-health" not in response.get_data(as_text=True)  # no worker ids or what they did

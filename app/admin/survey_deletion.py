@@ -40,14 +40,22 @@ TABLE_WORDS = {
 }
 
 
+# Said without their number: how many answered, or commented, may be what a release
+# withholds (fewer than k), and this page is no release.
+UNCOUNTED = frozenset({"response", "comment", "ballot"})
+
+
 def _page(survey: Survey, form: DeleteSurveyForm) -> str:
     counts = rows_referring_to(survey.id)
-    derived = [(TABLE_WORDS.get(name, name.replace("_", " ")), n) for name, n in counts.items()]
+    derived = [
+        (TABLE_WORDS.get(name, name.replace("_", " ")), None if name in UNCOUNTED else n)
+        for name, n in counts.items()
+    ]
     return render_template(
         "admin/surveys/delete.html",
         survey=survey,
         form=form,
-        derived=sorted(derived),
+        derived=sorted(derived, key=lambda pair: pair[0]),
         is_open=survey.state == SurveyState.OPEN.value,
     )
 

@@ -67,20 +67,22 @@ class RetentionPolicy:
 
 @dataclass
 class RetentionOutcome:
-    """What one call deleted (counts and survey ids only: never content)."""
+    """What one call deleted: survey ids, and the number of audit events. Never how many
+    responses or comments went: a release may withhold those numbers (fewer than k), and
+    the audit log and the worker's heartbeat are read by staff."""
 
-    responses: dict[int, int] = field(default_factory=dict)  # survey id -> responses
-    comments: dict[int, int] = field(default_factory=dict)  # survey id -> comments
+    responses_of: list[int] = field(default_factory=list)  # surveys whose responses went
+    comments_of: list[int] = field(default_factory=list)  # surveys whose comments went
     audit_events: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.responses or self.comments or self.audit_events)
+        return bool(self.responses_of or self.comments_of or self.audit_events)
 
     def __str__(self) -> str:
-        parts = [f"survey {s}: {n} responses deleted" for s, n in self.responses.items()]
-        parts += [f"survey {s}: {n} comments deleted" for s, n in self.comments.items()]
+        parts = [f"deleted the responses of survey {s}" for s in self.responses_of]
+        parts += [f"deleted the comments of survey {s}" for s in self.comments_of]
         if self.audit_events:
-            parts.append(f"{self.audit_events} audit events deleted")
+            parts.append(f"deleted {self.audit_events} audit event(s)")
         return "; ".join(parts) or "nothing to delete"
 
 
@@ -124,48 +126,45 @@ def apply_retention(now: dt.datetime, policy: RetentionPolicy | None = None) -> 
         return outcome  # the usual round: reads only, no write lock taken
     begin_write_transaction()
     for due in responses_due:
-        outcome.responses[due.survey_id] = _delete_responses(due, policy.responses_days)
+        _delete_responses(due, policy.responses_days)
+        outcome.responses_of.append(due.survey_id)
     for due in comments_due:
-        outcome.comments[due.survey_id] = _delete_comments(due, policy.comments_days)
+        _delete_comments(due, policy.comments_days)
+        outcome.comments_of.append(due.survey_id)
     if audit_before is not None:
         outcome.audit_events = _delete_audit_events(audit_before)
     Session.flush()
     return outcome
 
 
-def _delete_responses(due: ClosedSurvey, days: int) -> int:
+def _delete_responses(due: ClosedSurvey, days: int) -> None:
     sid = due.survey_id
     # Answers, dimension and family scores go with their response (ON DELETE CASCADE);
     # links and queued emails with their invitation.
-    responses = _delete_where(Response, Response.survey_id == sid)
-    ballots = _delete_where(Ballot, Ballot.survey_id == sid)
-    invitations = _delete_where(Invitation, Invitation.survey_id == sid)
+    _delete_where(Response, Response.survey_id == sid)
+    _delete_where(Ballot, Ballot.survey_id == sid)
+    _delete_where(Invitation, Invitation.survey_id == sid)
+    # No counts (see RetentionOutcome): the survey, its close and the setting applied.
     record_event(
         None,
         "retention.responses",
         "survey",
         sid,
-        responses=responses,
-        ballots=ballots,
-        invitations=invitations,
         closed_on=due.closed_on.isoformat(),
         kept_days=days,
     )
-    return responses
 
 
-def _delete_comments(due: ClosedSurvey, days: int) -> int:
-    comments = _delete_where(Comment, Comment.survey_id == due.survey_id)
+def _delete_comments(due: ClosedSurvey, days: int) -> None:
+    _delete_where(Comment, Comment.survey_id == due.survey_id)
     record_event(
         None,
         "retention.comments",
         "survey",
         due.survey_id,
-        comments=comments,
         closed_on=due.closed_on.isoformat(),
         kept_days=days,
     )
-    return comments
 
 
 def _delete_audit_events(before: dt.datetime) -> int:

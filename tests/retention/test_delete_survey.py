@@ -166,9 +166,12 @@ def test_the_page_lists_what_goes(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     counts = rows_referring_to(wave.id)
-    assert f"{counts['response']} responses (with their answers and scores)" in html
+    assert f"{counts['invitation']} invitations (with their links and emails)" in html
     assert f"{counts['release']} releases of the results" in html
-    assert "10 comments" in html
+    # How many answered or commented may be withheld by the release: never counted here.
+    assert "All its responses (with their answers and scores)" in html
+    assert "All its comments" in html
+    assert f"{counts['response']} responses" not in html
     shown = client.get(f"/admin/surveys/{wave.id}").get_data(as_text=True)
     assert f'href="/admin/surveys/{wave.id}/delete"' in shown
 
