@@ -21,9 +21,11 @@ from app.instruments.queries import document_of
 from app.org.models import Team
 from app.reports.drivers import (
     DriverKeys,
+    ReleaseDrivers,
     department_of,
     departments,
     driver_keys,
+    driver_view,
     release_drivers,
 )
 from app.reports.queries import driver_scores, snapshot_of
@@ -229,3 +231,50 @@ def test_departments_are_top_level_teams_with_teams_under_them() -> None:
     assert department_of(parents, 3) == 1
     assert department_of(parents, 1) == 1
     assert department_of(parents, 4) is None
+
+
+def _drivers(groups: dict[int | None, Any], **kwargs: Any) -> ReleaseDrivers:
+    return ReleaseDrivers("outcomes", tuple(f"d{i}" for i in range(10)), groups, **kwargs)
+
+
+PARENTS = {1: None, 2: 1, 3: None, 4: 3, 5: None}
+PATHS = {1: "Eng", 2: "Eng/Platform", 3: "Sales", 4: "Sales/East", 5: "Solo"}
+LABELS = {"d3": "Silencing"}
+
+
+def test_the_view_names_why_there_is_no_map() -> None:
+    everyone = frozenset(PARENTS)
+    result = KeyDrivers(150, 0.4, 0.3, 0.5, {}, 1000, 0.95)
+    drivers = _drivers(
+        {
+            None: NoDrivers("constant_predictor", "d3", 300),
+            1: result,
+            3: NoDrivers("collinear", n=120),
+        }
+    )
+    org = driver_view(drivers, PARENTS, PATHS, None, everyone, LABELS)
+    assert org.result is None and "everyone has the same Silencing score" in org.note
+    eng = driver_view(drivers, PARENTS, PATHS, 2, everyone, LABELS)
+    assert (eng.group, eng.result, eng.note) == (1, result, "")
+    assert "shows the drivers of its department, Eng" in eng.scope_note
+    sales = driver_view(drivers, PARENTS, PATHS, 3, everyone, LABELS)
+    assert "exact combinations of others" in sales.note and sales.scope_note == ""
+    outcome = driver_view(
+        _drivers({None: NoDrivers("constant_outcome", n=9)}), PARENTS, PATHS, None, everyone, LABELS
+    )
+    assert "same outcomes index" in outcome.note
+    hidden = driver_view(_drivers({None: result}), PARENTS, PATHS, 4, everyone, LABELS)
+    assert hidden.group == 3 and "does not show the scores of Sales" in hidden.note
+    gone = driver_view(drivers, PARENTS, PATHS, 99, everyone, LABELS)
+    assert gone.group is None and "not in this release" in gone.scope_note
+
+
+def test_the_view_of_an_instrument_without_outcomes_or_an_older_release() -> None:
+    everyone = frozenset(PARENTS)
+    none = driver_view(
+        ReleaseDrivers(None, (), {}, unavailable="no_outcomes"), PARENTS, PATHS, None, everyone, {}
+    )
+    assert "no outcomes family" in none.note and none.result is None
+    older = driver_view(None, PARENTS, PATHS, None, everyone, {})
+    assert "not computed for this release" in older.note
+    assert older.minimum == 100
