@@ -9,9 +9,12 @@ import threading
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
-from app.auth.services import set_active
+from app.auth.models import Role
+from app.auth.services import create_staff_user, set_active
+from app.db import Session
+from app.instruments.services import sync_instruments
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_pending
 from app.plans import services
@@ -19,8 +22,9 @@ from app.plans.models import PlanAction
 from app.plans.reminders import ACTION_DUE, queue_due_reminders
 from app.surveys.models import Survey
 from app.worker.rounds import STEPS, Round
+from tests.conftest import BUNDLED_INSTRUMENT, TEST_PASSWORD
 from tests.outbox.conftest import SmtpServer
-from tests.plans.conftest import Staff
+from tests.plans.conftest import Staff, make_first_wave
 
 TODAY = dt.date(2027, 5, 1)
 
@@ -142,3 +146,42 @@ def test_the_worker_round_queues_the_reminders(
             assert step.run(r) is None
         finally:
             app.config.pop("PLAN_REMINDER_DAYS")
+
+
+def test_parallel_workers_queue_each_reminder_once(app: Flask, committed_db: Engine) -> None:
+    with app.app_context():
+        (outcome,) = sync_instruments([BUNDLED_INSTRUMENT])
+        Session.commit()
+        survey = make_first_wave(Session, outcome.version)
+        owner = create_staff_user("owner@example.org", TEST_PASSWORD, Role.HR)
+        plan = services.create_plan(owner, survey.id, survey.teams[0].id, ["silencing"])
+        for n in range(12):
+            services.add_action(
+                owner, plan, text=f"Step {n}", owner_id=owner.id, due_on=TODAY + dt.timedelta(n)
+            )
+        Session.commit()
+        Session.remove()
+    barrier = threading.Barrier(3)
+    counts: list[int] = []
+    errors: list[str] = []
+
+    def work() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                counts.append(queue_due_reminders(TODAY, 7))
+            except Exception as exc:  # any error fails the test
+                errors.append(repr(exc))
+            finally:
+                Session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(counts) == 8  # due today to a week ahead, each once
+    with app.app_context():
+        assert len(_reminders(Session)) == 8
+        Session.remove()
