@@ -248,6 +248,9 @@ class Config:
         self.RETENTION_RESPONSES_DAYS: int = _count_setting(env, "RETENTION_RESPONSES_DAYS", 0)
         self.RETENTION_COMMENTS_DAYS: int = _count_setting(env, "RETENTION_COMMENTS_DAYS", 0)
         self.RETENTION_AUDIT_DAYS: int = _count_setting(env, "RETENTION_AUDIT_DAYS", 0)
+        # Action plans (app.plans.reminders, run by the worker): an action's owner gets one
+        # reminder this many days before it is due (0: on the day).
+        self.PLAN_REMINDER_DAYS: int = _count_setting(env, "PLAN_REMINDER_DAYS", 7)
         # Staff accounts by email (app.auth.password_links): how long the link of an
         # invitation to a new account, and of a "forgot password" email, stays usable.
         self.STAFF_INVITATION_HOURS: int = _count_setting(env, "STAFF_INVITATION_HOURS", 72)
