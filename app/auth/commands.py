@@ -10,7 +10,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app.audit.services import record_event
 from app.auth.models import Role, StaffUser
+from app.auth.password_links import LinkLifetimes, invite_staff_user
 from app.auth.services import create_staff_user
 from app.commands import TEXT, domain_errors_exit
 from app.db import Session
@@ -57,6 +59,35 @@ def create_user_command(email: str, role: str, teams: tuple[str, ...], password:
     Session.commit()
     scopes = f" for {', '.join(t.path for t in user.team_scopes)}" if user.team_scopes else ""
     click.echo(f"Created {user.role} {user.email}{scopes}.")
+
+
+@users_cli.command("invite")
+@click.argument("email", type=TEXT)
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
+)
+@click.option(
+    "--team", "teams", type=TEXT, multiple=True, metavar="PATH", help="A team scope (managers)."
+)
+@domain_errors_exit
+def invite_user_command(email: str, role: str, teams: tuple[str, ...]) -> None:
+    """Create a staff account for EMAIL with no password, and email it a link to set one
+    (sent by the outbox: `flask worker` or `flask outbox run`)."""
+    user = invite_staff_user(
+        email, role, teams, lifetimes=LinkLifetimes.from_config(current_app.config)
+    )
+    record_event(
+        None,
+        "user.invite",
+        "staff_user",
+        user.id,
+        email=user.email,
+        role=user.role,
+        teams=sorted(t.path for t in user.team_scopes),
+        via="command line",
+    )
+    Session.commit()
+    click.echo(f"Invited {user.role} {user.email}; the email with the link is queued.")
 
 
 DEV_ADMIN_EMAIL = "admin@example.org"

@@ -184,8 +184,24 @@ _discovered: dict[str, tuple[float, dict[str, Any]]] = {}
 _discovery_lock = threading.Lock()
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _require_tls(url: str) -> None:
+    """Tokens and the client secret travel over HTTPS only (plain HTTP on loopback, for a
+    provider on the same machine, as in the tests)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        return
+    raise OidcError(
+        f"The identity provider's address {_where(url)} is not HTTPS; single sign-on needs "
+        "HTTPS (check OIDC_ISSUER and the provider's discovery document)."
+    )
+
+
 def discover(issuer: str) -> dict[str, Any]:
     """The provider's discovery document (cached for an hour per process)."""
+    _require_tls(issuer)
     with _discovery_lock:
         cached = _discovered.get(issuer)
     if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
@@ -200,6 +216,7 @@ def discover(issuer: str) -> dict[str, Any]:
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
         if not isinstance(document.get(key), str):
             raise OidcError(f"The provider's discovery document has no {key}.")
+        _require_tls(document[key])
     with _discovery_lock:
         _discovered[issuer] = (time.monotonic(), document)
     return document

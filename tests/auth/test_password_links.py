@@ -17,6 +17,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import LinkPurpose, PasswordLink, Role, StaffSession, StaffUser
 from app.auth.password_links import LinkLifetimes, request_password_reset
 from app.db import utcnow
+from app.log_privacy import redact_survey_tokens
 from app.outbox.models import OutboxMessage
 from app.outbox.services import deliver_pending
 from app.security import RESET_REQUESTS_PER_ACCOUNT
@@ -282,3 +283,35 @@ def test_link_lifetimes_come_from_the_configuration(purpose: LinkPurpose) -> Non
     )
     expected = {"invitation": dt.timedelta(hours=1), "reset": dt.timedelta(minutes=5)}
     assert lifetimes.of(purpose) == expected[purpose.value]
+
+
+def test_the_command_line_invites_and_refuses_bad_input(
+    runner: Any, make_team: Any, db_session: Any
+) -> None:
+    make_team("Sales")
+    db_session.commit()
+    done = runner.invoke(
+        args=["users", "invite", "Max@Example.org", "--role", "manager", "--team", "Sales"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Invited manager max@example.org" in done.output
+    (invited,) = actions(db_session, "user.invite")
+    assert invited.actor_id is None and invited.detail["via"] == "command line"
+    assert pending_messages(db_session) == 1
+    for args, message in [
+        (["users", "invite", "max@example.org", "--role", "hr"], "already exists"),
+        (["users", "invite", "kim@example.org", "--role", "manager"], "needs at least one team"),
+        (["users", "invite", "kim@", "--role", "hr"], "is not a valid email address"),
+    ]:
+        refused = runner.invoke(args=args)
+        assert refused.exit_code != 0 and message in refused.output, refused.output
+    assert pending_messages(db_session) == 1
+    assert len(actions(db_session, "user.invite")) == 1
+
+
+def test_set_password_links_stay_out_of_the_logs() -> None:
+    line = '127.0.0.1 - - "GET /account/set-password/abcDEF_123-x?next=/ HTTP/1.1" 200'
+    redacted = redact_survey_tokens(line)
+    assert "abcDEF_123" not in redacted and "/account/set-password/[token]" in redacted
+    encoded = redact_survey_tokens("GET /account/set-password%2Fsecret-token HTTP/1.1")
+    assert "secret-token" not in encoded

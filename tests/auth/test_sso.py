@@ -280,3 +280,15 @@ def test_the_role_map_is_checked() -> None:
     assert oidc.parse_role_map(" a=admin, b = hr ,") == {"a": "admin", "b": "hr"}
     with pytest.raises(ValueError, match="OIDC_ROLE_MAP"):
         oidc.parse_role_map("a=owner")
+
+
+def test_a_provider_without_https_is_refused(
+    client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", "http://id.example.org")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", CLIENT_SECRET)
+    oidc.forget_discovery()
+    answer = client.get("/login/sso")
+    assert answer.status_code == 400
+    assert "single sign-on needs HTTPS" in answer.get_data(as_text=True)
