@@ -12,8 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, main
 from app.admin.audit import bp as admin_audit_bp
+from app.admin.emails import bp as admin_email_bp
 from app.admin.instruments import bp as admin_instruments_bp
+from app.admin.participants import bp as admin_participants_bp
 from app.admin.survey_deletion import bp as admin_survey_deletion_bp
+from app.admin.settings import bp as admin_settings_bp
 from app.admin.surveys import bp as admin_surveys_bp
 from app.admin.users import bp as admin_users_bp
 from app.auth.passwords import use_fast_hashing
@@ -121,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
     app.register_blueprint(admin_surveys_bp)
+    app.register_blueprint(admin_email_bp)
+    app.register_blueprint(admin_participants_bp)
+    app.register_blueprint(admin_settings_bp)
     app.register_blueprint(admin_survey_deletion_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(admin_audit_bp)

@@ -19,6 +19,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from app.admin.emails import confirm_page, people_to_email
+from app.admin.forms_email import SendConfirmForm
 from app.admin.forms_surveys import (
     CreateSurveyForm,
     LinksForm,
@@ -353,11 +355,13 @@ def upload_participants(survey_id: int) -> Response | tuple[str, int]:
         survey.id,
         filename=upload.filename,
         invited=report.invited,
+        skipped=len(report.skipped),
         teams_created=report.teams_created,
     )
     Session.commit()
     created = f" New teams: {', '.join(report.teams_created)}." if report.teams_created else ""
-    flash(f"Invited {report.invited} participant(s).{created}", "info")
+    skipped = f" {report.skipped_summary()}" if report.skipped else ""
+    flash(f"Invited {report.invited} participant(s).{created}{skipped}", "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -383,12 +387,23 @@ EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}
 @bp.route("/<int:survey_id>/email/<kind>", methods=["POST"])
 @role_required(Role.ADMIN)
 def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
-    """Queue invitation or reminder emails; the outbox worker (`flask outbox run`) sends
+    """Queue invitation or reminder emails once the admin has confirmed on the page that
+    states how many people get them (app.admin.emails.confirm); the outbox worker sends
     them. A survey that cannot take them (not open, closed) gets the reason as a message."""
     queue = EMAIL_QUEUES.get(kind)
     if queue is None:
         raise NotFound("Emails are invitations or reminders.")
     survey = services.get_survey(survey_id)
+    # Sent only from the page that said how many people get it, while that still holds.
+    form = SendConfirmForm()
+    if not form.validate_on_submit():
+        return confirm_page(survey, kind, form), 400
+    if form.expected.data != people_to_email(survey, kind):
+        form.form_errors.append(
+            f"The number of people changed since the page asked ({form.expected.data}): "
+            "check the number below and confirm again."
+        )
+        return confirm_page(survey, kind, form), 409
     try:
         queued = queue(survey.id)
     except DomainError as exc:

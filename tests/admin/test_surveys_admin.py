@@ -677,7 +677,8 @@ def test_admin_queues_invitation_and_reminder_emails(
     page = client.get(f"/admin/surveys/{open_survey.survey.id}")
     token = csrf_token_from(page.get_data(as_text=True))
     sent = client.post(
-        f"/admin/surveys/{open_survey.survey.id}/email/invitations", data={"csrf_token": token}
+        f"/admin/surveys/{open_survey.survey.id}/email/invitations",
+        data={"csrf_token": token, "expected": "3"},
     )
     assert sent.status_code == 302
     queued = db_session.scalars(select(OutboxMessage)).all()
@@ -686,7 +687,8 @@ def test_admin_queues_invitation_and_reminder_emails(
     assert "3 invitations queued" in shown
     assert "Outbox: 3 pending" in shown
     again = client.post(
-        f"/admin/surveys/{open_survey.survey.id}/email/invitations", data={"csrf_token": token}
+        f"/admin/surveys/{open_survey.survey.id}/email/invitations",
+        data={"csrf_token": token, "expected": "0"},
     )
     assert again.status_code == 302
     assert len(db_session.scalars(select(OutboxMessage)).all()) == 3  # nobody twice
