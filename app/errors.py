@@ -28,18 +28,25 @@ class DomainError(Exception):
     """A rule of the domain was broken; the message is safe to show to the user.
 
     `title` replaces the status's generic title, and `next_steps` (sentences) say what the
-    reader can do now: the employee's pages for a link that cannot answer use both.
+    reader can do now: the employee's pages for a link that cannot answer use both. `link`
+    (address, text) is a way on from the page, e.g. to the results shared with employees.
     """
 
     status: ClassVar[int] = 400
 
     def __init__(
-        self, message: str, *, title: str | None = None, next_steps: Sequence[str] = ()
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        next_steps: Sequence[str] = (),
+        link: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.title = title
         self.next_steps = tuple(next_steps)
+        self.link = link
 
 
 class Forbidden(DomainError):
@@ -120,7 +127,12 @@ def _wants_json() -> bool:
 
 
 def render_error(
-    status: int, message: str, *, title: str | None = None, next_steps: Sequence[str] = ()
+    status: int,
+    message: str,
+    *,
+    title: str | None = None,
+    next_steps: Sequence[str] = (),
+    link: tuple[str, str] | None = None,
 ) -> tuple[Response | str, int]:
     """Render one error as JSON or as the shared error page (with what to do next, if
     `next_steps` say)."""
@@ -133,6 +145,7 @@ def render_error(
         title=title,
         message=message,
         next_steps=[str(step) for step in next_steps],
+        link=link,
     )
     return page, status
 
@@ -190,6 +203,7 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
         *,
         title: str | None = None,
         next_steps: Sequence[str] = (),
+        link: tuple[str, str] | None = None,
     ) -> tuple[Response | str, int]:
         transaction = session().get_transaction()
         if isinstance(error, SQLAlchemyError) or (transaction and not transaction.is_active):
@@ -198,14 +212,19 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
             except SQLAlchemyError:  # a lost connection: the page may still render
                 log.warning("Could not roll back a failed request's session", exc_info=True)
         try:
-            return render_error(status, message, title=title, next_steps=next_steps)
+            return render_error(status, message, title=title, next_steps=next_steps, link=link)
         except SQLAlchemyError:
             return minimal_page(status, message), status
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> tuple[Response | str, int, dict[str, str]]:
         shown = render(
-            error.status, error.message, error, title=error.title, next_steps=error.next_steps
+            error.status,
+            error.message,
+            error,
+            title=error.title,
+            next_steps=error.next_steps,
+            link=error.link,
         )
         return (*shown, error_headers(error))
 

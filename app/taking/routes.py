@@ -23,6 +23,7 @@ from app.extensions import csrf
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_by_hash, parsed_document
 from app.instruments.question_types import get_question_type
+from app.sharing.queries import has_summary
 from app.surveys.models import SurveyState
 from app.surveys.services import accepts_responses
 from app.surveys.tokens import token_sha256
@@ -60,6 +61,11 @@ class BadSubmission(DomainError):
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
 def take_survey(token: str) -> Response | str | tuple[str, int]:
+    if request.method == "GET" and request.args.get("view") == "results":
+        # "See the results" of the closed and used pages: an address relative to this one,
+        # so those pages hold no token and stay the same for a used and an unused link.
+        lang = request.args.get("lang")
+        return redirect(url_for("results.own_results", token=token, lang=lang))
     if request.method == "POST":
         stored = _store_signed_submission(token)
         if stored is not None:
@@ -98,9 +104,7 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         complete = _complete_submission(payload, document)
         if complete is not None and _csrf_valid(payload, link):
-            return _store(
-                link.token_sha256, survey.instrument_version_id, document, complete, language
-            )
+            return _store(token, survey.instrument_version_id, document, complete, language)
         # Something is missing or wrong: the full form says what, field by field.
         form = form_class(formdata=payload, meta={"csrf_context": link})
         form.validate()
@@ -139,14 +143,14 @@ def _store_signed_submission(token: str) -> Response | None:
         return None
     language = document.resolve_language(payload.get("lang"))
     try:
-        return _store(link_sha256, served.id, document, complete, language)
+        return _store(token, served.id, document, complete, language)
     except Gone:
         Session.rollback()
         return None
 
 
 def _store(
-    link_sha256: str,
+    token: str,
     version_id: int,
     document: InstrumentDocument,
     complete: tuple[dict[str, int | None], dict[str, str]],
@@ -155,9 +159,9 @@ def _store(
     """Record a checked submission in its own write transaction, commit, and send the
     respondent to the thank-you page in `language`."""
     begin_write_transaction()  # the checks are done: SQLite's write lock is for the writes
-    survey_id = record_submission(link_sha256, version_id, document, *complete)
+    survey_id = record_submission(token_sha256(token), version_id, document, *complete)
     Session.commit()
-    return redirect(url_for("taking.thanks", lang=language, survey=survey_id))
+    return redirect(url_for("taking.thanks", token=token, lang=language, survey=survey_id))
 
 
 def _csrf_valid(payload: MultiDict[str, str], link: SurveyLink) -> bool:
@@ -169,15 +173,25 @@ def _csrf_valid(payload: MultiDict[str, str], link: SurveyLink) -> bool:
 
 
 @bp.route("/s/thanks")
-def thanks() -> str:
-    """The thank-you page, in the survey's language: when and how results come back."""
+@bp.route("/s/thanks/<token>")
+def thanks(token: str | None = None) -> str:
+    """The thank-you page, in the survey's language: when and how results come back, and
+    "See the results" once they are shared (reached from the link that answered: its
+    results page is the link's own; the same for any link of the survey)."""
     _use_page_language(request.args.get("lang"))
     survey_id = request.args.get("survey", type=int)
     survey = thanked_survey(survey_id) if survey_id is not None else None
+    link = survey_link(token) if token is not None else None
+    results = (
+        url_for("results.own_results", token=token, lang=g.language)
+        if link is not None and has_summary(link.survey.id)
+        else None
+    )
     return render_template(
         "taking/thanks.html",
         survey=survey,
         results_expected=_results_expected(survey.results_expected_on if survey else None),
+        results_url=results,
     )
 
 
@@ -313,6 +327,7 @@ def _check_available(link: SurveyLink) -> None:
                 _("There is nothing more to do: answers given before the close are counted."),
                 *_results_steps(survey),
             ),
+            link=_results_link(survey),
         )
     if link.responded:
         raise Gone(
@@ -323,7 +338,17 @@ def _check_available(link: SurveyLink) -> None:
                 _("If you did not answer yourself, tell the people who sent you the survey."),
                 *_results_steps(survey),
             ),
+            link=_results_link(survey),
         )
+
+
+def _results_link(survey: LinkedSurvey) -> tuple[str, str] | None:
+    """The way on to the results once the survey's employee summary is published
+    (app.sharing): relative to the link's page, so the page holds no token (see
+    `take_survey`)."""
+    if not has_summary(survey.id):
+        return None
+    return (f"?view=results&lang={g.language}", _("See the results"))
 
 
 def _results_steps(survey: LinkedSurvey) -> tuple[str, ...]:

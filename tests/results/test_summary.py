@@ -19,13 +19,14 @@ from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import Team
 from app.reports.queries import latest_release, snapshot_of
+from app.reports.releases import close_with_final_release
 from app.reports.summary import CommittedAction, PlannedCommitment, employee_summary
 from app.sharing.models import EmployeeSummary
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import create_survey, import_participants, issue_links, open_survey
 from app.surveys.tokens import token_sha256
 from app.taking.services import BatchSubmission, store_responses
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import AuthActions, csrf_token_from, survey_answers
 from tests.reports.answering import release
 
 # team path -> (people, answer value for every item); Sales/Field is under k = 5.
@@ -351,3 +352,71 @@ def test_unknown_survey_or_nothing_answered(
     client: FlaskClient, hr: Any, db_session: Any, bundled_version: InstrumentVersion
 ) -> None:
     assert client.get("/reports/surveys/99999/summary").status_code == 404
+
+
+# --- reached from the employee's own link ------------------------------------------------
+
+
+def test_the_used_link_page_offers_the_results_once_shared(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey
+) -> None:
+    employee = _employee(app)
+    used = released.tokens[released.answered[1]]
+    before = employee.get(f"/s/{used}?lang=en")
+    assert before.status_code == 410
+    assert "See the results" not in before.get_data(as_text=True)
+
+    assert _publish(client, released.id).status_code == 302
+    page = employee.get(f"/s/{used}?lang=en")
+    assert page.status_code == 410
+    html = page.get_data(as_text=True)
+    assert "You have already answered" in html
+    assert '<a href="?view=results&amp;lang=en">See the results</a>' in html
+    assert used not in html  # the link holds no token
+    onward = employee.get(f"/s/{used}?view=results&lang=en")
+    assert onward.status_code == 302
+    assert onward.location == f"/s/{used}/results?lang=en"
+    assert employee.get(onward.location).status_code == 200
+    spanish = employee.get(f"/s/{used}?lang=es").get_data(as_text=True)
+    assert "Ver los resultados" in spanish
+
+
+def test_after_the_close_used_and_unused_links_still_answer_the_same(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey, db_session: Any
+) -> None:
+    assert _publish(client, released.id).status_code == 302
+    close_with_final_release(released.id, actor=None)
+    db_session.commit()
+    employee = _employee(app)
+    used = released.tokens[released.answered[1]]
+    unused = released.tokens[released.unanswered[1]]
+    answers = {}
+    for name, token in (("used", used), ("unused", unused)):
+        response = employee.get(f"/s/{token}?lang=en")
+        answers[name] = (response.status_code, response.get_data(as_text=True))
+        assert "Set-Cookie" not in response.headers
+    assert answers["used"] == answers["unused"]
+    status, body = answers["used"]
+    assert status == 410 and "This survey is closed" in body and "See the results" in body
+    for token in (used, unused):
+        assert employee.get(f"/s/{token}/results?lang=en").status_code == 200
+
+
+def test_the_thank_you_page_offers_the_results_once_shared(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey
+) -> None:
+    assert _publish(client, released.id).status_code == 302
+    employee = _employee(app)
+    token = released.tokens[released.unanswered[0]]
+    html = employee.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    document = document_of(released.survey.instrument_version)
+    data = {"csrf_token": csrf_token_from(html), "lang": "en"} | survey_answers(document)
+    done = employee.post(f"/s/{token}", data=data)
+    assert done.status_code == 302
+    assert done.location.startswith(f"/s/thanks/{token}?")
+    thanks = employee.get(done.location).get_data(as_text=True)
+    assert "Thank you" in thanks
+    assert f'href="/s/{token}/results?lang=en"' in thanks
+    # Without a link, or with a link of no survey with a summary, nothing is offered.
+    plain = employee.get("/s/thanks/not-a-real-token?lang=en").get_data(as_text=True)
+    assert "Thank you" in plain and "See the results" not in plain

@@ -72,7 +72,7 @@ def test_a_complete_submission_is_stored_without_a_link_to_the_invitation(
     data["prompt_change_together"] = "We rebuilt the release\r\nprocess as a group."
     response = client.post(f"/s/{token}", data=data)
     assert response.status_code == 302
-    assert response.location == f"/s/thanks?lang=en&survey={open_survey.survey.id}"
+    assert response.location == f"/s/thanks/{token}?lang=en&survey={open_survey.survey.id}"
     assert "Thank you" in client.get(response.location).get_data(as_text=True)
     assert (_count(db_session, Ballot), _count(db_session, Response)) == (1, 0)
 
