@@ -25,6 +25,7 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, jsonify
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -40,9 +41,15 @@ MIGRATIONS_DIR = BASE_DIR / "migrations"
 
 @functools.cache
 def code_heads() -> tuple[str, ...]:
-    """The head revision(s) of the migrations shipped with this code (read once per
-    process: the files do not change under a running process)."""
+    """The head revision(s) of the migrations shipped with this code, read once per process
+    when the app is made (see below): files replaced by an upgrade under a running process
+    do not change what that process's code expects."""
     return tuple(sorted(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()))
+
+
+@bp.record_once
+def _read_heads_at_start(_state: BlueprintSetupState) -> None:
+    code_heads()
 
 
 def database_heads() -> tuple[str, ...]:
