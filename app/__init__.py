@@ -15,10 +15,12 @@ from app.admin.audit import bp as admin_audit_bp
 from app.admin.emails import bp as admin_email_bp
 from app.admin.instruments import bp as admin_instruments_bp
 from app.admin.participants import bp as admin_participants_bp
-from app.admin.survey_deletion import bp as admin_survey_deletion_bp
+from app.admin.schedule import bp as admin_schedule_bp
 from app.admin.settings import bp as admin_settings_bp
+from app.admin.survey_deletion import bp as admin_survey_deletion_bp
 from app.admin.surveys import bp as admin_surveys_bp
 from app.admin.users import bp as admin_users_bp
+from app.admin.worker import bp as admin_worker_bp
 from app.auth.passwords import use_fast_hashing
 from app.auth.routes import bp as auth_bp
 from app.auth.sessions import init_staff_sessions
@@ -119,8 +121,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(taking_bp)
     app.register_blueprint(reports_bp)
-    app.register_blueprint(plans_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(admin_instruments_bp)
     app.register_blueprint(admin_surveys_bp)
@@ -130,6 +132,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_survey_deletion_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(admin_audit_bp)
+    app.register_blueprint(admin_schedule_bp)
+    app.register_blueprint(admin_worker_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -173,7 +173,7 @@ class AuthActions:
         )
 
     def logout(self) -> Any:
-        page = self._client.get("/")
+        page = self._client.get("/", follow_redirects=True)  # a manager lands on their team
         token = csrf_token_from(page.get_data(as_text=True))
         return self._client.post("/logout", data={"csrf_token": token})
 

@@ -48,10 +48,12 @@ from app.outbox.services import queue_invitations, queue_new_link, queue_reminde
 from app.reports.queries import list_surveys, response_rates_of
 from app.reports.releases import close_with_final_release
 from app.surveys import imports, services
+from app.surveys.links import link_base_differs
 from app.surveys.models import Survey, SurveyState
 from app.surveys.participants_file import RowError
 from app.surveys.queries import survey_link
 from app.surveys.storage import compact_storage
+from app.worker.queries import latest_heartbeat
 
 bp = Blueprint("admin_surveys", __name__, url_prefix="/admin/surveys")
 
@@ -231,6 +233,11 @@ def _survey_page(
         ballots=box_state(survey),
         import_job=imports.latest_import(survey.id),
         pilot_form=pilot_form or PilotForm(formdata=None, kind="pilot" if survey.pilot else "wave"),
+        heartbeat=latest_heartbeat(),
+        link_base=current_app.config["PUBLIC_BASE_URL"],
+        link_base_differs=link_base_differs(
+            current_app.config["PUBLIC_BASE_URL"], request.host_url
+        ),
     )
 
 
