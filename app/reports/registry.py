@@ -22,7 +22,7 @@ from app.instruments.diff import (
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.reports import pages
-from app.reports.drivers import DriverView, department_of, driver_view
+from app.reports.drivers import DriverView, department_of, driver_keys, driver_view
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
 from app.reports.publication import Publication
@@ -197,6 +197,7 @@ def build_drivers(ctx: ReportContext) -> PageValues:
         "notes": " ".join(note for note in notes if note),
         "minimum": view.minimum,
         "draws": view.draws,
+        "predictors": len(driver_keys(ctx.document).predictors),
     }
 
 
@@ -422,10 +423,11 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         "Where to start: what goes with the outcomes",
         build_drivers,
         intro=(
-            "Across, each dimension's share of what the ten mutuality and power-over "
-            "dimensions explain together of the outcomes index (relative weights), with its "
-            "95% bootstrap interval ({draws} resamples); up, the group's score on it, higher "
-            "is better (power-over dimensions turned round). Dimensions far right and low "
+            "Across, each dimension's share of what the {predictors} mutuality and "
+            "power-over dimensions explain together of the outcomes index (relative weights), "
+            "with its 95% bootstrap interval ({draws} resamples); up, the group's score on "
+            "it, higher is better (power-over dimensions turned round). Dimensions far right "
+            "and low "
             "down go most with the outcomes and score lowest: start there. This is "
             "association in one wave, not cause: a dimension that goes with the outcomes is "
             "a good place to start, not a proven lever. Computed when the release was "

@@ -196,6 +196,7 @@ def test_tabs_keep_their_order_and_urls(
     assert tabs == [
         ("", "Overview"),
         ("heatmap", "Heatmap"),
+        ("drivers", "Where to start"),
         ("items", "Items"),
         ("standpoint", "Standpoint"),
         ("trends", "Trends"),
