@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from app.auth.models import LinkPurpose, PasswordLink, Role, StaffUser
 from app.auth.passwords import check_password_strength, hash_password
@@ -95,14 +95,29 @@ def account_email(
     return message.kind, "en", context
 
 
+def dead_link(message: OutboxMessage, now: dt.datetime) -> str | None:
+    """Why an account email should no longer go (its link was used, has expired, or the
+    account is deactivated), or None."""
+    if message.raw_token is None or not live_link_exists(message.raw_token, now):
+        return "the link can no longer be used"
+    return None
+
+
 for _kind in EMAIL_KIND.values():
-    register_staff_email(_kind.value, account_email)
+    register_staff_email(_kind.value, account_email, dead_link)
 
 
 def _issue_link(
     user: StaffUser, purpose: LinkPurpose, lifetimes: LinkLifetimes, now: dt.datetime
 ) -> None:
-    """Store a new link's hash and queue its email (the raw token in the outbox only)."""
+    """Store a new link's hash and queue its email (the raw token in the outbox only).
+    The account's expired links are deleted on the way: they can never be used again (a
+    used link that has not expired stays, so that it still says it was used)."""
+    Session.execute(
+        delete(PasswordLink)
+        .where(PasswordLink.staff_user_id == user.id, PasswordLink.expires_at <= now)
+        .execution_options(synchronize_session="fetch")
+    )
     raw, digest = new_token()
     Session.add(
         PasswordLink(

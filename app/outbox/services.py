@@ -492,13 +492,22 @@ class Outgoing:
 # A staff message's content by kind: (template, language, context) from the message.
 StaffEmail = Callable[[OutboxMessage, OutboxSettings], tuple[str, str, Mapping[str, Any]]]
 STAFF_EMAILS: dict[str, StaffEmail] = {}
+# Why a staff message of a kind has become pointless (deleted unsent), or None.
+StaffEmailCheck = Callable[[OutboxMessage, dt.datetime], str | None]
+STAFF_EMAIL_CHECKS: dict[str, StaffEmailCheck] = {}
 
 
-def register_staff_email(kind: str, content: StaffEmail) -> None:
+def register_staff_email(
+    kind: str, content: StaffEmail, pointless: StaffEmailCheck | None = None
+) -> None:
     """Declare how messages of `kind` to staff (the account emails) are built: the
     template (email/<template>.<language>.txt), its language and its context. They are
-    rendered by `render_email` like every other email, footer and HTML part included."""
+    rendered by `render_email` like every other email, footer and HTML part included.
+    `pointless` says why a message of the kind should no longer go (a link that was used
+    or has expired), or None."""
     STAFF_EMAILS[kind] = content
+    if pointless is not None:
+        STAFF_EMAIL_CHECKS[kind] = pointless
 
 
 def compose(
@@ -707,7 +716,8 @@ def _pointless(
             survey_id = (message.payload or {}).get("survey_id")
             if survey_id is None or Session.get(Survey, survey_id) is None:
                 return "the survey is gone"
-        return None
+        check = STAFF_EMAIL_CHECKS.get(message.kind)
+        return check(message, now) if check is not None else None
     survey = invitation.survey
     if survey.state != SurveyState.OPEN.value or (
         survey.closes_at is not None and now >= survey.closes_at

@@ -315,3 +315,40 @@ def test_set_password_links_stay_out_of_the_logs() -> None:
     assert "abcDEF_123" not in redacted and "/account/set-password/[token]" in redacted
     encoded = redact_survey_tokens("GET /account/set-password%2Fsecret-token HTTP/1.1")
     assert "secret-token" not in encoded
+
+
+def test_an_email_whose_link_can_no_longer_be_used_is_not_sent(
+    app: Flask, client: FlaskClient, make_user: Any, mail_server: SmtpServer, db_session: Any
+) -> None:
+    make_user("lea@example.org", Role.HR)
+    lifetimes = LinkLifetimes()
+    with app.test_request_context():
+        request_password_reset("lea@example.org", lifetimes=lifetimes)
+        db_session.commit()
+    deliver(app)
+    path = link_in(mail_server, "lea@example.org")
+    with app.test_request_context():
+        request_password_reset("lea@example.org", lifetimes=lifetimes)  # still pending...
+        db_session.commit()
+    assert set_password(client, path, NEW_PASSWORD).status_code == 302  # ... ended here
+    with app.app_context():
+        report = deliver_pending(batch_size=10)
+    assert (report.sent, report.dropped) == (0, 1)
+    assert len(mail_server.received) == 1
+    assert pending_messages(db_session) == 1  # the first, sent; the second deleted unsent
+
+
+def test_expired_links_are_deleted_when_a_new_one_is_issued(
+    app: Flask, make_user: Any, db_session: Any
+) -> None:
+    make_user("lea@example.org", Role.HR)
+    with app.test_request_context():
+        request_password_reset("lea@example.org", lifetimes=LinkLifetimes())
+        link = db_session.scalar(select(PasswordLink))
+        link.expires_at = utcnow() - dt.timedelta(minutes=1)
+        db_session.flush()
+        request_password_reset("lea@example.org", lifetimes=LinkLifetimes())
+        db_session.commit()
+    db_session.expire_all()
+    (remaining,) = db_session.scalars(select(PasswordLink))
+    assert remaining.expires_at > utcnow()
