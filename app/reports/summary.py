@@ -12,7 +12,7 @@ when its results are shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.instruments.document import InstrumentDocument
@@ -85,12 +85,15 @@ class EmployeeSummaryValues:
 
 @dataclass(frozen=True)
 class PlannedCommitment:
-    """A plan as the caller reads it (app.plans): the team, its focus dimensions' keys and
-    its actions; turned into a `Commitment` in the summary's language."""
+    """A plan as the caller reads it (app.plans): its focus dimensions' keys and its
+    actions; turned into a `Commitment` in the summary's language."""
 
-    team: int
     focus_keys: tuple[str, ...]
     actions: tuple[CommittedAction, ...]
+
+
+def _no_plans(_team: int) -> Sequence[PlannedCommitment]:
+    return ()
 
 
 def employee_summary(
@@ -98,19 +101,16 @@ def employee_summary(
     paths: Mapping[int, str],
     document: InstrumentDocument,
     language: str,
-    plans: Sequence[PlannedCommitment] = (),
+    plans_of: Callable[[int], Sequence[PlannedCommitment]] = _no_plans,
 ) -> EmployeeSummaryValues:
     """The summary of a release in `language`: the organisation and every team whose
     response count the release shows (in the order of `paths`, the tree's display paths),
     each with the family indices and dimension scores the release shows there, and the
-    teams' commitments from `plans` (a plan of a hidden team is never read)."""
-    by_team: dict[int, list[PlannedCommitment]] = {}
-    for plan in plans:
-        by_team.setdefault(plan.team, []).append(plan)
-    organisation = _group(publication, None, "", document, language, ())
+    team's commitments (`plans_of(team)`, asked only for a team whose results show)."""
+    organisation = _group(publication, None, "", document, language, _no_plans)
     teams = []
     for team in sorted(paths, key=paths.__getitem__):
-        group = _group(publication, team, paths[team], document, language, by_team.get(team, ()))
+        group = _group(publication, team, paths[team], document, language, plans_of)
         if group is not None:
             teams.append(group)
     return EmployeeSummaryValues(
@@ -127,7 +127,7 @@ def _group(
     name: str,
     document: InstrumentDocument,
     language: str,
-    plans: Sequence[PlannedCommitment],
+    plans_of: Callable[[int], Sequence[PlannedCommitment]],
 ) -> GroupSummary | None:
     responses = publication.responded(team, None)
     if not responses.shown or responses.n is None:
@@ -158,7 +158,7 @@ def _group(
             ),
             plan.actions,
         )
-        for plan in plans
+        for plan in (plans_of(team) if team is not None else ())
     )
     return GroupSummary(team, name, responses.n, tuple(families), commitments)
 

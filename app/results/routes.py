@@ -29,9 +29,15 @@ from app.db import Session, get_or_404
 from app.errors import NotFound
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
+from app.plans.queries import plans_for_team
 from app.reports.models import Release
 from app.reports.queries import latest_release, snapshot_of
-from app.reports.summary import EmployeeSummaryValues, PlannedCommitment, employee_summary
+from app.reports.summary import (
+    CommittedAction,
+    EmployeeSummaryValues,
+    PlannedCommitment,
+    employee_summary,
+)
 from app.results.forms import PublishSummaryForm, ResultsLinkForm
 from app.sharing.queries import summary_by_link, summary_of
 from app.sharing.services import issue_results_link, publish_summary
@@ -187,13 +193,20 @@ def _values(
         snapshot.aggregates.paths,
         document,
         language,
-        _commitments(survey.id),
+        lambda team: _commitments(team, survey.id),
     )
 
 
-def _commitments(survey_id: int) -> Sequence[PlannedCommitment]:
-    """The action plans made from this survey's results (none until plans exist)."""
-    return ()
+def _commitments(team_id: int, survey_id: int) -> Sequence[PlannedCommitment]:
+    """The action plans a team made from this survey's results: focus areas and actions
+    (their text, status and due date; never an owner or the notes)."""
+    return [
+        PlannedCommitment(
+            tuple(plan.focus_keys),
+            tuple(CommittedAction(a.text, a.status, a.due_on) for a in plan.actions),
+        )
+        for plan in plans_for_team(team_id, survey_id)
+    ]
 
 
 def _formatters(language: str) -> dict[str, Callable[[Any], str]]:

@@ -18,6 +18,7 @@ from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.org.models import Team
+from app.plans.services import add_action, create_plan
 from app.reports.queries import latest_release, snapshot_of
 from app.reports.releases import close_with_final_release
 from app.reports.summary import CommittedAction, PlannedCommitment, employee_summary
@@ -325,27 +326,52 @@ def test_only_what_the_release_discloses_appears_also_by_difference(
     assert counts and counts <= shown
 
 
-def test_a_team_under_k_is_never_named_even_when_it_has_a_plan_of_commitments(
+def test_a_team_under_k_is_never_named_and_its_plans_are_never_read(
     db_session: Any, released: SharedSurvey
 ) -> None:
     snapshot = snapshot_of(latest_release(released.id))
     publication = snapshot.publication()
     document = document_of(released.survey.instrument_version)
     teams = {t.path: t.id for t in db_session.scalars(select(Team))}
-    plans = [
-        PlannedCommitment(
-            teams["Sales/Field"], ("silencing",), (CommittedAction("x", "planned", None),)
-        ),
-        PlannedCommitment(
-            teams["Engineering/Platform"], ("silencing",), (CommittedAction("Talk", "done", None),)
-        ),
-    ]
-    values = employee_summary(publication, snapshot.aggregates.paths, document, "en", plans)
+    asked: list[int] = []
+
+    def plans_of(team: int) -> list[PlannedCommitment]:
+        asked.append(team)
+        return [PlannedCommitment(("silencing",), (CommittedAction("Talk", "done", None),))]
+
+    values = employee_summary(publication, snapshot.aggregates.paths, document, "en", plans_of)
     named = {group.name for group in values.teams}
     assert "Sales/Field" not in named and "Sales" not in named
-    data = next(group for group in values.teams if group.name == "Engineering/Platform")
-    assert data.commitments[0].focus_areas == ("Silencing",)
-    assert data.commitments[0].actions[0].text == "Talk"
+    assert teams["Sales/Field"] not in asked and teams["Sales"] not in asked
+    assert sorted(asked) == sorted(group.team for group in values.teams)
+    platform = next(group for group in values.teams if group.name == "Engineering/Platform")
+    assert platform.commitments[0].focus_areas == ("Silencing",)
+    assert platform.commitments[0].actions[0].text == "Talk"
+
+
+def test_employees_read_the_commitments_of_shown_teams_only(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey, db_session: Any
+) -> None:
+    teams = {t.path: t.id for t in db_session.scalars(select(Team))}
+    for path, text in (("Engineering/Platform", "Rotate who chairs"), ("Sales/Field", "Secret")):
+        plan = create_plan(hr, released.id, teams[path], ["silencing", "voice_influence"])
+        add_action(
+            hr, plan, text=text, owner_id=hr.id, due_on=dt.date(2027, 6, 30), notes="private"
+        )
+    db_session.commit()
+    assert _publish(client, released.id).status_code == 302
+    for language, focus, due in (
+        ("en", "Silencing, Voice and influence", "June 30, 2027"),
+        ("es", "Silenciamiento", "30 de junio de 2027"),
+    ):
+        html = (
+            _employee(app)
+            .get(f"/s/{released.tokens[released.answered[1]]}/results?lang={language}")
+            .get_data(as_text=True)
+        )
+        assert "Rotate who chairs" in html and due in html and focus in html
+        assert "Secret" not in html and "private" not in html  # a hidden team; notes
+        assert "hr@example.org" not in html  # no owner
 
 
 def test_unknown_survey_or_nothing_answered(
