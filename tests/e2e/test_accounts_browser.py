@@ -135,3 +135,48 @@ def test_single_sign_on_in_the_browser(
         assert sso_provider.challenges[-1][1] == "S256"
         user: Any = Session.scalar(select(StaffUser).where(StaffUser.email == "lea@example.org"))
         assert user.oidc_subject == sso_provider.person.subject
+
+
+def _seed_admin(base_url: str) -> LiveStaff:
+    create_staff_user("admin@example.org", TEST_PASSWORD, Role.ADMIN)
+    Session.commit()
+    return LiveStaff(base_url, Session.get_bind().engine)  # type: ignore[union-attr]
+
+
+def test_an_admin_invites_a_person_who_sets_their_password_in_the_browser(
+    app: Flask, scratch_engine: Engine, smtp_server: SmtpServer, page: Page
+) -> None:
+    with live_server(app, scratch_engine, _seed_admin) as live:
+        page.goto(f"{live.base_url}/login")
+        page.get_by_label("Email").fill("admin@example.org")
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live.base_url}/admin/users/new")
+        assert_accessible(page)
+        page.get_by_label("Email").fill("kim@example.org")
+        page.get_by_label("Role").select_option("hr")
+        page.get_by_role("button", name="Create the account").click()
+        expect(page.get_by_text("emailed it a link to set its password")).to_be_visible()
+        expect(page.get_by_text("invited (no password yet)")).to_be_visible()
+        page.get_by_role("link", name="kim@example.org").click()
+        expect(page.get_by_text("no password yet")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_role("button", name="Sign out").click()
+
+        settings = OutboxSettings(
+            public_base_url=live.base_url,
+            mail=MailSettings(host=HOST, port=smtp_server.port, timeout=5.0),
+        )
+        with app.app_context():
+            assert deliver_pending(settings=settings).sent == 1
+        (mail,) = smtp_server.handler.to("kim@example.org")
+        link = LINK_RE.search(mail.body)
+        assert link is not None
+        page.goto(link.group(0))
+        page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("New password again").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Set the password").click()
+        page.get_by_label("Email").fill("kim@example.org")
+        page.get_by_label("Password").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("kim@example.org (hr)")).to_be_visible()
