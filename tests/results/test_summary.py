@@ -446,3 +446,10 @@ def test_the_thank_you_page_offers_the_results_once_shared(
     # Without a link, or with a link of no survey with a summary, nothing is offered.
     plain = employee.get("/s/thanks/not-a-real-token?lang=en").get_data(as_text=True)
     assert "Thank you" in plain and "See the results" not in plain
+
+
+def test_the_releases_page_leads_hr_to_the_employee_summary(
+    client: FlaskClient, hr: Any, released: SharedSurvey
+) -> None:
+    html = client.get(f"/reports/surveys/{released.id}/releases").get_data(as_text=True)
+    assert f'href="/reports/surveys/{released.id}/summary"' in html
