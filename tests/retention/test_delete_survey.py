@@ -183,6 +183,8 @@ def test_an_admin_deletes_a_survey_by_typing_its_title(
     auth.login("admin@example.org")
     url = f"/admin/surveys/{wave.id}/delete"
     token = csrf_token_from(client.get(url).get_data(as_text=True))
+    report = f"/reports/surveys/{wave.id}/"
+    assert client.get(report).status_code == 200
 
     wrong = client.post(url, data={"csrf_token": token, "title": "Spring"})
     assert wrong.status_code == 400
@@ -206,6 +208,8 @@ def test_an_admin_deletes_a_survey_by_typing_its_title(
     assert (event.object_type, event.object_id) == ("survey", str(wave.id))
     assert event.detail == {"title": "Spring wave"}
     assert client.get(url).status_code == 404
+    assert client.get(report).status_code == 404  # its releases went with it
+    assert client.get(f"/reports/surveys/{wave.id}/export.csv").status_code == 404
 
 
 def test_an_open_survey_page_says_to_close_it_first(
