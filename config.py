@@ -172,6 +172,23 @@ def _development_ballot_keys(path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+STAFF_ROLES = ("admin", "hr", "manager")
+
+
+def _role_map_setting(env: Mapping[str, str], name: str) -> str:
+    """Provider role values and the roles they give, "value=role,value=role" (roles admin,
+    hr, manager); ConfigError naming the pair that is not so."""
+    raw = env.get(name, "admin=admin,hr=hr,manager=manager")
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        value, sep, role = pair.partition("=")
+        if not sep or not value.strip() or role.strip() not in STAFF_ROLES:
+            raise ConfigError(
+                f"{name}: {pair!r} is not provider-value=role with a role of "
+                f"{', '.join(STAFF_ROLES)} (pairs separated by commas)."
+            )
+    return raw
+
+
 class Config:
     """Settings shared by every environment; read from the environment at instantiation."""
 
@@ -265,7 +282,7 @@ class Config:
         self.OIDC_CLIENT_SECRET: str | None = env.get("OIDC_CLIENT_SECRET") or None
         self.OIDC_PROVIDER_NAME: str = env.get("OIDC_PROVIDER_NAME", "single sign-on")
         self.OIDC_ROLE_CLAIM: str | None = env.get("OIDC_ROLE_CLAIM") or None
-        self.OIDC_ROLE_MAP: str = env.get("OIDC_ROLE_MAP", "admin=admin,hr=hr,manager=manager")
+        self.OIDC_ROLE_MAP: str = _role_map_setting(env, "OIDC_ROLE_MAP")
         self.OIDC_TEAM_CLAIM: str = env.get("OIDC_TEAM_CLAIM", "mutuality_teams")
 
     def as_mapping(self) -> dict[str, object]:

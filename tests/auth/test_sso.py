@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.auth import oidc
 from app.auth.models import Role, StaffSession, StaffUser
+from config import ConfigError, load_config
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 CALLBACK = "http://localhost/login/sso/callback"
@@ -292,3 +293,11 @@ def test_a_provider_without_https_is_refused(
     answer = client.get("/login/sso")
     assert answer.status_code == 400
     assert "single sign-on needs HTTPS" in answer.get_data(as_text=True)
+
+
+def test_a_bad_role_map_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OIDC_ROLE_MAP", "leads=manager,staff=owner")
+    with pytest.raises(ConfigError, match="OIDC_ROLE_MAP: 'staff=owner' is not provider-value"):
+        load_config("testing")
+    monkeypatch.setenv("OIDC_ROLE_MAP", "leads=manager, people = hr")
+    assert load_config("testing").OIDC_ROLE_MAP == "leads=manager, people = hr"
