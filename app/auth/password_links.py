@@ -7,15 +7,16 @@ outbox message until it is sent (the outbox's own rule: a raw token on a pending
 A link works once and until it expires (STAFF_INVITATION_HOURS, PASSWORD_RESET_MINUTES);
 using one ends every live link of the account and every session of the account.
 
-"Forgot password" answers the same whether an account exists or not: the service returns
-nothing, and the route pads its answer to a fixed time.
+"Forgot password" answers the same whether an account exists or not: the route shows one
+page either way (the service's result serves the audit log only), padded to a fixed time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, select, update
 
@@ -55,11 +56,10 @@ class LinkLifetimes:
     reset: dt.timedelta = dt.timedelta(minutes=60)
 
     @classmethod
-    def from_config(cls, config: object) -> LinkLifetimes:
-        get = getattr(config, "get")  # noqa: B009 - a Flask config or any mapping
+    def from_config(cls, config: Mapping[str, Any]) -> LinkLifetimes:
         return cls(
-            invitation=dt.timedelta(hours=int(get("STAFF_INVITATION_HOURS", 72))),
-            reset=dt.timedelta(minutes=int(get("PASSWORD_RESET_MINUTES", 60))),
+            invitation=dt.timedelta(hours=int(config.get("STAFF_INVITATION_HOURS", 72))),
+            reset=dt.timedelta(minutes=int(config.get("PASSWORD_RESET_MINUTES", 60))),
         )
 
     def of(self, purpose: LinkPurpose) -> dt.timedelta:
