@@ -231,16 +231,19 @@ def _resampled_sums(
     """Each resample's count-weighted sums of the moment columns, a chunk of draws at a time
     (bounded memory)."""
     n = centred.shape[0]
-    columns = moment_columns(centred)
+    # P' in rows: the product below reads it in the order BLAS is fastest at.
+    transposed = np.ascontiguousarray(moment_columns(centred).T)
     chunk = max(1, min(draws, _CHUNK_CELLS // n))
     done = 0
     while done < draws:
         size = min(chunk, draws - done)
-        # uint32 indices: half the bytes of int64 to draw and to count (size * n < 2**32)
+        # uint32 indices: half the bytes of int64 to draw (n < 2**32)
         picks = rng.integers(0, n, size=(size, n), dtype=np.uint32)
-        picks += (np.arange(size, dtype=np.uint32) * np.uint32(n))[:, None]
-        counts = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
-        yield resample_sums(counts, columns)
+        counts = np.empty((size, n))
+        for row in range(size):  # one resample's counts at a time: they fit in the cache
+            counts[row] = np.bincount(picks[row], minlength=n)
+        sums: FloatArray = (transposed @ counts.T).T
+        yield sums
         done += size
 
 
@@ -248,8 +251,7 @@ def resample_sums(counts: npt.ArrayLike, columns: FloatArray) -> FloatArray:
     """Every resample's sums of the moment columns: one matrix product of the counts
     (resamples x respondents) with the columns."""
     weights = np.asarray(counts, dtype=np.float64)
-    # As (P' W')': the same product, which OpenBLAS runs several times faster in this shape.
-    sums: FloatArray = (columns.T @ weights.T).T
+    sums: FloatArray = weights @ columns
     return sums
 
 
