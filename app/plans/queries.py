@@ -13,7 +13,7 @@ from app.auth.models import Role, StaffUser
 from app.auth.queries import visible_teams_clause
 from app.db import Session, get_or_404
 from app.errors import Forbidden, NotFound
-from app.org.models import Team
+from app.org.models import PATH_SEPARATOR, Team
 from app.plans.models import ActionPlan, ActionStatus, PlanAction
 from app.reports.models import Release
 from app.reports.queries import survey_team_tree
@@ -126,12 +126,33 @@ def plan_teams(user: StaffUser) -> list[Team]:
     )
 
 
-def owner_choices(current: StaffUser | None = None) -> Sequence[StaffUser]:
-    """The staff members an action may be given to: active accounts by email, plus the
-    action's current owner if deactivated (the action keeps them)."""
-    users = list(
-        Session.scalars(select(StaffUser).where(StaffUser.is_active).order_by(StaffUser.email))
+def sees_team(user: StaffUser, team: Team) -> bool:
+    """Whether `user` may read the plans of `team` (HR and admins: every team; a manager:
+    the teams of their subtrees)."""
+    if user.has_role(Role.ADMIN, Role.HR):
+        return True
+    if not user.has_role(Role.MANAGER):
+        return False
+    return any(
+        team.path == scope.path or team.path.startswith(scope.path + PATH_SEPARATOR)
+        for scope in user.team_scopes
     )
+
+
+def owner_choices(team: Team, current: StaffUser | None = None) -> Sequence[StaffUser]:
+    """The staff members an action of `team`'s plan may be given to: active accounts that
+    may read the plan (its reminder links to it), by email; plus the action's current owner
+    if no longer one of them (the action keeps them)."""
+    users = [
+        user
+        for user in Session.scalars(
+            select(StaffUser)
+            .where(StaffUser.is_active)
+            .options(selectinload(StaffUser.team_scopes))
+            .order_by(StaffUser.email)
+        )
+        if sees_team(user, team)
+    ]
     if current is not None and current not in users:
         users.append(current)
     return users

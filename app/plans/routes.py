@@ -216,7 +216,7 @@ def _plan_page(
     document = document_of(plan.survey.instrument_version)
     names = {d.key: document.text(d.label, "en") for d in document.dimensions}
     form = action_form or ActionForm(formdata=None, status=ActionStatus.PLANNED.value)
-    _owner_choices(form, None)
+    _owner_choices(form, plan, None)
     page = render_template(
         "plans/plan.html",
         plan=plan,
@@ -232,8 +232,8 @@ def _plan_page(
     return page, status
 
 
-def _owner_choices(form: ActionForm, action: PlanAction | None) -> None:
-    owners = owner_choices(action.owner if action is not None else None)
+def _owner_choices(form: ActionForm, plan: ActionPlan, action: PlanAction | None) -> None:
+    owners = owner_choices(plan.team, action.owner if action is not None else None)
     form.owner.choices = choices(
         [("", "Choose an owner")]
         + [(str(u.id), u.email if u.is_active else f"{u.email} (inactive)") for u in owners]
@@ -306,7 +306,7 @@ def edit_action(plan_id: int, action_id: int) -> BaseResponse | Page:
     plan = plan_in_scope(current_user, plan_id)
     action = action_of(plan, action_id)
     form = ActionForm()
-    _owner_choices(form, action)
+    _owner_choices(form, plan, action)
     if not form.is_submitted():
         form.text.data = action.text
         form.owner.data = str(action.owner_id)

@@ -27,7 +27,7 @@ from app.plans.models import (
     PlanAction,
     PlanFocus,
 )
-from app.plans.queries import check_team_in_scope
+from app.plans.queries import check_team_in_scope, sees_team
 from app.reports.queries import latest_release, survey_team_tree
 from app.surveys.models import Survey
 
@@ -136,15 +136,23 @@ def _checked_status(status: str) -> str:
         raise PlanInputError(f"The status must be one of: {choices}.", "status") from None
 
 
-def _checked_owner(owner_id: int | None, current: int | None = None) -> StaffUser:
-    """An active staff user; an action may keep an owner who has since been deactivated,
-    but no action is given to a deactivated account."""
+def _checked_owner(plan: ActionPlan, owner_id: int | None, current: int | None = None) -> StaffUser:
+    """An active staff member who may read the plan (their reminder links to it). An action
+    keeps an owner who has since been deactivated or moved, but none is newly given one."""
     owner = Session.get(StaffUser, owner_id) if owner_id is not None else None
     if owner is None:
         raise PlanInputError("Choose the staff member who owns the action.", "owner")
-    if not owner.is_active and owner.id != current:
+    if owner.id == current:
+        return owner
+    if not owner.is_active:
         raise PlanInputError(
             f"{owner.email}'s account is deactivated; choose an active owner.", "owner"
+        )
+    if not sees_team(owner, plan.team):
+        raise PlanInputError(
+            f"{owner.email} cannot read the plans of {plan.team.path}; choose HR, an admin "
+            "or a manager of the team.",
+            "owner",
         )
     return owner
 
@@ -169,7 +177,7 @@ def add_action(
     check_team_in_scope(actor, plan.team_id)
     action = PlanAction(
         text=_checked_text(text),
-        owner_id=_checked_owner(owner_id).id,
+        owner_id=_checked_owner(plan, owner_id).id,
         due_on=_checked_due(due_on),
         status=_checked_status(status),
         notes=_checked_notes(notes),
@@ -205,7 +213,7 @@ def update_action(
     check_team_in_scope(actor, action.plan.team_id)
     after = {
         "text": _checked_text(text),
-        "owner_id": _checked_owner(owner_id, current=action.owner_id).id,
+        "owner_id": _checked_owner(action.plan, owner_id, current=action.owner_id).id,
         "due_on": _checked_due(due_on),
         "status": _checked_status(status),
         "notes": _checked_notes(notes),

@@ -55,11 +55,11 @@ def _actions(db_session: Any, staff: Staff, survey: Survey, team: int) -> dict[s
             ("overdue", staff.owner, -1, "planned"),
             ("done", staff.owner, 3, "done"),
             ("dropped", staff.owner, 3, "dropped"),
-            ("inactive", staff.ops, 2, "planned"),
+            ("inactive", staff.hr, 2, "planned"),
         ]
     }
     db_session.commit()
-    set_active(staff.ops.id, False)
+    set_active(staff.hr.id, False)
     db_session.commit()
     return actions
 

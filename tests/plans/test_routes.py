@@ -152,7 +152,7 @@ def test_actions_are_added_edited_and_moved_through_the_pages(
     first_wave: Survey,
     teams: dict[str, int],
 ) -> None:
-    plan = services.create_plan(staff.eng, first_wave.id, teams["Eng/Beta"], ["silencing"])
+    plan = services.create_plan(staff.eng, first_wave.id, teams["Eng/Alpha"], ["silencing"])
     db_session.commit()
     auth.login("eng@example.org")
     token = _token(client, f"/plans/{plan.id}")

@@ -12,7 +12,7 @@ from app.auth.services import set_active
 from app.errors import DomainError, Forbidden, NotFound
 from app.instruments.models import InstrumentVersion
 from app.plans import services
-from app.plans.queries import plans_for_team, visible_plans
+from app.plans.queries import owner_choices, plans_for_team, visible_plans
 from app.plans.services import PlanInputError
 from app.surveys.models import Survey
 from app.surveys.services import create_survey
@@ -283,3 +283,23 @@ def test_visible_plans_follow_the_readers_scope_and_filters(
     assert [p.id for p in visible_plans(staff.hr, status="planned")] == [north.id]
     assert [p.id for p in visible_plans(staff.hr, team_id=teams["Eng/Alpha"])] == [alpha.id]
     assert visible_plans(staff.hr, survey_id=first_wave.id + 1000) == []
+
+
+def test_an_owner_must_be_able_to_read_the_plan(
+    db_session: Any, staff: Staff, first_wave: Survey, teams: dict[str, int]
+) -> None:
+    plan = services.create_plan(staff.hr, first_wave.id, teams["Eng/Beta"], ["silencing"])
+    db_session.commit()
+    before = counts(db_session)
+    for outsider in (staff.ops, staff.owner):  # another subtree; a sibling team's manager
+        with pytest.raises(PlanInputError, match="cannot read the plans of Eng/Beta"):
+            services.add_action(staff.hr, plan, text="Go", owner_id=outsider.id, due_on=DUE)
+        db_session.rollback()
+    assert counts(db_session) == before
+    for insider in (staff.eng, staff.hr, staff.admin):
+        services.add_action(staff.hr, plan, text="Go", owner_id=insider.id, due_on=DUE)
+    assert [u.email for u in owner_choices(plan.team)] == [
+        "admin@example.org",
+        "eng@example.org",
+        "hr@example.org",
+    ]
