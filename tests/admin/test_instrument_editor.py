@@ -131,7 +131,7 @@ def test_hr_and_managers_are_refused(
     auth.login("staff@example.org")
     for url in PAGES:
         assert client.get(url).status_code == 403, url
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    token = csrf_token_from(client.get("/", follow_redirects=True).get_data(as_text=True))
     answer = client.post(
         f"{BASE}/validate",
         json={"text": "{}", "instrument": ""},
