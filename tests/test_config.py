@@ -254,3 +254,36 @@ def test_the_flask_command_stops_with_a_message_and_no_traceback(
     assert done.returncode == 1
     assert expected in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_gunicorn_stops_before_any_worker_with_the_message() -> None:
+    env = {
+        key: val
+        for key, val in os.environ.items()
+        if not key.startswith(("MAIL_", "MUTUALITY_", "DATABASE_URL", "WEB_CONCURRENCY"))
+    }
+    env.update({"MAIL_USE_TLS": "ture", "MUTUALITY_CONFIG": "testing"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "-w",
+            "1",
+            "-b",
+            "127.0.0.1:0",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Error: MAIL_USE_TLS must be one of 1, true, yes, on (yes)" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Booting worker" not in done.stderr  # stopped before any worker started
