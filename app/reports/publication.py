@@ -360,7 +360,9 @@ class Publication:
     def view(self, team: int | None = None, level: int | None = None) -> CellView:
         """The cell of a team's subtree (None: the organisation) at a level (None: all
         levels). A pair with no respondents at all reads as hidden."""
-        cell = ReportCell(team, level, WAVE)
+        return self._view_of(ReportCell(team, level, WAVE))
+
+    def _view_of(self, cell: ReportCell) -> CellView:
         found = self._views.get(cell)
         if found is None:
             found = self._views[cell] = self._build_view(cell)
@@ -395,6 +397,18 @@ class Publication:
         # within the scale's ends where the release knows them (app.reports.stats.mean_ci)
         mean = summary.mean_ci(bounds=self._bounds.get(key))
         return Measure(key, disclosed, summary, mean, favourable)
+
+    def compute_statistics(self) -> None:
+        """Compute every cell's statistics and each level filter's test family now, rather
+        than when a page first reads them (app.reports.warm prepares a worker's latest
+        releases this way before its first reader)."""
+        keys = (*self.family_keys, *self.dimension_keys)
+        for cell in self.cells:
+            view = self._view_of(cell)
+            for key in keys:
+                view.measure(key)
+        for level in (None, *self.levels):
+            self.comparisons(level)
 
     def measure_shown(self, team: int | None, level: int | None, key: str) -> bool:
         """Whether a statistic shows in a cell (its count and the cell's response count are
@@ -498,16 +512,67 @@ class _CellTotals:
             at = self._columns[key]
             for atom, s in by_atom.items():
                 values[index[atom], at : at + 4] = (s.n, s.total, s.total_sq, s.people_favourable)
-        columns: list[int] = []
-        starts = [0]
-        for members in self._cells.values():
-            columns.extend(sorted(index[(t, lv)] for t, lv, _ in members if (t, lv) in index))
-            starts.append(len(columns))
-        membership = sparse.csr_matrix(
-            (np.ones(len(columns)), np.array(columns, dtype=np.int64), np.array(starts)),
-            shape=(len(self._cells), len(atoms)),
-        )
-        return np.asarray(membership @ values)
+        return np.asarray(_membership(self._cells, index) @ values)
+
+
+def _membership(
+    cells: Mapping[ReportCell, frozenset[WaveAtom]], index: Mapping[Atom, int]
+) -> sparse.csr_matrix:
+    """The sparse cells x atoms matrix with a 1 where the atom (by `index`) is in the cell,
+    rows in the order of `cells`."""
+    columns: list[int] = []
+    starts = [0]
+    for members in cells.values():
+        columns.extend(sorted(index[(t, lv)] for t, lv, _ in members if (t, lv) in index))
+        starts.append(len(columns))
+    return sparse.csr_matrix(
+        (np.ones(len(columns)), np.array(columns, dtype=np.int64), np.array(starts)),
+        shape=(len(cells), len(index)),
+    )
+
+
+class _ItemTotals:
+    """Every item's answers per cell and scale value, rolled up from the atoms at once
+    (the items page of the organisation reads 52 items over hundreds of atoms)."""
+
+    def __init__(
+        self,
+        cells: Mapping[ReportCell, frozenset[WaveAtom]],
+        counts: Mapping[Atom, Mapping[str, Mapping[int | None, int]]],
+    ) -> None:
+        self._cells = cells
+        self._counts = counts
+        self._rows = {cell: i for i, cell in enumerate(cells)}
+        self._columns: dict[str, list[tuple[int, int]]] = {}  # key -> [(value, column)]
+        self._table: np.ndarray | None = None
+
+    def table(self) -> np.ndarray:
+        if self._table is None:
+            self._table = self._roll_up()
+        return self._table
+
+    def of(self, cell: ReportCell, key: str) -> dict[int, int]:
+        row = self.table()[self._rows[cell]]
+        found = ((value, int(row[column])) for value, column in self._columns.get(key, ()))
+        return {value: n for value, n in found if n}
+
+    def _roll_up(self) -> np.ndarray:
+        atoms = list(self._counts)
+        index = {atom: i for i, atom in enumerate(atoms)}
+        column_of: dict[tuple[str, int], int] = {}
+        entries: list[tuple[int, int, int]] = []  # (atom row, column, answers)
+        for atom, by_key in self._counts.items():
+            for key, by_value in by_key.items():
+                for value, n in by_value.items():
+                    if value is not None:
+                        column = column_of.setdefault((key, value), len(column_of))
+                        entries.append((index[atom], column, n))
+        for (key, value), column in sorted(column_of.items()):
+            self._columns.setdefault(key, []).append((value, column))
+        values = np.zeros((len(atoms), len(column_of)), dtype=np.int64)
+        for row, column, n in entries:
+            values[row, column] += n
+        return np.asarray(_membership(self._cells, index) @ values)
 
 
 def _by_key(
@@ -538,6 +603,7 @@ class ItemPublication:
     ) -> None:
         self._publication = publication
         self.counts = counts  # answers per atom, item and value (None: prefer not to answer)
+        self._totals = _ItemTotals(publication.cells, counts)
         self._decisions: dict[str, Mapping[ReportCell, Disclosed]] = {}
         if shown is not None:
             for key in item_keys:
@@ -558,6 +624,10 @@ class ItemPublication:
     def shown(self) -> dict[str, dict[CellKey, int]]:
         """The decisions in the form a release stores."""
         return {key: shown_cells(decided) for key, decided in self._decisions.items()}
+
+    def compute_statistics(self) -> None:
+        """Roll every cell's answer counts up now rather than at the first page's read."""
+        self._totals.table()
 
     def shown_in(self, key: str, team: int | None, level: int | None) -> bool:
         """Whether an item's distribution shows in a cell."""
@@ -581,13 +651,7 @@ class ItemPublication:
         """{scale value: answers} for one item in one cell, or None when hidden."""
         if not self.shown_in(key, team, level):
             return None
-        cell = ReportCell(team, level, WAVE)
-        totals: dict[int, int] = {}
-        for atom_team, atom_level, _wave in self._publication.cells[cell]:
-            for value, n in self.counts.get((atom_team, atom_level), {}).get(key, {}).items():
-                if value is not None:
-                    totals[value] = totals.get(value, 0) + n
-        return totals
+        return self._totals.of(ReportCell(team, level, WAVE), key)
 
 
 def favourable_shares(

@@ -171,6 +171,14 @@ class Snapshot:
         found: ReleaseDrivers | None = self._memo["drivers"]
         return found
 
+    def prepare(self) -> None:
+        """Decode every section and compute every statistic a page reads (a worker does
+        this for its latest releases before the first reader: app.reports.warm)."""
+        self.publication().compute_statistics()
+        self.item_publication().compute_statistics()
+        self.scales()
+        self.drivers()
+
     def scales(self) -> ReleaseReliability | None:
         """The release's reliability (`reliability`, or its stored section read once);
         None when the release holds none (the organisation's count was hidden)."""

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.auth.models import Role
@@ -365,3 +367,34 @@ def test_everybody_preferring_not_to_answer_shows_no_number(
     items_page = client.get(f"{base}/items").get_data(as_text=True)
     assert _item_row(wave, items_page, "zw_4")["Answers"] == "fewer than 5*"
     assert "0 items shown" in items_page
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2])),
+        st.fixed_dictionaries(
+            {
+                "a": st.dictionaries(st.sampled_from([1, 2, 3, 4, 5, None]), st.integers(1, 9)),
+                "r": st.dictionaries(st.sampled_from([1, 2, 3, 4, 5, None]), st.integers(1, 9)),
+            }
+        ),
+        min_size=1,
+    )
+)
+def test_item_distributions_roll_up_to_the_sum_of_their_atoms(items: ItemCounts) -> None:
+    # The rollup is one sparse product for every cell; each shown cell must read exactly
+    # the sum of its atoms' answers per scale value ("prefer not to answer" left out).
+    responses = dict.fromkeys(items, 9)
+    publication, published, _ = _shares(responses, items)
+    for cell, members in publication.cells.items():
+        for key in ("a", "r"):
+            found = published.distribution(key, cell.team, cell.level)
+            if not published.shown_in(key, cell.team, cell.level):
+                assert found is None
+                continue
+            expected: dict[int, int] = {}
+            for team, level, _wave in members:
+                for value, n in items.get((team, level), {}).get(key, {}).items():
+                    if value is not None:
+                        expected[value] = expected.get(value, 0) + n
+            assert found == expected

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
-from app.reports import queries
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.auth.models import Role
+from app.reports import publication, queries, registry
 from app.reports.queries import latest_release
 from app.reports.warm import prepare_worker
+from tests.conftest import AuthActions
 from tests.reports import test_pages
 from tests.reports.test_pages import ReportSurvey
 
@@ -31,3 +37,37 @@ def test_a_worker_with_no_release_to_decode_starts_all_the_same(
     queries._snapshots.clear()
     assert prepare_worker(app) == 0
     assert not queries._snapshots
+
+
+def test_a_prepared_worker_computes_no_statistic_on_a_pages_first_read(
+    app: Flask,
+    report_survey: ReportSurvey,
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queries._snapshots.clear()
+    registry._page_values.clear()
+    prepare_worker(app)
+
+    def computed(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a statistic was computed on a page's read")
+
+    # Every cell's summary, every level filter's test family, every item's answer rollup:
+    # all ready before the first reader.
+    class Uncomputable:
+        from_sums = staticmethod(computed)
+
+    monkeypatch.setattr(publication, "Summary", Uncomputable)
+    monkeypatch.setattr(publication, "team_vs_rest", computed)
+    monkeypatch.setattr(publication._ItemTotals, "_roll_up", computed)
+    make_user("hr@example.org", Role.HR)
+    auth.login("hr@example.org")
+    base = f"/reports/surveys/{report_survey.id}"
+    release = latest_release(report_survey.id)
+    assert release is not None
+    levels = queries.snapshot_of(release).publication().levels  # those anyone answered at
+    for page in ("/", "/heatmap", "/items", "/standpoint", "/reliability"):
+        for query in ("", *(f"?level={level}" for level in levels)):
+            assert client.get(base + page + query).status_code == 200, page + query

@@ -15,7 +15,8 @@ from app.reports.figures.text import (
     check_k,
     hidden_label,
     hidden_sentence,
-    hover,
+    hover_block,
+    hover_with,
     p_value,
     plain,
     plural,
@@ -47,7 +48,9 @@ def _short_mark(k: int, reason: str | None) -> str:
     return {"under_k": f"<{k}", "protects": "w"}.get(reason or "", f"<{k}*")
 
 
-def _cell(team: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cell:
+def _cell(block: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cell:
+    """One cell; `block` is its hover's escaped first lines (the team, then the dimension),
+    built once per team and dimension rather than per cell."""
     if cell.hidden or cell.difference is None:
         label = hidden_label(k, cell.reason)
         # The cell is narrow: a short mark in it, the full label in the hover, the legend
@@ -57,7 +60,7 @@ def _cell(team: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cel
             0.0,
             "",
             plain(_short_mark(k, cell.reason)),
-            hover(team, context=[dimension.label, label]),
+            f"{block}<br>{plain(label)}",
             label,
         )
     difference = signed(cell.difference)
@@ -74,7 +77,7 @@ def _cell(team: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cel
         None,
         f"<b>{difference} •</b>" if cell.flagged else difference,
         "",
-        hover(team, fields, context=[dimension.label]),
+        hover_with(block, fields),
         difference + (" •" if cell.flagged else ""),
         cell.flagged,
     )
@@ -101,9 +104,13 @@ def difference_heatmap(
     check_k(k)
     if len(cells) != len(teams) or any(len(row) != len(dimensions) for row in cells):
         raise ValueError("cells must have one row per team and one cell per dimension")
+    columns = [plain(dimension.label) for dimension in dimensions]
     grid = [
-        [_cell(team, dimension, cell, k) for dimension, cell in zip(dimensions, row, strict=True)]
-        for team, row in zip(teams, cells, strict=True)
+        [
+            _cell(f"{heading}<br>{column}", dimension, cell, k)
+            for dimension, column, cell in zip(dimensions, columns, row, strict=True)
+        ]
+        for heading, row in zip((hover_block(team) for team in teams), cells, strict=True)
     ]
     extent = max((abs(c.colour) for row in grid for c in row if c.colour is not None), default=0)
     bound = finite("limit", limit) if limit is not None else max(0.25, extent)

@@ -61,7 +61,18 @@ def hover(
     (what the mark is, e.g. a heatmap cell's dimension), then one line per named field,
     ``name: value`` (``n = value`` for :data:`COUNT_FIELD`); a field whose value is None is
     left out. Every part is escaped with :func:`plain`."""
-    lines = [f"<b>{plain(heading)}</b>", *(plain(line) for line in context)]
+    return hover_with(hover_block(heading, context), fields)
+
+
+def hover_block(heading: str, context: Sequence[str] = ()) -> str:
+    """The first lines of :func:`hover`, escaped: for marks that share them (a heatmap's
+    row of cells), built once and completed by :func:`hover_with`."""
+    return "<br>".join([f"<b>{plain(heading)}</b>", *(plain(line) for line in context)])
+
+
+def hover_with(block: str, fields: Mapping[str, object] | None = None) -> str:
+    """``block`` (from :func:`hover_block`) followed by the field lines of :func:`hover`."""
+    lines = [block]
     for name, value in (fields or {}).items():
         if value is None:
             continue
