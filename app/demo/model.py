@@ -47,6 +47,13 @@ and the stored raw answer mirrors reverse-keyed items once, x = m + M - k, so a 
 answers them consistently with the rest of the dimension. Each person has a propensity
 pi_i ~ Beta(0.8, 39.2) (mean .02) to "prefer not to answer" any given item (x = None).
 
+Action plans: some teams (about a third of those with at least 12 people, `plan_focus`)
+answer a wave's release with a plan on two mutuality or power-over dimensions; from the next
+wave on, those dimensions of that team move by phi = .6 the better way (up for mutuality,
+down for power-over), theta_iwd += +/-phi, so the plan's "did it work?" has a change to show
+(a plan on the last wave has no later wave: it shows what the team committed to).
+The choice comes from its own generator, so the rest of the data stay as the seed gives them.
+
 Participation: in wave w each person in team t responds with probability
 rho_tw ~ U(.65, .88); about 15% of respondents comment (one prompt, sometimes both), in a
 warm or a critical tone following eta^M - eta^P. Small teams of 2-4 people (about 15% of
@@ -111,6 +118,10 @@ class ModelParameters:
     small_team_share: float = 0.15
     level_decay: float = 0.3  # level shares proportional to level_decay ** rank
     field_days: int = 21
+    focus_effect: float = 0.6  # a plan's focus dimensions move this much from the next wave
+    focus_team_share: float = 0.33
+    focus_min_people: int = 12
+    focus_dimensions: int = 2
 
 
 DEFAULT_PARAMETERS = ModelParameters()
@@ -238,6 +249,64 @@ class Population:
     prefer_not: FloatArray  # (people,)
     loadings: FloatArray  # (items,) in document order
     offsets: FloatArray  # (items,)
+    # Teams' action plans, whose focus dimensions move from the wave after (`plan_focus`).
+    focus: tuple[FocusPlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class FocusPlan:
+    """A team's plan answering wave `wave`'s release: its focus dimensions improve from
+    wave `wave + 1` on."""
+
+    team: int  # index into OrgPlan.team_paths
+    wave: int
+    dimensions: tuple[str, ...]
+
+
+def plan_focus(
+    document: InstrumentDocument,
+    org: OrgPlan,
+    n_waves: int,
+    rng: np.random.Generator,
+    params: ModelParameters = DEFAULT_PARAMETERS,
+) -> tuple[FocusPlan, ...]:
+    """Which teams make a plan after which wave, on which dimensions: a share of the teams
+    with at least `focus_min_people` people, each once, at a wave drawn among all of them
+    (a plan on the last wave shows no effect yet: it is what the team committed to now),
+    on dimensions of the climate and power-over families."""
+    roles = family_roles(document)
+    candidates = [d.key for d in document.dimensions if roles[d.family] in ("climate", "power")]
+    sizes = np.bincount(org.team_of, minlength=org.n_teams)
+    eligible = np.flatnonzero(sizes >= params.focus_min_people)
+    if eligible.size == 0 or len(candidates) < params.focus_dimensions:
+        return ()
+    count = max(1, round(params.focus_team_share * eligible.size))
+    teams = np.sort(rng.choice(eligible, size=count, replace=False))
+    plans = []
+    for team in teams.tolist():
+        wave = int(rng.integers(0, n_waves))
+        chosen = rng.choice(len(candidates), size=params.focus_dimensions, replace=False)
+        plans.append(FocusPlan(team, wave, tuple(candidates[k] for k in sorted(chosen))))
+    return tuple(plans)
+
+
+def focus_shift(
+    document: InstrumentDocument, population: Population, wave: int, teams: IntArray
+) -> FloatArray:
+    """The plans' effect in `wave` on each dimension of people in `teams`: +/-phi on the
+    focus dimensions of a team whose plan answered an earlier wave (the better way)."""
+    shift = np.zeros((teams.size, len(document.dimensions)))
+    roles = family_roles(document)
+    index = {d.key: k for k, d in enumerate(document.dimensions)}
+    phi = population.params.focus_effect
+    for plan in population.focus:
+        if plan.wave >= wave:
+            continue
+        members = teams == plan.team
+        for key in plan.dimensions:
+            sign = -1.0 if roles[document.dimension(key).family] == "power" else 1.0
+            shift[members, index[key]] += sign * phi
+    return shift
 
 
 def _correlated(rng: np.random.Generator, n: int, sd: float, rho: float) -> npt.NDArray[np.float64]:
@@ -353,7 +422,8 @@ def simulate_wave(
     responds = rng.random(org.n_people) < rate[org.team_of]
     who = np.flatnonzero(responds).astype(np.int64)
     eta = eta[who]
-    values = _answers(document, population, eta, rng)
+    shift = focus_shift(document, population, wave, org.team_of[who])
+    values = _answers(document, population, eta, rng, shift)
     prefer_not = rng.random(values.shape) < population.prefer_not[who][:, None]
     values[prefer_not] = MISSING
     n = who.size
@@ -400,6 +470,7 @@ def _answers(
     population: Population,
     eta: npt.NDArray[np.float64],
     rng: np.random.Generator,
+    shift: FloatArray | None = None,
 ) -> npt.NDArray[np.int8]:
     """The respondents' raw answers: each dimension's latent around its family's, each
     item an ordinal cut of its loading on the dimension (mirrored when reverse-keyed)."""
@@ -413,6 +484,8 @@ def _answers(
     for k, dimension in enumerate(document.dimensions):
         column = role_column[roles[dimension.family]]
         theta[:, k] = eta[:, column] + rng.normal(0.0, p.dimension_sd, n)
+    if shift is not None:
+        theta += shift
     items = document.items
     values = np.zeros((n, len(items)), dtype=np.int8)
     noise = rng.normal(0.0, p.item_noise_sd, size=(n, len(items)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,14 +23,26 @@ from sqlalchemy import func, insert, select
 from app.auth.models import Role, StaffUser
 from app.auth.services import create_staff_user
 from app.db import Session, utcnow
-from app.demo.model import OrgPlan, WaveResponses, draw_population, plan_org, simulate_wave
+from app.demo.model import (
+    FocusPlan,
+    OrgPlan,
+    WaveResponses,
+    draw_population,
+    plan_focus,
+    plan_org,
+    simulate_wave,
+)
 from app.errors import Conflict, DomainError, NotFound
 from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.instruments.services import sync_instruments
 from app.org.services import ensure_team
+from app.plans.models import ActionStatus
+from app.plans.services import add_action, create_plan
+from app.reports.queries import latest_release
 from app.reports.releases import publish_release
+from app.sharing.services import publish_summary
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import (
     DEFAULT_LEVELS,
@@ -159,6 +171,9 @@ def seed_demo(
     rng = np.random.default_rng(seed)
     org = plan_org(teams, people, len(DEFAULT_LEVELS), rng)
     population = draw_population(document, org, waves, rng)
+    # The plans come from a generator of their own: the rest of the data stay the seed's.
+    focus = plan_focus(document, org, waves, np.random.default_rng([seed, 1]))
+    population = replace(population, focus=focus)
     results = [simulate_wave(document, population, wave, rng) for wave in range(waves)]
 
     team_ids = [ensure_team(path)[0].id for path in org.team_paths]
@@ -183,6 +198,9 @@ def seed_demo(
             )
     for wave in stored:
         _finish_wave(wave, publish=publish)
+    if publish:
+        _make_plans(stored, focus, team_ids, org)
+        _share_results(stored[-1])
     return DemoSummary(
         teams=org.n_teams,
         departments=len(org.departments),
@@ -334,6 +352,97 @@ def _finish_wave(wave: DemoSurvey, *, publish: bool) -> None:
         assert survey is not None
         publish_release(survey, actor=None, final=True, published_on=wave.closes_on, notify=False)
     purge_contacts(wave.id)
+
+
+# What a team commits to on a focus dimension (two actions each), in plain words.
+PLAN_ACTIONS: dict[str, tuple[str, str]] = {
+    "empathic_attunement": (
+        "Start each weekly meeting with a round on what is weighing on people",
+        "Ask who a decision affects before making it, and invite them",
+    ),
+    "authenticity": (
+        "Share one mistake and what we learned from it at every retrospective",
+        "Leads say openly when they do not know the answer",
+    ),
+    "accountability": (
+        "Leads ask for feedback on their own decisions once a month",
+        "Name and repair the impact of a missed commitment within a week",
+    ),
+    "mutual_empowerment": (
+        "Pair people across roles on one piece of work each quarter",
+        "Publish the team's plans and their reasons where everyone can read them",
+    ),
+    "voice_influence": (
+        "Decide team priorities with a vote after everyone has spoken",
+        "Report back on what changed because of each suggestion",
+    ),
+    "hyper_competitiveness": (
+        "Replace the individual leaderboard with shared team goals",
+        "Credit contributions by name in the team update",
+    ),
+    "unilateral_control": (
+        "Draft changes to how we work together before they are decided",
+        "Stop daily status checks and agree on weekly ones instead",
+    ),
+    "rank_ordering": (
+        "Rotate who chairs the team meeting, whatever their title",
+        "Everyone uses the same channels and first names, whatever their rank",
+    ),
+    "silencing": (
+        "Keep a standing agenda item for concerns, raised anonymously if people wish",
+        "Thank people in public for raising a problem",
+    ),
+    "disconnection": (
+        "Share meeting notes with the whole team the same day",
+        "Bring remote and shift colleagues into the decisions that touch their work",
+    ),
+}
+
+
+def _make_plans(
+    waves: Sequence[DemoSurvey],
+    focus: Sequence[FocusPlan],
+    team_ids: Sequence[int],
+    org: OrgPlan,
+) -> None:
+    """The model's plans as HR would record them from each wave's release: the focus
+    dimensions and two actions per plan, owned by HR and, in the demo manager's department,
+    by the manager; due after the wave's close; those of earlier waves done or under way."""
+    hr = _demo_account(DEMO_HR[0])
+    manager = _demo_account(DEMO_MANAGER[0])
+    last = len(waves) - 1
+    for plan in focus:
+        wave = waves[plan.wave]
+        created = create_plan(hr, wave.id, team_ids[plan.team], list(plan.dimensions))
+        in_scope = org.team_paths[plan.team].startswith(org.departments[0] + "/")
+        texts = [PLAN_ACTIONS.get(key, (f"Work on {key}",))[0] for key in plan.dimensions]
+        statuses = (
+            (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+            if plan.wave == last
+            else (ActionStatus.DONE, ActionStatus.IN_PROGRESS)
+        )
+        for n, (text, status) in enumerate(zip(texts, statuses, strict=False)):
+            add_action(
+                hr,
+                created,
+                text=text,
+                owner_id=(manager if n == 0 and in_scope else hr).id,
+                due_on=wave.closes_on + dt.timedelta(days=60 * (n + 1)),
+                status=status.value,
+            )
+
+
+def _share_results(wave: DemoSurvey) -> None:
+    """The last wave's results shared back with its employees (its employee summary)."""
+    release = latest_release(wave.id)
+    if release is not None:
+        publish_summary(wave.id, (release.id, release.number), actor=_demo_account(DEMO_HR[0]))
+
+
+def _demo_account(email: str) -> StaffUser:
+    user = Session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
+    assert user is not None  # created by _ensure_demo_users
+    return user
 
 
 def _invite_everyone(

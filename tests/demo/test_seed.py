@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role, StaffUser
 from app.demo.commands import seed_demo_command
-from app.demo.model import draw_population, plan_org, simulate_wave
+from app.demo.model import draw_population, plan_focus, plan_org, simulate_wave
 from app.demo.services import DEMO_ADMIN, DemoSummary, seed_demo
 from app.errors import Conflict, DomainError, Gone
 from app.instruments.document import InstrumentDocument
@@ -156,6 +157,8 @@ def test_the_stored_data_are_what_the_model_generates(db_session: Any, seeded: D
     rng = np.random.default_rng(SMALL["seed"])
     org = plan_org(SMALL["teams"], SMALL["people"], 3, rng)
     population = draw_population(document, org, SMALL["waves"], rng)
+    plans = plan_focus(document, org, SMALL["waves"], np.random.default_rng([SMALL["seed"], 1]))
+    population = dataclasses.replace(population, focus=plans)
     waves = [simulate_wave(document, population, w, rng) for w in range(SMALL["waves"])]
     for survey, wave in zip(seeded.surveys, waves, strict=True):
         expected = Counter(v for v in wave.values.ravel().tolist())
