@@ -163,10 +163,13 @@ participants_cli = AppGroup("participants", help="Survey participants.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @domain_errors_exit
 def import_participants_command(survey_id: int, file: Path) -> None:
-    """Invite the people of FILE.csv (email,team,level): all rows or none."""
+    """Invite the people of FILE.csv (email,team,level): all rows or none; people
+    already invited are skipped and listed by line."""
     refuse_while_importing(survey_id)
     with file.open("rb") as stream:
         report = surveys.import_participants(survey_id, stream)
     Session.commit()
     created = f"; new teams: {', '.join(report.teams_created)}" if report.teams_created else ""
     click.echo(f"Invited {report.invited} participant(s){created}.")
+    if report.skipped:
+        click.echo(report.skipped_summary())

@@ -37,6 +37,11 @@ def test_survey_cycle_through_the_cli(
     imported = runner.invoke(args=["participants", "import", str(survey_id), str(people)])
     assert imported.exit_code == 0, imported.output
     assert "Invited 3 participant(s)" in imported.output
+    again = runner.invoke(args=["participants", "import", str(survey_id), str(people)])
+    assert again.exit_code == 0, again.output
+    assert "Invited 0 participant(s).\n3 row(s) already invited, skipped (lines 2, 3, 4)." in (
+        again.output
+    )
 
     out = tmp_path / "links.csv"
     links = runner.invoke(args=["surveys", "links", str(survey_id), "--out", str(out), "--yes"])
