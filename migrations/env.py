@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, event, text
 
 import app.models  # noqa: F401  (fills Base.metadata)
 from app.db import Base, make_engine
-from config import load_config
+from config import ConfigError, load_config
 
 target_metadata = Base.metadata
 
@@ -24,8 +24,20 @@ def _options() -> dict[str, object]:
     }
 
 
+def _url() -> str | None:
+    """`-x url=...`, else the configuration's DATABASE_URL. A bad setting stops alembic
+    with the configuration's one-line message (naming it), as it stops the app."""
+    given = context.get_x_argument(as_dictionary=True).get("url")
+    if given:
+        return str(given)
+    try:
+        return load_config().DATABASE_URL
+    except ConfigError as exc:
+        raise SystemExit(f"Error: {exc.message}") from None
+
+
 def run_migrations_offline() -> None:
-    url = context.get_x_argument(as_dictionary=True).get("url") or load_config().DATABASE_URL
+    url = _url()
     context.configure(url=url, literal_binds=True, **_options())
     with context.begin_transaction():
         context.run_migrations()
@@ -38,7 +50,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    url = context.get_x_argument(as_dictionary=True).get("url") or load_config().DATABASE_URL
+    url = _url()
     assert url is not None
     engine = _migration_engine(url)
     with engine.connect() as conn:

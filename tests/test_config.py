@@ -287,3 +287,24 @@ def test_gunicorn_stops_before_any_worker_with_the_message() -> None:
     assert "Error: MAIL_USE_TLS must be one of 1, true, yes, on (yes)" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "Booting worker" not in done.stderr  # stopped before any worker started
+
+
+def test_alembic_stops_with_the_message_too() -> None:
+    env = {
+        key: val
+        for key, val in os.environ.items()
+        if not key.startswith(("MAIL_", "MUTUALITY_", "DATABASE_URL"))
+    }
+    env.update({"MAIL_PORT": "abc", "MUTUALITY_CONFIG": "production"})
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "current"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Error: MAIL_PORT must be a whole number of 0 or more, not 'abc'." in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
