@@ -36,3 +36,17 @@ def test_comments_are_not_tied_to_a_response() -> None:
     comment = Base.metadata.tables["comment"]
     assert "response_id" not in comment.columns
     assert comment.dialect_options["sqlite"]["with_rowid"] is False
+
+
+def test_the_outbox_keeps_a_staff_address_only_while_its_message_waits() -> None:
+    """A participant's message reads the address from the invitation (purged at the
+    close); a staff message's own address is emptied when it is sent or given up, and a
+    check constraint forbids it on any other row."""
+    outbox = Base.metadata.tables["outbox_message"]
+    checks = {
+        str(c.name): str(getattr(c, "sqltext", ""))
+        for c in outbox.constraints
+        if c.name is not None and "recipient" in str(c.name)
+    }
+    assert "status = 'pending' OR recipient IS NULL" in checks.values()
+    assert not {"email", "address"} & set(outbox.columns.keys())
