@@ -85,20 +85,20 @@ def _each(
 
 def open_due_surveys(now: dt.datetime) -> list[int]:
     """Open the drafts set to open automatically whose opening time has come, and queue
-    their invitations in the same transaction. Returns the ids opened."""
+    their invitations in the same transaction. Returns the ids opened. A draft whose
+    close has passed too (the worker was down all along) stays a draft: opening it only
+    to close it would email invitations to a survey nobody can answer."""
     due = (
         Survey.state == DRAFT,
         Survey.open_automatically.is_(True),
         Survey.opens_at <= now,
+        or_(Survey.closes_at.is_(None), Survey.closes_at > now),
     )
     ids = list(Session.scalars(select(Survey.id).where(*due).order_by(Survey.opens_at)))
 
     def act(survey: Survey) -> bool:
         open_survey(survey.id)
-        try:
-            queued = queue_invitations(survey.id, now)
-        except DomainError:  # its close has passed too: the close step ends it
-            queued = 0
+        queued = queue_invitations(survey.id, now)
         record_event(None, "survey.open", "survey", survey.id, previous_state=DRAFT, by="schedule")
         record_event(
             None, "email.queue_invitations", "survey", survey.id, queued=queued, by="schedule"
