@@ -128,3 +128,10 @@ def test_the_documented_commands_exist(app: Flask) -> None:
 
 def test_the_readme_links_the_deployment_page() -> None:
     assert "(docs/deployment.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_proxy_error_log_quotes_no_request_line() -> None:
+    # At "error" nginx logs "request: GET /s/<token> ..." whenever the app is unreachable.
+    text = DOC.read_text(encoding="utf-8")
+    levels = re.findall(r"^\s*error_log\s+\S+\s+(\w+);", text, re.MULTILINE)
+    assert levels and set(levels) <= {"crit", "alert", "emerg"}
