@@ -305,3 +305,11 @@ def test_an_open_survey_keeps_its_opening_and_a_closed_one_has_no_schedule(
     db_session.commit()
     with pytest.raises(Conflict, match="its schedule is over"):
         set_schedule(survey.id, opens_at=T0, closes_at=T0 + 25 * DAY, now=T0 + DAY, **keep)
+
+
+def test_a_draft_whose_close_has_passed_too_is_not_opened(
+    db_session: Any, scheduled: Survey, mail_server: SmtpServer
+) -> None:
+    run_at(T0 + 11 * DAY)  # the worker was down through the whole survey
+    assert _fresh(db_session, Survey, scheduled.id).state == SurveyState.DRAFT.value
+    assert mail_server.received == []
