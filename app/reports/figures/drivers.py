@@ -21,7 +21,6 @@ from app.reports.figures.text import (
     number,
     plain,
     plural,
-    with_interval,
     wrap_label,
 )
 from app.reports.figures.values import Desirable, Estimate, finite
@@ -135,7 +134,7 @@ def priority_map(
 
 
 def _percent(e: Estimate) -> str:
-    """R^2 as a percentage with its interval: "45% (41-49%)"."""
+    """R^2 as a percentage with its interval: "45% (95% interval 41-49%)"."""
     text = f"{e.value * 100:.0f}%"
     if e.lower is None or e.upper is None:
         return text
@@ -164,10 +163,7 @@ def _points(points: Sequence[DriverPoint], outcome: str) -> dict[str, Any]:
                 p.label,
                 {
                     "Family": p.family,
-                    f"Share of what the dimensions explain of {outcome}": with_interval(
-                        p.importance, 1
-                    )
-                    + "%",
+                    f"Share of what the dimensions explain of {outcome}": _share(p.importance),
                     "Score, higher is better": number(p.score),
                     f"Mean as asked ({direction(p.desirable)})": number(p.mean),
                 },
@@ -178,6 +174,11 @@ def _points(points: Sequence[DriverPoint], outcome: str) -> dict[str, Any]:
         "cliponaxis": False,
         "name": "Dimensions",
     }
+
+
+def _share(e: Estimate) -> str:
+    """A share with its interval, in percent: "24.0% [18.0, 30.0]"."""
+    return f"{number(e.value, 1)}% [{number(e.lower or 0.0, 1)}, {number(e.upper or 0.0, 1)}]"
 
 
 def _marks(

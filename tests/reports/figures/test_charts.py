@@ -115,7 +115,7 @@ FIRST_HOVERS = {
     "trends": "<b>Mutuality</b><br>Label: 3.00 [2.90, 3.10]",
     "reliability": "<b>Label</b><br>alpha: 0.82 [0.76, 0.87]<br>n = 120",
     "drivers": "<b>Label</b><br>Family: Mutuality<br>Share of what the dimensions explain of "
-    "Outcomes: 24.0 [18.0, 30.0]%<br>Score, higher is better: 2.60<br>Mean as asked (higher "
+    "Outcomes: 24.0% [18.0, 30.0]<br>Score, higher is better: 2.60<br>Mean as asked (higher "
     "is better): 2.60",
 }
 
