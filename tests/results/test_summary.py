@@ -453,3 +453,38 @@ def test_the_releases_page_leads_hr_to_the_employee_summary(
 ) -> None:
     html = client.get(f"/reports/surveys/{released.id}/releases").get_data(as_text=True)
     assert f'href="/reports/surveys/{released.id}/summary"' in html
+
+
+def test_a_results_link_before_any_summary_is_refused_and_nothing_is_stored(
+    client: FlaskClient, hr: Any, released: SharedSurvey, db_session: Any
+) -> None:
+    page = client.get(f"/reports/surveys/{released.id}/summary").get_data(as_text=True)
+    assert "Create a new results link" not in page
+    token = csrf_token_from(page)
+    refused = client.post(
+        f"/reports/surveys/{released.id}/summary/link", data={"csrf_token": token}
+    )
+    assert refused.status_code == 400
+    assert "has no published employee summary: publish one first" in refused.get_data(True)
+    assert _summaries(db_session) == 0 and _audits(db_session, "summary.link") == 0
+    # Without the CSRF token nothing happens either.
+    assert client.post(f"/reports/surveys/{released.id}/summary").status_code == 400
+    assert _summaries(db_session) == 0
+
+
+def test_publishing_again_moves_employees_to_the_newer_release(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey, db_session: Any
+) -> None:
+    assert _publish(client, released.id).status_code == 302
+    link = f"/s/{released.tokens[released.answered[1]]}/results?lang=en"
+    assert "these are interim results" in _employee(app).get(link).get_data(as_text=True)
+    final = close_with_final_release(released.id, actor=None)
+    db_session.commit()
+    page = client.get(f"/reports/surveys/{released.id}/summary").get_data(as_text=True)
+    assert f"Release {final.number} is newer" in page
+    assert "interim results" in _employee(app).get(link).get_data(as_text=True)  # not yet
+    assert _publish(client, released.id).status_code == 302
+    db_session.expire_all()
+    assert db_session.scalar(select(EmployeeSummary)).release_id == final.id
+    assert "interim results" not in _employee(app).get(link).get_data(as_text=True)
+    assert _audits(db_session, "summary.publish") == 2
