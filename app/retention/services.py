@@ -95,7 +95,8 @@ def _due(candidates: list[ClosedSurvey], days: int, today: dt.date) -> list[Clos
 
 def apply_retention(now: dt.datetime, policy: RetentionPolicy | None = None) -> RetentionOutcome:
     """Delete what the retention settings keep no longer, as of `now` (aware, UTC), and
-    audit each deletion with counts only. `policy` None reads the app's settings.
+    audit each deletion (which survey, never how many rows). `policy` None reads the app's
+    settings.
 
     - responses: `responses_days` after a survey's close, its responses with their answers
       and scores, any sealed ballot left, and its invitations (the record of who was
@@ -105,7 +106,9 @@ def apply_retention(now: dt.datetime, policy: RetentionPolicy | None = None) -> 
     - audit: events older than `audit_days` (the event recording this deletion is new).
 
     At most SURVEYS_PER_CALL surveys of each kind per call; calling again continues. The
-    caller (the worker's round) commits. Releases are never touched.
+    caller (the worker's round) commits. Releases are never touched. Two workers that
+    pick the same survey delete it once: the second waits for the first's row locks, finds
+    nothing left and records nothing.
     """
     if policy is None:
         from flask import current_app  # only when called without a policy, in an app
@@ -126,24 +129,29 @@ def apply_retention(now: dt.datetime, policy: RetentionPolicy | None = None) -> 
         return outcome  # the usual round: reads only, no write lock taken
     begin_write_transaction()
     for due in responses_due:
-        _delete_responses(due, policy.responses_days)
-        outcome.responses_of.append(due.survey_id)
+        if _delete_responses(due, policy.responses_days):
+            outcome.responses_of.append(due.survey_id)
     for due in comments_due:
-        _delete_comments(due, policy.comments_days)
-        outcome.comments_of.append(due.survey_id)
+        if _delete_comments(due, policy.comments_days):
+            outcome.comments_of.append(due.survey_id)
     if audit_before is not None:
         outcome.audit_events = _delete_audit_events(audit_before)
     Session.flush()
     return outcome
 
 
-def _delete_responses(due: ClosedSurvey, days: int) -> None:
+def _delete_responses(due: ClosedSurvey, days: int) -> bool:
+    """Whether anything was deleted (False: another worker was first)."""
     sid = due.survey_id
     # Answers, dimension and family scores go with their response (ON DELETE CASCADE);
     # links and queued emails with their invitation.
-    _delete_where(Response, Response.survey_id == sid)
-    _delete_where(Ballot, Ballot.survey_id == sid)
-    _delete_where(Invitation, Invitation.survey_id == sid)
+    deleted = (
+        _delete_where(Response, Response.survey_id == sid)
+        + _delete_where(Ballot, Ballot.survey_id == sid)
+        + _delete_where(Invitation, Invitation.survey_id == sid)
+    )
+    if not deleted:
+        return False
     # No counts (see RetentionOutcome): the survey, its close and the setting applied.
     record_event(
         None,
@@ -153,10 +161,12 @@ def _delete_responses(due: ClosedSurvey, days: int) -> None:
         closed_on=due.closed_on.isoformat(),
         kept_days=days,
     )
+    return True
 
 
-def _delete_comments(due: ClosedSurvey, days: int) -> None:
-    _delete_where(Comment, Comment.survey_id == due.survey_id)
+def _delete_comments(due: ClosedSurvey, days: int) -> bool:
+    if not _delete_where(Comment, Comment.survey_id == due.survey_id):
+        return False
     record_event(
         None,
         "retention.comments",
@@ -165,6 +175,7 @@ def _delete_comments(due: ClosedSurvey, days: int) -> None:
         closed_on=due.closed_on.isoformat(),
         kept_days=days,
     )
+    return True
 
 
 def _delete_audit_events(before: dt.datetime) -> int:
