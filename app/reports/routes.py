@@ -162,6 +162,7 @@ def _render(
     template: str, ctx: ReportContext, page: str, title: str, intro: str = "", **values: object
 ) -> str:
     _audit(ctx, page)
+    form = values.pop("form", None) or filter_form(ctx)
     return render_template(
         template,
         ctx=ctx,
@@ -170,7 +171,7 @@ def _render(
         intro=intro,
         report_pages=REPORT_PAGES,
         response_rate_roles=RESPONSE_RATE_ROLES,
-        form=filter_form(ctx),
+        form=form,
         hidden_note=footnote(ctx.publication.k),
         **values,
     )
@@ -224,15 +225,17 @@ def team(survey_id: int, team_id: int) -> str:
     ctx = report_context(survey_id)
     if isinstance(ctx, Survey):
         return no_release_page(ctx)
-    view = team_view_of(ctx, team_id)
+    form = filter_form(ctx)
+    form.team.choices = form.team.choices[1:]  # a team, not the whole organisation
+    form.team.data = str(team_id)
     return _render(
         "reports/team.html",
         ctx,
         "team",
         ctx.tree.paths[team_id],
+        form=form,
         team_id=team_id,
-        view=view,
-        teams=ctx.scope_teams,
+        view=team_view_of(ctx, team_id),
     )
 
 
@@ -243,7 +246,15 @@ def pick_team(survey_id: int) -> BaseResponse:
     team_id = _int_arg("team")
     if team_id is None:
         raise NotFound("Choose a team from the list.")
-    return redirect(url_for("reports.team", survey_id=survey_id, team_id=team_id))
+    return redirect(
+        url_for(
+            "reports.team",
+            survey_id=survey_id,
+            team_id=team_id,
+            level=_int_arg("level"),
+            release=_int_arg("release"),
+        )
+    )
 
 
 @bp.route("/my-team")

@@ -72,6 +72,15 @@ class ScoreRow:
     def change_words(self) -> str:
         return describe_change(self.change)
 
+    @property
+    def improved(self) -> bool | None:
+        """Whether a change whose interval excludes 0 went the favourable way (None when
+        there is no such change)."""
+        change = self.change
+        if change is None or not change.clear or change.difference is None:
+            return None
+        return (change.difference > 0) == (self.desirable == "high")
+
 
 @dataclass(frozen=True)
 class TeamView:
@@ -96,6 +105,12 @@ class TeamView:
     @property
     def rule(self) -> str:
         return RULE.format(drivers=self.drivers_of or "this release")
+
+    @property
+    def clear_changes(self) -> tuple[ScoreRow, ...]:
+        """The indices and dimensions whose change since the last comparable wave has an
+        interval that excludes 0, indices first."""
+        return tuple(row for row in (*self.families, *self.dimensions) if row.improved is not None)
 
 
 def build_team_view(
@@ -213,6 +228,12 @@ def _dimension_rows(
     return rows
 
 
+def _signed(x: float) -> str:
+    """A signed number with two decimals and no "-0.00"."""
+    text = f"{x:+.2f}"
+    return "0.00" if float(text) == 0.0 else text
+
+
 def describe_difference(row: ScoreRow) -> str:
     """The team against the rest in plain words, e.g. "0.32 above the rest of the
     organisation (0.10 to 0.54); this holds after correction: more favourable"."""
@@ -222,7 +243,7 @@ def describe_difference(row: ScoreRow) -> str:
     side = "above" if comparison.difference > 0 else "below"
     words = f"{abs(comparison.difference):.2f} {side} the rest of the organisation"
     if comparison.lower is not None and comparison.upper is not None:
-        words += f" (95% interval {comparison.lower:+.2f} to {comparison.upper:+.2f})"
+        words += f" (95% interval {_signed(comparison.lower)} to {_signed(comparison.upper)})"
     if not comparison.flagged:
         return words + ": a difference chance could give, after correction."
     direction = "more favourable" if row.favourable else "less favourable"
@@ -238,7 +259,7 @@ def describe_change(change: Change | None) -> str:
     side = "up" if change.difference > 0 else "down"
     words = (
         f"{side.capitalize()} {abs(change.difference):.2f} since {change.since} "
-        f"(95% interval {change.lower:+.2f} to {change.upper:+.2f})"
+        f"(95% interval {_signed(change.lower)} to {_signed(change.upper)})"
     )
     if change.clear:
         return words + "."

@@ -5,6 +5,7 @@ no serious problem. The server runs live on demo data of its own (see tests/conf
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import Engine
 
 from app.db import Session
-from app.demo.services import DEMO_HR, seed_demo
+from app.demo.services import DEMO_HR, DEMO_MANAGER, seed_demo
 from tests.conftest import live_server
 from tests.e2e.conftest import serious_violations
 
@@ -115,3 +116,28 @@ def test_where_to_start_draws_the_priority_map_and_passes_axe(
     assert not problems, "axe (/drivers):\n" + "\n".join(problems)
     folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
     page.screenshot(path=str(folder / "drivers.png"), full_page=True)
+
+
+def test_a_manager_lands_on_their_team_view_which_passes_axe(
+    live_reports: LiveReports, context: BrowserContext, tmp_path: Path
+) -> None:
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{live_reports.base_url}/login")
+    email, password = DEMO_MANAGER
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    # Signed in, the manager lands on their own team's view of the latest release.
+    expect(page).to_have_url(re.compile(rf"/reports/surveys/{live_reports.survey_id}/teams/\d+$"))
+    expect(page.get_by_role("heading", name="Participation")).to_be_visible()
+    expect(page.get_by_role("heading", name="Where this team stands")).to_be_visible()
+    expect(page.get_by_text("How strengths and focus areas are chosen")).to_be_visible()
+    expect(page.get_by_role("link", name="Create an action plan")).to_be_visible()
+    problems = serious_violations(page)
+    assert not problems, "axe (team view):\n" + "\n".join(problems)
+    folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
+    page.screenshot(path=str(folder / "team-view.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems = serious_violations(page)
+    assert not problems, "axe (team view, phone):\n" + "\n".join(problems)

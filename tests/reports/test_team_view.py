@@ -193,3 +193,9 @@ def test_a_hidden_team_offers_its_shown_ancestor(
     ops = waves.teams["Ops"]
     assert f'href="/reports/surveys/{waves.second.id}/teams/{ops}">Ops</a>' in html
     assert "Strengths" not in html and "Difference from the rest" not in html
+
+
+def test_a_bound_that_rounds_to_zero_reads_without_a_sign() -> None:
+    assert describe_change(Change("Spring", -0.27, -0.54, -0.001)) == (
+        "Down 0.27 since Spring (95% interval -0.54 to 0.00)."
+    )
