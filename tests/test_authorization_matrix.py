@@ -134,6 +134,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_users.reactivate", "POST"): ADMIN,
     ("admin_users.lift_sign_in_pause", "POST"): ADMIN,
     ("admin_users.resend_invitation", "POST"): ADMIN,
+    ("admin_users.unlink_single_sign_on", "POST"): ADMIN,
     ("admin_audit.index", "GET"): ADMIN,
 }
 

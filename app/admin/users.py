@@ -206,6 +206,28 @@ def resend_invitation(user_id: int) -> Response | tuple[str, int]:
     return _user_page(user, activation_form=form, status=400)
 
 
+@bp.route("/<int:user_id>/unlink-sso", methods=["POST"])
+@role_required(Role.ADMIN)
+def unlink_single_sign_on(user_id: int) -> Response | tuple[str, int]:
+    """Forget the account's link to the identity provider (it is matched by verified email
+    at its next single sign-on); its sessions end."""
+    user = get_or_404(StaffUser, user_id)
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            services.unlink_single_sign_on(user.id)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            record_event(current_user, "user.unlink_sso", OBJECT_TYPE, user.id, email=user.email)
+            if user.id == current_user.id:
+                sign_in(user)  # this browser carries on in a new session; the others ended
+            Session.commit()
+            flash(f"{user.email} is no longer linked to single sign-on.", "info")
+            return redirect(url_for(".edit", user_id=user.id))
+    return _user_page(user, activation_form=form, status=400)
+
+
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
 @role_required(Role.ADMIN)
 def deactivate(user_id: int) -> Response | tuple[str, int]:

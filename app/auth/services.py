@@ -186,6 +186,20 @@ def set_active(user_id: int, active: bool, *, actor_id: int | None = None) -> St
     return user
 
 
+def unlink_single_sign_on(user_id: int) -> StaffUser:
+    """Forget the account's subject at the OpenID Connect provider: its next single sign-on
+    matches it by verified email again (after a wrong link, or a new identity at the
+    provider). Its sessions end, in case the linked identity was not its owner's.
+    DomainError when the account has no link."""
+    user = _get_user(user_id)
+    if user.oidc_subject is None:
+        raise DomainError(f"{user.email} is not linked to single sign-on.")
+    user.oidc_subject = None
+    end_sessions_of(user.id)
+    Session.flush()
+    return user
+
+
 # --- sessions -------------------------------------------------------------------------------
 
 # A live session's last_seen_at is written at most this often (not on every request).

@@ -18,6 +18,8 @@ from app.audit.models import AuditEvent
 from app.auth import oidc
 from app.auth.models import Role, StaffSession, StaffUser
 from config import ConfigError, load_config
+from tests.admin.conftest import page_text, submit
+from tests.conftest import AuthActions, csrf_token_from
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 CALLBACK = "http://localhost/login/sso/callback"
@@ -120,8 +122,6 @@ def test_an_existing_account_signs_in_by_verified_email_then_by_subject(
 
 
 def _token(client: FlaskClient) -> str:
-    from tests.conftest import csrf_token_from
-
     return csrf_token_from(client.get("/account/password").get_data(as_text=True))
 
 
@@ -301,3 +301,54 @@ def test_a_bad_role_map_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
         load_config("testing")
     monkeypatch.setenv("OIDC_ROLE_MAP", "leads=manager, people = hr")
     assert load_config("testing").OIDC_ROLE_MAP == "leads=manager, people = hr"
+
+
+def test_an_account_linked_to_another_subject_is_not_taken_over(
+    client: FlaskClient, provider: OidcProvider, make_user: Any, db_session: Any
+) -> None:
+    user = make_user("ana@example.org", Role.ADMIN)
+    user.oidc_subject = "someone-else"
+    db_session.commit()
+    answer = sso_sign_in(client)
+    _refused(client, db_session, answer, "is linked to another identity", accounts=1)
+    db_session.expire_all()
+    assert db_session.get(StaffUser, user.id).oidc_subject == "someone-else"
+
+
+def test_claims_do_not_change_an_existing_accounts_role(
+    client: FlaskClient,
+    provider: OidcProvider,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    make_user: Any,
+    db_session: Any,
+) -> None:
+    monkeypatch.setitem(app.config, "OIDC_ROLE_CLAIM", "groups")
+    monkeypatch.setitem(app.config, "OIDC_ROLE_MAP", "admins=admin")
+    user = make_user("ana@example.org", Role.HR)
+    provider.person.extra = {"groups": ["admins"]}
+    assert sso_sign_in(client).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(StaffUser, user.id).role == "hr"
+    assert users(db_session) == 1
+
+
+def test_an_admin_forgets_an_accounts_single_sign_on_link(
+    app: Flask, client: FlaskClient, admin: StaffUser, make_user: Any, db_session: Any
+) -> None:
+    user = make_user("ana@example.org", Role.HR)
+    user.oidc_subject = "person-1"
+    db_session.commit()
+    elsewhere = app.test_client()
+    AuthActions(elsewhere).login("ana@example.org")
+    page = f"/admin/users/{user.id}"
+    assert "Forget the single sign-on link" in page_text(client.get(page))
+    done = submit(client, f"{page}/unlink-sso", {}, page=page)
+    assert done.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(StaffUser, user.id).oidc_subject is None
+    assert elsewhere.get("/account/password").status_code == 302  # its session ended
+    (event,) = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "user.unlink_sso"))
+    assert event.actor_id == admin.id and event.detail == {"email": "ana@example.org"}
+    again = submit(client, f"{page}/unlink-sso", {}, page=page)
+    assert again.status_code == 400 and "is not linked to single sign-on" in page_text(again)
