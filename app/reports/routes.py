@@ -180,7 +180,10 @@ def _render(
 @bp.route("/")
 @role_required(*STAFF)
 def index() -> str:
-    return render_template("reports/index.html", surveys=list_surveys())
+    surveys = list_surveys()
+    latest = {survey.id: latest_release(survey.id) for survey, _rate in surveys}
+    labels = {sid: release_label(release) for sid, release in latest.items() if release}
+    return render_template("reports/index.html", surveys=surveys, labels=labels)
 
 
 def report_view(page: ReportPage) -> Callable[[int], str]:
