@@ -389,6 +389,12 @@ def _queue_participants(survey: Survey, content: bytes, filename: str, size: int
 
 
 EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}
+QUEUED_MESSAGE = {
+    "invitations": "Invitations are queued for the {n:,} people who had none (anyone who has "
+    "answered gets none); the worker sends them.",
+    "reminders": "Reminders are queued for those of the {n:,} people who have not answered "
+    "and are below the reminder limit; the worker sends them.",
+}
 
 
 @bp.route("/<int:survey_id>/email/<kind>", methods=["POST"])
@@ -412,14 +418,17 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
         )
         return confirm_page(survey, kind, form), 409
     try:
-        queued = queue(survey.id)
+        queue(survey.id)
     except DomainError as exc:
         Session.rollback()
         flash(exc.message, "error")
         return _survey_page(survey), 400
-    record_event(current_user, f"email.queue_{kind}", "survey", survey.id, queued=queued)
+    # Neither the audit log nor the message says how many were queued: those who have
+    # answered get none, so the number would tell how many have (app.outbox.services).
+    considered = form.expected.data or 0
+    record_event(current_user, f"email.queue_{kind}", "survey", survey.id, considered=considered)
     Session.commit()
-    flash(f"{queued} {kind} queued; the outbox worker sends them.", "info")
+    flash(QUEUED_MESSAGE[kind].format(n=considered), "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 

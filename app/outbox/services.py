@@ -175,19 +175,23 @@ def _require_accepting(survey: Survey, now: dt.datetime, what: str) -> None:
         raise Conflict(f"Survey {survey.id} has passed its closing date; no {what} can go out.")
 
 
-def _invitations_due(survey_id: int) -> Any:
-    """Who an invitation email goes to: an address, no answer, and no invitation email
-    pending or sent yet."""
-    invited_before = exists().where(
+def _invitation_emailed() -> Any:
+    """The invitation has had an invitation email, sent or waiting."""
+    return exists().where(
         OutboxMessage.invitation_id == Invitation.id,
         OutboxMessage.kind == MessageKind.INVITATION.value,
         OutboxMessage.status.in_((PENDING, SENT)),
     )
+
+
+def _invitations_due(survey_id: int) -> Any:
+    """Who an invitation email goes to: an address, no answer, and no invitation email
+    pending or sent yet."""
     return and_(
         Invitation.survey_id == survey_id,
         Invitation.email.is_not(None),
         Invitation.responded.is_(False),
-        ~invited_before,
+        ~_invitation_emailed(),
         ~_has_pending_message(),
     )
 
@@ -205,15 +209,35 @@ def _reminders_due(survey_id: int, limit: int) -> Any:
     )
 
 
+# The send buttons' numbers are blind to answers. The exact number of people a reminder
+# goes to is the number who have not answered (a response count, below k too, and dated
+# by when it drops), and who has had fewer reminders than the limit is who answered early;
+# so the buttons state how many people are considered, and never subtract those who
+# answered.
+
+
 def invitations_to_send(survey_id: int) -> int:
-    """How many people `queue_invitations` would email now (the send button's question)."""
-    return Session.scalar(select(func.count()).where(_invitations_due(survey_id))) or 0
+    """How many people the invitations button emails: everyone with an address and no
+    invitation email sent or waiting. Exact unless some of them answered with a link of
+    the links file: those are counted and get nothing."""
+    emailable = and_(
+        Invitation.survey_id == survey_id,
+        Invitation.email.is_not(None),
+        ~_invitation_emailed(),
+    )
+    return Session.scalar(select(func.count()).where(emailable)) or 0
 
 
-def reminders_to_send(survey_id: int, *, max_reminders: int | None = None) -> int:
-    """How many people `queue_reminders` would email now (the send button's question)."""
-    limit = max_reminders if max_reminders is not None else _settings(None).max_reminders
-    return Session.scalar(select(func.count()).where(_reminders_due(survey_id, limit))) or 0
+def reminders_to_send(survey_id: int) -> int:
+    """The most people the reminders button emails: everyone with an address who was
+    sent an invitation email. Those who have answered, have had the most reminders or
+    have an email waiting get none; how many that leaves is not said (see above)."""
+    reminded = and_(
+        Invitation.survey_id == survey_id,
+        Invitation.email.is_not(None),
+        Invitation.sent_at.is_not(None),
+    )
+    return Session.scalar(select(func.count()).where(reminded)) or 0
 
 
 def queue_invitations(survey_id: int, now: dt.datetime | None = None) -> int:

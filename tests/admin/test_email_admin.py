@@ -179,7 +179,7 @@ def test_sending_asks_first_stating_how_many_people_get_the_email(
     assert sent.status_code == 302
     assert _count(db_session, OutboxMessage) == 3
     (event,) = audit_events(db_session, "email.queue_invitations")
-    assert event.detail == {"queued": 3}
+    assert event.detail == {"considered": 3}  # not how many were queued (see below)
     assert "Nobody would get the invitation email now." in page_text(client.get(confirm_url))
 
 
@@ -207,8 +207,25 @@ def test_reminders_ask_with_their_own_count(
     for invitation in db_session.scalars(select(Invitation)):
         invitation.sent_at = invitation.survey.created_at
     db_session.commit()
-    confirm = page_text(client.get(f"/admin/surveys/{survey.id}/email/reminders/confirm"))
-    assert "3 people will get the reminder email." in confirm
+    confirm_url = f"/admin/surveys/{survey.id}/email/reminders/confirm"
+    confirm = page_text(client.get(confirm_url))
+    assert "Up to 3 people will get the reminder email." in confirm
+    # Someone answering changes nothing on the page, nor in what the send says or records.
+    before = client.get(confirm_url).get_data(as_text=True)
+    db_session.scalar(
+        select(Invitation).where(Invitation.email == "ben@example.org")
+    ).responded = True
+    db_session.commit()
+    assert client.get(confirm_url).get_data(as_text=True) == before
+    sent = submit(
+        client, f"/admin/surveys/{survey.id}/email/reminders", {"expected": "3"}, page=confirm_url
+    )
+    assert sent.status_code == 302
+    shown = page_text(client.get(sent.location))
+    assert "Reminders are queued for those of the 3 people who have not answered" in shown
+    (event,) = audit_events(db_session, "email.queue_reminders")
+    assert event.detail == {"considered": 3}
+    assert _count(db_session, OutboxMessage) == 2
 
 
 def test_a_survey_not_open_sends_nothing_and_says_why(

@@ -684,7 +684,7 @@ def test_admin_queues_invitation_and_reminder_emails(
     queued = db_session.scalars(select(OutboxMessage)).all()
     assert len(queued) == 3  # one per invited person
     shown = client.get(f"/admin/surveys/{open_survey.survey.id}").get_data(as_text=True)
-    assert "3 invitations queued" in shown
+    assert "Invitations are queued for the 3 people who had none" in shown
     assert "Outbox: 3 pending" in shown
     again = client.post(
         f"/admin/surveys/{open_survey.survey.id}/email/invitations",

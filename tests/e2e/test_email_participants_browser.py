@@ -120,7 +120,7 @@ def confirm_the_invitations(page: Page, live: LiveSurveys) -> None:
     expect(page.get_by_text("3 people will get the invitation email.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, email 3 people").click()
-    expect(page.get_by_text("3 invitations queued")).to_be_visible()
+    expect(page.get_by_text("Invitations are queued for the 3 people")).to_be_visible()
 
 
 def add_and_remove_participants(page: Page, live: LiveSurveys) -> None:
