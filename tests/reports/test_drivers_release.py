@@ -71,7 +71,11 @@ def varied_answers(document: InstrumentDocument, rng: np.random.Generator) -> di
 
 
 def answer_varied(
-    survey: Survey, people: Mapping[str, int], seed: int = 1, *, same: dict[str, int] | None = None
+    survey: Survey,
+    people: Mapping[str, int],
+    seed: int = 1,
+    *,
+    same: Mapping[str, int | None] | None = None,
 ) -> None:
     document = document_of(survey.instrument_version)
     emails = [e for team, n in people.items() for e in _emails(team, n)]
@@ -85,7 +89,7 @@ def answer_varied(
     rng = np.random.default_rng(seed)
     submissions = []
     for email in emails:
-        answers = varied_answers(document, rng)
+        answers: dict[str, int | None] = dict(varied_answers(document, rng))
         answers.update(same or {})
         submissions.append(BatchSubmission(ids[email], answers, {}, dt.date(2027, 3, 3)))
     store_responses(survey.id, survey.instrument_version_id, document, submissions)
@@ -278,3 +282,17 @@ def test_the_view_of_an_instrument_without_outcomes_or_an_older_release() -> Non
     older = driver_view(None, PARENTS, PATHS, None, everyone, {})
     assert "not computed for this release" in older.note
     assert older.minimum == 100
+
+
+def test_the_read_keeps_complete_responses_only_and_no_response_id(survey: Survey) -> None:
+    document = document_of(survey.instrument_version)
+    answer_varied(survey, {"Engineering/Platform": 70, "Engineering/Data": 60})
+    skipped = {i.key: None for i in document.scored_items if i.dimension == "voice_influence"}
+    answer_varied(survey, {"Sales/East": 30}, seed=2, same=skipped)
+    keys = driver_keys(document)
+    assert keys.outcome is not None
+    teams, matrix = driver_scores(survey.id, keys.predictors, keys.outcome)
+    assert matrix.shape == (130, 11) and teams.shape == (130,)
+    assert not np.isnan(matrix).any()
+    assert set(teams.tolist()) == {_team("Engineering/Platform"), _team("Engineering/Data")}
+    assert ((matrix >= 1) & (matrix <= 5)).all()
