@@ -16,7 +16,7 @@ from app.errors import Forbidden, NotFound
 from app.org.models import PATH_SEPARATOR, Team
 from app.plans.models import ActionPlan, ActionStatus, PlanAction
 from app.reports.models import Release
-from app.reports.queries import survey_team_tree
+from app.reports.queries import survey_team_tree, waves_of
 from app.surveys.models import Survey
 
 PLANNERS = (Role.ADMIN, Role.HR, Role.MANAGER)
@@ -91,6 +91,21 @@ def plans_for_team(team_id: int, survey_id: int) -> list[ActionPlan]:
         select(ActionPlan)
         .where(ActionPlan.team_id == team_id, ActionPlan.survey_id == survey_id)
         .order_by(ActionPlan.id)
+    )
+    return list(Session.scalars(_with_details(query)))
+
+
+def earlier_plans(team_id: int, survey: Survey) -> list[ActionPlan]:
+    """The plans the team made in earlier waves of the same instrument, the latest wave
+    first: a later wave's team view points to them ("did it work?" is on each plan)."""
+    waves = [wave.id for wave in waves_of(survey)]  # oldest first
+    wanted = waves[: waves.index(survey.id)] if survey.id in waves else []
+    if not wanted:
+        return []
+    query = (
+        select(ActionPlan)
+        .where(ActionPlan.team_id == team_id, ActionPlan.survey_id.in_(wanted))
+        .order_by(ActionPlan.survey_id.desc(), ActionPlan.id)
     )
     return list(Session.scalars(_with_details(query)))
 

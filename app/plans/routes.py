@@ -39,6 +39,7 @@ from app.plans.queries import (
     PLANNERS,
     action_of,
     check_team_in_scope,
+    earlier_plans,
     owner_choices,
     plan_in_scope,
     plan_surveys,
@@ -355,4 +356,4 @@ def set_status(plan_id: int, action_id: int) -> BaseResponse | Page:
 def team_view_plans() -> dict[str, Any]:
     """The team view (app/templates/reports/team.html) lists the team's plans: the reports
     sit below this package and never import it, so the page asks through this global."""
-    return {"team_plans": plans_for_team}
+    return {"team_plans": plans_for_team, "earlier_team_plans": earlier_plans}

@@ -9,8 +9,10 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from app.auth.models import Role
+from app.db import Session
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
+from app.plans.services import create_plan
 from app.reports.pages import Change
 from app.reports.privacy import Disclosed
 from app.reports.publication import Comparison, Measure
@@ -199,3 +201,18 @@ def test_a_bound_that_rounds_to_zero_reads_without_a_sign() -> None:
     assert describe_change(Change("Spring", -0.27, -0.54, -0.001)) == (
         "Down 0.27 since Spring (95% interval -0.54 to 0.00)."
     )
+
+
+def test_a_later_wave_points_to_the_plans_of_earlier_ones(
+    client: FlaskClient, hr: Any, waves: Waves
+) -> None:
+    alpha = waves.teams["Eng/Alpha"]
+    plan = create_plan(hr, waves.first.id, alpha, ["voice_influence"])
+    Session.commit()
+    later = client.get(f"/reports/surveys/{waves.second.id}/teams/{alpha}").get_data(as_text=True)
+    assert "Plans from earlier waves: did they work?" in later
+    assert f'href="/plans/{plan.id}">Plan {plan.id}</a> (Wave one): Voice and influence' in later
+    # the plan's own wave lists it as this wave's plan, not as an earlier one
+    same = client.get(f"/reports/surveys/{waves.first.id}/teams/{alpha}").get_data(as_text=True)
+    assert f'href="/plans/{plan.id}">Plan {plan.id}</a>:' in same
+    assert "Plans from earlier waves" not in same
