@@ -12,6 +12,7 @@ from app.demo.commands import seed_demo_command
 from app.instruments.commands import instruments_cli
 from app.outbox.commands import outbox_cli
 from app.reports.commands import reports_cli
+from app.retention.commands import retention_cli
 from app.surveys.commands import participants_cli, surveys_cli
 from app.worker.commands import worker_command
 
@@ -28,3 +29,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(participants_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(retention_cli)

@@ -86,6 +86,42 @@ class RetentionOutcome:
         return "; ".join(parts) or "nothing to delete"
 
 
+@dataclass(frozen=True)
+class PlannedDeletion:
+    """When the settings delete a closed survey's responses and its comments (None: kept
+    for good, or nothing left to delete)."""
+
+    survey_id: int
+    closed_on: dt.date
+    responses_on: dt.date | None
+    comments_on: dt.date | None
+
+
+def retention_plan(policy: RetentionPolicy) -> list[PlannedDeletion]:
+    """For every closed survey still holding responses or comments, the day each goes
+    under `policy` (reads only)."""
+    responses = {
+        c.survey_id: c
+        for c in closed_surveys_holding(
+            refers_to_survey(Response) | refers_to_survey(Invitation) | refers_to_survey(Ballot)
+        )
+    }
+    comments = {c.survey_id: c for c in closed_surveys_holding(refers_to_survey(Comment))}
+
+    def day(found: ClosedSurvey | None, days: int) -> dt.date | None:
+        return found.closed_on + dt.timedelta(days=days) if found and days else None
+
+    return [
+        PlannedDeletion(
+            survey_id=sid,
+            closed_on=(responses.get(sid) or comments[sid]).closed_on,
+            responses_on=day(responses.get(sid), policy.responses_days),
+            comments_on=day(comments.get(sid), policy.comments_days),
+        )
+        for sid in sorted(responses.keys() | comments.keys())
+    ]
+
+
 def _due(candidates: list[ClosedSurvey], days: int, today: dt.date) -> list[ClosedSurvey]:
     """The surveys whose close is at least `days` days before `today`."""
     return [c for c in candidates if c.closed_on + dt.timedelta(days=days) <= today][
