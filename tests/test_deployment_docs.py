@@ -135,3 +135,12 @@ def test_the_proxy_error_log_quotes_no_request_line() -> None:
     text = DOC.read_text(encoding="utf-8")
     levels = re.findall(r"^\s*error_log\s+\S+\s+(\w+);", text, re.MULTILINE)
     assert levels and set(levels) <= {"crit", "alert", "emerg"}
+
+
+def test_every_proxy_server_logs_with_the_redacting_format() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split("```nginx\n# /etc/nginx/conf.d/mutuality.conf", 1)[1].split("```", 1)[0]
+    servers = block.split("server {")[1:]
+    assert len(servers) == 2
+    for server in servers:  # the default format would log the request line, token included
+        assert re.search(r"^\s*access_log\s+\S+\s+mutuality;", server, re.MULTILINE)
