@@ -58,6 +58,15 @@ class BadSubmission(DomainError):
     status = 400
 
 
+@bp.after_request
+def never_stored(response: Response) -> Response:
+    """No page of a personal link is kept by the browser or a proxy: a 410 is cacheable by
+    default, and a page kept from before a close or an answer would tell the wrong thing
+    (and a shared computer's Back button would show someone's answers)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form itself checks its CSRF token, after the body is parsed strictly
 def take_survey(token: str) -> Response | str | tuple[str, int]:

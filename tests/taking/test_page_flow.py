@@ -165,6 +165,7 @@ def test_an_invalid_link_says_what_to_do_in_the_browsers_language(
     assert "What you can do" in main
     assert "ask the people who sent you the survey for a new link" in main
     assert "Error 404" not in main
+    assert english.headers["Cache-Control"] == "no-store"
 
     spanish = client.get(path, headers=SPANISH_BROWSER)
     assert spanish.status_code == 404
@@ -197,6 +198,7 @@ def test_a_used_link_says_so_with_what_comes_next_in_the_links_language(
     db_session.commit()
     used = client.get(f"/s/{open_survey.token('ana@example.org')}")
     assert used.status_code == 410
+    assert used.headers["Cache-Control"] == "no-store"  # a 410 is cacheable by default
     main = _heading_and_body(_text(used))
     assert "<h1>Ya ha respondido</h1>" in main
     assert "15 de julio de 2027" in main
