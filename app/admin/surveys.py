@@ -407,6 +407,11 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
     if queue is None:
         raise NotFound("Emails are invitations or reminders.")
     survey = services.get_survey(survey_id)
+    if survey.state != SurveyState.OPEN.value:
+        flash(
+            f"Survey {survey.id} is {survey.state}; {kind} go out only while it is open.", "error"
+        )
+        return _survey_page(survey), 400
     # Sent only from the page that said how many people get it, while that still holds.
     form = SendConfirmForm()
     if not form.validate_on_submit():
