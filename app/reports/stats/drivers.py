@@ -52,6 +52,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
 from app.reports.stats._numeric import FloatArray, check_count, check_level
 
@@ -178,12 +179,15 @@ def key_drivers(
     point = relative_weights(correlations)
     rng = np.random.default_rng(seed)
     q = data.shape[1]
-    sampled = np.concatenate(
-        [
-            relative_weights(_correlations(sums, n, q))
-            for sums in _resampled_sums(centred, rng, draws)
-        ]
-    )
+    # BLAS on one thread: its threads spin on these mid-sized products, doubling the CPU time
+    # and slowing the release beside the workers it shares the machine with (bench/README.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        sampled = np.concatenate(
+            [
+                relative_weights(_correlations(sums, n, q))
+                for sums in _resampled_sums(centred, rng, draws)
+            ]
+        )
     return _summarised(point, sampled, keys, n, draws, level)
 
 
