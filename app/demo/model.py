@@ -47,7 +47,7 @@ and the stored raw answer mirrors reverse-keyed items once, x = m + M - k, so a 
 answers them consistently with the rest of the dimension. Each person has a propensity
 pi_i ~ Beta(0.8, 39.2) (mean .02) to "prefer not to answer" any given item (x = None).
 
-Action plans: some teams (about a third of those with at least 12 people, `plan_focus`)
+Action plans: some teams (a third of those with at least 12 people, at most 40; `plan_focus`)
 answer a wave's release with a plan on two mutuality or power-over dimensions; from the next
 wave on, those dimensions of that team move by phi = .6 the better way (up for mutuality,
 down for power-over), theta_iwd += +/-phi, so the plan's "did it work?" has a change to show
@@ -120,6 +120,7 @@ class ModelParameters:
     field_days: int = 21
     focus_effect: float = 0.6  # a plan's focus dimensions move this much from the next wave
     focus_team_share: float = 0.33
+    focus_max_teams: int = 40  # a large demo records no more plans than a page shows
     focus_min_people: int = 12
     focus_dimensions: int = 2
 
@@ -271,16 +272,17 @@ def plan_focus(
     params: ModelParameters = DEFAULT_PARAMETERS,
 ) -> tuple[FocusPlan, ...]:
     """Which teams make a plan after which wave, on which dimensions: a share of the teams
-    with at least `focus_min_people` people, each once, at a wave drawn among all of them
-    (a plan on the last wave shows no effect yet: it is what the team committed to now),
-    on dimensions of the climate and power-over families."""
+    with at least `focus_min_people` people (at most `focus_max_teams`), each once, at a
+    wave drawn among all of them (a plan on the last wave shows no effect yet: it is what
+    the team committed to now), on dimensions of the climate and power-over families."""
     roles = family_roles(document)
     candidates = [d.key for d in document.dimensions if roles[d.family] in ("climate", "power")]
     sizes = np.bincount(org.team_of, minlength=org.n_teams)
     eligible = np.flatnonzero(sizes >= params.focus_min_people)
     if eligible.size == 0 or len(candidates) < params.focus_dimensions:
         return ()
-    count = max(1, round(params.focus_team_share * eligible.size))
+    share = round(params.focus_team_share * eligible.size)
+    count = min(max(1, share), params.focus_max_teams)
     teams = np.sort(rng.choice(eligible, size=count, replace=False))
     plans = []
     for team in teams.tolist():

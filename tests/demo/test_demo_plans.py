@@ -42,6 +42,8 @@ def test_plans_pick_big_enough_teams_once_on_two_climate_or_power_dimensions(
         assert sizes[plan.team] >= 12 and 0 <= plan.wave < 3
         assert len(plan.dimensions) == 2 and set(plan.dimensions) <= allowed
     assert plan_focus(document, org, 3, np.random.default_rng([5, 1])) == plans  # seeded
+    big = plan_org(400, 12_000, 3, np.random.default_rng(5))
+    assert len(plan_focus(document, big, 3, np.random.default_rng([5, 1]))) == 40  # capped
 
 
 def test_a_plan_moves_its_dimensions_the_better_way_from_the_next_wave(
