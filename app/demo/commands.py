@@ -86,6 +86,11 @@ def _print_summary(summary: DemoSummary, seconds: float) -> None:
             f"  survey {survey.id}: {survey.title}: {survey.responses:,}/{survey.invited:,} "
             "responded (closed)"
         )
+    if summary.plans:
+        click.echo(
+            f"  {summary.plans} action plan(s); the last survey's results are shared with its "
+            "employees (Releases, then Employee summary)"
+        )
     click.echo("Demo sign-ins (development only):")
     for login in summary.logins:
         scope = f", sees {login.scope}" if login.scope else ""

@@ -109,6 +109,7 @@ class DemoSummary:
     comments: int
     surveys: tuple[DemoSurvey, ...]
     logins: tuple[DemoLogin, ...]
+    plans: int = 0  # action plans recorded (none without releases)
 
 
 class ProgressBar(Protocol):
@@ -201,6 +202,7 @@ def seed_demo(
     if publish:
         _make_plans(stored, focus, team_ids, org)
         _share_results(stored[-1])
+    plans = len(focus) if publish else 0
     return DemoSummary(
         teams=org.n_teams,
         departments=len(org.departments),
@@ -210,6 +212,7 @@ def seed_demo(
         comments=sum(s.comments for s in stored),
         surveys=tuple(stored),
         logins=logins,
+        plans=plans,
     )
 
 

@@ -77,6 +77,7 @@ def test_seed_demo_records_the_plans_and_shares_the_last_results(db_session: Any
     db_session.commit()
     plans = db_session.scalars(select(ActionPlan).order_by(ActionPlan.id)).all()
     assert plans, "some teams have plans"
+    assert summary.plans == len(plans)
     assert db_session.scalar(select(func.count()).select_from(PlanAction)) == 2 * len(plans)
     first, last = summary.surveys
     shared = db_session.scalar(select(EmployeeSummary))
