@@ -47,8 +47,8 @@ from tests.live_server import serving  # noqa: E402
 DEFAULT_OUT = ROOT / "docs" / "img"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-# The desktop survey page is taller than the viewport: the receipt and the first questions.
-EMPLOYEE_FORM_CLIP: FloatRect = {"x": 0, "y": 0, "width": 1280, "height": 1200}
+# The survey page's first screen on a common laptop: the receipt and the first question.
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 SEED = 7
 TIMEOUT_MS = 30_000
 INSTRUMENT_KEY = "relational-climate"
@@ -216,17 +216,17 @@ def take_screenshots(demo: Demo, out: Path, chromium: Path) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            page = new_page(browser, viewport=DESKTOP)
+            page = new_page(browser, viewport=LAPTOP)
             goto(page, f"{demo.base_url}/s/{demo.token}")
-            page.locator("#receipt-title").wait_for()
-            written.append(shoot(page, out / "employee-form.png", clip=EMPLOYEE_FORM_CLIP))
+            page.locator("#progress-text").wait_for()  # visible once survey.js has run
+            written.append(shoot(page, out / "employee-form.png"))
             page.context.close()
 
             page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
             goto(page, f"{demo.base_url}/s/{demo.token}")
-            # The receipt fills a phone's screen: show where the questions start.
-            page.locator("#progress-text").wait_for()  # visible once survey.js has run
-            page.locator("#progress-text").evaluate(JS_SCROLL_TO_TOP)
+            # Where the questions start, the progress held at the top as they scroll.
+            page.locator("#progress-text").wait_for()
+            page.locator("#progress-bar").evaluate(JS_SCROLL_TO_TOP)
             written.append(shoot(page, out / "employee-form-phone.png"))
             page.context.close()
 
