@@ -517,6 +517,9 @@ def _importance(ctx: ReportContext, team: int) -> tuple[dict[str, float] | None,
     if drivers is None:
         return None, None
     department = department_of(ctx.snapshot.aggregates.parents, team)
+    # A reader who may not see the department reads the organisation's (as on the page).
+    if department is not None and department not in ctx.visible:
+        department = None
     if department is not None and (found := drivers.weights(department)) is not None:
         name = ctx.tree.paths.get(department, "the department")
     elif (found := drivers.weights(None)) is not None:

@@ -13,10 +13,13 @@ from app.db import Session
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
 from app.plans.services import create_plan
+from app.reports.drivers import ReleaseDrivers
 from app.reports.pages import Change
 from app.reports.privacy import Disclosed
 from app.reports.publication import Comparison, Measure
 from app.reports.queries import latest_release, snapshot_of
+from app.reports.snapshot import Snapshot
+from app.reports.stats.drivers import DriverWeight, KeyDrivers
 from app.reports.stats.summaries import MeanCI
 from app.reports.team_view import (
     ScoreRow,
@@ -216,3 +219,40 @@ def test_a_later_wave_points_to_the_plans_of_earlier_ones(
     same = client.get(f"/reports/surveys/{waves.first.id}/teams/{alpha}").get_data(as_text=True)
     assert f'href="/plans/{plan.id}">Plan {plan.id}</a>:' in same
     assert "Plans from earlier waves" not in same
+
+
+def _drivers(document: Any, share: float) -> KeyDrivers:
+    weights = {
+        d.key: DriverWeight(0.01, 0.0, 0.02, share, share - 0.01, share + 0.01)
+        for d in document.dimensions
+        if d.family in ("mutuality", "power_over")
+    }
+    return KeyDrivers(200, 0.5, 0.4, 0.6, weights, 1000, 0.95)
+
+
+def test_the_key_drivers_are_the_departments_only_for_who_may_see_it(
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Any,
+    waves: Waves,
+    bundled_version: InstrumentVersion,
+    monkeypatch: Any,
+) -> None:
+    document = document_of(bundled_version)
+    eng = waves.teams["Eng"]
+    found = ReleaseDrivers(
+        "outcomes",
+        tuple(_drivers(document, 0.1).weights),
+        {None: _drivers(document, 0.07), eng: _drivers(document, 0.12)},
+    )
+    monkeypatch.setattr(Snapshot, "drivers", lambda self: found)
+    alpha = f"/reports/surveys/{waves.second.id}/teams/{waves.teams['Eng/Alpha']}"
+    make_user("hr@example.org", Role.HR)
+    auth.login("hr@example.org")
+    assert "relational outcomes in Eng (its share" in client.get(alpha).get_data(as_text=True)
+    auth.logout()
+    make_user("alpha@example.org", Role.MANAGER, ["Eng/Alpha"])
+    auth.login("alpha@example.org")
+    html = client.get(alpha).get_data(as_text=True)
+    assert "relational outcomes in the whole organisation (its share" in html
+    assert "<td>7%</td>" in html and "<td>12%</td>" not in html
