@@ -232,9 +232,11 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
     def handle_http_error(error: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
         status = error.code or 500
         message = error.description or str(TITLES.get(status, _l("Error")))
+        next_steps: Sequence[str] = ()
         if status in MESSAGES and message == type(error).description:
             message = str(MESSAGES[status])
-        next_steps = NOT_FOUND_NEXT_STEPS if status == 404 else ()
+            if status == 404:  # an address that is no page: most likely a mangled link
+                next_steps = NOT_FOUND_NEXT_STEPS
         return (*render(status, message, error, next_steps=next_steps), error_headers(error))
 
     @app.errorhandler(DBAPIError)
