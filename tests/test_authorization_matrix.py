@@ -136,6 +136,11 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("admin_users.resend_invitation", "POST"): ADMIN,
     ("admin_users.unlink_single_sign_on", "POST"): ADMIN,
     ("admin_audit.index", "GET"): ADMIN,
+    ("admin_schedule.show", "GET"): ADMIN,
+    ("admin_schedule.save", "POST"): ADMIN,
+    ("admin_schedule.add_release", "POST"): ADMIN,
+    ("admin_schedule.cancel_release", "POST"): ADMIN,
+    ("admin_worker.index", "GET"): ADMIN,
 }
 
 
@@ -192,6 +197,7 @@ def world(open_survey: OpenSurvey, make_user: Any, make_team: Any) -> World:
         "invitation_id": 1,
         "plan_id": plan.id,
         "action_id": plan.actions[0].id,
+        "scheduled_id": 1,
     }
     return World(open_survey, values)
 
