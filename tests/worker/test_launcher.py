@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,15 @@ def _wait_for(check: Callable[[], T | None], what: str, timeout: float = 60.0) -
             return found
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _get(url: str) -> Any:
+    """The response, or None while the server is not listening yet (the worker may send
+    before the web server has started)."""
+    try:
+        return urllib.request.urlopen(url, timeout=5)  # noqa: S310
+    except urllib.error.URLError:
+        return None
 
 
 def _gone(pid: int) -> bool:
@@ -100,10 +110,7 @@ def test_make_run_on_another_port_sends_links_that_reach_it_and_ctrl_c_stops_bot
         match = re.search(r"(http://[^\s/]+)/s/([A-Za-z0-9_\-]+)", body)
         assert match is not None, body
         assert match.group(1) == f"http://127.0.0.1:{port}"
-        page = _wait_for(
-            lambda: urllib.request.urlopen(match.group(0), timeout=5),  # noqa: S310
-            "the survey page",
-        )
+        page = _wait_for(lambda: _get(match.group(0)), "the survey page")
         assert page.status == 200
         assert "Submit my answers" in page.read().decode()  # the survey form itself
         with committed_db.connect() as conn:
