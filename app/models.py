@@ -28,8 +28,8 @@ from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Resp
 from app.worker.models import ScheduledRelease, WorkerHeartbeat
 
 __all__ = [
-    "Answer",
     "ActionPlan",
+    "Answer",
     "AuditEvent",
     "Ballot",
     "Comment",
@@ -43,9 +43,9 @@ __all__ = [
     "LinkPurpose",
     "OutboxMessage",
     "ParticipantImport",
+    "PasswordLink",
     "PlanAction",
     "PlanFocus",
-    "PasswordLink",
     "Release",
     "Response",
     "Role",

@@ -87,9 +87,7 @@ class Survey(Base):
     # email the invitations; remind those who have not answered `remind_after_days` days
     # after their last email, at most `max_reminders` times (None: OUTBOX_MAX_REMINDERS);
     # an open survey is closed at `closes_at` whatever this says.
-    open_automatically: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    open_automatically: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     remind_after_days: Mapped[int | None] = mapped_column(Integer)
     max_reminders: Mapped[int | None] = mapped_column(Integer)
     # When the results are expected back (optional): the thank-you and closed pages say so.
