@@ -178,6 +178,8 @@ class Snapshot:
         self.item_publication().compute_statistics()
         self.scales()
         self.drivers()
+        for texts in self.comments.values():
+            len(texts)  # each prompt's listed comments, decoded (at 1M, ~0.2 s a prompt)
 
     def scales(self) -> ReleaseReliability | None:
         """The release's reliability (`reliability`, or its stored section read once);

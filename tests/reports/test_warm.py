@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth.models import Role
-from app.reports import publication, queries, registry
+from app.reports import publication, queries, registry, snapshot_format
 from app.reports.queries import latest_release
 from app.reports.warm import prepare_worker
 from tests.conftest import AuthActions
@@ -62,12 +62,17 @@ def test_a_prepared_worker_computes_no_statistic_on_a_pages_first_read(
     monkeypatch.setattr(publication, "Summary", Uncomputable)
     monkeypatch.setattr(publication, "team_vs_rest", computed)
     monkeypatch.setattr(publication._ItemTotals, "_roll_up", computed)
+    # and every section of the release decoded, the comments' texts included
+    class Undecodable:
+        decompress = staticmethod(computed)
+
+    monkeypatch.setattr(snapshot_format, "zlib", Undecodable)
     make_user("hr@example.org", Role.HR)
     auth.login("hr@example.org")
     base = f"/reports/surveys/{report_survey.id}"
     release = latest_release(report_survey.id)
     assert release is not None
     levels = queries.snapshot_of(release).publication().levels  # those anyone answered at
-    for page in ("/", "/heatmap", "/items", "/standpoint", "/reliability"):
+    for page in ("/", "/heatmap", "/items", "/standpoint", "/reliability", "/comments"):
         for query in ("", *(f"?level={level}" for level in levels)):
             assert client.get(base + page + query).status_code == 200, page + query
