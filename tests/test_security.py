@@ -67,10 +67,12 @@ def test_signed_in_pages_and_exports_are_never_stored(
 def test_the_staff_rule_leaves_survey_pages_alone(
     client: FlaskClient, open_survey: OpenSurvey
 ) -> None:
-    """No cookie, no staff page: the survey page's caching is its own."""
+    """No cookie, no staff page: the survey page's caching is its own (taking/routes.py:
+    never stored, as a personal link's page)."""
     response = client.get(f"/s/{open_survey.token('ana@example.org')}")
     assert response.status_code == 200
-    assert "Cache-Control" not in response.headers
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+    assert response.headers.getlist("Set-Cookie") == []
 
 
 def test_method_not_allowed_names_the_allowed_methods(client: FlaskClient) -> None:
