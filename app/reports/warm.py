@@ -24,7 +24,11 @@ PREPARED_SURVEYS = 4
 
 def prepare_worker(app: Flask) -> int:
     """Compile the templates and decode the latest releases (as many as the process keeps);
-    returns how many releases were decoded."""
+    returns how many releases were decoded. An app that is not this product's (the
+    submission benchmark's bare baseline, served with the same gunicorn settings) is left
+    as it is."""
+    if "sqlalchemy_engine" not in app.extensions:
+        return 0
     for name in app.jinja_env.list_templates(extensions=["html", "txt"]):
         app.jinja_env.get_template(name)
     with app.app_context():

@@ -76,3 +76,9 @@ def test_a_prepared_worker_computes_no_statistic_on_a_pages_first_read(
     for page in ("/", "/heatmap", "/items", "/standpoint", "/reliability", "/comments"):
         for query in ("", *(f"?level={level}" for level in levels)):
             assert client.get(base + page + query).status_code == 200, page + query
+
+
+def test_an_app_that_is_not_ours_is_left_alone() -> None:
+    # gunicorn.conf.py prepares every worker it starts, also the submission benchmark's bare
+    # baseline app, which has neither our templates nor our database.
+    assert prepare_worker(Flask("bare")) == 0
