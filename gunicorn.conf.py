@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app.reports.warm import prepare_worker
+from app.reports.warm import ready_worker
 from config import check_shared_throttle, load_config
 
 
@@ -31,5 +31,5 @@ def on_starting(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Before a worker's first request: templates compiled, latest releases decoded."""
-    prepare_worker(worker.wsgi)
+    """Before a worker's first request (app.reports.warm.ready_worker)."""
+    ready_worker(worker.wsgi)

@@ -139,7 +139,7 @@ class Reads:
 
 def read_pages(application: Any, survey_id: int, warm: int) -> Reads:
     from app.reports import queries, registry
-    from app.reports.warm import prepare_worker
+    from app.reports.warm import ready_worker
 
     client = application.test_client()
     login(client)
@@ -158,7 +158,7 @@ def read_pages(application: Any, survey_id: int, warm: int) -> Reads:
         undecoded[page] = _get_ms(client, base + page)
         queries._snapshots.clear()
         registry._page_values.clear()
-        prepare_worker(application)
+        ready_worker(application)
         first[page] = _get_ms(client, base + page)
         medians[page] = statistics.median(_get_ms(client, base + page) for _ in range(warm))
     filtered: dict[str, float] = {}

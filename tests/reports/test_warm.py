@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from app.auth.models import Role
 from app.reports import publication, queries, registry, snapshot_format
 from app.reports.queries import latest_release
-from app.reports.warm import prepare_worker
+from app.reports.warm import prepare_worker, ready_worker
 from tests.conftest import AuthActions
 from tests.reports import test_pages
 from tests.reports.test_pages import ReportSurvey
@@ -82,3 +83,15 @@ def test_an_app_that_is_not_ours_is_left_alone() -> None:
     # gunicorn.conf.py prepares every worker it starts, also the submission benchmark's bare
     # baseline app, which has neither our templates nor our database.
     assert prepare_worker(Flask("bare")) == 0
+
+
+def test_a_ready_worker_hides_what_it_prepared_from_the_garbage_collector(
+    app: Flask, report_survey: ReportSurvey
+) -> None:
+    queries._snapshots.clear()
+    try:
+        assert ready_worker(app) == 1
+        # the prepared releases sit in the permanent generation: no collection walks them
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
