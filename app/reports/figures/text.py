@@ -8,6 +8,7 @@ labels, caller-supplied titles) goes through :func:`plain`. Our own markup (``<b
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -32,6 +33,7 @@ COUNT_FIELD: Final = "n"
 
 # One pass over the text (a heatmap of 200 teams escapes some 20,000 strings).
 _PLAIN: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "})
+_NEEDS_ESCAPE: Final = re.compile(r"[&<>\r\n]")
 
 
 def plain(text: object) -> str:
@@ -42,7 +44,9 @@ def plain(text: object) -> str:
     exactly the original characters. Quotes are left alone: they are harmless once no tag can
     open, and Plotly would show ``&quot;`` literally. Line breaks become spaces.
     """
-    return str(text).translate(_PLAIN)
+    found = text if type(text) is str else str(text)
+    # Most texts (numbers, labels) hold nothing to escape: one search beats a translate.
+    return found if _NEEDS_ESCAPE.search(found) is None else found.translate(_PLAIN)
 
 
 def wrap_label(text: str, width: int = 28) -> str:
