@@ -653,6 +653,28 @@ def _refuse_changes_to_locked_surveys(
 # --- editing a draft ----------------------------------------------------------------------
 
 
+def check_reminder_cadence(
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    remind_after_days: int | None,
+    now: dt.datetime,
+) -> None:
+    """Refuse a reminder cadence whose first reminder would come after the close: the one
+    rule of the schedule page (app.worker.services.set_schedule) and of a draft's settings,
+    which may move the dates under a cadence already set."""
+    if remind_after_days is None or closes_at is None:
+        return
+    start = opens_at if opens_at is not None and opens_at > now else now
+    if start + dt.timedelta(days=remind_after_days) >= closes_at:
+        days = (closes_at - start) / dt.timedelta(days=1)
+        raise DomainError(
+            f"A first reminder {remind_after_days} day(s) after the invitation would come "
+            f"after the close: the survey takes answers for {days:.1f} day(s) "
+            f"(until {closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC). Choose fewer days, "
+            "or a later close."
+        )
+
+
 def update_draft_survey(
     survey_id: int,
     *,
@@ -679,6 +701,7 @@ def update_draft_survey(
     title = _checked_title(title)
     _check_thresholds(k_scores, k_comments)
     _check_dates(opens_at, closes_at, results_expected_on)
+    check_reminder_cadence(opens_at, closes_at, survey.remind_after_days, utcnow())
     _check_level_pairs(levels)
     teams = list({t.id: t for t in (ensure_team(p)[0] for p in team_paths)}.values())
     kept_ids = {t.id for t in teams}

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from app.db import Session, utcnow
 from app.errors import Conflict, DomainError, NotFound
 from app.surveys.models import Survey, SurveyState
-from app.surveys.services import get_survey
+from app.surveys.services import check_reminder_cadence, get_survey
 from app.worker.models import ScheduledRelease, WorkerHeartbeat
 
 MAX_REMIND_AFTER_DAYS = 365
@@ -77,15 +77,7 @@ def set_schedule(
                 f"The opening time {_fmt(opens_at)} has passed: choose a later one, or open "
                 "the survey now with “Open the survey”."
             )
-    if remind_after_days is not None and closes_at is not None:
-        start = opens_at if opens_at is not None and opens_at > now else now
-        if start + dt.timedelta(days=remind_after_days) >= closes_at:
-            days = (closes_at - start) / dt.timedelta(days=1)
-            raise DomainError(
-                f"A first reminder {remind_after_days} day(s) after the invitation would come "
-                f"after the close: the survey takes answers for {days:.1f} day(s) "
-                f"(until {_fmt(closes_at)}). Choose fewer days, or a later close."
-            )
+    check_reminder_cadence(opens_at, closes_at, remind_after_days, now)
     if closes_at is not None:
         late = Session.scalar(
             select(func.min(ScheduledRelease.publish_at)).where(

@@ -20,6 +20,7 @@ from app.surveys.services import (
     issue_links,
     open_survey,
     purge_contacts,
+    update_draft_survey,
 )
 from app.surveys.tokens import token_sha256
 from tests.conftest import PARTICIPANTS_CSV, OpenSurvey, invitation_for_token
@@ -275,3 +276,30 @@ def test_a_draft_survey_can_still_change(
     open_survey(survey.id)  # opening in the same flush as other changes is allowed
     db_session.flush()
     assert survey.state == "open"
+
+
+def test_a_drafts_new_dates_may_not_leave_its_reminder_cadence_past_the_close(
+    db_session: Any, bundled_version: InstrumentVersion
+) -> None:
+    opens = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    survey = create_survey(
+        instrument_key="relational-climate",
+        title="Autumn",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=20),
+    )
+    survey.remind_after_days = 7  # set on the schedule page
+    db_session.flush()
+    settings: dict[str, Any] = {
+        "title": "Autumn",
+        "team_paths": [t.path for t in survey.teams],
+        "levels": [(lv.key, lv.label) for lv in survey.levels],
+        "opens_at": opens,
+        "k_scores": survey.k_scores,
+        "k_comments": survey.k_comments,
+    }
+    with pytest.raises(DomainError, match="A first reminder 7 day"):
+        update_draft_survey(survey.id, closes_at=opens + dt.timedelta(days=5), **settings)
+    assert survey.closes_at == opens + dt.timedelta(days=20)  # unchanged
+    update_draft_survey(survey.id, closes_at=opens + dt.timedelta(days=8), **settings)
+    assert survey.closes_at == opens + dt.timedelta(days=8)
