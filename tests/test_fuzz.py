@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -85,6 +85,8 @@ json_values = st.recursive(
 
 @settings(max_examples=150, deadline=None)
 @given(document=json_values)
+# "²" is a digit to str.isdigit but not to int(): the errors' sort read it as an array index.
+@example(document=[{"²": {"\x1f": None}}])
 def test_random_json_documents_are_reported_not_raised(document: object) -> None:
     result = validate_instrument_text(json.dumps(document))
     assert not result.ok

@@ -43,7 +43,7 @@ BUNDLE_GZIP_BUDGET = 500_000  # bytes on the wire for plotly.js
 ATTEMPTS = 3
 PLOTLY_PATH = "/assets/plotly-"
 # The report pages (paths) that draw charts: together, every chart kind of the reports.
-CHART_PAGES = ("", "heatmap", "items", "standpoint", "trends", "reliability")
+CHART_PAGES = ("", "heatmap", "drivers", "items", "standpoint", "trends", "reliability")
 PAGES_WITHOUT_CHARTS = ("comments",)
 
 

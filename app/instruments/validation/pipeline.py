@@ -113,7 +113,8 @@ def _ordered(errors: list[InstrumentError]) -> list[InstrumentError]:
     def key(error: InstrumentError) -> tuple[tuple[int, int, str], ...]:
         parts = pointer_parts(error.pointer)
         head = [(_FIELD_ORDER.get(parts[0], len(_FIELD_ORDER)), 0, parts[0])] if parts else []
-        rest = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts[1:]]
+        # An array index is ASCII digits: "²" is a digit to str.isdigit, not to int().
+        rest = [(0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in parts[1:]]
         return tuple(head + rest)
 
     unique = list(dict.fromkeys(errors))
