@@ -113,7 +113,8 @@ def development_base_url(env: Mapping[str, str]) -> str:
     run` reads; the launcher of `make run` sets them), 127.0.0.1:5000 by default. A server
     on every interface (0.0.0.0, ::) is reached at this machine's name."""
     host = env.get("FLASK_RUN_HOST", "").strip() or "127.0.0.1"
-    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104  (an address to reach, not to bind)
+    # An address to reach, not one to bind: a wildcard bind is reached by the host name.
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104  # nosec B104
         host = socket.gethostname()
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"

@@ -150,7 +150,7 @@ def _http_json(
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as reply:  # noqa: S310  # nosec B310
             return json.loads(reply.read(1_000_000))
     except urllib.error.HTTPError as exc:
         try:

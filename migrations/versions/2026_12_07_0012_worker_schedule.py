@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -27,9 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("survey") as batch:
         batch.add_column(
-            sa.Column(
-                "open_automatically", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
+            sa.Column("open_automatically", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
         batch.add_column(sa.Column("remind_after_days", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("max_reminders", sa.Integer(), nullable=True))

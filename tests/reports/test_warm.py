@@ -63,6 +63,7 @@ def test_a_prepared_worker_computes_no_statistic_on_a_pages_first_read(
     monkeypatch.setattr(publication, "Summary", Uncomputable)
     monkeypatch.setattr(publication, "team_vs_rest", computed)
     monkeypatch.setattr(publication._ItemTotals, "_roll_up", computed)
+
     # and every section of the release decoded, the comments' texts included
     class Undecodable:
         decompress = staticmethod(computed)
