@@ -23,7 +23,7 @@ from app.outbox.queries import OutboxCounts, outbox_counts
 from app.reports.models import Release
 from app.reports.privacy import ResponseRate
 from app.reports.publication import Measure
-from app.reports.queries import latest_release, list_surveys, snapshot_of
+from app.reports.queries import latest_releases, list_surveys, snapshot_of
 from app.reports.registry import release_label
 from app.surveys.models import Survey, SurveyState
 from app.worker.queries import Heartbeat, latest_heartbeat
@@ -106,10 +106,11 @@ def _headlines(surveys: Sequence[tuple[Survey, ResponseRate]]) -> list[Headline]
     """The latest releases of the newest surveys that have one, with the organisation's
     family indices (each shown only where the release shows it)."""
     found: list[Headline] = []
+    latest = latest_releases()
     for survey, rate in surveys:
         if len(found) == LATEST_RELEASES:
             break
-        release = latest_release(survey.id)
+        release = latest.get(survey.id)
         if release is None:
             continue
         document = document_of(survey.instrument_version)

@@ -78,6 +78,22 @@ class Unreleased(Disclosed):
         return "no release yet"
 
 
+def latest_releases() -> dict[int, Release]:
+    """Each survey's latest release, by survey id, in one query (the report list and the
+    staff homes label every survey with it)."""
+    latest = (
+        select(Release.survey_id, func.max(Release.number).label("number"))
+        .group_by(Release.survey_id)
+        .subquery()
+    )
+    found = Session.scalars(
+        select(Release).join(
+            latest, and_(Release.survey_id == latest.c.survey_id, Release.number == latest.c.number)
+        )
+    )
+    return {release.survey_id: release for release in found}
+
+
 def list_surveys() -> Sequence[tuple[Survey, ResponseRate]]:
     """Every survey, newest first, with its organisation-wide response rate as its latest
     release shows it (a responded count below k reads "fewer than k*"; a survey without a

@@ -38,6 +38,7 @@ from app.reports.privacy import legend as markers_legend
 from app.reports.queries import (
     landing_team,
     latest_release,
+    latest_releases,
     list_surveys,
     release_numbered,
     releases_of,
@@ -181,8 +182,7 @@ def _render(
 @role_required(*STAFF)
 def index() -> str:
     surveys = list_surveys()
-    latest = {survey.id: latest_release(survey.id) for survey, _rate in surveys}
-    labels = {sid: release_label(release) for sid, release in latest.items() if release}
+    labels = {sid: release_label(release) for sid, release in latest_releases().items()}
     return render_template("reports/index.html", surveys=surveys, labels=labels)
 
 
