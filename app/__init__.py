@@ -7,7 +7,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, ngettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, main
@@ -29,6 +29,7 @@ from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
+from app.i18n import use_translations
 from app.log_privacy import install_token_filter
 from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_security(app)
     babel.init_app(app, locale_selector=select_locale)
+    use_translations(gettext, ngettext)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."

@@ -42,6 +42,8 @@ class StaffUser(Base):
     # The account's subject at the OpenID Connect provider (OIDC_ISSUER), once it has
     # signed in there: later sign-ins match on it, not on the email.
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The interface language this person chose (None: the browser's preference).
+    language: Mapped[str | None] = mapped_column(String(16))
 
     team_scopes: Mapped[list[Team]] = relationship(secondary=staff_team_scope)
 

@@ -92,6 +92,8 @@ class Survey(Base):
     max_reminders: Mapped[int | None] = mapped_column(Integer)
     # When the results are expected back (optional): the thank-you and closed pages say so.
     results_expected_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Each respondent sees a part's items in a random order; nothing about it is stored.
+    mixed_item_order: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     instrument_version: Mapped[InstrumentVersion] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=survey_team, order_by="Team.path")
@@ -114,6 +116,9 @@ class Level(Base):
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(120))
     rank: Mapped[int]
+    # People at this level lead the work group their link names: the instrument's items
+    # about the group's leader (audience "led") are not asked of them.
+    leads_work_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     survey: Mapped[Survey] = relationship(back_populates="levels")
 

@@ -34,6 +34,8 @@ class Response(Base):
         ForeignKey("instrument_version.id", ondelete="RESTRICT")
     )
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    # The language the page was answered in; a cut only through the privacy module.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
     scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")
