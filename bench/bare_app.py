@@ -33,7 +33,7 @@ from app.taking.models import Answer, Comment, DimensionScore, Response
 FamilyScore = getattr(models, "FamilyScore", None)
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_INSTRUMENT = ROOT / "instruments" / "relational-climate.json"
+BUNDLED_INSTRUMENT = ROOT / "instruments" / "archive" / "relational-climate.v1.json"
 
 
 def create_bare_app() -> Flask:

@@ -82,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 def _seed(responses: int) -> tuple[int, dict[int, int | None]]:
     """The survey's id and its team tree, the responses and their scores stored."""
-    (synced,) = sync_instruments([ROOT / "instruments" / "relational-climate.json"])
+    (synced,) = sync_instruments([ROOT / "instruments" / "archive" / "relational-climate.v1.json"])
     version = synced.version
     teams = [
         ensure_team(f"Department {d}/Team {t}")[0].id

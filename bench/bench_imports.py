@@ -170,7 +170,7 @@ def prepare(url: str) -> tuple[int, int]:
     app = production_app(url)
     try:
         with app.app_context():
-            sync_instruments([ROOT / "instruments" / "relational-climate.json"])
+            sync_instruments([ROOT / "instruments" / "archive" / "relational-climate.v1.json"])
             create_staff_user(*ADMIN, Role.ADMIN)
             first = create_survey(instrument_key="relational-climate", title="Everyone").id
             second = create_survey(instrument_key="relational-climate", title="Refused").id

@@ -75,7 +75,7 @@ from bench.harness import (
     tail,
 )
 
-BUNDLED_INSTRUMENT = ROOT / "instruments" / "relational-climate.json"
+BUNDLED_INSTRUMENT = ROOT / "instruments" / "archive" / "relational-climate.v1.json"
 
 SERVER_MEDIAN_BUDGET_MS = 20.0
 THROUGHPUT_RATIO_BUDGET = 0.5

@@ -214,7 +214,10 @@ def make_user(db_session: scoped_session[Any]) -> Any:
     return factory
 
 
-BUNDLED_INSTRUMENT = ROOT / "instruments" / "relational-climate.json"
+# Version 1 of the bundled instrument, archived unchanged: the suite is written against its
+# keys (52 items, 13 dimensions). Version 2 is the file `instruments sync` reads.
+BUNDLED_INSTRUMENT = ROOT / "instruments" / "archive" / "relational-climate.v1.json"
+BUNDLED_INSTRUMENT_V2 = ROOT / "instruments" / "relational-climate.json"
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.scoring import score_response
 from app.instruments.validation import validate_instrument_text
 
-PATH = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
+PATH = (
+    Path(__file__).resolve().parents[2] / "instruments" / "archive" / "relational-climate.v1.json"
+)
 
 FAMILIES = {
     "mutuality": (

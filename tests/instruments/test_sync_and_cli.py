@@ -15,7 +15,7 @@ from app.errors import DomainError
 from app.instruments.models import Instrument, InstrumentVersion
 from app.instruments.queries import diff_between, document_of, latest_version
 from app.instruments.services import InstrumentInvalid, instrument_files, sync_instruments
-from tests.conftest import BUNDLED_INSTRUMENT
+from tests.conftest import BUNDLED_INSTRUMENT, ROOT
 
 
 def _versions(db: Any) -> int:
@@ -25,7 +25,7 @@ def _versions(db: Any) -> int:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     shutil.copy(BUNDLED_INSTRUMENT, tmp_path / BUNDLED_INSTRUMENT.name)
-    shutil.copy(BUNDLED_INSTRUMENT.with_name("instrument.schema.json"), tmp_path)
+    shutil.copy(ROOT / "instruments" / "instrument.schema.json", tmp_path)
     return tmp_path
 
 

@@ -12,7 +12,9 @@ from app.instruments.diff import family_comparability
 from app.instruments.document import InstrumentDocument
 from app.instruments.validation import validate_instrument_data
 
-BUNDLED = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
+BUNDLED = (
+    Path(__file__).resolve().parents[2] / "instruments" / "archive" / "relational-climate.v1.json"
+)
 
 
 def bundled() -> dict[str, Any]:
