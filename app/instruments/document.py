@@ -24,6 +24,8 @@ ItemType = Literal["likert", "single_choice"]
 PromptType = Literal["open_text"]
 Desirable = Literal["high", "low"]
 Status = Literal["draft", "pilot", "validated"]
+Referent = Literal["group", "leader"]
+Audience = Literal["everyone", "led"]
 
 # Placeholders the intro and privacy texts may contain; filled in per survey.
 PLACEHOLDERS: tuple[str, ...] = ("k_scores", "k_comments")
@@ -89,6 +91,30 @@ class LocalizedText(Mapping[str, str]):
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.pairs)
+
+
+@dataclass(frozen=True)
+class KeyedText(Mapping[str, str]):
+    """{key: text}, read-only, in the order the file gives (e.g. construct definitions
+    or revision reasons by item, dimension or family key)."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> KeyedText:
+        return cls(tuple(data.items()))
+
+    def __getitem__(self, key: str) -> str:
+        for name, text in self.pairs:
+            if name == key:
+                return text
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 @dataclass(frozen=True)
@@ -168,10 +194,17 @@ class Item:
     scale: Scale | None = None
     reverse: bool = False
     options: tuple[Option, ...] = ()
+    referent: Referent = "group"  # whom the item asks about
+    audience: Audience = "everyone"  # who is asked it
 
     @property
     def is_scored(self) -> bool:
         return self.type == "likert"
+
+    def asked_of(self, *, leads_work_group: bool) -> bool:
+        """Whether a respondent is asked this item: items for the led are not asked of
+        someone whose level leads the work group (they would rate themself)."""
+        return not (self.audience == "led" and leads_work_group)
 
 
 @dataclass(frozen=True)
@@ -196,15 +229,73 @@ class ChangelogEntry:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """Why this version differs from `from_version`: a short reason per item, dimension,
+    family or prompt key (added, removed, reworded, moved or kept)."""
+
+    from_version: int
+    reasons: KeyedText = KeyedText()
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The evidence behind status "validated"."""
+
+    date: str
+    sample: str
+    factor_structure: str
+    invariance_levels: str
+    invariance_languages: str
+    reliability: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Metadata:
     status: Status
     authors: tuple[str, ...] = ()
     changelog: tuple[ChangelogEntry, ...] = ()
     notes: str = ""
+    # {language: its target variety}, e.g. {"es": "Latin American Spanish (es-419), usted"}
+    varieties: LocalizedText | None = None
+    definitions: KeyedText = KeyedText()  # {dimension or family key: construct definition}
+    revision: Revision | None = None
+    validation_report: ValidationReport | None = None
 
 
 def _text(data: Mapping[str, str]) -> LocalizedText:
     return LocalizedText.from_dict(data)
+
+
+def _metadata(meta: Mapping[str, Any]) -> Metadata:
+    revision = meta.get("revision")
+    report = meta.get("validation_report")
+    return Metadata(
+        status=meta["status"],
+        authors=tuple(meta.get("authors", ())),
+        changelog=tuple(ChangelogEntry(e["date"], e["note"]) for e in meta.get("changelog", ())),
+        notes=meta.get("notes", ""),
+        varieties=_text(meta["varieties"]) if "varieties" in meta else None,
+        definitions=KeyedText.from_dict(meta.get("definitions", {})),
+        revision=(
+            Revision(int(revision["from_version"]), KeyedText.from_dict(revision["reasons"]))
+            if revision is not None
+            else None
+        ),
+        validation_report=(
+            ValidationReport(
+                date=report["date"],
+                sample=report["sample"],
+                factor_structure=report["factor_structure"],
+                invariance_levels=report["invariance_levels"],
+                invariance_languages=report["invariance_languages"],
+                reliability=report.get("reliability"),
+                url=report.get("url"),
+            )
+            if report is not None
+            else None
+        ),
+    )
 
 
 def _scale(data: Mapping[str, Any]) -> Scale:
@@ -277,19 +368,11 @@ class InstrumentDocument:
         """Build from a dict that passed `validate_instrument_data` (not re-checked)."""
         scales = tuple(_scale(s) for s in data["scales"])
         scale_by_key = {s.key: s for s in scales}
-        meta = data["metadata"]
         return cls(
             schema_version=int(data["schema_version"]),
             key=data["key"],
             title=_text(data["title"]),
-            metadata=Metadata(
-                status=meta["status"],
-                authors=tuple(meta.get("authors", ())),
-                changelog=tuple(
-                    ChangelogEntry(e["date"], e["note"]) for e in meta.get("changelog", ())
-                ),
-                notes=meta.get("notes", ""),
-            ),
+            metadata=_metadata(data["metadata"]),
             languages=tuple(data["languages"]),
             default_language=data["default_language"],
             intro=_text(data["intro"]),
@@ -319,6 +402,8 @@ class InstrumentDocument:
                     options=tuple(
                         Option(o["key"], _text(o["label"])) for o in i.get("options", ())
                     ),
+                    referent=i.get("referent", "group"),
+                    audience=i.get("audience", "everyone"),
                 )
                 for i in data["items"]
             ),
@@ -362,6 +447,10 @@ class InstrumentDocument:
     @property
     def scored_items(self) -> tuple[Item, ...]:
         return tuple(self._index["scored_items"].values())
+
+    def items_asked_of(self, *, leads_work_group: bool) -> tuple[Item, ...]:
+        """The items a respondent is asked, in display order (see `Item.asked_of`)."""
+        return tuple(i for i in self.items if i.asked_of(leads_work_group=leads_work_group))
 
     def items_by_dimension(self) -> dict[str, tuple[Item, ...]]:
         """{dimension key: its scored items in document order}, every dimension present."""

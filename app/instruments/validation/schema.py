@@ -22,6 +22,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[3] / "instruments" / "instrument.
 
 KEY_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+URL_PATTERN = r"^https?://[^\s]+$"
 
 
 def _is_integer(_checker: Any, instance: Any) -> bool:
@@ -66,6 +67,7 @@ _PATTERN_MESSAGES = {
     ),
     LANGUAGE_PATTERN: "Must be a language code such as 'en', 'es' or 'pt-BR' (BCP 47)",
     r"\S": "Must not be blank",
+    URL_PATTERN: "Must be a web address starting with http:// or https://, without spaces",
 }
 
 
@@ -91,11 +93,17 @@ def _rephrase(error: ValidationError) -> Iterator[InstrumentError]:
     if "propertyNames" in error.schema_path:
         # The error is about a member name, which has no pointer of its own: point at
         # the member it names.
-        yield InstrumentError(
-            json_pointer([*path, error.instance]),
-            f"'{error.instance}' is not a language code; use a code such as 'en', 'es' or "
-            "'pt-BR' (BCP 47).",
-        )
+        if isinstance(error.schema, dict) and error.schema.get("pattern") == KEY_PATTERN:
+            message = (
+                f"'{error.instance}' is not a key: use lowercase letters and digits, with "
+                "words joined by '-' or '_', starting with a letter, at most 64 characters."
+            )
+        else:
+            message = (
+                f"'{error.instance}' is not a language code; use a code such as 'en', 'es' "
+                "or 'pt-BR' (BCP 47)."
+            )
+        yield InstrumentError(json_pointer([*path, error.instance]), message)
         return
     if error.validator == "required":
         yield from _missing_fields(error, path)

@@ -1,5 +1,6 @@
 """Layer 6: what the schema cannot express. Translations, unique keys, scales, references
-between parts (each item's own rule comes from its question type), placeholders.
+between parts (each item's own rule comes from its question type), placeholders, and the
+audience and metadata rules (metadata.py).
 
 Every check skips the parts the schema layer found malformed.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from app.instruments.document import PLACEHOLDERS
 from app.instruments.question_types import get_question_type, registered_types
 from app.instruments.validation.errors import InstrumentError, json_pointer
+from app.instruments.validation.metadata import audience_errors, metadata_errors
 from app.instruments.validation.rules import References, entries, int_of, key_of
 from app.instruments.validation.scales import scale_errors
 from app.instruments.validation.schema import LANGUAGE_PATTERN
@@ -30,6 +32,8 @@ def semantic_errors(data: dict[str, Any]) -> list[InstrumentError]:
     errors.extend(scale_errors(data))
     errors.extend(_reference_errors(data))
     errors.extend(_placeholder_errors(data))
+    errors.extend(audience_errors(data))
+    errors.extend(metadata_errors(data))
     return errors
 
 

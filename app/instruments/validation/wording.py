@@ -17,7 +17,7 @@ def suggest(name: str, known: Iterable[str]) -> str:
     return f" Did you mean '{match[0]}'?" if match else ""
 
 
-_PLURALS = {"family": "families"}
+_PLURALS = {"family": "families", "dimension or family": "dimensions or families"}
 
 
 def unknown(kind: str, name: str, known: Sequence[str]) -> str:
