@@ -50,3 +50,32 @@ def test_the_outbox_keeps_a_staff_address_only_while_its_message_waits() -> None
     }
     assert "status = 'pending' OR recipient IS NULL" in checks.values()
     assert not {"email", "address"} & set(outbox.columns.keys())
+
+
+# What a response may say about its respondent, and why each is allowed: the cuts the
+# reports show only through the disclosure-control module (team, level, language), the
+# version answered and the day. Anything added here must be such a cut, or nothing personal.
+RESPONSE_ATTRIBUTES = {
+    "id": "a random UUID, never in order of submission",
+    "survey_id": "the survey answered",
+    "team_id": "a cut, shown only for groups of at least k",
+    "level_id": "a cut, shown only for groups of at least k",
+    "language": "the page's language, a cut only through the privacy module",
+    "instrument_version_id": "the version answered",
+    "submitted_on": "the date, no time of day",
+}
+
+
+def test_a_response_holds_only_the_allowed_attributes() -> None:
+    columns = set(Base.metadata.tables["response"].columns.keys())
+    assert columns == set(RESPONSE_ATTRIBUTES)
+
+
+def test_nothing_on_the_response_side_records_the_order_questions_were_shown_in() -> None:
+    """A survey with mixed item order shows each respondent an order of their own: a
+    stored order (or its seed) would be a fingerprint of the page a person was served."""
+    for name in (*RESPONSE_SIDE, "ballot"):
+        for column in Base.metadata.tables[name].columns:
+            assert not {"order", "seed", "position"} & set(column.name.split("_")), (
+                f"{name}.{column.name}"
+            )

@@ -2,9 +2,13 @@
 database.
 
 Everything the response, its answers, scores and comments will be made of: the team and
-level copied from the invitation, the instrument version, the date of submission, the raw
-answers, the comments and the scores computed at submission (so opening needs no
+level copied from the invitation, the instrument version, the date of submission, the
+language the page was submitted in, the raw answers (only to the items asked of the
+respondent), the comments and the scores computed at submission (so opening needs no
 instrument document).
+
+Format 2 added the language; a format-1 ballot (cast before) still opens, its language
+None. Nothing about the order the questions were shown in is part of a ballot.
 """
 
 from __future__ import annotations
@@ -17,10 +21,14 @@ from typing import Any
 
 from app.instruments.scoring import ResponseScores
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Formats still opened: ballots cast before an upgrade wait in the box until they are mixed.
+READABLE_FORMATS = (1, 2)
 # The smallest size class of a ballot's contents: the answers, scores and usual comments of
 # the bundled instrument fit in it.
 MIN_PADDED_BYTES = 4096
+# The response's language column holds at most this many characters.
+MAX_LANGUAGE = 16
 
 
 def padded(data: bytes) -> bytes:
@@ -46,6 +54,9 @@ class BallotContents:
     answers: Mapping[str, int | None]
     comments: Mapping[str, str]
     scores: ResponseScores
+    # The language the page was submitted in (one the instrument declares); None in a
+    # format-1 ballot.
+    language: str | None = None
 
     def to_bytes(self) -> bytes:
         """The contents as JSON, padded with NUL bytes to their size class (see `padded`)."""
@@ -59,6 +70,7 @@ class BallotContents:
                 "level": self.level_id,
                 "version": self.instrument_version_id,
                 "on": self.submitted_on.isoformat(),
+                "lang": self.language,
                 "answers": dict(self.answers),
                 "comments": dict(self.comments),
                 "dimensions": dict(self.scores.dimensions),
@@ -72,8 +84,13 @@ class BallotContents:
         """Read contents written by `to_bytes`; ValueError on anything else."""
         try:
             raw = json.loads(data.rstrip(b"\0"))
-            if raw["v"] != FORMAT_VERSION:
+            if type(raw["v"]) is not int or raw["v"] not in READABLE_FORMATS:
                 raise ValueError(f"unknown ballot format {raw['v']!r}")
+            language = None if raw["v"] == 1 else raw["lang"]
+            if language is not None and not (
+                isinstance(language, str) and 0 < len(language) <= MAX_LANGUAGE
+            ):
+                raise ValueError(f"expected a language code, got {language!r}")
             return cls(
                 team_id=_whole(raw["team"]),
                 level_id=None if raw["level"] is None else _whole(raw["level"]),
@@ -85,6 +102,7 @@ class BallotContents:
                     dimensions=_mapping(raw["dimensions"], (int, float, type(None))),
                     families=_mapping(raw["families"], (int, float, type(None))),
                 ),
+                language=language,
             )
         except (KeyError, TypeError, UnicodeDecodeError) as exc:
             raise ValueError(f"not ballot contents: {type(exc).__name__}") from None

@@ -117,6 +117,7 @@ def _submission_rows(survey_id: int, contents: BallotContents) -> SubmissionRows
         level_id=contents.level_id,
         instrument_version_id=contents.instrument_version_id,
         submitted_on=contents.submitted_on,
+        language=contents.language,
     )
 
 

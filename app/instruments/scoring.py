@@ -4,12 +4,18 @@ Notation: a likert item i has a raw answer x_i on a scale [m, M] or is missing (
 "prefer not to answer" or skipped). Missing answers are excluded, never imputed: in
 particular they are never replaced by the midpoint, which would pull every score
 toward neutral and hide disagreement.
+
+Not every item is asked of everyone: an item whose audience is "led" (about the leader of
+the respondent's work group) is not asked of someone who leads that group
+(`InstrumentDocument.items_asked_of`). An item not asked is neither an answer nor a missing
+answer: it is absent, and a dimension's minimum of answered items counts only the items
+that were asked (see `dimension_score`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -62,25 +68,58 @@ def _mean(values: Iterable[float]) -> float:
     return min(max(mean, min(collected)), max(collected))
 
 
+def not_asked_keys(document: InstrumentDocument, *, leads_work_group: bool) -> frozenset[str]:
+    """The keys of the items not asked of such a respondent: those
+    `InstrumentDocument.items_asked_of` leaves out (the items about the group's leader, for
+    someone who leads the work group, who would be rating themself)."""
+    if not leads_work_group:
+        return frozenset()
+    return frozenset(
+        item.key for item in document.items if not item.asked_of(leads_work_group=True)
+    )
+
+
+def required_answers(dimension: Dimension, asked: int) -> int:
+    """How many answered items a dimension's score needs when `asked` of its items were
+    asked of the respondent: min(min_answered, asked).
+
+    A respondent not asked some of a dimension's items (audience "led") can still reach a
+    score, on what was asked; the rule is unchanged for everyone asked every item. With
+    nothing asked, the dimension has no score (see `dimension_score`).
+    """
+    return min(dimension.min_answered, asked)
+
+
 def dimension_score(
-    values_by_item: Mapping[str, int | None], dimension: Dimension, items: Iterable[Item]
+    values_by_item: Mapping[str, int | None],
+    dimension: Dimension,
+    items: Iterable[Item],
+    *,
+    not_asked: Collection[str] = (),
 ) -> float | None:
     """Mean of the keyed answers to the dimension's items, if enough were answered.
 
-    With A = {i in dimension : x_i is not None}:
-        score = (1 / |A|) * sum_{i in A} keyed(x_i)    if |A| >= dimension.min_answered
+    With Q = {i in dimension : i was asked} (every item but those in `not_asked`) and
+    A = {i in Q : x_i is not None}:
+        score = (1 / |A|) * sum_{i in A} keyed(x_i)    if |A| >= min(min_answered, |Q|)
+                                                      and |A| >= 1
         score = None                                  otherwise.
 
     `items` may be any items; those of other dimensions (and unscored items) are
-    ignored. An item absent from `values_by_item` counts as missing.
+    ignored. An asked item absent from `values_by_item` counts as missing; an item in
+    `not_asked` is ignored even if a value is given for it.
     """
+    asked = [
+        item
+        for item in items
+        if item.is_scored and item.dimension == dimension.key and item.key not in not_asked
+    ]
     answered = [
         keyed_value(item, value)
-        for item in items
-        if item.is_scored and item.dimension == dimension.key
+        for item in asked
         if (value := values_by_item.get(item.key)) is not None
     ]
-    if len(answered) < dimension.min_answered:
+    if not answered or len(answered) < required_answers(dimension, len(asked)):
         return None
     return _mean(answered)
 
@@ -96,16 +135,23 @@ def family_index(dimension_scores: Iterable[float | None]) -> float | None:
 
 
 def score_response(
-    document: InstrumentDocument, answers: Mapping[str, int | None]
+    document: InstrumentDocument,
+    answers: Mapping[str, int | None],
+    *,
+    not_asked: Collection[str] = (),
 ) -> ResponseScores:
     """Dimension scores and family indices of one response.
 
     `answers` maps item keys to raw answers (None = prefer not to answer). Items not
-    in `answers` count as missing. Raises ValueError for an unknown item key, an answer
+    in `answers` count as missing, unless they are in `not_asked` (the items not asked of
+    this respondent, see `not_asked_keys`), which count as neither answered nor missing.
+    Raises ValueError for an unknown item key, an answer to an item not asked, an answer
     outside its item's scale, or a single-choice answer that is not an option number
     (1-based); single-choice answers are checked but not scored.
     """
     for key, value in answers.items():
+        if key in not_asked:
+            raise ValueError(f"item {key!r} was not asked of this respondent")
         try:
             item = document.item(key)
         except KeyError:
@@ -121,7 +167,8 @@ def score_response(
 
     by_dimension = document.items_by_dimension()
     dimensions = {
-        d.key: dimension_score(answers, d, by_dimension[d.key]) for d in document.dimensions
+        d.key: dimension_score(answers, d, by_dimension[d.key], not_asked=not_asked)
+        for d in document.dimensions
     }
     families = {
         family: family_index(dimensions[d.key] for d in members)

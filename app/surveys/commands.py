@@ -45,11 +45,27 @@ def _parse_level(value: str) -> tuple[str, str]:
     metavar="KEY=Label",
     help="A level, bottom first (default: individual contributor, manager, senior leader).",
 )
+@click.option(
+    "--leads",
+    "leading",
+    type=TEXT,
+    multiple=True,
+    metavar="KEY",
+    help=(
+        "A level whose people lead their work group: the items about the group's leader are "
+        "not asked of them (default: every level above the lowest)."
+    ),
+)
 @click.option("--opens-at", type=click.DateTime(), help="UTC date and time.")
 @click.option("--closes-at", type=click.DateTime(), help="UTC date and time.")
 @click.option("--k-scores", type=int, default=5, show_default=True)
 @click.option("--k-comments", type=int, default=10, show_default=True)
 @click.option("--pilot", is_flag=True, help="A pilot: left out of trends and changes.")
+@click.option(
+    "--mixed-item-order",
+    is_flag=True,
+    help="Each respondent sees the items of each part in an order of their own.",
+)
 @domain_errors_exit
 def create_survey_command(
     instrument_key: str,
@@ -57,11 +73,13 @@ def create_survey_command(
     version: int | None,
     teams: tuple[str, ...],
     levels: tuple[str, ...],
+    leading: tuple[str, ...],
     opens_at: dt.datetime | None,
     closes_at: dt.datetime | None,
     k_scores: int,
     k_comments: int,
     pilot: bool,
+    mixed_item_order: bool,
 ) -> None:
     """Create a draft survey; prints its id."""
     survey = surveys.create_survey(
@@ -75,6 +93,8 @@ def create_survey_command(
         k_scores=k_scores,
         k_comments=k_comments,
         pilot=pilot,
+        leading_levels=leading or None,
+        mixed_item_order=mixed_item_order,
     )
     Session.commit()
     click.echo(survey.id)

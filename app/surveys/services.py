@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
@@ -60,12 +60,18 @@ def create_survey(
     k_comments: int = 10,
     pilot: bool = False,
     results_expected_on: dt.date | None = None,
+    leading_levels: Collection[str] | None = None,
+    mixed_item_order: bool = False,
 ) -> Survey:
     """Create a draft survey pinned to an instrument version (the latest unless `version`).
 
     `levels` are (key, label) pairs from the bottom of the hierarchy to the top; a `pilot`
     is left out of trends (see `set_pilot`). `results_expected_on`, optional, is when the
     results are expected back (the employee's thank-you page says so).
+    `leading_levels` names (by key or label) the levels whose people lead the work group
+    their link names: the instrument's items about that group's leader are not asked of
+    them. None: every level above the lowest (`leading_flags`). With `mixed_item_order`
+    each respondent sees the items of each part of the page in an order of their own.
     """
     title = _checked_title(title)
     pinned = _pick_version(instrument_key, version)
@@ -81,8 +87,9 @@ def create_survey(
         state=SurveyState.DRAFT.value,
         pilot=pilot,
         results_expected_on=results_expected_on,
+        mixed_item_order=mixed_item_order,
     )
-    survey.levels = _make_levels(levels)
+    survey.levels = _make_levels(levels, leading_levels)
     survey.teams = [ensure_team(p)[0] for p in dict.fromkeys(team_paths)]
     Session.add(survey)
     Session.flush()
@@ -129,9 +136,44 @@ def _check_thresholds(k_scores: int, k_comments: int) -> None:
             raise DomainError(f"The {name} is {k}; it can never be below {MIN_THRESHOLD}.")
 
 
-def _make_levels(levels: Sequence[tuple[str, str]]) -> list[Level]:
+def _make_levels(
+    levels: Sequence[tuple[str, str]], leading_levels: Collection[str] | None
+) -> list[Level]:
     _check_level_pairs(levels)
-    return [Level(key=key, label=label, rank=rank) for rank, (key, label) in enumerate(levels, 1)]
+    flags = leading_flags(levels, leading_levels)
+    return [
+        Level(key=key, label=label, rank=rank, leads_work_group=leads)
+        for rank, ((key, label), leads) in enumerate(zip(levels, flags, strict=True), 1)
+    ]
+
+
+def leading_flags(
+    levels: Sequence[tuple[str, str]], leading_levels: Collection[str] | None
+) -> list[bool]:
+    """Whether each of `levels` (bottom first) leads its work group.
+
+    `leading_levels` names the leading levels by key or label (case does not matter); None
+    gives the default: every level above the lowest leads a work group (a manager leads a
+    team, an individual contributor does not). A name that is no level is refused
+    (DomainError naming it and the levels).
+    """
+    if leading_levels is None:
+        return [rank > 1 for rank in range(1, len(levels) + 1)]
+    names: dict[str, int] = {}
+    for index, (key, label) in enumerate(levels):
+        names.setdefault(label.strip().lower(), index)
+        names[key.strip().lower()] = index  # a key wins over another level's label
+    chosen: set[int] = set()
+    for name in leading_levels:
+        found = names.get(name.strip().lower())
+        if found is None:
+            known = ", ".join(key for key, _ in levels)
+            raise DomainError(
+                f"{name[:60]!r} is not a level of this survey, so it cannot lead a work "
+                f"group (levels: {known})."
+            )
+        chosen.add(found)
+    return [index in chosen for index in range(len(levels))]
 
 
 def get_survey(survey_id: int) -> Survey:
@@ -637,7 +679,13 @@ def _refuse_changes_to_locked_surveys(
     for obj in session.dirty:
         if isinstance(obj, Survey) and not _was_draft(obj) and obj.id is not None:
             attrs = inspect(obj).attrs
-            for name in ("instrument_version_id", "instrument_version", "levels", "teams"):
+            for name in (
+                "instrument_version_id",
+                "instrument_version",
+                "levels",
+                "teams",
+                "mixed_item_order",
+            ):
                 if attrs[name].history.has_changes():
                     raise Conflict(
                         f"Survey {obj.id} has opened; its {name.replace('_', ' ')} "
@@ -686,10 +734,14 @@ def update_draft_survey(
     k_scores: int,
     k_comments: int,
     results_expected_on: dt.date | None = None,
+    leading_levels: Collection[str] | None = None,
+    mixed_item_order: bool | None = None,
 ) -> Survey:
-    """Change the settings of a draft survey: title, teams in scope, levels, dates (with
-    when the results are expected) and thresholds (the pinned version stays: create another
-    survey for another version).
+    """Change the settings of a draft survey: title, teams in scope, levels (and which of
+    them lead their work group: `leading_levels` as in `create_survey`, None for the
+    default), dates (with when the results are expected), thresholds and whether the item
+    order is mixed (None keeps it); the pinned version stays: create another survey for
+    another version.
 
     Refused (Conflict) once the survey has opened. The same rules as `create_survey` apply
     (DomainError). Missing teams are created. A level keeps its row, and so its invitations,
@@ -703,6 +755,7 @@ def update_draft_survey(
     _check_dates(opens_at, closes_at, results_expected_on)
     check_reminder_cadence(opens_at, closes_at, survey.remind_after_days, utcnow())
     _check_level_pairs(levels)
+    flags = leading_flags(levels, leading_levels)
     teams = list({t.id: t for t in (ensure_team(p)[0] for p in team_paths)}.values())
     kept_ids = {t.id for t in teams}
     dropped_teams = [t for t in survey.teams if t.id not in kept_ids]
@@ -727,7 +780,9 @@ def update_draft_survey(
     survey.k_scores = k_scores
     survey.k_comments = k_comments
     survey.teams = teams
-    _replace_levels(survey, levels)
+    if mixed_item_order is not None:
+        survey.mixed_item_order = mixed_item_order
+    _replace_levels(survey, levels, flags)
     Session.flush()
     return survey
 
@@ -746,8 +801,11 @@ def _check_level_pairs(levels: Sequence[tuple[str, str]]) -> None:
             )
 
 
-def _replace_levels(survey: Survey, levels: Sequence[tuple[str, str]]) -> None:
-    """Make the survey's levels `levels` (bottom first), keeping the rows of kept keys.
+def _replace_levels(
+    survey: Survey, levels: Sequence[tuple[str, str]], leading: Sequence[bool]
+) -> None:
+    """Make the survey's levels `levels` (bottom first), keeping the rows of kept keys;
+    `leading[i]` says whether `levels[i]` leads its work group.
 
     Ranks are unique per survey and a flush may write rows in any order, so kept levels
     move to negative ranks first, and dropped ones are deleted before new ranks are taken.
@@ -773,11 +831,12 @@ def _replace_levels(survey: Survey, levels: Sequence[tuple[str, str]]) -> None:
     for n, level in enumerate(kept, 1):
         level.rank = -n
     Session.flush()
-    for rank, (key, label) in enumerate(levels, 1):
+    for rank, ((key, label), leads) in enumerate(zip(levels, leading, strict=True), 1):
         existing = current.get(key)
         if existing is not None:
             existing.label = label
             existing.rank = rank
+            existing.leads_work_group = leads
         else:
-            survey.levels.append(Level(key=key, label=label, rank=rank))
+            survey.levels.append(Level(key=key, label=label, rank=rank, leads_work_group=leads))
     Session.flush()

@@ -3,6 +3,9 @@ question-type registry (one field per item and per prompt)."""
 
 from __future__ import annotations
 
+import random
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +26,10 @@ ITEM_PREFIX = "item_"
 PROMPT_PREFIX = "prompt_"
 # The name of the language buttons: the form comes back in that language, nothing stored.
 SWITCH_LANGUAGE = "switch_lang"
+# The hidden field that carries the seed of a respondent's item order (mixed item order):
+# the page comes back in the same order after an error or a language switch. Never stored.
+ORDER_SEED = "order"
+_ORDER_SEED_RE = re.compile(r"[0-9a-f]{16}")
 
 
 CSRF_SALT = "mutuality.survey-link-csrf"
@@ -30,17 +37,22 @@ CSRF_SALT = "mutuality.survey-link-csrf"
 
 @dataclass(frozen=True)
 class ServedVersion:
-    """The instrument version a survey page was built from, as its CSRF token states it."""
+    """The instrument version a survey page was built from, as its CSRF token states it,
+    and whether the page was built for someone who leads the work group (so without the
+    items about its leader); None in a token issued before tokens said so."""
 
     id: int
     sha256: str
+    leads_work_group: bool | None = None
 
 
 def link_csrf_token(link_sha256: str, version: ServedVersion) -> str:
     """A CSRF token for the survey form of one personal link: the version the page was built
-    from, signed with the app's secret key under a salt that includes the link's token
-    hash."""
-    return _serializer(link_sha256).dumps([version.id, version.sha256])
+    from (and for whom: a leader of the work group or not), signed with the app's secret key
+    under a salt that includes the link's token hash."""
+    return _serializer(link_sha256).dumps(
+        [version.id, version.sha256, bool(version.leads_work_group)]
+    )
 
 
 def verify_link_csrf(value: str | None, link_sha256: str) -> ServedVersion:
@@ -61,6 +73,8 @@ def verify_link_csrf(value: str | None, link_sha256: str) -> ServedVersion:
     match payload:
         case [int() as version_id, str() as sha256]:
             return ServedVersion(version_id, sha256)
+        case [int() as version_id, str() as sha256, bool() as leads]:
+            return ServedVersion(version_id, sha256, leads)
     raise ValidationError(
         _(
             "The form's security token (CSRF token) is invalid or was issued for another "
@@ -109,7 +123,9 @@ class LinkBoundCSRF(CSRF):
 
 
 def served_version(link: SurveyLink) -> ServedVersion:
-    return ServedVersion(link.survey.instrument_version_id, link.survey.instrument_sha256)
+    return ServedVersion(
+        link.survey.instrument_version_id, link.survey.instrument_sha256, link.leads_work_group
+    )
 
 
 class ResponseFormBase(FlaskForm):
@@ -119,6 +135,8 @@ class ResponseFormBase(FlaskForm):
 
     # The chosen language travels with the form so that errors re-render in it.
     lang = HiddenField()
+    # The seed of the respondent's item order, when the survey mixes it (see ORDER_SEED).
+    order = HiddenField()
 
 
 @dataclass(frozen=True)
@@ -135,27 +153,33 @@ def field_name(question: Item | Prompt) -> str:
     return (PROMPT_PREFIX if isinstance(question, Prompt) else ITEM_PREFIX) + question.key
 
 
-# Form classes by (content sha256, language); documents are immutable.
+# Form classes by (content sha256, language, for a leader of the work group); documents are
+# immutable.
 MAX_CACHED_FORMS = 64
-_form_classes: dict[tuple[str, str], type[ResponseFormBase]] = {}
+_form_classes: dict[tuple[str, str, bool], type[ResponseFormBase]] = {}
 
 
 def response_form_class(
-    sha256: str, document: InstrumentDocument, language: str
+    sha256: str, document: InstrumentDocument, language: str, *, leads_work_group: bool = False
 ) -> type[ResponseFormBase]:
-    """A form class for `document` in `language`: every item required (an answer or
-    "prefer not to answer"), every prompt optional."""
-    cached = _form_classes.get((sha256, language))
+    """A form class for `document` in `language`: every item asked of the respondent
+    required (an answer or "prefer not to answer"), every prompt optional. The items about
+    the group's leader are not asked of someone who `leads_work_group`
+    (`InstrumentDocument.items_asked_of`): they are not fields of that form."""
+    key = (sha256, language, leads_work_group)
+    cached = _form_classes.get(key)
     if cached is None:
         if len(_form_classes) >= MAX_CACHED_FORMS:  # editor previews add drafts; keep it bounded
             _form_classes.pop(next(iter(_form_classes)))
-        cached = _form_classes[(sha256, language)] = _build_form_class(document, language)
+        cached = _form_classes[key] = _build_form_class(document, language, leads_work_group)
     return cached
 
 
-def _build_form_class(document: InstrumentDocument, language: str) -> type[ResponseFormBase]:
+def _build_form_class(
+    document: InstrumentDocument, language: str, leads_work_group: bool
+) -> type[ResponseFormBase]:
     attrs: dict[str, object] = {}
-    for item in document.items:
+    for item in document.items_asked_of(leads_work_group=leads_work_group):
         attrs[field_name(item)] = get_question_type(item.type).build_field(
             item, language, fallback_language=document.default_language, required=True
         )
@@ -166,11 +190,42 @@ def _build_form_class(document: InstrumentDocument, language: str) -> type[Respo
     return type("ResponseForm", (ResponseFormBase,), attrs)
 
 
-def sections(form: ResponseFormBase, document: InstrumentDocument) -> list[Section]:
-    """The item fields grouped by dimension, in document order (unscored items last)."""
+def new_order_seed() -> str:
+    """A fresh seed for one respondent's item order: 64 random bits, as 16 hex digits."""
+    return secrets.token_hex(8)
+
+
+def checked_order_seed(value: str | None) -> str | None:
+    """`value` if it is a seed as `new_order_seed` makes them, else None (a forged or
+    damaged value only ever gets a fresh order, never an error)."""
+    if value and _ORDER_SEED_RE.fullmatch(value):
+        return value
+    return None
+
+
+def sections(
+    form: ResponseFormBase, document: InstrumentDocument, *, order_seed: str | None = None
+) -> list[Section]:
+    """The item fields of `form` grouped by dimension (the parts of the page), the parts in
+    document order (unscored items last).
+
+    Within each part the items keep the document's order, or, with an `order_seed` (a
+    survey with mixed item order), follow a permutation drawn from the seed and the
+    part's dimension: the same seed gives the same order, whatever the language, and a
+    part's order does not depend on the other parts' items (a leader, who is not asked
+    some items, gets an order of their own). Questions are numbered in the shown order.
+    """
     groups: dict[str | None, list[Field]] = {}
     for item in document.items:
-        groups.setdefault(item.dimension, []).append(form[field_name(item)])
+        name = field_name(item)
+        if name in form:  # an item not asked of the respondent is no field of the form
+            groups.setdefault(item.dimension, []).append(form[name])
+    if order_seed is not None:
+        for dimension, fields in groups.items():
+            # Not a secret: the order only has to differ between respondents and stay put
+            # for one of them; the seed itself comes from `secrets`.
+            shuffler = random.Random(f"{order_seed}:{dimension}")  # noqa: S311  # nosec B311
+            shuffler.shuffle(fields)
     result: list[Section] = []
     start = 1
     for number, fields in enumerate(groups.values(), 1):
@@ -184,6 +239,9 @@ def prompt_fields(form: ResponseFormBase, document: InstrumentDocument) -> list[
 
 
 def expected_field_names(document: InstrumentDocument) -> set[str]:
+    """Every name a survey form of `document` may send: every item (an answer to an item
+    not asked of the respondent is accepted and then dropped), every prompt and the form's
+    own fields."""
     names = {field_name(item) for item in document.items}
     names |= {field_name(prompt) for prompt in document.prompts}
-    return names | {"lang", "csrf_token", SWITCH_LANGUAGE}
+    return names | {"lang", "csrf_token", SWITCH_LANGUAGE, ORDER_SEED}

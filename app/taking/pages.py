@@ -32,13 +32,16 @@ def render_survey_page(
     survey: ShownSurvey,
     language: str,
     *,
+    order_seed: str | None = None,
     template: str = SURVEY_TEMPLATE,
     **context: Any,
 ) -> str:
     """The page of `form` for `document` in `language`: the privacy receipt with the
-    survey's thresholds, then the questions by section, then the open prompts."""
+    survey's thresholds, then the questions asked of the respondent (the fields of `form`)
+    by section, then the open prompts. With an `order_seed` each section's questions come
+    in the order it draws (`taking.forms.sections`), and the form carries the seed."""
     k = {"k_scores": survey.k_scores, "k_comments": survey.k_comments}
-    parts = sections(form, document)
+    parts = sections(form, document, order_seed=order_seed)
     return render_template(
         template,
         form=form,
@@ -46,6 +49,8 @@ def render_survey_page(
         survey=survey,
         language=language,
         sections=parts,
+        total=sum(len(part.fields) for part in parts),
+        order_seed=order_seed,
         error_summary=error_summary(form, parts),
         prompts=prompt_fields(form, document),
         privacy=document.privacy_text(language, **k),

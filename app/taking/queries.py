@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, false, func, select
 
 from app.db import Session
 from app.instruments.models import InstrumentVersion
-from app.surveys.models import Invitation, InvitationToken, Survey
+from app.surveys.models import Invitation, InvitationToken, Level, Survey
 from app.surveys.tokens import token_sha256
 
 MAX_TOKEN_LENGTH = 128
@@ -28,18 +28,22 @@ class LinkedSurvey:
     results_expected_on: dt.date | None
     instrument_version_id: int
     instrument_sha256: str
+    # Each respondent sees a part's items in an order of their own (nothing stored).
+    mixed_item_order: bool = False
 
 
 @dataclass(frozen=True)
 class SurveyLink:
     """One personal link as the survey page needs it: never the person, only whether the
     person has answered (with this link or another of theirs), the language the invitation
-    was issued in, and its survey."""
+    was issued in, whether their level leads the work group (the items about its leader
+    are not asked of them), and its survey."""
 
     token_sha256: str
     responded: bool
     language: str | None
     survey: LinkedSurvey
+    leads_work_group: bool = False
 
 
 # Every GET of the survey page starts here (and every POST that needs explaining): Core
@@ -48,10 +52,12 @@ _invitation = Invitation.__table__.c
 _link = InvitationToken.__table__.c
 _survey = Survey.__table__.c
 _version = InstrumentVersion.__table__.c
+_level = Level.__table__.c
 _LINK_BY_TOKEN = (
     select(
         _invitation.responded,
         _invitation.language,
+        func.coalesce(_level.leads_work_group, false()),
         _survey.id,
         _survey.state,
         _survey.opens_at,
@@ -61,12 +67,14 @@ _LINK_BY_TOKEN = (
         _survey.results_expected_on,
         _version.id,
         _version.sha256,
+        _survey.mixed_item_order,
     )
     .join_from(
         InvitationToken.__table__, Invitation.__table__, _invitation.id == _link.invitation_id
     )
     .join(Survey.__table__, _survey.id == _invitation.survey_id)
     .join(InstrumentVersion.__table__, _version.id == _survey.instrument_version_id)
+    .outerjoin(Level.__table__, _level.id == _invitation.level_id)
     .where(_link.token_sha256 == bindparam("link_sha256"))
 )
 
@@ -79,8 +87,8 @@ def survey_link(raw_token: str) -> SurveyLink | None:
     row = Session.connection().execute(_LINK_BY_TOKEN, {"link_sha256": digest}).first()
     if row is None:
         return None
-    responded, language, *survey = row
-    return SurveyLink(digest, responded, language, LinkedSurvey(*survey))
+    responded, language, leads, *survey = row
+    return SurveyLink(digest, responded, language, LinkedSurvey(*survey), bool(leads))
 
 
 @dataclass(frozen=True)

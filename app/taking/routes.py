@@ -28,11 +28,14 @@ from app.surveys.models import SurveyState
 from app.surveys.services import accepts_responses
 from app.surveys.tokens import token_sha256
 from app.taking.forms import (
+    ORDER_SEED,
     SWITCH_LANGUAGE,
     ResponseFormBase,
+    checked_order_seed,
     expected_field_names,
     field_name,
     link_csrf_token,
+    new_order_seed,
     response_form_class,
     served_version,
     verify_link_csrf,
@@ -93,10 +96,14 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
     else:
         payload = request.args
     # The language asked for (a switch, the form's, the address's), else the invitation's,
-    # else the browser's.
+    # else the browser's. A submitted form's language must be one the instrument declares
+    # (it is recorded with the answers): any other falls back like a missing one.
+    asked_language = payload.get("lang")
+    if request.method == "POST" and asked_language not in document.languages:
+        asked_language = None
     language = document.resolve_language(
         payload.get(SWITCH_LANGUAGE)
-        or payload.get("lang")
+        or asked_language
         or link.language
         or request.accept_languages.best_match(document.languages)
     )
@@ -104,21 +111,30 @@ def take_survey(token: str) -> Response | str | tuple[str, int]:
     refresh_locale()
     _check_available(link)
 
-    form_class = response_form_class(sha256, document, language)
+    leads = link.leads_work_group
+    form_class = response_form_class(sha256, document, language, leads_work_group=leads)
+    # A survey with mixed item order: the order the page was first shown in comes back with
+    # the form (without JavaScript the page is rendered again after an error or a language
+    # switch); a new page gets a new order.
+    seed: str | None = None
+    if survey.mixed_item_order:
+        kept = checked_order_seed(payload.get(ORDER_SEED)) if request.method == "POST" else None
+        seed = kept or new_order_seed()
     if request.method == "POST" and SWITCH_LANGUAGE in payload:
         # The page again in the chosen language with the answers given so far (without
         # JavaScript they live only in the form): nothing is checked, stored or kept.
         form = form_class(formdata=payload, meta={"csrf_context": link})
-        return render_survey_page(form, document, survey, language), 200
+        return render_survey_page(form, document, survey, language, order_seed=seed), 200
     if request.method == "POST":
-        complete = _complete_submission(payload, document)
+        complete = _complete_submission(payload, document, leads_work_group=leads)
         if complete is not None and _csrf_valid(payload, link):
-            return _store(token, survey.instrument_version_id, document, complete, language)
+            version_id = survey.instrument_version_id
+            return _store(token, version_id, document, complete, language, leads)
         # Something is missing or wrong: the full form says what, field by field.
         form = form_class(formdata=payload, meta={"csrf_context": link})
         form.validate()
-        return render_survey_page(form, document, survey, language), 400
-    return _blank_page(form_class, document, link, language), 200
+        return render_survey_page(form, document, survey, language, order_seed=seed), 400
+    return _blank_page(form_class, document, link, language, seed), 200
 
 
 def _store_signed_submission(token: str) -> Response | None:
@@ -128,10 +144,12 @@ def _store_signed_submission(token: str) -> Response | None:
     this link. With that version's document (already parsed by this process) the answers
     are checked and scored before any database access; then one short write transaction
     flips the invitation with the conditional UPDATE, which checks the link again (unused,
-    its survey open, within its dates, on that version), and stores the rows. Returns None
-    when anything is off (a bad body or token, a document this process has not parsed yet,
-    an incomplete or invalid form, a used link or a closed survey): the caller then reads
-    the link and answers as for any other request, with the page that explains.
+    its survey open, within its dates, on that version, its level leading a work group or
+    not as the token says), and stores the rows. Returns None when anything is off (a bad
+    body or token, a document this process has not parsed yet, an incomplete or invalid
+    form, a language the instrument does not declare, a used link or a closed survey): the
+    caller then reads the link and answers as for any other request, with the page that
+    explains.
     """
     if not 0 < len(token) <= MAX_TOKEN_LENGTH:
         return None
@@ -142,17 +160,18 @@ def _store_signed_submission(token: str) -> Response | None:
             return None  # a language switch is never a submission
         served = verify_link_csrf(payload.get("csrf_token"), link_sha256)
         document = parsed_document(served.sha256)
-        if document is None:
+        if document is None or served.leads_work_group is None:
             return None
         _check_field_names(payload, document)
     except (BadSubmission, ValidationError):
         return None
-    complete = _complete_submission(payload, document)
-    if complete is None:
+    leads = served.leads_work_group
+    complete = _complete_submission(payload, document, leads_work_group=leads)
+    language = payload.get("lang")
+    if complete is None or language not in document.languages:
         return None
-    language = document.resolve_language(payload.get("lang"))
     try:
-        return _store(token, served.id, document, complete, language)
+        return _store(token, served.id, document, complete, language, leads)
     except Gone:
         Session.rollback()
         return None
@@ -164,11 +183,20 @@ def _store(
     document: InstrumentDocument,
     complete: tuple[dict[str, int | None], dict[str, str]],
     language: str,
+    leads_work_group: bool,
 ) -> Response:
-    """Record a checked submission in its own write transaction, commit, and send the
-    respondent to the thank-you page in `language`."""
+    """Record a checked submission, answered in `language` by someone who leads the work
+    group or not, in its own write transaction, commit, and send the respondent to the
+    thank-you page in `language`."""
     begin_write_transaction()  # the checks are done: SQLite's write lock is for the writes
-    survey_id = record_submission(token_sha256(token), version_id, document, *complete)
+    survey_id = record_submission(
+        token_sha256(token),
+        version_id,
+        document,
+        *complete,
+        language=language,
+        leads_work_group=leads_work_group,
+    )
     Session.commit()
     return redirect(url_for("taking.thanks", token=token, lang=language, survey=survey_id))
 
@@ -245,16 +273,20 @@ def _invalid_link() -> NotFound:
 
 
 def _complete_submission(
-    payload: MultiDict[str, str], document: InstrumentDocument
+    payload: MultiDict[str, str], document: InstrumentDocument, *, leads_work_group: bool
 ) -> tuple[dict[str, int | None], dict[str, str]] | None:
     """The answers and comments of a valid, complete submission, or None.
 
     The common case, checked with the question types directly (the same conversions the
     form's fields lead to): a valid submission is stored without binding a form of 54
     fields. Anything else returns None, and the full form then explains each problem.
+    Only the items asked of the respondent count (`InstrumentDocument.items_asked_of`): an
+    answer sent for an item about the group's leader by someone who leads the group is left
+    out, never stored.
+    The answers follow the document's order, whatever order the page showed.
     """
     answers: dict[str, int | None] = {}
-    for item in document.items:
+    for item in document.items_asked_of(leads_work_group=leads_work_group):
         raw = payload.get(field_name(item))
         if not raw:
             return None
@@ -274,11 +306,13 @@ def _complete_submission(
 
 
 # The blank page by everything that shows on it: it is the same for every respondent of a
-# survey in one language, apart from the CSRF token, and rendering its 52 radio groups would
-# be most of a GET. Kept as the text before and after the token. Bounded: editor previews
-# and test runs create many surveys in one process.
+# survey in one language (and leading the work group or not), apart from the CSRF token,
+# and rendering its 52 radio groups would be most of a GET. Kept as the text before and
+# after the token. Bounded: editor previews and test runs create many surveys in one
+# process. A survey with mixed item order shows each page in an order of its own: never
+# cached.
 MAX_CACHED_PAGES = 256
-_blank_pages: dict[tuple[int, int, int, str, str], tuple[str, str]] = {}
+_blank_pages: dict[tuple[int, int, int, str, str, bool], tuple[str, str]] = {}
 
 
 def _blank_page(
@@ -286,10 +320,22 @@ def _blank_page(
     document: InstrumentDocument,
     link: SurveyLink,
     language: str,
+    order_seed: str | None,
 ) -> str:
     survey = link.survey
     token = link_csrf_token(link.token_sha256, served_version(link))
-    key = (survey.id, survey.k_scores, survey.k_comments, survey.instrument_sha256, language)
+    if order_seed is not None:
+        form = form_class(lang=language, meta={"csrf_context": link})
+        form.csrf_token.current_token = token
+        return render_survey_page(form, document, survey, language, order_seed=order_seed)
+    key = (
+        survey.id,
+        survey.k_scores,
+        survey.k_comments,
+        survey.instrument_sha256,
+        language,
+        link.leads_work_group,
+    )
     cached = _blank_pages.get(key)
     if cached is None:
         form = form_class(lang=language, meta={"csrf_context": link})

@@ -5,9 +5,12 @@ row must change) in the same transaction that casts the respondent's sealed ball
 (app/ballots). Two concurrent submissions of one link both try the UPDATE; the database
 lets one change the row and the other sees it already flipped, so exactly one ballot is
 stored. The UPDATE returns the team and level to seal into the ballot: that is all the
-response will learn from the invitation. The ballot becomes a response later, in a
-shuffled batch of at least k opened by `app.ballots.services.mix_ballots`, in a transaction
-that touches no invitation (`store_mixed_batch` inserts its rows).
+response will learn from the invitation, with whether that level leads its work group (the
+items about the group's leader are not asked of its leader, see
+`InstrumentDocument.items_asked_of`). The ballot becomes
+a response later, in a shuffled batch of at least k opened by
+`app.ballots.services.mix_ballots`, in a transaction that touches no invitation
+(`store_mixed_batch` inserts its rows).
 
 Three paths share one row builder (`prepare_submission` then `build_submission_rows`):
 `record_submission` for a respondent's form (a ballot, rows later), the mixer's batches,
@@ -25,18 +28,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, Table, bindparam, exists, insert, or_, select, update
+from sqlalchemy import (
+    Exists,
+    Table,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from app.ballots.box import cast_ballot
 from app.ballots.contents import BallotContents
 from app.db import Base, Session, utcnow
 from app.errors import Gone
 from app.instruments.document import InstrumentDocument
-from app.instruments.scoring import ResponseScores, score_response
-from app.surveys.models import Invitation, InvitationToken, Survey, SurveyState
+from app.instruments.scoring import ResponseScores, not_asked_keys, score_response
+from app.surveys.models import Invitation, InvitationToken, Level, Survey, SurveyState
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 ALREADY_USED = "This link has already been used to answer the survey."
+PAGE_OUT_OF_DATE = "The survey page is out of date: open the survey link again."
 
 Row = dict[str, Any]
 
@@ -69,21 +84,33 @@ class SubmissionRows:
 @dataclass(frozen=True)
 class BatchSubmission:
     """One response of a batch: the invitation it uses up (never stored with it), the raw
-    answers, the comments by prompt key and the date of submission."""
+    answers, the comments by prompt key, the date of submission and the language it was
+    answered in (None: not recorded)."""
 
     invitation_id: int
     answers: Mapping[str, int | None]
     comments: Mapping[str, str]
     submitted_on: dt.date
+    language: str | None = None
 
 
 def prepare_submission(
     document: InstrumentDocument,
     answers: Mapping[str, int | None],
     comments: Mapping[str, str],
+    *,
+    not_asked: frozenset[str] = frozenset(),
 ) -> PreparedSubmission:
-    """Check and score the answers (ValueError on bad values); nothing is written."""
-    return PreparedSubmission(answers, comments, score_response(document, answers))
+    """Check and score the answers (ValueError on bad values); nothing is written.
+
+    `not_asked` holds the keys of the items not asked of the respondent (see
+    `InstrumentDocument.items_asked_of`): an answer to one of them is dropped, never
+    stored, and scoring counts them as not asked rather than missing.
+    """
+    if not_asked and not not_asked.isdisjoint(answers):
+        answers = {key: value for key, value in answers.items() if key not in not_asked}
+    scores = score_response(document, answers, not_asked=not_asked)
+    return PreparedSubmission(answers, comments, scores)
 
 
 def build_submission_rows(
@@ -94,6 +121,7 @@ def build_submission_rows(
     level_id: int | None,
     instrument_version_id: int,
     submitted_on: dt.date,
+    language: str | None = None,
 ) -> SubmissionRows:
     """The rows of one submission, with a fresh random response id and comment ids."""
     response_id = uuid.uuid4()
@@ -105,6 +133,7 @@ def build_submission_rows(
             "level_id": level_id,
             "instrument_version_id": instrument_version_id,
             "submitted_on": submitted_on,
+            "language": language,
         },
         answers=[
             {"response_id": response_id, "item_key": key, "value": value}
@@ -178,6 +207,13 @@ def _copy_rows(table: Table, rows: Sequence[Row]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
+def _leads_work_group() -> Any:
+    """Whether the invitation's level leads its work group (false without a level), as a
+    column expression of an invitation statement."""
+    flag = select(Level.leads_work_group).where(Level.id == Invitation.level_id)
+    return func.coalesce(flag.scalar_subquery(), false())
+
+
 def _survey_open() -> Exists:
     return exists().where(Survey.id == Invitation.survey_id, Survey.state == SurveyState.OPEN.value)
 
@@ -212,7 +248,7 @@ _FLIP_ONE_INVITATION = (
         .exists(),
     )
     .values(responded=True)
-    .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id)
+    .returning(Invitation.survey_id, Invitation.team_id, Invitation.level_id, _leads_work_group())
 )
 
 
@@ -222,28 +258,52 @@ def record_submission(
     document: InstrumentDocument,
     answers: Mapping[str, int | None],
     comments: Mapping[str, str],
+    *,
+    language: str | None = None,
+    leads_work_group: bool | None = None,
 ) -> int:
     """Mark the invitation as responded and cast the submission as a sealed ballot, which
     the mixer later opens into a response. Returns the survey's id (for the thank-you page).
 
-    `answers` maps every item key to a raw value (None = prefer not to answer);
-    `comments` maps prompt keys to non-blank text. Raises Gone when the link was used
-    already, its survey is not open (or outside its dates) or no longer on
-    `instrument_version_id`; nothing is stored then.
+    `answers` maps the key of every item asked to a raw value (None = prefer not to
+    answer); the items about the group's leader are not asked of someone whose level leads
+    the work group (their answers, if any, are dropped, and scoring counts them as not
+    asked). `comments` maps prompt keys to non-blank text; `language` is the language the
+    page was submitted in (one the instrument declares), sealed with the answers.
+
+    `leads_work_group` is what the answers were checked for (the survey page's form): the
+    invitation's level must agree, else Gone is raised after the flip and the caller must
+    roll back. None takes the level's word. Raises Gone when the link was used already, its
+    survey is not open (or outside its dates) or no longer on `instrument_version_id`;
+    nothing is stored then.
     """
-    prepared = prepare_submission(document, answers, comments)  # ValueError before writing
+    assumed = bool(leads_work_group)
+    not_asked = not_asked_keys(document, leads_work_group=assumed)
+    # ValueError before writing
+    prepared = prepare_submission(document, answers, comments, not_asked=not_asked)
     now = utcnow()
     flipped = (
         Session.connection()
         .execute(
             _FLIP_ONE_INVITATION,
-            {"link_sha256": token_sha256, "version_id": instrument_version_id, "now": now},
+            {
+                "link_sha256": token_sha256,
+                "version_id": instrument_version_id,
+                "now": now,
+            },
         )
         .all()
     )
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
-    survey_id, team_id, level_id = flipped[0]
+    survey_id, team_id, level_id, leads = flipped[0]
+    if bool(leads) != assumed:
+        if leads_work_group is not None:
+            # Levels are locked once a survey opens: the page and the level disagree only
+            # if the level changed after the page was served. Nothing may be kept.
+            raise Gone(PAGE_OUT_OF_DATE)
+        not_asked = not_asked_keys(document, leads_work_group=bool(leads))
+        prepared = prepare_submission(document, answers, comments, not_asked=not_asked)
     cast_ballot(
         survey_id,
         BallotContents(
@@ -254,6 +314,7 @@ def record_submission(
             answers=prepared.answers,
             comments=prepared.comments,
             scores=prepared.scores,
+            language=language,
         ),
     )
     return int(survey_id)
@@ -281,7 +342,8 @@ def store_responses(
     submission, Gone is raised and the caller must roll back (some rows may have been
     flipped). Each response copies its team and level from its invitation, as in
     `record_submission`, and nothing else. The batch is shuffled first, so responses are
-    not inserted in invitation order.
+    not inserted in invitation order. A submission whose invitation's level leads its work
+    group is scored without the items not asked of it (their answers, if any, dropped).
     """
     if not submissions:
         return 0
@@ -306,6 +368,7 @@ def store_responses(
             "to another survey, or the survey is not open; nothing of this batch may be kept."
         )
     placement = {invitation_id: (team_id, level_id) for invitation_id, team_id, level_id in flipped}
+    prepared = _without_items_not_asked(document, prepared, placement)
     _shuffler.shuffle(prepared)
     batch = []
     for submission, ready in prepared:
@@ -318,7 +381,39 @@ def store_responses(
                 level_id=level_id,
                 instrument_version_id=instrument_version_id,
                 submitted_on=submission.submitted_on,
+                language=submission.language,
             )
         )
     _insert_rows(batch, bulk=True)
     return len(batch)
+
+
+def _without_items_not_asked(
+    document: InstrumentDocument,
+    prepared: list[tuple[BatchSubmission, PreparedSubmission]],
+    placement: Mapping[int, tuple[int, int | None]],
+) -> list[tuple[BatchSubmission, PreparedSubmission]]:
+    """`prepared`, with the submissions at levels that lead their work group prepared again
+    without the items not asked of them."""
+    not_asked = not_asked_keys(document, leads_work_group=True)
+    if not not_asked:
+        return prepared
+    level_ids = {level_id for _team, level_id in placement.values() if level_id is not None}
+    leading = set(
+        Session.scalars(
+            select(Level.id).where(Level.id.in_(level_ids), Level.leads_work_group.is_(True))
+        )
+    )
+    if not leading:
+        return prepared
+    return [
+        (
+            submission,
+            prepare_submission(
+                document, submission.answers, submission.comments, not_asked=not_asked
+            )
+            if placement[submission.invitation_id][1] in leading
+            else ready,
+        )
+        for submission, ready in prepared
+    ]
