@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
@@ -77,6 +79,24 @@ def parse_levels(text: str) -> list[tuple[str, str]]:
     return levels
 
 
+def parse_leading_levels(text: str | None) -> list[str] | None:
+    """The levels (keys or labels) named as leading their work group, separated by commas
+    or lines: None when blank (the default: every level above the lowest), [] for "none"
+    (no level leads one). The survey services check the names against the levels."""
+    names = [name.strip() for line in (text or "").splitlines() for name in line.split(",")]
+    names = [name for name in names if name]
+    if len(names) == 1 and names[0].lower() in {"none", str(_("none")).lower()}:
+        return []
+    return names or None
+
+
+def leading_levels_text(levels: Any) -> str:
+    """What the field shows for a survey's levels: the keys of those that lead, or
+    "none"."""
+    keys = [level.key for level in levels if level.leads_work_group]
+    return ", ".join(keys) if keys else "none"
+
+
 def parse_team_paths(text: str) -> list[str]:
     """Read team paths, one a line, in canonical form and without repeats. Raises
     ValueError naming the first bad line."""
@@ -122,6 +142,25 @@ class SurveySettingsForm(SafeForm):
             "The participants file names a level by its key or its label."
         ),
         render_kw={"rows": 4},
+    )
+    leading_levels = StringField(
+        _l("Levels that lead their work group"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Optional. The levels (keys or labels, separated by commas) whose people lead the "
+            "work group their link names: the questions about the group's leader are not "
+            "asked of them, so nobody rates themself. Left blank, every level above the "
+            "lowest leads a work group; write none if no level does."
+        ),
+    )
+    mixed_item_order = BooleanField(
+        _l("Mix the order of the questions"),
+        description=_l(
+            "Each person sees the questions of each part of the page in an order of their "
+            "own; the parts and the answer scale keep theirs. This evens out the effect of "
+            "the order on the answers. Nothing about the order is stored. Fixed once the "
+            "survey opens."
+        ),
     )
     opens_at = DateTimeLocalField(
         "Opens at (UTC)",

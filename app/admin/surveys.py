@@ -29,7 +29,9 @@ from app.admin.forms_surveys import (
     PilotForm,
     StateForm,
     SurveySettingsForm,
+    leading_levels_text,
     levels_text,
+    parse_leading_levels,
     parse_levels,
     parse_team_paths,
 )
@@ -130,6 +132,8 @@ def _settings(form: SurveySettingsForm) -> dict[str, Any]:
         "title": form.title.data or "",
         "team_paths": parse_team_paths(form.teams.data),
         "levels": parse_levels(form.levels.data),
+        "leading_levels": parse_leading_levels(form.leading_levels.data),
+        "mixed_item_order": bool(form.mixed_item_order.data),
         "opens_at": _utc(form.opens_at.data),
         "closes_at": _utc(form.closes_at.data),
         "k_scores": form.k_scores.data,
@@ -143,6 +147,8 @@ def _audit_settings(settings: dict[str, Any]) -> dict[str, Any]:
         "title": settings["title"],
         "teams": settings["team_paths"],
         "levels": [key for key, _ in settings["levels"]],
+        "leading_levels": settings["leading_levels"],
+        "mixed_item_order": settings["mixed_item_order"],
         "opens_at": settings["opens_at"].isoformat() if settings["opens_at"] else None,
         "closes_at": settings["closes_at"].isoformat() if settings["closes_at"] else None,
         "k_scores": settings["k_scores"],
@@ -272,6 +278,8 @@ def edit(survey_id: int) -> Response | str | tuple[str, int]:
         form.title.data = survey.title
         form.teams.data = "\n".join(t.path for t in survey.teams)
         form.levels.data = levels_text((lv.key, lv.label) for lv in survey.levels)
+        form.leading_levels.data = leading_levels_text(survey.levels)
+        form.mixed_item_order.data = survey.mixed_item_order
         form.opens_at.data = _naive(survey.opens_at)
         form.closes_at.data = _naive(survey.closes_at)
         form.k_scores.data = survey.k_scores
