@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale, gettext, ngettext
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, main
@@ -29,7 +31,7 @@ from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
-from app.i18n import use_translations
+from app.i18n import N_, UI_LANGUAGES, use_translations
 from app.log_privacy import install_token_filter
 from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
@@ -76,7 +78,10 @@ def register_extensions(app: Flask) -> None:
     use_translations(gettext, ngettext)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see this page."
+    # Flashed into the session, which holds plain strings: marked here, translated when
+    # flashed (in the browser's language, nobody being signed in).
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "strong"
     init_staff_sessions(app)
 
@@ -84,17 +89,33 @@ def register_extensions(app: Flask) -> None:
     install_token_filter()
 
 
-# Languages the page chrome is translated into (app/translations).
-UI_LANGUAGES = ("en", "es")
-
-
 def select_locale() -> str:
-    """The survey's chosen language on employee pages (set in `g.language` by the view),
-    else the browser's preference among the UI languages."""
+    """The page's language: on employee pages the survey's chosen language (`g.language`,
+    set by the view); else the signed-in staff member's setting (StaffUser.language); else
+    the browser's preference among the UI languages; else English."""
     chosen = g.get("language")
     if chosen:
         return str(chosen)
+    if not has_request_context():  # the worker and the CLI: English unless force_locale says
+        return "en"
+    setting = _staff_language()
+    if setting:
+        return setting
     return request.accept_languages.best_match(UI_LANGUAGES) or "en"
+
+
+def _staff_language() -> str | None:
+    """The signed-in staff member's chosen UI language, if any. Reading who is signed in
+    needs the database: while it cannot answer, the error page still gets a language (the
+    browser's) rather than failing in turn."""
+    try:
+        user = current_user._get_current_object()
+        if not user.is_authenticated:
+            return None
+        language = getattr(user, "language", None)
+    except SQLAlchemyError:
+        return None
+    return language if language in UI_LANGUAGES else None
 
 
 def language_name(code: str) -> str:
@@ -106,12 +127,23 @@ def language_name(code: str) -> str:
     return (name or code)[:1].upper() + (name or code)[1:]
 
 
+# A staff role's name as pages show it (the stored value is the code).
+ROLE_NAMES = {"admin": N_("admin"), "hr": N_("HR"), "manager": N_("manager")}
+
+
+def role_name(role: str) -> str:
+    """A role's name in the page's language ("admin", "HR", "manager")."""
+    return gettext(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict[str, Any]:
         return {
             "ui_language": lambda: str(get_locale() or "en"),
             "language_name": language_name,
+            "ui_languages": UI_LANGUAGES,
+            "role_name": role_name,
             # Who reads what, for the privacy receipt (taking/_receipt.html).
             "receipt_readers": receipt_readers,
         }

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+# Languages the interface is translated into (app/translations), in the order offered.
+UI_LANGUAGES = ("en", "es")
+
 Gettext = Callable[..., str]
 Ngettext = Callable[..., str]
 

@@ -44,6 +44,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("auth.logout", "POST"): STAFF,
     ("auth.change_password", "GET"): STAFF,
     ("auth.change_password", "POST"): STAFF,
+    ("auth.account", "GET"): STAFF,
+    ("auth.set_language", "POST"): STAFF,
     ("auth.forgot_password", "GET"): PUBLIC,
     ("auth.forgot_password", "POST"): PUBLIC,
     ("auth.set_password", "GET"): PUBLIC,  # the link is the credential

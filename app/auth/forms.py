@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from app.auth.passwords import PASSWORD_RULE
@@ -10,30 +11,30 @@ MAX_PASSWORD = 1024
 
 
 class LoginForm(SafeForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 class PasswordChangeForm(SafeForm):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(), Length(max=MAX_PASSWORD)]
+        _l("Current password"), validators=[InputRequired(), Length(max=MAX_PASSWORD)]
     )
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
         description=PASSWORD_RULE,
     )
     password_again = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
 
 
 class ForgotPasswordForm(SafeForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[DataRequired(), Length(max=254)],
-        description="The address of your staff account.",
+        description=_l("The address of your staff account."),
     )
 
 
@@ -41,11 +42,29 @@ class SetPasswordForm(SafeForm):
     """A new password, set through a link from an email (an invitation or a reset)."""
 
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
         description=PASSWORD_RULE,
     )
     password_again = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+
+# The language choices: each language named in itself, and the browser's preference ("").
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("As my browser prefers")),
+    SelectChoice("en", "English"),
+    SelectChoice("es", "Español"),
+]
+
+
+class LanguageForm(SafeForm):
+    """The interface language of one's own account (the account page and the header's
+    switch post here). The service checks the value, so a bad one gets its message."""
+
+    language = SelectField(
+        _l("Interface language"), choices=LANGUAGE_CHOICES, validate_choice=False
+    )
+    next = HiddenField()

@@ -14,12 +14,20 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.audit.services import record_event
-from app.auth import oidc
-from app.auth.forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, SetPasswordForm
+from app.auth import oidc, services
+from app.auth.forms import (
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+)
 from app.auth.oidc_accounts import account_for_identity
 from app.auth.password_links import (
     LinkLifetimes,
@@ -123,6 +131,42 @@ def change_password() -> Response | str | tuple[str, int]:
             return redirect(url_for("main.index"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/account")
+@login_required
+def account() -> str:
+    """Your account: the interface language, and the way to change the password."""
+    form = LanguageForm(language=current_user.language or "")
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def set_language() -> Response | tuple[str, int]:
+    """Set one's interface language (the account page's form, or the header's switch, which
+    sends the other language and the page to come back to)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        try:
+            user = services.set_language(current_user.id, form.language.data)
+        except DomainError as exc:
+            Session.rollback()
+            form.language.errors = [exc.message]
+        else:
+            record_event(
+                user,
+                "user.language",
+                "staff_user",
+                user.id,
+                email=user.email,
+                language=user.language,
+            )
+            Session.commit()
+            refresh()  # this request's own messages in the new language
+            flash(_("Your interface language is saved."), "info")
+            return redirect(same_origin_path(form.next.data) or url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 400
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from app.auth.passwords import (
 )
 from app.db import Session, get_or_404, utcnow
 from app.errors import Conflict, DomainError
+from app.i18n import UI_LANGUAGES, _
 from app.org.models import Team
 
 
@@ -196,6 +197,25 @@ def unlink_single_sign_on(user_id: int) -> StaffUser:
         raise DomainError(f"{user.email} is not linked to single sign-on.")
     user.oidc_subject = None
     end_sessions_of(user.id)
+    Session.flush()
+    return user
+
+
+def set_language(user_id: int, language: str | None) -> StaffUser:
+    """Set the account's interface language: one of UI_LANGUAGES, or None (empty) to follow
+    the browser's preference. DomainError for any other value; nothing is changed then."""
+    user = _get_user(user_id)
+    chosen = (language or "").strip() or None
+    if chosen is not None and chosen not in UI_LANGUAGES:
+        raise DomainError(
+            _(
+                "%(language)s is not a language of this interface; choose one of %(choices)s, "
+                "or your browser's.",
+                language=repr(chosen)[:40],
+                choices=", ".join(UI_LANGUAGES),
+            )
+        )
+    user.language = chosen
     Session.flush()
     return user
 
