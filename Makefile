@@ -49,7 +49,7 @@ bench: $(VENV)/.dev
 # After changing translatable text: refresh the catalogs, translate the new entries in
 # app/translations/*/LC_MESSAGES/messages.po, then run this again to compile them.
 translations: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k ngettext -k N_ --no-location --omit-header -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations
 
