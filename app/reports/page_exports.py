@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from app.errors import Forbidden, NotFound
-from app.reports import pages, tables
+from app.reports import item_report_view, pages, tables
 from app.reports.privacy import team_subtrees
 from app.reports.readers import readable_comment_groups
 from app.reports.registry import ReportContext, baselines, comparable_waves, driver_view_of
@@ -79,6 +79,22 @@ def export_reliability(ctx: ReportContext) -> tables.Table:
     )
 
 
+def export_item_report(ctx: ReportContext) -> tables.Table:
+    """The item report's tables of the filtered cell, one row per item."""
+    stored = ctx.snapshot.items_report()
+    if stored is None:
+        raise NotFound(item_report_view.no_report_message())
+    found = item_report_view.item_report(
+        ctx.publication,
+        ctx.snapshot.item_publication(),
+        stored,
+        (ctx.team, ctx.level),
+        ctx.document,
+        ctx.language,
+    )
+    return item_report_view.item_report_table(found)
+
+
 def export_comments(ctx: ReportContext) -> tables.Table:
     """Every listed comment of the team filter's group, where the reader's role reads it
     (app.reports.readers): a manager never exports the organisation's list."""
@@ -106,6 +122,7 @@ EXPORTERS: Mapping[str, Exporter] = {
     "standpoint": export_standpoint,
     "trends": export_trends,
     "reliability": export_reliability,
+    "item_report": export_item_report,
     "comments": export_comments,
 }
 

@@ -21,7 +21,7 @@ from app.instruments.diff import (
 )
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
-from app.reports import pages
+from app.reports import item_report_view, pages
 from app.reports.drivers import DriverView, department_of, driver_keys, driver_view
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
@@ -316,6 +316,28 @@ def wave_label(survey: Survey) -> str:
     return f"{survey.title} ({when})"
 
 
+def build_item_report(ctx: ReportContext) -> PageValues:
+    """One table per dimension of the filtered cell's items (app.reports.item_report_view),
+    from what the release stored; `dimensions` is None for a release stored before item
+    reports (the page says so)."""
+    stored = ctx.snapshot.items_report()
+    if stored is None:
+        return {"dimensions": None}
+    tables = item_report_view.item_report(
+        ctx.publication,
+        ctx.snapshot.item_publication(),
+        stored,
+        (ctx.team, ctx.level),
+        ctx.document,
+        ctx.language,
+    )
+    return {
+        "dimensions": tables,
+        "min_n": stored.min_n,
+        "review_labels": item_report_view.review_labels(),
+    }
+
+
 def build_reliability(ctx: ReportContext) -> PageValues:
     """Reliability in the filtered cell (the team filter's subtree at the level filter),
     where its count is shown, and whether teams share a climate at the level filter. The
@@ -465,6 +487,17 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
             "Reliability needs the whole organisation's answers to be shown (at least 30 "
             "complete answers per dimension)."
         ),
+    ),
+    ReportPage(
+        key="item_report",
+        tab=item_report_view.TAB,
+        title=item_report_view.TITLE,
+        intro=item_report_view.INTRO,
+        template="reports/item_report.html",
+        builder=build_item_report,
+        roles=STAFF,
+        path="item-report",
+        empty_note=item_report_view.EMPTY,
     ),
     ReportPage(
         key="comments",

@@ -22,6 +22,8 @@ from app.errors import DomainError
 from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
+from app.reports.item_release import decide_asked
+from app.reports.item_report import ReleaseItemReport, build_item_report
 from app.reports.models import Release
 from app.reports.notices import queue_release_notices
 from app.reports.privacy import shuffle_comments, team_subtrees
@@ -33,11 +35,19 @@ from app.reports.queries import (
     snapshot_of,
     survey_aggregates,
 )
-from app.reports.reliability import ReleaseReliability, atom_item_sums, release_reliability
+from app.reports.reliability import (
+    ReleaseReliability,
+    atom_item_sums,
+    dimension_columns,
+    release_reliability,
+)
 from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release
 from app.reports.snapshot_format import encode
+from app.reports.stats import ItemSums
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import close_survey
+
+ItemSumsByAtom = dict[tuple[int, int], dict[str, ItemSums]]
 
 
 def publish_release(
@@ -78,14 +88,16 @@ def publish_release(
     number = len(earlier) + 1
     if not final and not decisions.discloses_beyond(snapshots[-1].decisions if snapshots else None):
         raise DomainError(_nothing_new(number, earlier))
+    sums = _item_sums(survey, decisions)
     snapshot = Snapshot(
         k=survey.k_scores,
         k_comments=survey.k_comments,
         aggregates=current,
         decisions=decisions,
         comments=_listed_comments(survey.id, current, decisions),
-        reliability=_reliability(survey, current, decisions),
+        reliability=_reliability(survey, current, decisions, sums),
         key_drivers=_key_drivers(survey, current, decisions, number),
+        item_report=_item_report(survey, current, decisions, snapshots, sums),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)
     release = Release(
@@ -151,19 +163,53 @@ def _listed_comments(
     return listed
 
 
-def _reliability(
-    survey: Survey, current: Aggregates, decisions: Decisions
-) -> ReleaseReliability | None:
-    """Each dimension's reliability in every cell whose score the release shows (with at
-    least 30 complete answers), and its within-team agreement, from each atom's item sums
-    (app.reports.reliability); none when the organisation's count is hidden."""
+def _item_sums(survey: Survey, decisions: Decisions) -> ItemSumsByAtom | None:
+    """Each atom's complete-case item sums per dimension (app.reports.reliability), read
+    once for the reliability and the item report; none when the organisation's count is
+    hidden (then neither shows a cell)."""
     if (None, None) not in decisions.responses:
         return None
     document = document_of(survey.instrument_version)
     keys = [item.key for item in document.scored_items if item.scale is not None]
-    sums = atom_item_sums(item_rows(survey.id, keys), keys, document)
+    return atom_item_sums(item_rows(survey.id, keys), keys, document)
+
+
+def _reliability(
+    survey: Survey, current: Aggregates, decisions: Decisions, sums: ItemSumsByAtom | None
+) -> ReleaseReliability | None:
+    """Each dimension's reliability in every cell whose score the release shows (with at
+    least 30 complete answers), and its within-team agreement, from each atom's item sums
+    (app.reports.reliability); none when the organisation's count is hidden."""
+    if sums is None:
+        return None
+    document = document_of(survey.instrument_version)
     publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
     return release_reliability(publication.publication(), sums, document)
+
+
+def _item_report(
+    survey: Survey,
+    current: Aggregates,
+    decisions: Decisions,
+    earlier: Sequence[Snapshot],
+    sums: ItemSumsByAtom | None,
+) -> ReleaseItemReport:
+    """The item report's stored part (app.reports.item_report): each dimension's item
+    analysis per shown cell, and where the items not asked of everybody may show how many
+    were asked (app.reports.item_release)."""
+    document = document_of(survey.instrument_version)
+    columns = {
+        key: [item for item, _, _ in items] for key, items in dimension_columns(document).items()
+    }
+    partial, asked_shown = decide_asked(current, decisions, earlier, survey.k_scores)
+    publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
+    return build_item_report(
+        publication.publication(),
+        sums or {},
+        columns,
+        partial=partial,
+        asked_shown=asked_shown,
+    )
 
 
 def _key_drivers(

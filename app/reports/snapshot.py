@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from app.reports.drivers import ReleaseDrivers
+from app.reports.item_report import ReleaseItemReport
 from app.reports.privacy import (
     Disclosed,
     Reason,
@@ -156,6 +157,12 @@ class Snapshot:
     stored_drivers: Callable[[], ReleaseDrivers | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # The item report decided at publication (app.reports.item_report); None: read from
+    # `stored_item_report` when a page asks (see `items_report`).
+    item_report: ReleaseItemReport | None = None
+    stored_item_report: Callable[[], ReleaseItemReport | None] | None = field(
+        default=None, compare=False, repr=False
+    )
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def drivers(self) -> ReleaseDrivers | None:
@@ -171,6 +178,17 @@ class Snapshot:
         found: ReleaseDrivers | None = self._memo["drivers"]
         return found
 
+    def items_report(self) -> ReleaseItemReport | None:
+        """The release's item report (`item_report`, or its stored section read once); None
+        for a release stored before item reports were computed."""
+        if self.item_report is not None:
+            return self.item_report
+        if "item_report" not in self._memo:
+            read = self.stored_item_report
+            self._memo["item_report"] = read() if read is not None else None
+        found: ReleaseItemReport | None = self._memo["item_report"]
+        return found
+
     def prepare(self) -> None:
         """Decode every section and compute every statistic a page reads (a worker does
         this for its latest releases before the first reader: app.reports.warm)."""
@@ -178,6 +196,7 @@ class Snapshot:
         self.item_publication().compute_statistics()
         self.scales()
         self.drivers()
+        self.items_report()
         for texts in self.comments.values():
             len(texts)  # each prompt's listed comments, decoded (at 1M, ~0.2 s a prompt)
 
@@ -290,6 +309,7 @@ def decide_with_reasons(
     withheld: Collection[C] = (),
     explain: bool = True,
     told_before: Sequence[Mapping[C, Reason]] = (),
+    fixed: Collection[C] = (),
 ) -> tuple[dict[C, int], dict[C, Reason]]:
     """The shown cells (with counts) of the last of a sequence of releases, and the reasons
     told for its hidden cells other than `withheld` ones (those read their response count's
@@ -298,8 +318,10 @@ def decide_with_reasons(
     `cells[r]` and `counts[r]` are release r's cells and cumulative atom counts; the last is
     the new release. `shown_before[r]` are the cells earlier release r showed: they are
     public and stay so; every other earlier cell stays hidden. `withheld` cells of the new
-    release are hidden from the start. Atoms are split by interval of arrival (module
-    docstring), so every difference between releases is in the span that privacy checks.
+    release are hidden from the start, and its `fixed` cells are already decided and shown
+    (by another decision of the same release, e.g. its response counts). Atoms are split
+    by interval of arrival (module docstring), so every difference between releases is in
+    the span that privacy checks.
     """
     if len(shown_before) != len(cells) - 1 or len(counts) != len(cells):
         raise ValueError("one count mapping per release, one shown set per earlier release")
@@ -324,8 +346,9 @@ def decide_with_reasons(
     joint_counts = {
         (atom, i): n for i, arrived in enumerate(intervals) for atom, n in arrived.items()
     }
-    fixed = {(r, cell) for r, shown in enumerate(shown_before) for cell in shown}
-    hidden = {(r, cell) for r in range(last) for cell in cells[r] if (r, cell) not in fixed}
+    fixed_cells = {(r, cell) for r, shown in enumerate(shown_before) for cell in shown}
+    fixed_cells |= {(last, cell) for cell in fixed}
+    hidden = {(r, cell) for r in range(last) for cell in cells[r] if (r, cell) not in fixed_cells}
     hidden |= {(last, cell) for cell in withheld}
     withheld_now = frozenset(withheld)
     told = {
@@ -337,7 +360,7 @@ def decide_with_reasons(
         k,
         records=records,
         withheld=hidden,
-        fixed=fixed,
+        fixed=fixed_cells,
         explain=[(last, c) for c in cells[last] if c not in withheld_now] if explain else (),
         told=told,
     )

@@ -25,6 +25,11 @@ it touches:
     each dimension's alpha and item-rest correlations per shown cell with enough complete
     answers, and its within-team agreement per level filter (app.reports.reliability).
     Releases stored before it hold the organisation's alpha only, in ``core``.
+``item_report``
+    the item report's stored part (app.reports.item_report): each dimension's alpha,
+    item-rest correlations and alpha-if-item-deleted per shown cell with enough complete
+    answers, and which cells may show how many were asked the items not asked of everybody.
+    Releases stored before it have none (`Snapshot.items_report` is None).
 ``drivers``
     the key drivers (app.reports.drivers): per shown group (the organisation, each
     department) the relative weights of the dimensions for the outcomes index with their
@@ -45,6 +50,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.reports.drivers import GroupDrivers, ReleaseDrivers
+from app.reports.item_report import ReleaseItemReport, item_report_from_json, item_report_json
 from app.reports.privacy import REASONS, Reason
 from app.reports.publication import (
     Atom,
@@ -199,6 +205,9 @@ def _sections(s: Snapshot) -> dict[str, Any]:
     drivers = s.drivers()
     if drivers is not None:
         sections["drivers"] = _drivers_json(drivers)
+    item_report = s.items_report()
+    if item_report is not None:
+        sections["item_report"] = item_report_json(item_report)
     for prompt, groups in s.comments.items():
         sections[f"comments/{prompt}"] = _texts_json(groups)
     for level in (None, *publication.levels):
@@ -350,7 +359,17 @@ def _from_sections(section: Section) -> Snapshot:
         stored_comparisons=lambda level: _comparisons_from(section, level),
         favourable=_favourable_from(core.get("favourable")),
         stored_drivers=lambda: _drivers_from(section),
+        stored_item_report=lambda: _item_report_from(section),
     )
+
+
+def _item_report_from(section: Section) -> ReleaseItemReport | None:
+    """The stored item report; None for a release stored before item reports."""
+    try:
+        block = section("item_report")
+    except KeyError:
+        return None
+    return item_report_from_json(block)
 
 
 def _drivers_from(section: Section) -> ReleaseDrivers | None:
