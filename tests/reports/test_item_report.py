@@ -365,3 +365,16 @@ def test_a_survey_without_a_release(
     db_session.commit()
     page = client.get(f"/reports/surveys/{survey.id}/item-report")
     assert page.status_code == 200
+
+
+def test_the_page_in_spanish_then_english(
+    client: FlaskClient, db_session: Any, hr: Any, bundled_version: Any
+) -> None:
+    survey = fill(db_session)
+    release(survey)
+    url = f"/reports/surveys/{survey.id}/item-report"
+    spanish = client.get(url, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Informe de ítems" in spanish and "Qué significa cada columna" in spanish
+    assert "What each column means" not in spanish
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "What each column means" in english and "Qué significa" not in english
