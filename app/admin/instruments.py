@@ -36,7 +36,12 @@ from app.auth.models import Role
 from app.db import Session
 from app.errors import DomainError, NotFound
 from app.input_rules import text_problem
-from app.instruments.diff import FamilyComparability, family_comparability, rewordings
+from app.instruments.diff import (
+    FamilyComparability,
+    dimension_comparability,
+    family_comparability,
+    rewordings,
+)
 from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.drafts import (
     STARTER_DOCUMENT,
@@ -118,7 +123,14 @@ def _version_arg(name: str, default: int) -> int:
 @bp.get("/")
 @role_required(Role.ADMIN)
 def index() -> str:
-    return render_template("admin/instruments/index.html", rows=instrument_overview())
+    rows = instrument_overview()
+    # The newest version's status (a parsed document is cached by its sha256).
+    statuses = {
+        instrument.id: document_of(version).metadata.status
+        for instrument, latest, _count, _surveys in rows
+        if (version := version_number(instrument, latest)) is not None
+    }
+    return render_template("admin/instruments/index.html", rows=rows, statuses=statuses)
 
 
 @bp.get("/<key>/versions")
@@ -427,6 +439,10 @@ def diff(key: str) -> str:
     new = _version_or_404(instrument, _version_arg("to", newest))
     old_doc, new_doc = document_of(old), document_of(new)
     changes = diff_between(old, new)
+    # The newer version's reasons explain its changes from the version it names; between
+    # other versions they would explain a different set of changes, so they are left out.
+    revision = new_doc.metadata.revision
+    reasons = dict(revision.reasons) if revision and revision.from_version == old.version else {}
     return render_template(
         "admin/instruments/diff.html",
         instrument=instrument,
@@ -437,4 +453,49 @@ def diff(key: str) -> str:
         new_doc=new_doc,
         changes=changes,
         rewordings=rewordings(changes, old_doc, new_doc),
+        reasons=reasons,
+        revision=revision,
+        families=_comparability_rows(
+            family_comparability(old_doc, new_doc), old_doc, new_doc, "family"
+        ),
+        dimensions=_comparability_rows(
+            dimension_comparability(old_doc, new_doc), old_doc, new_doc, "dimension"
+        ),
     )
+
+
+@dataclass(frozen=True)
+class ComparabilityRow:
+    """A family or dimension on the diff page: its label and whether it stays comparable."""
+
+    key: str
+    label: str
+    comparable: bool
+    reason: str
+
+
+def _comparability_rows(
+    found: dict[str, FamilyComparability],
+    old_doc: InstrumentDocument,
+    new_doc: InstrumentDocument,
+    kind: str,
+) -> list[ComparabilityRow]:
+    rows = []
+    for key, verdict in found.items():
+        # The newer version's label where it has the key, else the older one's.
+        document = new_doc if key in _keys(new_doc, kind) else old_doc
+        entry = document.family(key) if kind == "family" else document.dimension(key)
+        rows.append(
+            ComparabilityRow(
+                key=key,
+                label=document.text(entry.label, document.default_language),
+                comparable=verdict.comparable,
+                reason=verdict.reason,
+            )
+        )
+    return rows
+
+
+def _keys(document: InstrumentDocument, kind: str) -> set[str]:
+    entries = document.families if kind == "family" else document.dimensions
+    return {entry.key for entry in entries}

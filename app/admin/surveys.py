@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -43,7 +45,7 @@ from app.db import Session, get_or_404
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import csrf
 from app.instruments.models import InstrumentVersion
-from app.instruments.queries import all_versions
+from app.instruments.queries import all_versions, document_of
 from app.org.queries import team_paths
 from app.outbox.queries import outbox_counts
 from app.outbox.services import queue_invitations, queue_new_link, queue_reminders
@@ -114,12 +116,16 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC).replace(tzinfo=None) if value is not None else None
 
 
+_STATUS_LABELS = {"draft": _l("draft"), "pilot": _l("pilot"), "validated": _l("validated")}
+
+
 def _version_choices() -> list[SelectChoice]:
-    """Every published version, newest first within each instrument."""
+    """Every published version, newest first within each instrument, with its status."""
     return [
         SelectChoice(
             str(v.id),
             f"{v.instrument.title} ({v.instrument.key}) version {v.version}, "
+            f"{_STATUS_LABELS[document_of(v).metadata.status]}, "
             f"published {v.created_at:%Y-%m-%d}",
         )
         for v in all_versions()
@@ -197,6 +203,15 @@ def create() -> Response | str | tuple[str, int]:
             )
             Session.commit()
             flash(f"Survey “{survey.title}” created as a draft.", "info")
+            if document_of(version).metadata.status == "draft":
+                flash(
+                    _(
+                        "Its instrument version is a draft: the items are still being written "
+                        "and have not been tried out. Use this survey for a trial run only, "
+                        "or choose a pilot or validated version."
+                    ),
+                    "warning",
+                )
             return redirect(url_for(".show", survey_id=survey.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/surveys/new.html", form=form, team_paths=team_paths()), status

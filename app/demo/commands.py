@@ -15,6 +15,7 @@ from sqlalchemy import text
 from app.commands import domain_errors_exit
 from app.db import Session
 from app.demo.services import (
+    ARCHIVED_INSTRUMENT,
     BUNDLED_INSTRUMENT,
     DEFAULT_PEOPLE,
     DEFAULT_SEED,
@@ -54,17 +55,22 @@ def seed_demo_command(teams: int, people: int, waves: int, seed: int) -> None:
     """Fill an EMPTY database with a demo organisation, surveys and responses.
 
     The responses come from a latent-variable model (team climates, a level effect, an
-    improving last wave) and are stored through the same scoring code as real ones. Refused
-    when the database already holds a survey.
+    improving last wave) and are stored through the same scoring code as real ones. The
+    earlier waves answer version 1 of the bundled instrument, the later ones the current
+    version. Refused when the database already holds a survey.
     """
     started = time.perf_counter()
+    folder = Path(current_app.config["INSTRUMENTS_DIR"])
+    # Version 1 sits in the folder's archive; a folder without one gives a one-version demo.
+    earlier = folder / ARCHIVED_INSTRUMENT.parent.name / ARCHIVED_INSTRUMENT.name
     summary = seed_demo(
         teams=teams,
         people=people,
         waves=waves,
         seed=seed,
         progress=_progress,
-        instrument_file=Path(current_app.config["INSTRUMENTS_DIR"]) / BUNDLED_INSTRUMENT.name,
+        instrument_file=folder / BUNDLED_INSTRUMENT.name,
+        earlier_instrument_file=earlier if earlier.is_file() else None,
     )
     Session.commit()
     if Session.get_bind().dialect.name == "postgresql":

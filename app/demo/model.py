@@ -54,6 +54,18 @@ down for power-over), theta_iwd += +/-phi, so the plan's "did it work?" has a ch
 (a plan on the last wave has no later wave: it shows what the team committed to).
 The choice comes from its own generator, so the rest of the data stay as the seed gives them.
 
+Versions: a demo may answer two versions of the instrument (the earlier waves one, the later
+waves the next). Nothing in the model is tied to one version's keys: family roles come from
+each document, each wave draws the latents of its own document's dimensions, an item's
+loading and offset are drawn once per item key (over every version, in wave order), reverse
+keying is read from the document, and a plan moves its focus dimensions in a later wave only
+where that wave's version has a dimension of the same key.
+
+Leaders: people at rank LEADING_FROM_RANK and above lead their work group; the items asked
+only of those the group's leader leads (`"audience": "led"`) are not asked of them, and
+their answers hold no value for those items (NOT_ASKED in the matrix, absent from
+`answer_dicts`).
+
 Participation: in wave w each person in team t responds with probability
 rho_tw ~ U(.65, .88); about 15% of respondents comment (one prompt, sometimes both), in a
 warm or a critical tone following eta^M - eta^P. Small teams of 2-4 people (about 15% of
@@ -77,6 +89,8 @@ FloatArray = npt.NDArray[np.float64]
 Role = Literal["climate", "power", "outcome"]
 
 MISSING = 0  # "prefer not to answer" in the value matrix (never a point of the scale)
+NOT_ASKED = -1  # an item not asked of this respondent (a leader, for an item about leaders)
+LEADING_FROM_RANK = 1  # level ranks from this one up lead their work group
 CLIMATE, POWER, OUTCOME = 0, 1, 2  # columns of the family latent matrix
 
 
@@ -248,10 +262,16 @@ class Population:
     team_shift: FloatArray  # (waves, teams, 2): c^M, c^P
     person: FloatArray  # (people, 3): u^M, u^P, u^O
     prefer_not: FloatArray  # (people,)
-    loadings: FloatArray  # (items,) in document order
+    loadings: FloatArray  # (items,) in the order of item_keys
     offsets: FloatArray  # (items,)
     # Teams' action plans, whose focus dimensions move from the wave after (`plan_focus`).
     focus: tuple[FocusPlan, ...] = ()
+    # The item key of each loading: every item of every version the waves answer.
+    item_keys: tuple[str, ...] = ()
+
+    def item_column(self, key: str) -> int:
+        """The index of item `key` in `loadings` and `offsets`."""
+        return self.item_keys.index(key)
 
 
 @dataclass(frozen=True)
@@ -264,8 +284,25 @@ class FocusPlan:
     dimensions: tuple[str, ...]
 
 
+Documents = InstrumentDocument | Sequence[InstrumentDocument]
+
+
+def wave_documents(documents: Documents, n_waves: int) -> tuple[InstrumentDocument, ...]:
+    """The document each wave answers: one for every wave, or one per wave."""
+    if isinstance(documents, InstrumentDocument):
+        return (documents,) * n_waves
+    if len(documents) != n_waves:
+        raise ValueError(f"need one document per wave: {len(documents)} for {n_waves} waves")
+    return tuple(documents)
+
+
+def _focus_candidates(document: InstrumentDocument) -> list[str]:
+    roles = family_roles(document)
+    return [d.key for d in document.dimensions if roles[d.family] in ("climate", "power")]
+
+
 def plan_focus(
-    document: InstrumentDocument,
+    documents: Documents,
     org: OrgPlan,
     n_waves: int,
     rng: np.random.Generator,
@@ -274,12 +311,13 @@ def plan_focus(
     """Which teams make a plan after which wave, on which dimensions: a share of the teams
     with at least `focus_min_people` people (at most `focus_max_teams`), each once, at a
     wave drawn among all of them (a plan on the last wave shows no effect yet: it is what
-    the team committed to now), on dimensions of the climate and power-over families."""
-    roles = family_roles(document)
-    candidates = [d.key for d in document.dimensions if roles[d.family] in ("climate", "power")]
+    the team committed to now), on dimensions of the climate and power-over families of
+    the version that wave answers (`documents`: one for every wave, or one per wave)."""
+    per_wave = wave_documents(documents, n_waves)
+    candidates = [_focus_candidates(document) for document in per_wave]
     sizes = np.bincount(org.team_of, minlength=org.n_teams)
     eligible = np.flatnonzero(sizes >= params.focus_min_people)
-    if eligible.size == 0 or len(candidates) < params.focus_dimensions:
+    if eligible.size == 0 or min(len(c) for c in candidates) < params.focus_dimensions:
         return ()
     share = round(params.focus_team_share * eligible.size)
     count = min(max(1, share), params.focus_max_teams)
@@ -287,8 +325,9 @@ def plan_focus(
     plans = []
     for team in teams.tolist():
         wave = int(rng.integers(0, n_waves))
-        chosen = rng.choice(len(candidates), size=params.focus_dimensions, replace=False)
-        plans.append(FocusPlan(team, wave, tuple(candidates[k] for k in sorted(chosen))))
+        keys = candidates[wave]
+        chosen = rng.choice(len(keys), size=params.focus_dimensions, replace=False)
+        plans.append(FocusPlan(team, wave, tuple(keys[k] for k in sorted(chosen))))
     return tuple(plans)
 
 
@@ -296,7 +335,8 @@ def focus_shift(
     document: InstrumentDocument, population: Population, wave: int, teams: IntArray
 ) -> FloatArray:
     """The plans' effect in `wave` on each dimension of people in `teams`: +/-phi on the
-    focus dimensions of a team whose plan answered an earlier wave (the better way)."""
+    focus dimensions of a team whose plan answered an earlier wave (the better way), where
+    `document` (the version this wave answers) has a dimension of that key."""
     shift = np.zeros((teams.size, len(document.dimensions)))
     roles = family_roles(document)
     index = {d.key: k for k, d in enumerate(document.dimensions)}
@@ -306,6 +346,8 @@ def focus_shift(
             continue
         members = teams == plan.team
         for key in plan.dimensions:
+            if key not in index:
+                continue  # the version answered now has no such dimension
             sign = -1.0 if roles[document.dimension(key).family] == "power" else 1.0
             shift[members, index[key]] += sign * phi
     return shift
@@ -319,16 +361,20 @@ def _correlated(rng: np.random.Generator, n: int, sd: float, rho: float) -> npt.
 
 
 def draw_population(
-    document: InstrumentDocument,
+    documents: Documents,
     org: OrgPlan,
     n_waves: int,
     rng: np.random.Generator,
     params: ModelParameters = DEFAULT_PARAMETERS,
 ) -> Population:
+    """The fixed parts of the organisation over `n_waves` waves; `documents` is the version
+    every wave answers, or one per wave (items get a loading per key, in wave order)."""
     if n_waves < 1:
         raise ValueError("need at least one wave")
+    per_wave = wave_documents(documents, n_waves)
+    item_keys = tuple(dict.fromkeys(item.key for d in per_wave for item in d.items))
     p = params
-    n_teams, n_people, n_items = org.n_teams, org.n_people, len(document.items)
+    n_teams, n_people, n_items = org.n_teams, org.n_people, len(item_keys)
     team_climate = _correlated(rng, n_teams, p.team_sd, p.team_rho)
     shift = rng.normal(0.0, p.wave_drift_sd, size=(n_waves, n_teams, 2))
     improving = rng.random(n_teams) < p.improving_share
@@ -350,7 +396,18 @@ def draw_population(
     prefer_not = rng.beta(a, p.prefer_not_concentration - a, n_people)
     loadings = rng.uniform(p.loading_low, p.loading_high, n_items)
     offsets = rng.normal(0.0, p.item_offset_sd, n_items)
-    return Population(org, n_waves, p, team_climate, shift, person, prefer_not, loadings, offsets)
+    return Population(
+        org,
+        n_waves,
+        p,
+        team_climate,
+        shift,
+        person,
+        prefer_not,
+        loadings,
+        offsets,
+        item_keys=item_keys,
+    )
 
 
 def family_roles(document: InstrumentDocument) -> dict[str, Role]:
@@ -377,7 +434,8 @@ class WaveResponses:
     """What the respondents of one wave answered.
 
     `respondents` are person indices (ascending); `values[r, j]` is the raw answer of
-    respondent r to `item_keys[j]`, MISSING (0) for "prefer not to answer";
+    respondent r to `item_keys[j]`, MISSING (0) for "prefer not to answer", NOT_ASKED (-1)
+    for an item not asked of them;
     `day_offsets[r]` is the day of the field period (0-based) the answer came in;
     `comments` are (respondent row, prompt key, text); `climate` is eta^M - eta^P of each
     respondent (for checks, never stored).
@@ -396,12 +454,15 @@ class WaveResponses:
 
     def answer_dicts(self, rows: Sequence[int] | None = None) -> list[dict[str, int | None]]:
         """{item key: raw answer or None} for the respondents at `rows` (default: every
-        respondent), in that order."""
+        respondent), in that order; the items not asked of a respondent are left out."""
         chosen = self.values if rows is None else self.values[np.asarray(rows, dtype=np.int64)]
         values = chosen.astype(object)
         values[chosen == MISSING] = None
         keys = self.item_keys
-        return [dict(zip(keys, row, strict=True)) for row in values.tolist()]
+        return [
+            {key: value for key, value in zip(keys, row, strict=True) if value != NOT_ASKED}
+            for row in values.tolist()
+        ]
 
     def comments_by_row(self) -> dict[int, dict[str, str]]:
         """{respondent row: {prompt key: text}} for the respondents who commented."""
@@ -428,6 +489,11 @@ def simulate_wave(
     values = _answers(document, population, eta, rng, shift)
     prefer_not = rng.random(values.shape) < population.prefer_not[who][:, None]
     values[prefer_not] = MISSING
+    # A leader is not asked the items about their own group's leader (no draw involved).
+    leads = org.level_of[who] >= LEADING_FROM_RANK
+    for j, item in enumerate(document.items):
+        if not item.asked_of(leads_work_group=True):
+            values[leads, j] = NOT_ASKED
     n = who.size
     early = rng.exponential(3.0, n)
     anytime = rng.uniform(0.0, p.field_days, n)
@@ -496,11 +562,12 @@ def _answers(
             values[:, j] = rng.integers(1, max(len(item.options), 1) + 1, n)
             continue
         scale = item.scale
+        column = population.item_column(item.key)
         role = roles[document.dimension(item.dimension).family]
         latent = (
             role_mean[role]
-            + population.offsets[j]
-            + population.loadings[j] * theta[:, dimension_index[item.dimension]]
+            + population.offsets[column]
+            + population.loadings[column] * theta[:, dimension_index[item.dimension]]
             + noise[:, j]
         )
         cuts = np.linspace(p.lowest_threshold, p.highest_threshold, scale.max - scale.min)

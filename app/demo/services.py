@@ -1,5 +1,10 @@
 """Writes for the demo data: a made-up organisation answering the bundled instrument.
 
+The earlier waves answer version 1 of the bundled instrument (kept at
+instruments/archive/relational-climate.v1.json), the later ones the current file, so the
+demo shows a version change: trends across it compare only identical items, and each
+survey's reports read the version it was fielded with.
+
 `seed_demo` builds departments and teams, demo staff accounts, one survey per wave (about six
 months apart, in the past), one invitation per person per survey, and the responses the
 model in `app.demo.model` generates, stored by `app.taking.services.store_responses`: the same
@@ -24,6 +29,7 @@ from app.auth.models import Role, StaffUser
 from app.auth.services import create_staff_user
 from app.db import Session, utcnow
 from app.demo.model import (
+    LEADING_FROM_RANK,
     FocusPlan,
     OrgPlan,
     WaveResponses,
@@ -35,7 +41,7 @@ from app.demo.model import (
 from app.errors import Conflict, DomainError, NotFound
 from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
-from app.instruments.queries import document_of, latest_version
+from app.instruments.queries import document_of
 from app.instruments.services import sync_instruments
 from app.org.services import ensure_team
 from app.plans.models import ActionStatus
@@ -55,6 +61,8 @@ from app.taking.services import BatchSubmission, store_responses
 
 DEMO_INSTRUMENT_KEY = "relational-climate"
 BUNDLED_INSTRUMENT = Path(__file__).resolve().parents[2] / "instruments" / "relational-climate.json"
+# Version 1, answered by the earlier waves (`instruments sync` never reads the archive).
+ARCHIVED_INSTRUMENT = BUNDLED_INSTRUMENT.parent / "archive" / "relational-climate.v1.json"
 
 DEFAULT_TEAMS = 24
 DEFAULT_PEOPLE = 600
@@ -156,6 +164,7 @@ def seed_demo(
     progress: ProgressFactory | None = None,
     batch_size: int = BATCH_SIZE,
     instrument_file: Path = BUNDLED_INSTRUMENT,
+    earlier_instrument_file: Path | None = ARCHIVED_INSTRUMENT,
     publish: bool = True,
 ) -> DemoSummary:
     """Fill an empty database with a demo organisation, `waves` surveys and their responses.
@@ -164,18 +173,21 @@ def seed_demo(
     data depend only on the sizes and `seed`; the dates count back from `today` (default:
     today, UTC): the last wave closed a week ago, earlier ones every six months before.
     `progress(total)` gives a bar advanced as responses are stored. Each wave closes with
-    its final release (dated its closing day) unless `publish` is False."""
+    its final release (dated its closing day) unless `publish` is False.
+
+    The first `waves // 2` waves answer `earlier_instrument_file` (version 1), the others
+    `instrument_file`; with None, or identical contents, every wave answers one version."""
     check_demo_options(teams, people, waves, seed)
     _require_no_surveys()
-    version = _demo_version(instrument_file)
-    document = document_of(version)
+    versions = _wave_versions(waves, instrument_file, earlier_instrument_file)
+    documents = [document_of(version) for version in versions]
     rng = np.random.default_rng(seed)
     org = plan_org(teams, people, len(DEFAULT_LEVELS), rng)
-    population = draw_population(document, org, waves, rng)
+    population = draw_population(documents, org, waves, rng)
     # The plans come from a generator of their own: the rest of the data stay the seed's.
-    focus = plan_focus(document, org, waves, np.random.default_rng([seed, 1]))
+    focus = plan_focus(documents, org, waves, np.random.default_rng([seed, 1]))
     population = replace(population, focus=focus)
-    results = [simulate_wave(document, population, wave, rng) for wave in range(waves)]
+    results = [simulate_wave(documents[w], population, w, rng) for w in range(waves)]
 
     team_ids = [ensure_team(path)[0].id for path in org.team_paths]
     logins = _ensure_demo_users(org.departments[0])
@@ -189,8 +201,8 @@ def seed_demo(
                     result,
                     org=org,
                     team_ids=team_ids,
-                    version=version,
-                    document=document,
+                    version=versions[result.wave],
+                    document=documents[result.wave],
                     closes_on=_closing_day(today, waves_after=waves - 1 - result.wave),
                     rng=rng,
                     batch_size=batch_size,
@@ -200,7 +212,7 @@ def seed_demo(
     for wave in stored:
         _finish_wave(wave, publish=publish)
     if publish:
-        _make_plans(stored, focus, team_ids, org)
+        _make_plans(stored, focus, team_ids, org, documents)
         _share_results(stored[-1])
     plans = len(focus) if publish else 0
     return DemoSummary(
@@ -252,13 +264,26 @@ def _sqlite_write_cache() -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
 
 
-def _demo_version(instrument_file: Path) -> InstrumentVersion:
-    """The latest version of the bundled instrument, synced from its file when missing."""
-    try:
-        return latest_version(DEMO_INSTRUMENT_KEY)
-    except NotFound:
-        sync_instruments([instrument_file])
-        return latest_version(DEMO_INSTRUMENT_KEY)
+def _wave_versions(
+    waves: int, instrument_file: Path, earlier_file: Path | None
+) -> list[InstrumentVersion]:
+    """The stored version each wave answers: the earlier file's for the first `waves // 2`
+    waves, the instrument file's for the rest. Each file is synced (published when its
+    content is not stored yet; the earlier one first, so it gets the lower number)."""
+    earlier = _synced(earlier_file) if earlier_file is not None and waves >= 2 else None
+    later = _synced(instrument_file)
+    if earlier is None:
+        return [later] * waves
+    split = waves // 2
+    return [earlier if wave < split else later for wave in range(waves)]
+
+
+def _synced(path: Path) -> InstrumentVersion:
+    """The stored version of the demo instrument with `path`'s content."""
+    (outcome,) = sync_instruments([path])
+    if outcome.version.instrument.key != DEMO_INSTRUMENT_KEY:
+        raise NotFound(f"{path.name} is not the {DEMO_INSTRUMENT_KEY} instrument.")
+    return outcome.version
 
 
 def _ensure_demo_users(department: str) -> tuple[DemoLogin, ...]:
@@ -311,6 +336,11 @@ def _field_wave(
         opens_at=opens_at,
         closes_at=closes_at,
     )
+    # Managers and senior leaders lead their work group, as the model has it: the items
+    # about the group's leader are not asked of them.
+    for level in survey.levels:
+        level.leads_work_group = level.rank - 1 >= LEADING_FROM_RANK
+    Session.flush()
     invitation_of = _invite_everyone(survey, org, team_ids, opens_at)
     open_survey(survey.id)
 
@@ -407,10 +437,12 @@ def _make_plans(
     focus: Sequence[FocusPlan],
     team_ids: Sequence[int],
     org: OrgPlan,
+    documents: Sequence[InstrumentDocument],
 ) -> None:
     """The model's plans as HR would record them from each wave's release: the focus
-    dimensions and two actions per plan, owned by HR and, in the demo manager's department,
-    by the manager; due after the wave's close; those of earlier waves done or under way."""
+    dimensions (of the version that wave answered) and two actions per plan, owned by HR
+    and, in the demo manager's department, by the manager; due after the wave's close;
+    those of earlier waves done or under way."""
     hr = _demo_account(DEMO_HR[0])
     manager = _demo_account(DEMO_MANAGER[0])
     last = len(waves) - 1
@@ -418,7 +450,10 @@ def _make_plans(
         wave = waves[plan.wave]
         created = create_plan(hr, wave.id, team_ids[plan.team], list(plan.dimensions))
         in_scope = org.team_paths[plan.team].startswith(org.departments[0] + "/")
-        texts = [PLAN_ACTIONS.get(key, (f"Work on {key}",))[0] for key in plan.dimensions]
+        document = documents[plan.wave]
+        texts = [
+            PLAN_ACTIONS.get(key, (_generic_action(document, key),))[0] for key in plan.dimensions
+        ]
         statuses = (
             (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
             if plan.wave == last
@@ -433,6 +468,12 @@ def _make_plans(
                 due_on=wave.closes_on + dt.timedelta(days=60 * (n + 1)),
                 status=status.value,
             )
+
+
+def _generic_action(document: InstrumentDocument, key: str) -> str:
+    """An action for a dimension without one of its own in PLAN_ACTIONS."""
+    label = document.text(document.dimension(key).label, document.default_language)
+    return f"Agree as a team on one change for {label.lower()} and review it each month"
 
 
 def _share_results(wave: DemoSurvey) -> None:

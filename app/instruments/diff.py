@@ -11,7 +11,9 @@ question and it was scored the same way. This module decides which items qualify
 - rescored: what a given answer contributes changed: item type, dimension, the
   dimension's family or that family's desirable direction, the reverse flag, the scale's
   range or favorability bands, or the option keys and their order (single-choice answers
-  are stored as option positions).
+  are stored as option positions). A change of whom the item asks about (referent) or
+  of who is asked it (audience) counts too: the same answer then stands for something
+  else, or comes from other people.
 """
 
 from __future__ import annotations
@@ -142,6 +144,10 @@ def _scoring_changes(
     new_options = [o.key for o in new.options]
     if old_options != new_options:
         yield f"options changed from {old_options} to {new_options}"
+    if old.referent != new.referent:
+        yield f"referent changed from {old.referent} to {new.referent}"
+    if old.audience != new.audience:
+        yield f"audience changed from {old.audience} to {new.audience}"
 
 
 def diff_versions(old: InstrumentDocument, new: InstrumentDocument) -> InstrumentDiff:
