@@ -23,6 +23,7 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.reports import item_report_view, pages
 from app.reports.drivers import DriverView, department_of, driver_keys, driver_view
+from app.reports.language_view import language_rows, offered_languages
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
 from app.reports.publication import Publication
@@ -52,6 +53,9 @@ class ReportContext:
     snapshot: Snapshot = field(repr=False)
     role: str  # the user's role: app.reports.readers says what it reads
     list_page: int = 1  # which page of a paged list (the comments), from 1
+    # The language filter: responses answered in this language (None: every language);
+    # only a language the release's cut shows (app.reports.language_filter).
+    answer_language: str | None = None
 
     @property
     def publication(self) -> Publication:
@@ -127,6 +131,7 @@ class ReportPage:
             ctx.language,
             frozenset(ctx.tree.paths.items()),  # a renamed team shows its new name
             ctx.list_page if self.paged else 1,
+            ctx.answer_language,
         )
         found = _page_values.get(key)
         if found is None:
@@ -167,7 +172,19 @@ def build_overview(ctx: ReportContext) -> PageValues:
         "summary": pages.family_table(view, ctx.document, ctx.language, baselines(ctx, ctx.team)),
         "view": view,
         "charts": [c for c in charts if c is not None],
+        **language_values(ctx),
     }
+
+
+def language_values(ctx: ReportContext) -> PageValues:
+    """The overview's language cut (app.reports.language_view): the filtered cell by
+    language where the release has a cut, and the chosen language's row."""
+    cut = ctx.snapshot.languages()
+    if cut is None or not offered_languages(cut):
+        return {"by_language": [], "language_view": None}
+    rows = language_rows(cut, ctx.team, ctx.level, ctx.document, ctx.language)
+    chosen = [row for row in rows if row.language == ctx.answer_language]
+    return {"by_language": rows, "language_view": chosen[0] if chosen else None}
 
 
 def build_heatmap(ctx: ReportContext) -> PageValues:

@@ -24,6 +24,7 @@ from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
 from app.reports.item_release import decide_asked
 from app.reports.item_report import ReleaseItemReport, build_item_report
+from app.reports.language_queries import release_language_cut
 from app.reports.models import Release
 from app.reports.notices import queue_release_notices
 from app.reports.privacy import shuffle_comments, team_subtrees
@@ -97,6 +98,9 @@ def publish_release(
         comments=_listed_comments(survey.id, current, decisions),
         reliability=_reliability(survey, current, decisions, sums),
         key_drivers=_key_drivers(survey, current, decisions, number),
+        language_cut=release_language_cut(
+            survey.id, survey.k_scores, current, decisions, snapshots
+        ),
         item_report=_item_report(survey, current, decisions, snapshots, sums),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)

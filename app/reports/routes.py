@@ -19,6 +19,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField
@@ -31,6 +32,7 @@ from app.errors import Forbidden, NotFound
 from app.forms_base import MAX_URL_NUMBER, SafeQueryForm
 from app.instruments.queries import document_of
 from app.reports import exports, tables
+from app.reports.language_filter import chosen_language, language_choices
 from app.reports.models import Release
 from app.reports.page_exports import EXPORTERS, response_rates_table
 from app.reports.privacy import footnote
@@ -77,6 +79,7 @@ class FilterForm(SafeQueryForm):
 
     team = SelectField("Team", coerce=str, validate_choice=False)
     level = SelectField("Level", coerce=str, validate_choice=False)
+    language = SelectField(_l("Language"), coerce=str, validate_choice=False)
 
 
 def filter_form(ctx: ReportContext) -> FilterForm:
@@ -85,6 +88,7 @@ def filter_form(ctx: ReportContext) -> FilterForm:
         (str(t), ctx.tree.paths[t]) for t in sorted(ctx.visible, key=ctx.tree.paths.__getitem__)
     ]
     form.level.choices = [("", "All levels")] + [(str(i), n) for i, n in ctx.levels]
+    form.language.choices = language_choices(ctx.snapshot)
     return form
 
 
@@ -139,6 +143,7 @@ def report_context(survey_id: int) -> ReportContext | Survey:
         level=_int_arg("level"),
         release=release,
         snapshot=snapshot_of(release),
+        answer_language=chosen_language(snapshot_of(release)),
         role=current_user.role,
         list_page=max(1, _int_arg("page") or 1),
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.reports.drivers import ReleaseDrivers
 from app.reports.item_report import ReleaseItemReport
@@ -55,6 +55,9 @@ from app.reports.publication import (
 )
 from app.reports.reliability import ReleaseReliability
 from app.reports.stats import Bounds
+
+if TYPE_CHECKING:  # app.reports.languages decides with this module's decide_with_reasons
+    from app.reports.languages import LanguageCut
 
 C = TypeVar("C", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
@@ -163,6 +166,12 @@ class Snapshot:
     stored_item_report: Callable[[], ReleaseItemReport | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # The language cut decided at publication (app.reports.languages); None: read from
+    # `stored_languages` when a page asks (see `languages`).
+    language_cut: LanguageCut | None = None
+    stored_languages: Callable[[], LanguageCut | None] | None = field(
+        default=None, compare=False, repr=False
+    )
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def drivers(self) -> ReleaseDrivers | None:
@@ -189,6 +198,18 @@ class Snapshot:
         found: ReleaseItemReport | None = self._memo["item_report"]
         return found
 
+    def languages(self) -> LanguageCut | None:
+        """The release's language cut (`language_cut`, or its stored section read once):
+        counts and family indices by the language the survey was answered in, where the
+        release shows them. None for a release stored before languages were recorded."""
+        if self.language_cut is not None:
+            return self.language_cut
+        if "languages" not in self._memo:
+            read = self.stored_languages
+            self._memo["languages"] = read() if read is not None else None
+        found: LanguageCut | None = self._memo["languages"]
+        return found
+
     def prepare(self) -> None:
         """Decode every section and compute every statistic a page reads (a worker does
         this for its latest releases before the first reader: app.reports.warm)."""
@@ -197,6 +218,7 @@ class Snapshot:
         self.scales()
         self.drivers()
         self.items_report()
+        self.languages()
         for texts in self.comments.values():
             len(texts)  # each prompt's listed comments, decoded (at 1M, ~0.2 s a prompt)
 
@@ -319,9 +341,11 @@ def decide_with_reasons(
     the new release. `shown_before[r]` are the cells earlier release r showed: they are
     public and stay so; every other earlier cell stays hidden. `withheld` cells of the new
     release are hidden from the start, and its `fixed` cells are already decided and shown
-    (by another decision of the same release, e.g. its response counts). Atoms are split
-    by interval of arrival (module docstring), so every difference between releases is in
-    the span that privacy checks.
+    (by another decision of the same release, e.g. its response counts, or its team x level
+    cells for its language cut: app.reports.languages); `told_before` may then hold one more
+    entry, the reasons the release tells for its own hidden cells. Atoms are split by
+    interval of arrival (module docstring), so every difference between releases is in the
+    span that privacy checks.
     """
     if len(shown_before) != len(cells) - 1 or len(counts) != len(cells):
         raise ValueError("one count mapping per release, one shown set per earlier release")

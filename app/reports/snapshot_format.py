@@ -30,6 +30,10 @@ it touches:
     item-rest correlations and alpha-if-item-deleted per shown cell with enough complete
     answers, and which cells may show how many were asked the items not asked of everybody.
     Releases stored before it have none (`Snapshot.items_report` is None).
+``languages``
+    the language cut (app.reports.languages): responses and family sums per (team, level,
+    language) and, where the release cuts by language, its shown language cells and told
+    reasons. Releases stored before it have none (`Snapshot.languages` is None).
 ``drivers``
     the key drivers (app.reports.drivers): per shown group (the organisation, each
     department) the relative weights of the dimensions for the outcomes index with their
@@ -51,6 +55,7 @@ from typing import Any, TypeVar
 
 from app.reports.drivers import GroupDrivers, ReleaseDrivers
 from app.reports.item_report import ReleaseItemReport, item_report_from_json, item_report_json
+from app.reports.languages import LanguageCut
 from app.reports.privacy import REASONS, Reason
 from app.reports.publication import (
     Atom,
@@ -205,6 +210,9 @@ def _sections(s: Snapshot) -> dict[str, Any]:
     drivers = s.drivers()
     if drivers is not None:
         sections["drivers"] = _drivers_json(drivers)
+    languages = s.languages()
+    if languages is not None:
+        sections["languages"] = languages.stored()
     item_report = s.items_report()
     if item_report is not None:
         sections["item_report"] = item_report_json(item_report)
@@ -359,6 +367,7 @@ def _from_sections(section: Section) -> Snapshot:
         stored_comparisons=lambda level: _comparisons_from(section, level),
         favourable=_favourable_from(core.get("favourable")),
         stored_drivers=lambda: _drivers_from(section),
+        stored_languages=lambda: _languages_from(section, aggregates),
         stored_item_report=lambda: _item_report_from(section),
     )
 
@@ -370,6 +379,17 @@ def _item_report_from(section: Section) -> ReleaseItemReport | None:
     except KeyError:
         return None
     return item_report_from_json(block)
+
+
+def _languages_from(section: Section, aggregates: Aggregates) -> LanguageCut | None:
+    """The stored language cut; None for a release stored before languages were recorded."""
+    try:
+        block = section("languages")
+    except KeyError:
+        return None
+    return LanguageCut.from_stored(
+        block, k=section("core")["k"], parents=aggregates.parents, scales=aggregates.scales
+    )
 
 
 def _drivers_from(section: Section) -> ReleaseDrivers | None:
