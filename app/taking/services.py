@@ -45,13 +45,13 @@ from app.ballots.box import cast_ballot
 from app.ballots.contents import BallotContents
 from app.db import Base, Session, utcnow
 from app.errors import Gone
+from app.i18n import _
 from app.instruments.document import InstrumentDocument
 from app.instruments.scoring import ResponseScores, not_asked_keys, score_response
 from app.surveys.models import Invitation, InvitationToken, Level, Survey, SurveyState
 from app.taking.models import Answer, Comment, DimensionScore, FamilyScore, Response
 
 ALREADY_USED = "This link has already been used to answer the survey."
-PAGE_OUT_OF_DATE = "The survey page is out of date: open the survey link again."
 
 Row = dict[str, Any]
 
@@ -301,7 +301,7 @@ def record_submission(
         if leads_work_group is not None:
             # Levels are locked once a survey opens: the page and the level disagree only
             # if the level changed after the page was served. Nothing may be kept.
-            raise Gone(PAGE_OUT_OF_DATE)
+            raise Gone(_("The survey page is out of date: open your survey link again."))
         not_asked = not_asked_keys(document, leads_work_group=bool(leads))
         prepared = prepare_submission(document, answers, comments, not_asked=not_asked)
     cast_ballot(
