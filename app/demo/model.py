@@ -624,6 +624,27 @@ COMMENT_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "together much.",
         ),
     ),
+    # Version 2 asks what helped, not for the story of an event (stories identify people).
+    "what_helped": (
+        (
+            "Short check-ins at the start of the week, where everyone says what they need.",
+            "Sharing the reasons behind decisions, so we can plan our own work around them.",
+            "Asking each other for help early instead of waiting until something is late.",
+            "Agreeing together on who does what when the workload changes.",
+            "Thanking people for the work nobody sees.",
+            "Taking time to listen before deciding, even when we are busy.",
+            "Writing down what we agreed, so nobody has to guess later.",
+            "Reviewing what went well and what did not, without looking for someone to blame.",
+        ),
+        (
+            "Not much helped. Decisions reached us after they were made.",
+            "It would help to be asked before the plans change, not after.",
+            "Less competition for the same work would help us cooperate.",
+            "More time to talk about how we work, not only about what is late.",
+            "Clearer priorities. Right now everything is urgent, so nobody can help anyone.",
+            "It would help if suggestions got an answer, even a no.",
+        ),
+    ),
     "safer_to_speak": (
         (
             "It already feels fairly safe. Keeping the regular one-to-ones would help it stay "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
@@ -14,10 +15,16 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role, StaffUser
 from app.demo.commands import seed_demo_command
-from app.demo.model import draw_population, plan_focus, plan_org, simulate_wave
-from app.demo.services import DEMO_ADMIN, DemoSummary, seed_demo
+from app.demo.model import NOT_ASKED, draw_population, plan_focus, plan_org, simulate_wave
+from app.demo.services import (
+    ARCHIVED_INSTRUMENT,
+    BUNDLED_INSTRUMENT,
+    DEMO_ADMIN,
+    DemoSummary,
+    seed_demo,
+)
 from app.errors import Conflict, DomainError, Gone
-from app.instruments.document import InstrumentDocument
+from app.instruments.document import InstrumentDocument, content_sha256
 from app.instruments.models import Instrument, InstrumentVersion
 from app.instruments.queries import document_of
 from app.instruments.scoring import score_response
@@ -55,9 +62,33 @@ def test_the_demo_builds_closed_surveys_six_months_apart(
         assert [lv.rank for lv in survey.levels] == [1, 2, 3]
         assert len(survey.teams) == 6
         assert "(demo)" in survey.title
-    version = db_session.scalars(select(InstrumentVersion)).one()
-    assert {s.instrument_version_id for s in surveys} == {version.id}
+    # The first wave answers version 1 (the archive), the second the bundled file: one
+    # version when the two files hold the same content.
+    versions = db_session.scalars(select(InstrumentVersion).order_by(InstrumentVersion.version))
+    stored = {v.sha256: v.id for v in versions}
+    assert surveys[0].instrument_version_id == stored[content_sha256(_file(ARCHIVED_INSTRUMENT))]
+    assert surveys[1].instrument_version_id == stored[content_sha256(_file(BUNDLED_INSTRUMENT))]
     assert count(db_session, Instrument) == 1
+
+
+def _file(path: Any) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _response_counts(db: Any) -> list[tuple[InstrumentDocument, int, int]]:
+    """(document, responses, leader-level responses) per survey."""
+    found = []
+    for survey in db.scalars(select(Survey).order_by(Survey.opens_at)):
+        leading = {level.id for level in survey.levels if level.leads_work_group}
+        levels = list(db.scalars(select(Response.level_id).where(Response.survey_id == survey.id)))
+        found.append(
+            (
+                document_of(survey.instrument_version),
+                len(levels),
+                sum(level in leading for level in levels),
+            )
+        )
+    return found
 
 
 def test_departments_hold_the_teams(db_session: Any, seeded: DemoSummary) -> None:
@@ -118,15 +149,19 @@ def test_responses_carry_the_level_and_a_date_within_the_field_period(
 
 
 def test_scores_are_those_of_the_shared_scoring_code(db_session: Any, seeded: DemoSummary) -> None:
-    version = db_session.scalars(select(InstrumentVersion)).one()
-    document = document_of(version)
-    n = seeded.responses
-    assert count(db_session, Answer) == n * len(document.items)
-    assert count(db_session, DimensionScore) == n * len(document.dimensions)
-    assert count(db_session, FamilyScore) == n * len(document.families)
+    per_survey = _response_counts(db_session)
+    # A leader is not asked the items asked only of the people the leader leads.
+    answers = sum(
+        n * len(d.items) - leaders * (len(d.items) - len(d.items_asked_of(leads_work_group=True)))
+        for d, n, leaders in per_survey
+    )
+    assert count(db_session, Answer) == answers
+    assert count(db_session, DimensionScore) == sum(n * len(d.dimensions) for d, n, _ in per_survey)
+    assert count(db_session, FamilyScore) == sum(n * len(d.families) for d, n, _ in per_survey)
     missing = db_session.scalar(select(func.count()).where(Answer.value.is_(None)))
-    assert 0 < missing < 0.05 * n * len(document.items)
+    assert 0 < missing < 0.05 * answers
     for response in db_session.scalars(select(Response).limit(20)):
+        document = document_of(db_session.get(InstrumentVersion, response.instrument_version_id))
         answers = dict(
             db_session.execute(
                 select(Answer.item_key, Answer.value).where(Answer.response_id == response.id)
@@ -152,16 +187,18 @@ def test_scores_are_those_of_the_shared_scoring_code(db_session: Any, seeded: De
 
 
 def test_the_stored_data_are_what_the_model_generates(db_session: Any, seeded: DemoSummary) -> None:
-    version = db_session.scalars(select(InstrumentVersion)).one()
-    document = document_of(version)
+    documents = [
+        document_of(db_session.get(Survey, survey.id).instrument_version)
+        for survey in seeded.surveys
+    ]
     rng = np.random.default_rng(SMALL["seed"])
     org = plan_org(SMALL["teams"], SMALL["people"], 3, rng)
-    population = draw_population(document, org, SMALL["waves"], rng)
-    plans = plan_focus(document, org, SMALL["waves"], np.random.default_rng([SMALL["seed"], 1]))
+    population = draw_population(documents, org, SMALL["waves"], rng)
+    plans = plan_focus(documents, org, SMALL["waves"], np.random.default_rng([SMALL["seed"], 1]))
     population = dataclasses.replace(population, focus=plans)
-    waves = [simulate_wave(document, population, w, rng) for w in range(SMALL["waves"])]
+    waves = [simulate_wave(documents[w], population, w, rng) for w in range(SMALL["waves"])]
     for survey, wave in zip(seeded.surveys, waves, strict=True):
-        expected = Counter(v for v in wave.values.ravel().tolist())
+        expected = Counter(v for v in wave.values.ravel().tolist() if v != NOT_ASKED)
         stored = Counter(
             0 if value is None else value
             for value in db_session.scalars(
@@ -181,7 +218,8 @@ def test_comments_are_stored_apart_from_responses(db_session: Any, seeded: DemoS
     for comment in comments:
         survey = db_session.get(Survey, comment.survey_id)
         assert comment.team_id in {t.id for t in survey.teams}
-        assert comment.prompt_key in {"change_together", "safer_to_speak"}
+        prompts = {p.key for p in document_of(survey.instrument_version).prompts}
+        assert comment.prompt_key in prompts
         assert comment.text.strip()
 
 
