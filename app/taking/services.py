@@ -297,13 +297,19 @@ def record_submission(
     if len(flipped) != 1:
         raise Gone(ALREADY_USED)
     survey_id, team_id, level_id, leads = flipped[0]
-    if bool(leads) != assumed:
+    # Only a difference in the items asked matters (an instrument without items for the led
+    # asks a leader everything).
+    level_not_asked = (
+        not_asked
+        if bool(leads) == assumed
+        else not_asked_keys(document, leads_work_group=bool(leads))
+    )
+    if level_not_asked != not_asked:
         if leads_work_group is not None:
             # Levels are locked once a survey opens: the page and the level disagree only
             # if the level changed after the page was served. Nothing may be kept.
             raise Gone(_("The survey page is out of date: open your survey link again."))
-        not_asked = not_asked_keys(document, leads_work_group=bool(leads))
-        prepared = prepare_submission(document, answers, comments, not_asked=not_asked)
+        prepared = prepare_submission(document, answers, comments, not_asked=level_not_asked)
     cast_ballot(
         survey_id,
         BallotContents(

@@ -261,3 +261,32 @@ def test_a_single_level_leads_nothing_by_default(db_session: Any) -> None:
     survey = create_survey(instrument_key="led-climate", title="Flat", levels=[("all", "All")])
     open_survey(survey.id)
     assert [lv.leads_work_group for lv in survey.levels] == [False]
+
+
+def test_record_submission_takes_the_levels_word_or_refuses_a_page_built_for_another(
+    app: Flask, led: LedSurvey, db_session: Any
+) -> None:
+    from app.errors import Gone
+    from app.surveys.tokens import token_sha256
+    from app.taking.services import record_submission
+
+    version = led.survey.instrument_version_id
+    every: dict[str, int | None] = {item.key: 4 for item in led.document.items}
+    with app.app_context():
+        # A page built for someone led, posted through a leader's link: refused.
+        with pytest.raises(Gone, match="out of date"):
+            record_submission(
+                token_sha256(led.token("ben")),
+                version,
+                led.document,
+                every,
+                {},
+                leads_work_group=False,
+            )
+        db_session.rollback()
+        assert _count(db_session, Ballot) == 0
+        # Without a word from the page, the level decides: the leader items are dropped.
+        record_submission(token_sha256(led.token("ben")), version, led.document, every, {})
+        ((_plaintext, contents),) = waiting_ballots(led.survey)
+    assert not set(LED_ITEMS) & set(contents.answers)
+    assert contents.scores.dimensions["empathic_attunement"] == 4.0
