@@ -19,12 +19,14 @@ from sqlalchemy import select
 from app.auth.models import Role
 from app.instruments.queries import document_of
 from app.org.models import Team
+from app.reports import queries, snapshot_format
 from app.reports import releases as releases_module
 from app.reports.item_report_view import DimensionItems, item_report, item_report_table
 from app.reports.queries import latest_release, snapshot_of
 from app.reports.snapshot_format import decode, read_sections
 from app.reports.stats import ItemSums, cronbach_alpha
 from app.reports.stats.items import item_analysis
+from app.reports.warm import prepare_worker
 from app.surveys.models import Invitation, Level, Survey
 from app.surveys.services import create_survey, import_participants, open_survey
 from app.taking.models import Answer, Response
@@ -378,3 +380,25 @@ def test_the_page_in_spanish_then_english(
     assert "What each column means" not in spanish
     english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "What each column means" in english and "Qué significa" not in english
+
+
+def test_a_prepared_worker_has_the_item_report_decoded(
+    app: Any,
+    client: FlaskClient,
+    db_session: Any,
+    hr: Any,
+    bundled_version: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    survey = fill(db_session)
+    published = release(survey)
+    queries._snapshots.clear()
+    prepare_worker(app)
+    snapshot = snapshot_of(published)
+    assert snapshot._memo.get("item_report") is not None  # decoded before any reader
+
+    def decoded(*_args: object) -> None:
+        raise AssertionError("the item report was decoded on a page's read")
+
+    monkeypatch.setattr(snapshot_format, "_item_report_from", decoded)
+    assert client.get(f"/reports/surveys/{survey.id}/item-report").status_code == 200

@@ -201,6 +201,7 @@ def test_tabs_keep_their_order_and_urls(
         ("standpoint", "Standpoint"),
         ("trends", "Trends"),
         ("reliability", "Reliability"),
+        ("item-report", "Item report"),
         ("comments", "Comments"),
         ("response-rates", "Response rates"),
     ]
