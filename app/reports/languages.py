@@ -272,8 +272,15 @@ def decide_languages(
     reasons: dict[str | None, LanguageReasons] = {None: _language_part(why)}
     hidden = {cell for cell in _language_part(cells[-1]) if cell not in responses}
     scores: dict[str, LanguageShown] = {}
+    response_counts = [*(cut.aggregates.responses for cut in past), current.responses]
     for key in family_keys:
         counts = [*(cut.aggregates.score_counts(key) for cut in past), current.score_counts(key)]
+        if _same_counts(counts, response_counts) and _same_shown(key, releases):
+            # Everybody has this index: its decision starts from the response counts' hidden
+            # cells with the same counts, so it shows exactly what they show (and a hidden
+            # cell reads its response count's label), without another suppression.
+            scores[key], reasons[key] = dict(responses), {}
+            continue
         shown_key, why_key = decide(key, counts, hidden)
         scores[key] = _language_part(shown_key)
         reasons[key] = _language_part(why_key)
@@ -287,6 +294,29 @@ def decide_languages(
         scales,
         cells_now.parents,
     )
+
+
+def _same_counts(
+    a: Sequence[Mapping[LanguageAtom, int]], b: Sequence[Mapping[LanguageAtom, int]]
+) -> bool:
+    """Whether two sequences of counts are equal (atoms with 0 count left out)."""
+    return all(
+        {atom: n for atom, n in x.items() if n} == {atom: n for atom, n in y.items() if n}
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _same_shown(key: str, releases: Sequence[tuple[ReleaseCells, LanguageCut | None]]) -> bool:
+    """Whether every release shows for an index what it shows for its response counts
+    (team x level cells and, for earlier releases, language cells). Its told reasons are
+    then a subset of theirs (its hidden cells are all withheld from the start), so the
+    response counts' witness serves it too."""
+    for release, cut in releases:
+        if release.shown.get(key, {}) != release.shown.get(None, {}):
+            return False
+        if cut is not None and cut.scores.get(key, {}) != cut.responses:
+            return False
+    return True
 
 
 def _language_part(decided: Mapping[AnyCell, Any]) -> dict[LanguageCell, Any]:

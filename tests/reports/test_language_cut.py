@@ -357,3 +357,32 @@ def test_brute_force_finds_nothing_either(counts: dict[tuple[int, int, str], int
 
 def shown_keys(cut: LanguageCut) -> set[CellKey | tuple[int | None, int | None, str]]:
     return set(cut.responses)
+
+
+def test_an_index_with_fewer_answers_than_responses_is_decided_on_its_own_counts() -> None:
+    """Two people in team 3 have no mutuality index (too few items answered): the index is
+    decided on its own counts, never shown where the response count is hidden, and no
+    combination of its shown counts isolates fewer than k."""
+    counts = {(2, 1, "en"): 9, (2, 1, "es"): 6, (3, 1, "en"): 6, (3, 1, "es"): 6, (4, 1, "es"): 7}
+    with_index = {**counts, (3, 1, "es"): 4}
+    current = LanguageAggregates(
+        counts, {atom: {FAMILY: ScoreSums(n, 3.0 * n, 9.0 * n)} for atom, n in with_index.items()}
+    )
+    coarse_counts = coarse(counts)
+    cells = [publication_cells(TREE, coarse_counts)]
+    shown, reasons = decide_with_reasons(cells, [coarse_counts], [], K)
+    hidden = frozenset(cells[0]) - frozenset(shown)
+    family_shown, family_reasons = decide_with_reasons(
+        cells, [coarse(with_index)], [], K, withheld=hidden
+    )
+    own = ReleaseCells(
+        TREE, {None: shown, FAMILY: family_shown}, {None: reasons, FAMILY: family_reasons}
+    )
+    cut = decide_languages(current, own, [], k=K, family_keys=[FAMILY])
+    assert cut.scores[FAMILY] != cut.responses  # decided on its own counts
+    assert set(cut.scores[FAMILY]) <= set(cut.responses)
+    assert (3, None, "es") in cut.responses and (3, None, "es") not in cut.scores[FAMILY]
+    joint = language_cells(TREE, counts, cut.languages)
+    family_cells = {c: joint[c] for c in [*family_shown, *cut.scores[FAMILY]]}
+    assert find_leaks(family_cells, with_index, family_cells, K) == []
+    assert not cut.measure(3, None, "es", FAMILY).shown
