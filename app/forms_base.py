@@ -21,23 +21,42 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter, ValidationError
 from wtforms import Field, Form, TextAreaField
 
-from app.input_rules import text_problem
+from app.input_rules import describe_character, refused_character, text_problem
 
 
 def field_text_problem(field: Field) -> str | None:
-    """What the rule says about the strings submitted for `field` (None when they obey it)."""
+    """What the rule says about the strings submitted for `field` (None when they obey it),
+    in the reader's language."""
     name = str(field.label.text) if field.label and field.label.text else field.name
     multiline = isinstance(field, TextAreaField)
     for value in field.raw_data or ():
         if isinstance(value, str):
-            problem = text_problem(value, name, multiline=multiline)
-            if problem is not None:
-                return problem
+            found = refused_character(value, multiline=multiline)
+            if found is not None:
+                return _character_problem(name, *found, multiline=multiline)
     return None
+
+
+def _character_problem(field: str, position: int, char: str, *, multiline: bool) -> str:
+    """app.input_rules.text_problem's sentence, translated (that module is pure)."""
+    values = {"field": field, "char": describe_character(char), "position": position + 1}
+    if multiline:
+        return _(
+            "%(field)s contains a control character, %(char)s, at character %(position)s; "
+            "only tab and line breaks are allowed. Remove it and try again.",
+            **values,
+        )
+    return _(
+        "%(field)s contains a control character, %(char)s, at character %(position)s. "
+        "Remove it and try again.",
+        **values,
+    )
 
 
 class TextRule:
@@ -52,6 +71,9 @@ class TextRule:
             if problem is not None:
                 field.errors = [problem]
                 valid = False
+            # A validator's lazily translated message becomes text in the request's
+            # language here: a lazy string would reach the page unescaped (its __html__).
+            field.errors = [str(error) for error in field.errors]
         return valid
 
 
@@ -60,7 +82,12 @@ class SafeForm(TextRule, FlaskForm):
 
 
 class SafeQueryForm(TextRule, Form):
-    """Filters read from the query string (GET: no CSRF token)."""
+    """Filters read from the query string (GET: no CSRF token). WTForms' own messages
+    come in the page's language, as on Flask-WTF's forms."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> Any:
+            return wtforms_translations
 
 
 class RuledTextConverter(UnicodeConverter):

@@ -10,9 +10,12 @@ import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from app.audit.labels import action_label, object_type_label
 from app.audit.models import AuditEvent
 from app.audit.queries import (
     PER_PAGE,
@@ -33,12 +36,12 @@ FILTER_NAMES = ("actor", "action", "object_type", "since", "until")
 
 class AuditFilterForm(SafeQueryForm):
     actor = StringField(
-        "Actor", validators=[Optional(), Length(max=254)], description="Part of an email."
+        _l("Actor"), validators=[Optional(), Length(max=254)], description=_l("Part of an email.")
     )
-    action = SelectField("Action", validate_choice=False)
-    object_type = SelectField("Object type", validate_choice=False)
-    since = DateField("From (UTC)", validators=[Optional()])
-    until = DateField("To (UTC)", validators=[Optional()])
+    action = SelectField(_l("Action"), validate_choice=False)
+    object_type = SelectField(_l("Object type"), validate_choice=False)
+    since = DateField(_l("From (UTC)"), validators=[Optional()])
+    until = DateField(_l("To (UTC)"), validators=[Optional()])
 
 
 def detail_text(detail: dict[str, Any] | None) -> str:
@@ -58,11 +61,11 @@ def _page_number() -> int:
 @role_required(Role.ADMIN)
 def index() -> str:
     form = AuditFilterForm(request.args)
-    form.action.choices = [SelectChoice("", "All actions")] + [
-        SelectChoice(a) for a in audit_actions()
+    form.action.choices = [SelectChoice("", _("All actions"))] + [
+        SelectChoice(a, _labelled(a, action_label(a))) for a in audit_actions()
     ]
-    form.object_type.choices = [SelectChoice("", "All object types")] + [
-        SelectChoice(t) for t in audit_object_types()
+    form.object_type.choices = [SelectChoice("", _("All object types"))] + [
+        SelectChoice(t, _labelled(t, object_type_label(t))) for t in audit_object_types()
     ]
     page_number = _page_number()
     if form.validate():
@@ -88,12 +91,17 @@ def index() -> str:
     )
 
 
+def _labelled(key: str, label: str | None) -> str:
+    """A filter's option: the words and the stored key they stand for."""
+    return key if label is None or label == key else f"{label} ({key})"
+
+
 def _row(event: AuditEvent) -> dict[str, Any]:
+    object_type = object_type_label(event.object_type)
     return {
         "event": event,
-        "actor": event.actor.email if event.actor is not None else "(no account)",
-        "object": f"{event.object_type} {event.object_id}"
-        if event.object_id
-        else event.object_type,
+        "actor": event.actor.email if event.actor is not None else _("(no account)"),
+        "action_label": action_label(event.action),
+        "object": f"{object_type} {event.object_id}" if event.object_id else object_type,
         "detail": detail_text(event.detail),
     }

@@ -10,6 +10,7 @@ every email, to the admin's own address.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -28,6 +29,7 @@ from app.outbox.services import (
     queue_test_email,
     reminders_to_send,
 )
+from app.surveys.labels import state_name
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import get_survey
 
@@ -46,7 +48,7 @@ def preview(survey_id: int) -> str:
     query = PreviewQuery(request.args)
     query.language.choices = [SelectChoice(lang) for lang in languages]
     if not query.validate():
-        raise NotFound("Emails are invitations or reminders, in one of the survey's languages.")
+        raise NotFound(_("Emails are invitations or reminders, in one of the survey's languages."))
     kind = query.kind.data or EMAIL_KINDS[0]
     language = query.language.data or languages[0]
     return render_template(
@@ -69,15 +71,26 @@ def test_send(survey_id: int) -> Response:
     survey = get_survey(survey_id)
     form = TestSendForm()
     if not form.validate_on_submit():
-        flash("The test send could not be read; try again from the preview.", "error")
+        flash(_("The test send could not be read; try again from the preview."), "error")
         return redirect(url_for(".preview", survey_id=survey.id))
     kind, language = form.kind.data or "", form.language.data or ""
     queue_test_email(survey.id, kind, language, current_user.email)
     record_event(current_user, "email.test", "survey", survey.id, kind=kind, language=language)
     Session.commit()
     flash(
-        f"A test {kind} ({language}) is on its way to {current_user.email}: the outbox worker "
-        "sends it. Its link is a placeholder that opens no survey.",
+        _(
+            "A test invitation (%(language)s) is on its way to %(email)s: the outbox worker "
+            "sends it. Its link is a placeholder that opens no survey.",
+            language=language,
+            email=current_user.email,
+        )
+        if kind == "invitation"
+        else _(
+            "A test reminder (%(language)s) is on its way to %(email)s: the outbox worker "
+            "sends it. Its link is a placeholder that opens no survey.",
+            language=language,
+            email=current_user.email,
+        ),
         "info",
     )
     return redirect(url_for(".preview", survey_id=survey.id, kind=kind, language=language))
@@ -92,7 +105,11 @@ def confirm_page(survey: Survey, kind: str, form: SendConfirmForm | None = None)
     """The page that asks before sending, stating how many people will get the email."""
     if survey.state != SurveyState.OPEN.value:
         raise Conflict(
-            f"Survey {survey.id} is {survey.state}; emails go out only while it is open."
+            _(
+                "Survey %(id)s is %(state)s; emails go out only while it is open.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
         )
     count = people_to_email(survey, kind)
     form = form or SendConfirmForm(formdata=None)
@@ -112,5 +129,5 @@ def confirm_page(survey: Survey, kind: str, form: SendConfirmForm | None = None)
 @role_required(Role.ADMIN)
 def confirm(survey_id: int, kind: str) -> str:
     if kind not in SEND_KINDS:
-        raise NotFound("Emails are invitations or reminders.")
+        raise NotFound(_("Emails are invitations or reminders."))
     return confirm_page(get_survey(survey_id), kind)

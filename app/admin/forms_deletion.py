@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -10,10 +11,10 @@ from app.forms_base import SafeForm
 
 class DeleteSurveyForm(SafeForm):
     title = StringField(
-        "The survey's title",
+        _l("The survey's title"),
         validators=[
-            InputRequired(message="Type the survey's title to delete it."),
-            Length(max=200, message="No survey's title is that long."),
+            InputRequired(message=_l("Type the survey's title to delete it.")),
+            Length(max=200, message=_l("No survey's title is that long.")),
         ],
-        description="Type the title exactly as it is shown above, to say which survey goes.",
+        description=_l("Type the title exactly as it is shown above, to say which survey goes."),
     )

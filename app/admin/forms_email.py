@@ -4,6 +4,7 @@ one message); these forms check the shape of what was typed."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -16,8 +17,8 @@ EMAIL_KINDS = ("invitation", "reminder")
 class PreviewQuery(SafeQueryForm):
     """Which email to show: ?kind=invitation|reminder&language=<one of the survey's>."""
 
-    kind = SelectField("Email", choices=list(EMAIL_KINDS), validators=[Optional()])
-    language = SelectField("Language", validators=[Optional()])
+    kind = SelectField(_l("Email"), choices=list(EMAIL_KINDS), validators=[Optional()])
+    language = SelectField(_l("Language"), validators=[Optional()])
 
 
 class TestSendForm(SafeForm):
@@ -31,31 +32,31 @@ class SendConfirmForm(SafeForm):
     """The send button's confirmation: the number of people the admin was told about."""
 
     expected = IntegerField(
-        "People to email",
+        _l("People to email"),
         validators=[
-            InputRequired(message="Confirm from the page that says how many people get it."),
+            InputRequired(message=_l("Confirm from the page that says how many people get it.")),
             NumberRange(min=0),
         ],
     )
 
 
 class ParticipantSearch(SafeQueryForm):
-    q = StringField("Find by email address", validators=[Optional(), Length(max=254)])
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=10_000_000)])
+    q = StringField(_l("Find by email address"), validators=[Optional(), Length(max=254)])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000_000)])
 
 
 class AddParticipantForm(SafeForm):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
     team = StringField(
-        "Team",
+        _l("Team"),
         validators=[InputRequired(), Length(max=1000)],
-        description=(
+        description=_l(
             "A team path like Engineering/Platform; once the survey is open, one of its teams."
         ),
     )
-    level = SelectField("Level", validators=[InputRequired()])
+    level = SelectField(_l("Level"), validators=[InputRequired()])
     language = SelectField(
-        "Language", validators=[Optional()], description="Optional: the survey's default."
+        _l("Language"), validators=[Optional()], description=_l("Optional: the survey's default.")
     )
 
 
@@ -65,14 +66,14 @@ class RemoveParticipantForm(SafeForm):
 
 class OrganisationForm(SafeForm):
     name = StringField(
-        "Organisation name",
+        _l("Organisation name"),
         validators=[InputRequired(), Length(max=MAX_ORGANISATION_NAME)],
-        description="Every email says it is sent on behalf of this name.",
+        description=_l("Every email says it is sent on behalf of this name."),
     )
     contact = StringField(
-        "Contact for questions",
+        _l("Contact for questions"),
         validators=[InputRequired(), Length(max=MAX_CONTACT)],
-        description=(
+        description=_l(
             "An address or a line of text, like hr-survey@example.org or “the HR desk, "
             "extension 4321”; every email shows it."
         ),

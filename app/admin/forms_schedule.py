@@ -8,6 +8,7 @@ the service's (app.worker.services), one message each.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -18,56 +19,64 @@ from app.worker.services import MAX_REMIND_AFTER_DAYS, MAX_REMINDERS
 
 class ScheduleForm(SafeForm):
     opens_at = DateTimeLocalField(
-        "Opens at (UTC)",
+        _l("Opens at (UTC)"),
         format=DATETIME_FORMAT,
         validators=[Optional()],
-        description="A date and time in UTC, not your local time. Optional.",
+        description=_l("A date and time in UTC, not your local time. Optional."),
     )
     open_automatically = BooleanField(
-        "Open the survey at this time and email the invitations",
-        description="The worker opens the draft at the opening time and queues every "
-        "participant's invitation. Without this, open it yourself.",
+        _l("Open the survey at this time and email the invitations"),
+        description=_l(
+            "The worker opens the draft at the opening time and queues every "
+            "participant's invitation. Without this, open it yourself."
+        ),
     )
     closes_at = DateTimeLocalField(
-        "Closes at (UTC)",
+        _l("Closes at (UTC)"),
         format=DATETIME_FORMAT,
         validators=[Optional()],
-        description="The worker closes the survey at this time and publishes its final "
-        "release. Optional; it must come after the opening.",
+        description=_l(
+            "The worker closes the survey at this time and publishes its final "
+            "release. Optional; it must come after the opening."
+        ),
     )
     remind_after_days = IntegerField(
-        "Remind after (days)",
+        _l("Remind after (days)"),
         validators=[
             Optional(),
             NumberRange(
                 min=1,
                 max=MAX_REMIND_AFTER_DAYS,
-                message=f"Give a whole number of days from 1 to {MAX_REMIND_AFTER_DAYS}.",
+                message=_l(
+                    "Give a whole number of days from 1 to %(max)s.", max=MAX_REMIND_AFTER_DAYS
+                ),
             ),
         ],
-        description="Those who have not answered get a reminder this many days after their "
-        "last email. Empty: no reminders on a cadence.",
+        description=_l(
+            "Those who have not answered get a reminder this many days after their "
+            "last email. Empty: no reminders on a cadence."
+        ),
     )
     max_reminders = IntegerField(
-        "At most this many reminders per person",
+        _l("At most this many reminders per person"),
         validators=[
             Optional(),
             NumberRange(
                 min=0,
                 max=MAX_REMINDERS,
-                message=f"Give a whole number from 0 to {MAX_REMINDERS}.",
+                message=_l("Give a whole number from 0 to %(max)s.", max=MAX_REMINDERS),
             ),
         ],
-        description="Empty: the installation's setting (OUTBOX_MAX_REMINDERS).",
+        description=_l("Empty: the installation's setting (OUTBOX_MAX_REMINDERS)."),
     )
 
 
 class ScheduledReleaseForm(SafeForm):
     publish_at = DateTimeLocalField(
-        "Publish an interim release at (UTC)",
+        _l("Publish an interim release at (UTC)"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(message="Give a date and time.")],
-        description="While the survey is open; the close publishes the final release.",
+        validators=[InputRequired(message=_l("Give a date and time."))],
+        description=_l("While the survey is open; the close publishes the final release."),
     )
 
 

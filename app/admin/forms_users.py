@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
@@ -16,18 +17,18 @@ from app.forms_base import SafeForm
 
 ROLE_CHOICES = [
     SelectChoice(
-        Role.ADMIN.value, "Admin: manages surveys, instruments and staff; reads every report"
+        Role.ADMIN.value, _l("Admin: manages surveys, instruments and staff; reads every report")
     ),
-    SelectChoice(Role.HR.value, "HR: reads every report"),
-    SelectChoice(Role.MANAGER.value, "Manager: reads the reports of their teams"),
+    SelectChoice(Role.HR.value, _l("HR: reads every report")),
+    SelectChoice(Role.MANAGER.value, _l("Manager: reads the reports of their teams")),
 ]
 
 
 class _RoleFields(SafeForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
     teams = TextAreaField(
-        "Teams (managers only)",
-        description=(
+        _l("Teams (managers only)"),
+        description=_l(
             "One existing team path per line, like Engineering/Platform; the manager sees "
             "these teams and the teams below them. Leave empty for admin and HR."
         ),
@@ -39,19 +40,20 @@ class _RoleFields(SafeForm):
 
 
 class CreateUserForm(_RoleFields):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(
-        "Initial password (optional)",
+        _l("Initial password (optional)"),
         validators=[Optional(), Length(max=MAX_PASSWORD)],
-        description=(
+        description=_l(
             "Leave both password fields empty to email the person a link to set their own "
-            f"password (it works once, for a limited time). Or set one here: {PASSWORD_RULE} "
-            "Give it to the person through a channel other than email."
+            "password (it works once, for a limited time). Or set one here: %(rule)s "
+            "Give it to the person through a channel other than email.",
+            rule=PASSWORD_RULE,
         ),
     )
     password_again = PasswordField(
-        "Initial password again (optional)",
-        validators=[EqualTo("password", message="The two passwords differ.")],
+        _l("Initial password again (optional)"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
     )
 
 
@@ -61,13 +63,13 @@ class EditUserForm(_RoleFields):
 
 class PasswordResetForm(SafeForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[InputRequired(), Length(max=MAX_PASSWORD)],
         description=PASSWORD_RULE,
     )
     password_again = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
 
 

@@ -11,6 +11,7 @@ audit log outlives the purge).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -32,7 +33,7 @@ bp = Blueprint("admin_participants", __name__, url_prefix="/admin/surveys")
 def _add_form(survey: Survey, *, posted: bool) -> AddParticipantForm:
     form = AddParticipantForm() if posted else AddParticipantForm(formdata=None)
     form.level.choices = [SelectChoice(lv.key, lv.label) for lv in survey.levels]
-    form.language.choices = [SelectChoice("", "The survey's default")] + [
+    form.language.choices = [SelectChoice("", _("The survey's default"))] + [
         SelectChoice(lang) for lang in document_of(survey.instrument_version).languages
     ]
     return form
@@ -85,7 +86,10 @@ def add(survey_id: int) -> Response | tuple[str, int]:
         return _list_page(survey, form), exc.status
     _audit(invitation, "participant.add")
     Session.commit()
-    flash(f"{invitation.email} is on the survey; no email has gone out yet.", "info")
+    flash(
+        _("%(email)s is on the survey; no email has gone out yet.", email=invitation.email),
+        "info",
+    )
     return redirect(url_for(".index", survey_id=survey.id, q=invitation.email))
 
 
@@ -96,7 +100,7 @@ def remove(survey_id: int, invitation_id: int) -> Response | tuple[str, int]:
     survey = services.get_survey(survey_id)
     form = RemoveParticipantForm()
     if not form.validate_on_submit():
-        flash("The removal could not be read; try again from the list.", "error")
+        flash(_("The removal could not be read; try again from the list."), "error")
         return redirect(url_for(".index", survey_id=survey.id))
     invitation = Session.get(Invitation, invitation_id)
     detail = _detail(invitation) if invitation is not None else {}
@@ -104,7 +108,7 @@ def remove(survey_id: int, invitation_id: int) -> Response | tuple[str, int]:
     services.remove_participant(survey.id, invitation_id)  # its refusals: the error page
     record_event(current_user, "participant.remove", "survey", survey.id, **detail)
     Session.commit()
-    flash(f"{email} is no longer on the survey.", "info")
+    flash(_("%(email)s is no longer on the survey.", email=email), "info")
     return redirect(url_for(".index", survey_id=survey.id))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -97,7 +98,7 @@ def save(survey_id: int) -> Response | tuple[str, int]:
         max_reminders=settings["max_reminders"],
     )
     Session.commit()
-    flash("The schedule is saved; the worker runs it.", "info")
+    flash(_("The schedule is saved; the worker runs it."), "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -125,7 +126,13 @@ def add_release(survey_id: int) -> Response | tuple[str, int]:
         publish_at=publish_at.isoformat(),
     )
     Session.commit()
-    flash(f"An interim release is scheduled for {publish_at:%Y-%m-%d %H:%M} UTC.", "info")
+    flash(
+        _(
+            "An interim release is scheduled for %(time)s UTC.",
+            time=f"{publish_at:%Y-%m-%d %H:%M}",
+        ),
+        "info",
+    )
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -134,7 +141,7 @@ def add_release(survey_id: int) -> Response | tuple[str, int]:
 def cancel_release(survey_id: int, scheduled_id: int) -> Response | tuple[str, int]:
     survey = get_survey(survey_id)
     if not CancelReleaseForm().validate():
-        flash("The form expired; try again.", "error")
+        flash(_("The form expired; try again."), "error")
         return _page(survey), 400
     scheduled = services.cancel_scheduled_release(survey.id, scheduled_id)
     record_event(
@@ -146,5 +153,5 @@ def cancel_release(survey_id: int, scheduled_id: int) -> Response | tuple[str, i
         publish_at=scheduled.publish_at.isoformat(),
     )
     Session.commit()
-    flash("The scheduled release is cancelled.", "info")
+    flash(_("The scheduled release is cancelled."), "info")
     return redirect(url_for(".show", survey_id=survey.id))

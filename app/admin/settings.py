@@ -5,6 +5,7 @@ shell access sets them."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -43,7 +44,10 @@ def organisation() -> Response | str | tuple[str, int]:
                 contact=saved.contact,
             )
             Session.commit()
-            flash("The organisation's name and contact are saved; every email shows them.", "info")
+            flash(
+                _("The organisation's name and contact are saved; every email shows them."),
+                "info",
+            )
             return redirect(url_for(".organisation"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/settings.html", form=form, profile=profile), status

@@ -6,6 +6,8 @@ addresses and tokens of a draft's participants leave the database files too."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,17 +28,17 @@ bp = Blueprint("admin_survey_deletion", __name__, url_prefix="/admin/surveys")
 # What each table referring to a survey holds, in the page's words (a table not named here
 # is shown by its own name: a feature added later is still listed).
 TABLE_WORDS = {
-    "invitation": "invitations (with their links and emails)",
-    "response": "responses (with their answers and scores)",
-    "comment": "comments",
-    "ballot": "sealed ballots",
-    "release": "releases of the results",
-    "participant_import": "participants files",
-    "level": "levels",
-    "survey_team": "teams in scope (the teams themselves stay)",
-    "action_plan": "action plans",
-    "employee_summary": "results summaries shared with employees",
-    "scheduled_release": "scheduled releases",
+    "invitation": _l("invitations (with their links and emails)"),
+    "response": _l("responses (with their answers and scores)"),
+    "comment": _l("comments"),
+    "ballot": _l("sealed ballots"),
+    "release": _l("releases of the results"),
+    "participant_import": _l("participants files"),
+    "level": _l("levels"),
+    "survey_team": _l("teams in scope (the teams themselves stay)"),
+    "action_plan": _l("action plans"),
+    "employee_summary": _l("results summaries shared with employees"),
+    "scheduled_release": _l("scheduled releases"),
 }
 
 
@@ -48,7 +50,7 @@ UNCOUNTED = frozenset({"response", "comment", "ballot"})
 def _page(survey: Survey, form: DeleteSurveyForm) -> str:
     counts = rows_referring_to(survey.id)
     derived = [
-        (TABLE_WORDS.get(name, name.replace("_", " ")), None if name in UNCOUNTED else n)
+        (str(TABLE_WORDS.get(name, name.replace("_", " "))), None if name in UNCOUNTED else n)
         for name, n in counts.items()
     ]
     return render_template(
@@ -77,5 +79,7 @@ def delete(survey_id: int) -> Response | str | tuple[str, int]:
     record_event(current_user, "survey.delete", "survey", ident, title=title)
     Session.commit()
     compact_storage(Session.get_bind())
-    flash(f"The survey “{title}” and everything derived from it are deleted.", "info")
+    flash(
+        _("The survey “%(title)s” and everything derived from it are deleted.", title=title), "info"
+    )
     return redirect(url_for("admin_surveys.index"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -52,6 +53,7 @@ from app.outbox.services import queue_invitations, queue_new_link, queue_reminde
 from app.reports.queries import list_surveys, response_rates_of
 from app.reports.releases import close_with_final_release
 from app.surveys import imports, services
+from app.surveys.labels import state_name
 from app.surveys.links import link_base_differs
 from app.surveys.models import Survey, SurveyState
 from app.surveys.participants_file import RowError
@@ -70,34 +72,47 @@ UPLOAD_LIMIT = services.MAX_PARTICIPANT_FILE_BYTES + 256 * 1024
 
 @dataclass(frozen=True)
 class StateAction:
+    """The next step of a survey's life, in the page's words (lazy: the reader's language
+    is known only when the page is drawn)."""
+
     name: str  # the URL segment and the audit action's suffix
-    button: str
-    consequence: str
-    done: str
+    button: Any
+    confirm: Any  # the box the admin ticks
+    consequence: Any
+    done: Any
 
 
 NEXT_ACTION = {
     SurveyState.DRAFT.value: StateAction(
         "open",
-        "Open the survey",
-        "Opening locks the instrument version, the teams and the levels; people with a link "
-        "can answer (from the opening date, if one is set).",
-        "The survey is open.",
+        _l("Open the survey"),
+        _l("Yes, open the survey"),
+        _l(
+            "Opening locks the instrument version, the teams and the levels; people with a link "
+            "can answer (from the opening date, if one is set)."
+        ),
+        _l("The survey is open."),
     ),
     SurveyState.OPEN.value: StateAction(
         "close",
-        "Close the survey",
-        "Closing stops responses for good, opens every sealed ballot, publishes the final "
-        "release of the results and deletes the participants' email addresses. It cannot "
-        "be undone.",
-        "The survey is closed and its final results are published; the participants' email "
-        "addresses are deleted.",
+        _l("Close the survey"),
+        _l("Yes, close the survey"),
+        _l(
+            "Closing stops responses for good, opens every sealed ballot, publishes the final "
+            "release of the results and deletes the participants' email addresses. It cannot "
+            "be undone."
+        ),
+        _l(
+            "The survey is closed and its final results are published; the participants' "
+            "email addresses are deleted."
+        ),
     ),
     SurveyState.CLOSED.value: StateAction(
         "archive",
-        "Archive the survey",
-        "Archiving marks the survey as finished with; its reports stay readable.",
-        "The survey is archived.",
+        _l("Archive the survey"),
+        _l("Yes, archive the survey"),
+        _l("Archiving marks the survey as finished with; its reports stay readable."),
+        _l("The survey is archived."),
     ),
 }
 STATE_SERVICES: dict[str, Callable[[int], object]] = {
@@ -202,7 +217,7 @@ def create() -> Response | str | tuple[str, int]:
                 **_audit_settings(settings),
             )
             Session.commit()
-            flash(f"Survey “{survey.title}” created as a draft.", "info")
+            flash(_("Survey “%(title)s” created as a draft.", title=survey.title), "info")
             if document_of(version).metadata.status == "draft":
                 flash(
                     _(
@@ -236,7 +251,7 @@ def _survey_page(
     next_action = NEXT_ACTION.get(survey.state)
     state_form = state_form or StateForm(formdata=None)
     if next_action is not None:
-        state_form.confirm.label.text = f"Yes, {next_action.button.lower()}"
+        state_form.confirm.label.text = str(next_action.confirm)
     return render_template(
         "admin/surveys/show.html",
         survey=survey,
@@ -250,7 +265,7 @@ def _survey_page(
         more_errors=max(0, len(row_errors or []) - MAX_REPORTED_ROWS),
         takes_participants=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
         outbox=outbox_counts(survey.id),
-        links_file_warning=services.LINKS_FILE_WARNING,
+        links_file_warning=_(services.LINKS_FILE_WARNING),
         ballots=box_state(survey),
         import_job=imports.latest_import(survey.id),
         pilot_form=pilot_form or PilotForm(formdata=None, kind="pilot" if survey.pilot else "wave"),
@@ -274,9 +289,9 @@ def pilot(survey_id: int) -> Response | tuple[str, int]:
     record_event(current_user, "survey.pilot", "survey", survey.id, pilot=survey.pilot)
     Session.commit()
     flash(
-        "This survey is a pilot: trends and changes leave it out."
+        _("This survey is a pilot: trends and changes leave it out.")
         if survey.pilot
-        else "This survey is a wave: trends and changes include it.",
+        else _("This survey is a wave: trends and changes include it."),
         "info",
     )
     return redirect(url_for(".show", survey_id=survey.id))
@@ -287,7 +302,13 @@ def pilot(survey_id: int) -> Response | tuple[str, int]:
 def edit(survey_id: int) -> Response | str | tuple[str, int]:
     survey = services.get_survey(survey_id)
     if survey.state != SurveyState.DRAFT.value:
-        raise Conflict(f"Survey {survey.id} is {survey.state}; only a draft's settings change.")
+        raise Conflict(
+            _(
+                "Survey %(id)s is %(state)s; only a draft's settings change.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
+        )
     form = SurveySettingsForm()
     if not form.is_submitted():
         form.title.data = survey.title
@@ -311,7 +332,7 @@ def edit(survey_id: int) -> Response | str | tuple[str, int]:
                 current_user, "survey.update", "survey", survey.id, **_audit_settings(settings)
             )
             Session.commit()
-            flash("The settings are saved.", "info")
+            flash(_("The settings are saved."), "info")
             return redirect(url_for(".show", survey_id=survey.id))
     status = 400 if form.is_submitted() else 200
     page = render_template(
@@ -354,7 +375,7 @@ def _change_state(survey_id: int, action: str) -> Response | tuple[str, int]:
         services.purge_contacts(survey.id)
         Session.commit()
         compact_storage(Session.get_bind())
-    flash(NEXT_ACTION[before].done, "info")
+    flash(str(NEXT_ACTION[before].done), "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -389,9 +410,14 @@ def upload_participants(survey_id: int) -> Response | tuple[str, int]:
         teams_created=report.teams_created,
     )
     Session.commit()
-    created = f" New teams: {', '.join(report.teams_created)}." if report.teams_created else ""
-    skipped = f" {report.skipped_summary()}" if report.skipped else ""
-    flash(f"Invited {report.invited} participant(s).{created}{skipped}", "info")
+    said = [
+        ngettext("Invited %(num)s participant.", "Invited %(num)s participants.", report.invited)
+    ]
+    if report.teams_created:
+        said.append(_("New teams: %(teams)s.", teams=", ".join(report.teams_created)))
+    if report.skipped:
+        said.append(report.skipped_summary())
+    flash(" ".join(said), "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -404,19 +430,31 @@ def _queue_participants(survey: Survey, content: bytes, filename: str, size: int
     )
     Session.commit()
     flash(
-        f"The file is queued ({size:,} bytes): the worker checks and imports it, all rows or "
-        "none. This page shows its progress.",
+        _(
+            "The file is queued (%(size)s bytes): the worker checks and imports it, all rows "
+            "or none. This page shows its progress.",
+            size=format_decimal(size),
+        ),
         "info",
     )
     return redirect(url_for(".show", survey_id=survey.id, _anchor="participants-import"))
 
 
 EMAIL_QUEUES = {"invitations": queue_invitations, "reminders": queue_reminders}
+# Said after the send buttons (singular, plural), translated when flashed.
 QUEUED_MESSAGE = {
-    "invitations": "Invitations are queued for the {n:,} people who had none (anyone who has "
-    "answered gets none); the worker sends them.",
-    "reminders": "Reminders are queued for those of the {n:,} people who have not answered "
-    "and are below the reminder limit; the worker sends them.",
+    "invitations": (
+        "Invitations are queued for the %(count)s person who had none (anyone who has "
+        "answered gets none); the worker sends them.",
+        "Invitations are queued for the %(count)s people who had none (anyone who has "
+        "answered gets none); the worker sends them.",
+    ),
+    "reminders": (
+        "Reminders are queued for those of the %(count)s person who have not answered "
+        "and are below the reminder limit; the worker sends them.",
+        "Reminders are queued for those of the %(count)s people who have not answered "
+        "and are below the reminder limit; the worker sends them.",
+    ),
 }
 
 
@@ -428,11 +466,15 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
     them. A survey that cannot take them (not open, closed) gets the reason as a message."""
     queue = EMAIL_QUEUES.get(kind)
     if queue is None:
-        raise NotFound("Emails are invitations or reminders.")
+        raise NotFound(_("Emails are invitations or reminders."))
     survey = services.get_survey(survey_id)
     if survey.state != SurveyState.OPEN.value:
+        said = {"id": survey.id, "state": state_name(survey.state)}
         flash(
-            f"Survey {survey.id} is {survey.state}; {kind} go out only while it is open.", "error"
+            _("Survey %(id)s is %(state)s; invitations go out only while it is open.", **said)
+            if kind == "invitations"
+            else _("Survey %(id)s is %(state)s; reminders go out only while it is open.", **said),
+            "error",
         )
         return _survey_page(survey), 400
     # Sent only from the page that said how many people get it, while that still holds.
@@ -441,8 +483,11 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
         return confirm_page(survey, kind, form), 400
     if form.expected.data != people_to_email(survey, kind):
         form.form_errors.append(
-            f"The number of people changed since the page asked ({form.expected.data}): "
-            "check the number below and confirm again."
+            _(
+                "The number of people changed since the page asked (%(asked)s): "
+                "check the number below and confirm again.",
+                asked=form.expected.data,
+            )
         )
         return confirm_page(survey, kind, form), 409
     try:
@@ -456,7 +501,8 @@ def queue_email(survey_id: int, kind: str) -> Response | tuple[str, int]:
     considered = form.expected.data or 0
     record_event(current_user, f"email.queue_{kind}", "survey", survey.id, considered=considered)
     Session.commit()
-    flash(QUEUED_MESSAGE[kind].format(n=considered), "info")
+    singular, plural = QUEUED_MESSAGE[kind]
+    flash(ngettext(singular, plural, considered, count=format_decimal(considered)), "info")
     return redirect(url_for(".show", survey_id=survey.id))
 
 
@@ -481,8 +527,11 @@ def queue_new_link_view(survey_id: int) -> Response | tuple[str, int]:
     record_event(current_user, "email.queue_link", "survey", survey.id)
     Session.commit()
     flash(
-        f"Unless they have answered already, a new link is on its way to {email}; "
-        "the outbox worker sends it.",
+        _(
+            "Unless they have answered already, a new link is on its way to %(email)s; "
+            "the outbox worker sends it.",
+            email=email,
+        ),
         "info",
     )
     return redirect(url_for(".show", survey_id=survey.id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -39,6 +40,16 @@ def _refused(form: Any, error: DomainError) -> None:
     """Show a service's refusal at the top of the form; nothing it flushed is kept."""
     Session.rollback()
     form.form_errors.append(error.message)
+
+
+def _role_name(role: str) -> str:
+    """The role's name in the page's language (the words of the header's role_name)."""
+    names: dict[str, str] = {
+        Role.ADMIN.value: _("admin"),
+        Role.HR.value: _("HR"),
+        Role.MANAGER.value: _("manager"),
+    }
+    return names.get(role, role)
 
 
 def _scopes(user: StaffUser) -> list[str]:
@@ -88,14 +99,18 @@ def create() -> Response | str | tuple[str, int]:
                 teams=_scopes(user),
             )
             Session.commit()
+            said = {"role": _role_name(user.role), "email": user.email}
             if invite:
                 flash(
-                    f"Created the {user.role} account {user.email} and emailed it a link to "
-                    "set its password.",
+                    _(
+                        "Created the %(role)s account %(email)s and emailed it a link to "
+                        "set its password.",
+                        **said,
+                    ),
                     "info",
                 )
             else:
-                flash(f"Created the {user.role} account {user.email}.", "info")
+                flash(_("Created the %(role)s account %(email)s.", **said), "info")
             return redirect(url_for(".index"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users/new.html", form=form, team_paths=team_paths()), status
@@ -129,7 +144,7 @@ def edit(user_id: int) -> Response | str | tuple[str, int]:
                 after={"role": user.role, "teams": _scopes(user)},
             )
             Session.commit()
-            flash(f"Saved the role and teams of {user.email}.", "info")
+            flash(_("Saved the role and teams of %(email)s.", email=user.email), "info")
             return redirect(url_for(".index"))
     return _user_page(user, form=form, status=400 if form.is_submitted() else 200)
 
@@ -178,7 +193,13 @@ def reset_password(user_id: int) -> Response | str | tuple[str, int]:
             if user.id == current_user.id:
                 sign_in(user)  # this browser carries on in a new session; the others ended
             Session.commit()
-            flash(f"The password of {user.email} is changed; its open sessions are ended.", "info")
+            flash(
+                _(
+                    "The password of %(email)s is changed; its open sessions are ended.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for(".edit", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users/password.html", user=user, form=form), status
@@ -201,7 +222,7 @@ def resend_invitation(user_id: int) -> Response | tuple[str, int]:
         else:
             record_event(current_user, "user.invite_again", OBJECT_TYPE, user.id, email=user.email)
             Session.commit()
-            flash(f"Emailed {user.email} a new link to set its password.", "info")
+            flash(_("Emailed %(email)s a new link to set its password.", email=user.email), "info")
             return redirect(url_for(".edit", user_id=user.id))
     return _user_page(user, activation_form=form, status=400)
 
@@ -223,7 +244,7 @@ def unlink_single_sign_on(user_id: int) -> Response | tuple[str, int]:
             if user.id == current_user.id:
                 sign_in(user)  # this browser carries on in a new session; the others ended
             Session.commit()
-            flash(f"{user.email} is no longer linked to single sign-on.", "info")
+            flash(_("%(email)s is no longer linked to single sign-on.", email=user.email), "info")
             return redirect(url_for(".edit", user_id=user.id))
     return _user_page(user, activation_form=form, status=400)
 
@@ -260,7 +281,7 @@ def lift_sign_in_pause(user_id: int) -> Response | tuple[str, int]:
         addresses=addresses,
     )
     Session.commit()
-    flash(f"{user.email} may sign in again at once.", "info")
+    flash(_("%(email)s may sign in again at once.", email=user.email), "info")
     return redirect(url_for(".edit", user_id=user.id))
 
 
@@ -276,7 +297,14 @@ def _set_active(user_id: int, *, active: bool) -> Response | tuple[str, int]:
             action = "user.reactivate" if active else "user.deactivate"
             record_event(current_user, action, OBJECT_TYPE, user.id, email=user.email)
             Session.commit()
-            state = "active again" if active else "deactivated; it can no longer sign in"
-            flash(f"The account {user.email} is {state}.", "info")
+            flash(
+                _("The account %(email)s is active again.", email=user.email)
+                if active
+                else _(
+                    "The account %(email)s is deactivated; it can no longer sign in.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for(".edit", user_id=user.id))
     return _user_page(user, activation_form=form, status=400)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.db import Session, refuse_changes_to
 from app.errors import DomainError
+from app.i18n import _
 from app.input_rules import text_problem
 from app.instruments.document import content_sha256
 from app.instruments.models import CHANGELOG_MAX, Instrument, InstrumentVersion
@@ -46,13 +47,17 @@ def checked_changelog(text: str | None) -> str:
     line = (text or "").strip()
     if not line:
         raise DomainError(
-            "Say in one line what this version changes (it is shown in the versions list)."
+            _("Say in one line what this version changes (it is shown in the versions list).")
         )
     if len(line) > CHANGELOG_MAX:
         raise DomainError(
-            f"The changelog line has {len(line)} characters; at most {CHANGELOG_MAX}."
+            _(
+                "The changelog line has %(count)s characters; at most %(most)s.",
+                count=len(line),
+                most=CHANGELOG_MAX,
+            )
         )
-    problem = text_problem(line, "The changelog line")
+    problem = text_problem(line, _("The changelog line"))
     if problem is not None:
         raise DomainError(problem)
     return line
@@ -125,7 +130,12 @@ def sync_instruments(paths: Iterable[Path]) -> list[PublishOutcome]:
     keys = [d["key"] for d in documents]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:
-        raise DomainError(f"Two files declare the same instrument key: {', '.join(duplicated)}.")
+        raise DomainError(
+            _(
+                "Two files declare the same instrument key: %(keys)s.",
+                keys=", ".join(duplicated),
+            )
+        )
     return [publish_instrument_version(d) for d in documents]
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.db import Session, utcnow
 from app.errors import DomainError
+from app.i18n import N_, _
 from app.input_rules import text_problem
 from app.org.models import PATH_SEPARATOR, OrganisationProfile, Team
 
@@ -21,12 +22,26 @@ def normalize_team_path(path: str) -> str:
     """
     parts = [part.strip() for part in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR)]
     if not path.strip() or any(not part for part in parts):
-        raise DomainError(f"{path!r} is not a team path like Engineering/Platform.")
+        raise DomainError(
+            _("%(path)s is not a team path like Engineering/Platform.", path=repr(path))
+        )
     too_long = [p for p in parts if len(p) > MAX_NAME]
     if too_long:
-        raise DomainError(f"Team name {too_long[0][:30]!r}... is over {MAX_NAME} characters.")
+        raise DomainError(
+            _(
+                "Team name %(name)s... is over %(most)s characters.",
+                name=repr(too_long[0][:30]),
+                most=MAX_NAME,
+            )
+        )
     if len(PATH_SEPARATOR.join(parts)) > MAX_PATH:
-        raise DomainError(f"The team path {path[:30]!r}... is over {MAX_PATH} characters.")
+        raise DomainError(
+            _(
+                "The team path %(path)s... is over %(most)s characters.",
+                path=repr(path[:30]),
+                most=MAX_PATH,
+            )
+        )
     return PATH_SEPARATOR.join(parts)
 
 
@@ -60,8 +75,8 @@ def set_organisation_profile(name: str, contact: str) -> OrganisationProfile:
     """Set the organisation's name and the contact (an address or a line of text) that
     every email shows. Both are required, one line each, within their columns' sizes."""
     name, contact = (
-        _one_line(name, "name", MAX_ORGANISATION_NAME),
-        _one_line(contact, "contact", MAX_CONTACT),
+        _one_line(name, N_("The organisation's name"), MAX_ORGANISATION_NAME),
+        _one_line(contact, N_("The organisation's contact"), MAX_CONTACT),
     )
     profile = Session.get(OrganisationProfile, 1)
     if profile is None:
@@ -74,14 +89,22 @@ def set_organisation_profile(name: str, contact: str) -> OrganisationProfile:
 
 
 def _one_line(value: str, what: str, limit: int) -> str:
-    problem = text_problem(value, f"The organisation's {what}")
+    """`value` on one line, or DomainError naming `what` (a marked phrase, translated
+    here)."""
+    field = _(what)
+    problem = text_problem(value, field)
     if problem is not None:
         raise DomainError(problem)
     value = " ".join(value.split())
     if not value:
-        raise DomainError(f"The organisation's {what} is required.")
+        raise DomainError(_("%(field)s is required.", field=field))
     if len(value) > limit:
         raise DomainError(
-            f"The organisation's {what} has {len(value)} characters; at most {limit}."
+            _(
+                "%(field)s has %(count)s characters; at most %(most)s.",
+                field=field,
+                count=len(value),
+                most=limit,
+            )
         )
     return value

@@ -29,6 +29,7 @@ from app.audit.services import record_event
 from app.ballots.models import Ballot
 from app.db import Session, begin_write_transaction
 from app.errors import Conflict, DomainError
+from app.i18n import _
 from app.retention.queries import (
     ClosedSurvey,
     audit_events_before,
@@ -247,13 +248,19 @@ def delete_survey(survey_id: int, typed_title: str) -> Survey:
         survey = get_survey(survey_id)  # NotFound
     if typed_title.strip() != survey.title:
         raise DomainError(
-            f"The title you typed is not this survey's title; type “{survey.title}” exactly "
-            "to delete it. Nothing was deleted."
+            _(
+                "The title you typed is not this survey's title; type “%(title)s” exactly "
+                "to delete it. Nothing was deleted.",
+                title=survey.title,
+            )
         )
     if survey.state == SurveyState.OPEN.value:
         raise Conflict(
-            f"Survey {survey.id} is open: people may be answering it. Close it first, then "
-            "delete it. Nothing was deleted."
+            _(
+                "Survey %(id)s is open: people may be answering it. Close it first, then "
+                "delete it. Nothing was deleted.",
+                id=survey.id,
+            )
         )
     # Responses and invitations first: they refer to the survey's levels with RESTRICT,
     # which the survey's own cascade deletes. Everything else cascades from the survey row.

@@ -33,6 +33,8 @@ from app.audit.services import record_event
 from app.auth.models import StaffUser
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import Conflict, DomainError
+from app.i18n import _
+from app.surveys.labels import state_name
 from app.surveys.models import ImportState, ParticipantImport, Survey, SurveyState
 from app.surveys.services import (
     MAX_KEPT_ERRORS,
@@ -61,7 +63,13 @@ def queue_import(
     survey waits or runs (the second would be checked against the first's addresses)."""
     survey = get_survey(survey_id)
     if survey.state not in (SurveyState.DRAFT.value, SurveyState.OPEN.value):
-        raise Conflict(f"Survey {survey.id} is {survey.state}; it cannot be given participants.")
+        raise Conflict(
+            _(
+                "Survey %(id)s is %(state)s; it cannot be given participants.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
+        )
     refuse_while_importing(survey.id)
     job = ParticipantImport(
         survey_id=survey.id,
@@ -81,8 +89,10 @@ def refuse_while_importing(survey_id: int) -> None:
     addresses would be checked against it, and the second to finish would fail."""
     if active_import(survey_id) is not None:
         raise Conflict(
-            "A participants file of this survey is still being imported; wait until it is "
-            "done (the survey's page shows its progress)."
+            _(
+                "A participants file of this survey is still being imported; wait until it is "
+                "done (the survey's page shows its progress)."
+            )
         )
 
 

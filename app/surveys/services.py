@@ -18,10 +18,12 @@ from sqlalchemy.orm import UOWTransaction
 from app.auth.services import normalize_email
 from app.db import Session, get_or_404, utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.i18n import N_, _
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of, latest_version
 from app.org.services import ensure_team, normalize_team_path
 from app.outbox.models import MessageStatus, OutboxMessage
+from app.surveys.labels import state_name
 from app.surveys.models import (
     MIN_THRESHOLD,
     Invitation,
@@ -102,21 +104,28 @@ def _check_dates(
     results_expected_on: dt.date | None,
 ) -> None:
     if opens_at and closes_at and opens_at >= closes_at:
-        raise DomainError("The survey must open before it closes.")
+        raise DomainError(_("The survey must open before it closes."))
     last_day = closes_at or opens_at
     if results_expected_on and last_day and results_expected_on < last_day.date():
         raise DomainError(
-            "The results cannot be expected before the survey "
-            + ("closes." if closes_at else "opens.")
+            _("The results cannot be expected before the survey closes.")
+            if closes_at
+            else _("The results cannot be expected before the survey opens.")
         )
 
 
 def _checked_title(title: str) -> str:
     title = title.strip()
     if not title:
-        raise DomainError("A survey needs a title.")
+        raise DomainError(_("A survey needs a title."))
     if len(title) > MAX_TITLE:
-        raise DomainError(f"The title has {len(title)} characters; at most {MAX_TITLE}.")
+        raise DomainError(
+            _(
+                "The title has %(count)s characters; at most %(most)s.",
+                count=len(title),
+                most=MAX_TITLE,
+            )
+        )
     return title
 
 
@@ -126,14 +135,23 @@ def _pick_version(instrument_key: str, version: int | None) -> InstrumentVersion
         return latest
     chosen = next((v for v in latest.instrument.versions if v.version == version), None)
     if chosen is None:
-        raise DomainError(f"Instrument {instrument_key!r} has no version {version}.")
+        raise DomainError(
+            _(
+                "Instrument %(key)s has no version %(version)s.",
+                key=repr(instrument_key),
+                version=version,
+            )
+        )
     return chosen
 
 
 def _check_thresholds(k_scores: int, k_comments: int) -> None:
-    for name, k in (("k for scores", k_scores), ("k for comments", k_comments)):
+    for message, k in (
+        (N_("The k for scores is %(k)s; it can never be below %(least)s."), k_scores),
+        (N_("The k for comments is %(k)s; it can never be below %(least)s."), k_comments),
+    ):
         if k < MIN_THRESHOLD:
-            raise DomainError(f"The {name} is {k}; it can never be below {MIN_THRESHOLD}.")
+            raise DomainError(_(message, k=k, least=MIN_THRESHOLD))
 
 
 def _make_levels(
@@ -167,10 +185,14 @@ def leading_flags(
     for name in leading_levels:
         found = names.get(name.strip().lower())
         if found is None:
-            known = ", ".join(key for key, _ in levels)
+            known = ", ".join(key for key, _label in levels)
             raise DomainError(
-                f"{name[:60]!r} is not a level of this survey, so it cannot lead a work "
-                f"group (levels: {known})."
+                _(
+                    "%(name)s is not a level of this survey, so it cannot lead a work "
+                    "group (levels: %(known)s).",
+                    name=repr(name[:60]),
+                    known=known,
+                )
             )
         chosen.add(found)
     return [index in chosen for index in range(len(levels))]
@@ -190,9 +212,21 @@ def set_pilot(survey_id: int, pilot: bool) -> Survey:
     return survey
 
 
+# What a survey in the wrong state cannot be (the `action` of _require_state).
+REFUSED_ACTIONS = {
+    "opened": N_("Survey %(id)s is %(state)s; it cannot be opened."),
+    "closed": N_("Survey %(id)s is %(state)s; it cannot be closed."),
+    "purged": N_("Survey %(id)s is %(state)s; it cannot be purged."),
+    "archived": N_("Survey %(id)s is %(state)s; it cannot be archived."),
+    "given participants": N_("Survey %(id)s is %(state)s; it cannot be given participants."),
+    "changed": N_("Survey %(id)s is %(state)s; it cannot be changed."),
+    "edited": N_("Survey %(id)s is %(state)s; it cannot be edited."),
+}
+
+
 def _require_state(survey: Survey, *allowed: SurveyState, action: str) -> None:
     if survey.state not in {s.value for s in allowed}:
-        raise Conflict(f"Survey {survey.id} is {survey.state}; it cannot be {action}.")
+        raise Conflict(_(REFUSED_ACTIONS[action], id=survey.id, state=state_name(survey.state)))
 
 
 def open_survey(survey_id: int) -> Survey:
@@ -287,8 +321,13 @@ class ParticipantsInvalid(DomainError):
     def __init__(self, errors: list[RowError], count: int | None = None) -> None:
         count = len(errors) if count is None else count
         shown = "\n".join(str(e) for e in errors)
-        more = f"\n... and {count - len(errors)} more" if count > len(errors) else ""
-        super().__init__(f"{count} problem(s); nothing was imported.\n{shown}{more}")
+        more = (
+            "\n" + _("... and %(count)s more", count=count - len(errors))
+            if count > len(errors)
+            else ""
+        )
+        said = _("%(count)s problem(s); nothing was imported.", count=count)
+        super().__init__(f"{said}\n{shown}{more}")
         self.errors = errors
         self.count = count
 
@@ -306,8 +345,15 @@ class ImportReport:
         if not self.skipped:
             return ""
         lines = ", ".join(str(line) for line in self.skipped[:shown])
-        more = f" and {len(self.skipped) - shown:,} more" if len(self.skipped) > shown else ""
-        return f"{len(self.skipped):,} row(s) already invited, skipped (lines {lines}{more})."
+        if len(self.skipped) > shown:
+            lines = _(
+                "%(lines)s and %(count)s more", lines=lines, count=f"{len(self.skipped) - shown:,}"
+            )
+        return _(
+            "%(count)s row(s) already invited, skipped (lines %(lines)s).",
+            count=f"{len(self.skipped):,}",
+            lines=lines,
+        )
 
 
 @dataclass(frozen=True)
@@ -407,7 +453,7 @@ def _checked_rows(
         count += len(row_errors)
         errors.extend(row_errors[: MAX_KEPT_ERRORS - len(errors)])
     if not rows and not count and not rules.skipped:
-        errors, count = [RowError(1, "-", "the file lists no participants")], 1
+        errors, count = [RowError(1, "-", _("the file lists no participants"))], 1
     if count:
         raise ParticipantsInvalid(errors, count)
     return rows
@@ -497,12 +543,28 @@ class _ParticipantRules:
         if level is None:
             known = ", ".join(lv.key for lv in self.survey.levels)
             errors.append(
-                RowError(line, "level", f"{record.get('level')!r} is not a level ({known})")
+                RowError(
+                    line,
+                    "level",
+                    _(
+                        "%(value)s is not a level (%(known)s)",
+                        value=repr(record.get("level")),
+                        known=known,
+                    ),
+                )
             )
         language = (record.get("language") or "").strip() or None
         if language is not None and language not in self.languages:
             errors.append(
-                RowError(line, "language", f"{language!r} is not one of {self.languages}")
+                RowError(
+                    line,
+                    "language",
+                    _(
+                        "%(value)s is not one of %(languages)s",
+                        value=repr(language),
+                        languages=self.languages,
+                    ),
+                )
             )
         if errors or level is None:
             return None, errors
@@ -515,14 +577,18 @@ class _ParticipantRules:
         try:
             email = normalize_email(raw or "")
         except DomainError:
-            errors.append(RowError(line, "email", f"{raw!r} is not an email"))
+            errors.append(RowError(line, "email", _("%(value)s is not an email", value=repr(raw))))
             return ""
         if email in self.seen:
             errors.append(
                 RowError(
                     line,
                     "email",
-                    f"{email} is also on line {self.seen[email]}: list each person once",
+                    _(
+                        "%(email)s is also on line %(line)s: list each person once",
+                        email=email,
+                        line=self.seen[email],
+                    ),
                 )
             )
         self.seen.setdefault(email, line)
@@ -536,7 +602,11 @@ class _ParticipantRules:
             return ""
         if self.open_teams is not None and team_path not in self.open_teams:
             errors.append(
-                RowError(line, "team", f"{team_path} is not in this survey, which is open")
+                RowError(
+                    line,
+                    "team",
+                    _("%(team)s is not in this survey, which is open", team=team_path),
+                )
             )
         return team_path
 
@@ -560,7 +630,7 @@ def add_participant(
     if errors:
         raise DomainError(" ".join(f"{e.column.capitalize()}: {e.reason}." for e in errors))
     if row is None:
-        raise Conflict(f"{only} is already invited to this survey.")
+        raise Conflict(_("%(email)s is already invited to this survey.", email=only))
     invite_participants(CheckedParticipants(survey, [row]))
     invitation = Session.scalar(
         select(Invitation).where(Invitation.survey_id == survey.id, Invitation.email == row.email)
@@ -578,11 +648,13 @@ def remove_participant(survey_id: int, invitation_id: int) -> None:
     _require_state(survey, SurveyState.DRAFT, SurveyState.OPEN, action="changed")
     invitation = Session.get(Invitation, invitation_id)
     if invitation is None or invitation.survey_id != survey.id:
-        raise NotFound("This survey has no such participant.")
+        raise NotFound(_("This survey has no such participant."))
     if not _removable(invitation):
         raise Conflict(
-            "This person has been invited (they hold a link), so they stay on the survey: "
-            "only people not invited yet can be removed."
+            _(
+                "This person has been invited (they hold a link), so they stay on the survey: "
+                "only people not invited yet can be removed."
+            )
         )
     Session.delete(invitation)
     Session.flush()
@@ -597,7 +669,8 @@ def _removable(invitation: Invitation) -> bool:
     return not (has_link or has_email or invitation.sent_at or invitation.responded)
 
 
-LINKS_FILE_WARNING = (
+# Marked for the catalog; the survey's page shows it translated, the CLI in English.
+LINKS_FILE_WARNING = N_(
     "Whoever holds the links file can see who answered (a used link says so) and answer "
     "for anyone who has not: keep it safe, hand each link only to its person, and delete "
     "the file once the links are handed out. It can be made only before the survey opens."
@@ -609,8 +682,13 @@ def check_links_file_allowed(survey: Survey) -> None:
     could see who answered and answer for them."""
     if survey.state != SurveyState.DRAFT.value:
         raise Conflict(
-            f"Survey {survey.id} is {survey.state}: a links file can be made only before the "
-            "survey opens. Links now reach people only by email, each at their own address."
+            _(
+                "Survey %(id)s is %(state)s: a links file can be made only before the "
+                "survey opens. Links now reach people only by email, each at their own "
+                "address.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
         )
 
 
@@ -716,10 +794,14 @@ def check_reminder_cadence(
     if start + dt.timedelta(days=remind_after_days) >= closes_at:
         days = (closes_at - start) / dt.timedelta(days=1)
         raise DomainError(
-            f"A first reminder {remind_after_days} day(s) after the invitation would come "
-            f"after the close: the survey takes answers for {days:.1f} day(s) "
-            f"(until {closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC). Choose fewer days, "
-            "or a later close."
+            _(
+                "A first reminder %(after)s day(s) after the invitation would come "
+                "after the close: the survey takes answers for %(days)s day(s) "
+                "(until %(until)s UTC). Choose fewer days, or a later close.",
+                after=remind_after_days,
+                days=f"{days:.1f}",
+                until=f"{closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
+            )
         )
 
 
@@ -772,7 +854,9 @@ def update_draft_survey(
         )
         if in_use:
             paths = ", ".join(t.path for t in dropped_teams if t.id in in_use)
-            raise DomainError(f"Participants are invited in {paths}; keep these teams.")
+            raise DomainError(
+                _("Participants are invited in %(teams)s; keep these teams.", teams=paths)
+            )
     survey.title = title
     survey.opens_at = opens_at
     survey.closes_at = closes_at
@@ -789,15 +873,20 @@ def update_draft_survey(
 
 def _check_level_pairs(levels: Sequence[tuple[str, str]]) -> None:
     if not levels:
-        raise DomainError("A survey needs at least one level.")
-    keys = [key for key, _ in levels]
+        raise DomainError(_("A survey needs at least one level."))
+    keys = [key for key, _label in levels]
     if len(set(keys)) != len(keys):
-        raise DomainError("Level keys must be unique.")
+        raise DomainError(_("Level keys must be unique."))
     for key, label in levels:
         if not 1 <= len(key) <= MAX_LEVEL_KEY or len(label) > MAX_LEVEL_LABEL:
             raise DomainError(
-                f"Level {key[:30]!r}: a key has 1 to {MAX_LEVEL_KEY} characters, a label at "
-                f"most {MAX_LEVEL_LABEL}."
+                _(
+                    "Level %(key)s: a key has 1 to %(most_key)s characters, a label at "
+                    "most %(most_label)s.",
+                    key=repr(key[:30]),
+                    most_key=MAX_LEVEL_KEY,
+                    most_label=MAX_LEVEL_LABEL,
+                )
             )
 
 
@@ -810,7 +899,7 @@ def _replace_levels(
     Ranks are unique per survey and a flush may write rows in any order, so kept levels
     move to negative ranks first, and dropped ones are deleted before new ranks are taken.
     """
-    wanted = {key for key, _ in levels}
+    wanted = {key for key, _label in levels}
     current = {lv.key: lv for lv in survey.levels}
     dropped = [lv for key, lv in current.items() if key not in wanted]
     if dropped:
@@ -823,7 +912,9 @@ def _replace_levels(
         )
         if used:
             keys = ", ".join(lv.key for lv in dropped if lv.id in used)
-            raise DomainError(f"Participants are invited at level(s) {keys}; keep these levels.")
+            raise DomainError(
+                _("Participants are invited at level(s) %(keys)s; keep these levels.", keys=keys)
+            )
         for level in dropped:
             survey.levels.remove(level)
         Session.flush()

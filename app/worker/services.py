@@ -9,6 +9,8 @@ from sqlalchemy import delete, func, select
 
 from app.db import Session, utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.i18n import _
+from app.surveys.labels import state_name
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import check_reminder_cadence, get_survey
 from app.worker.models import ScheduledRelease, WorkerHeartbeat
@@ -48,34 +50,63 @@ def set_schedule(
     now = now or utcnow()
     survey = get_survey(survey_id)
     if survey.state not in (SurveyState.DRAFT.value, SurveyState.OPEN.value):
-        raise Conflict(f"Survey {survey.id} is {survey.state}; its schedule is over.")
+        raise Conflict(
+            _(
+                "Survey %(id)s is %(state)s; its schedule is over.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
+        )
     draft = survey.state == SurveyState.DRAFT.value
     if not draft and (opens_at != survey.opens_at or open_automatically):
-        raise Conflict(f"Survey {survey.id} has opened; its opening can no longer change.")
+        raise Conflict(
+            _("Survey %(id)s has opened; its opening can no longer change.", id=survey.id)
+        )
     if remind_after_days is not None and not 1 <= remind_after_days <= MAX_REMIND_AFTER_DAYS:
         raise DomainError(
-            f"Reminders come 1 to {MAX_REMIND_AFTER_DAYS} days after a person's last email, "
-            f"not {remind_after_days}."
+            _(
+                "Reminders come 1 to %(most)s days after a person's last email, not %(days)s.",
+                most=MAX_REMIND_AFTER_DAYS,
+                days=remind_after_days,
+            )
         )
     if max_reminders is not None and not 0 <= max_reminders <= MAX_REMINDERS:
-        raise DomainError(f"A person gets 0 to {MAX_REMINDERS} reminders, not {max_reminders}.")
+        raise DomainError(
+            _(
+                "A person gets 0 to %(most)s reminders, not %(count)s.",
+                most=MAX_REMINDERS,
+                count=max_reminders,
+            )
+        )
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
         raise DomainError(
-            f"The survey closes ({_fmt(closes_at)}) before it opens ({_fmt(opens_at)}): "
-            "choose a closing time after the opening."
+            _(
+                "The survey closes (%(closes)s) before it opens (%(opens)s): "
+                "choose a closing time after the opening.",
+                closes=_fmt(closes_at),
+                opens=_fmt(opens_at),
+            )
         )
     if closes_at is not None and closes_at != survey.closes_at and closes_at <= now:
         raise DomainError(
-            f"The closing time {_fmt(closes_at)} has passed: choose a later one"
-            + ("." if draft else ", or close the survey now with “Close the survey”.")
+            _("The closing time %(time)s has passed: choose a later one.", time=_fmt(closes_at))
+            if draft
+            else _(
+                "The closing time %(time)s has passed: choose a later one, or close the "
+                "survey now with “Close the survey”.",
+                time=_fmt(closes_at),
+            )
         )
     if open_automatically:
         if opens_at is None:
-            raise DomainError("Give an opening time for the survey to open automatically.")
+            raise DomainError(_("Give an opening time for the survey to open automatically."))
         if opens_at <= now:
             raise DomainError(
-                f"The opening time {_fmt(opens_at)} has passed: choose a later one, or open "
-                "the survey now with “Open the survey”."
+                _(
+                    "The opening time %(time)s has passed: choose a later one, or open "
+                    "the survey now with “Open the survey”.",
+                    time=_fmt(opens_at),
+                )
             )
     check_reminder_cadence(opens_at, closes_at, remind_after_days, now)
     if closes_at is not None:
@@ -88,8 +119,11 @@ def set_schedule(
         )
         if late is not None:
             raise DomainError(
-                f"A release is scheduled for {_fmt(late)}, after the new close: cancel it "
-                "first (the close publishes the final release)."
+                _(
+                    "A release is scheduled for %(time)s, after the new close: cancel it "
+                    "first (the close publishes the final release).",
+                    time=_fmt(late),
+                )
             )
     survey.opens_at = opens_at
     survey.closes_at = closes_at
@@ -109,18 +143,33 @@ def schedule_release(
     now = now or utcnow()
     survey = get_survey(survey_id)
     if survey.state not in (SurveyState.DRAFT.value, SurveyState.OPEN.value):
-        raise Conflict(f"Survey {survey.id} is {survey.state}: its final release is published.")
+        raise Conflict(
+            _(
+                "Survey %(id)s is %(state)s: its final release is published.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
+        )
     if publish_at <= now:
-        raise DomainError(f"The release time {_fmt(publish_at)} has passed: choose a later one.")
+        raise DomainError(
+            _("The release time %(time)s has passed: choose a later one.", time=_fmt(publish_at))
+        )
     if survey.opens_at is not None and publish_at <= survey.opens_at:
         raise DomainError(
-            f"The release time {_fmt(publish_at)} comes before the survey opens "
-            f"({_fmt(survey.opens_at)}): choose a time while it is open."
+            _(
+                "The release time %(time)s comes before the survey opens "
+                "(%(opens)s): choose a time while it is open.",
+                time=_fmt(publish_at),
+                opens=_fmt(survey.opens_at),
+            )
         )
     if survey.closes_at is not None and publish_at >= survey.closes_at:
         raise DomainError(
-            f"The survey closes at {_fmt(survey.closes_at)} and the close publishes the final "
-            "release: schedule interim releases before it."
+            _(
+                "The survey closes at %(closes)s and the close publishes the final "
+                "release: schedule interim releases before it.",
+                closes=_fmt(survey.closes_at),
+            )
         )
     pending = Session.scalars(
         select(ScheduledRelease.publish_at).where(
@@ -128,9 +177,11 @@ def schedule_release(
         )
     ).all()
     if publish_at in pending:
-        raise DomainError(f"A release is already scheduled for {_fmt(publish_at)}.")
+        raise DomainError(_("A release is already scheduled for %(time)s.", time=_fmt(publish_at)))
     if len(pending) >= MAX_PENDING_RELEASES:
-        raise DomainError(f"At most {MAX_PENDING_RELEASES} releases wait to be published.")
+        raise DomainError(
+            _("At most %(most)s releases wait to be published.", most=MAX_PENDING_RELEASES)
+        )
     scheduled = ScheduledRelease(survey_id=survey.id, publish_at=publish_at, created_at=now)
     Session.add(scheduled)
     Session.flush()
@@ -145,10 +196,10 @@ def cancel_scheduled_release(
     now = now or utcnow()
     scheduled = Session.get(ScheduledRelease, scheduled_id)
     if scheduled is None or scheduled.survey_id != survey_id:
-        raise NotFound("No such scheduled release.")
+        raise NotFound(_("No such scheduled release."))
     busy = scheduled.claimed_until is not None and scheduled.claimed_until > now
     if scheduled.done_at is not None or busy:
-        raise Conflict("This release has been published or is being published; it stays.")
+        raise Conflict(_("This release has been published or is being published; it stays."))
     Session.delete(scheduled)
     Session.flush()
     return scheduled

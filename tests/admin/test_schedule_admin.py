@@ -93,7 +93,7 @@ def test_an_admin_sets_the_schedule_and_the_survey_page_shows_it(
     assert event.detail["remind_after_days"] == 4 and event.actor_id == admin.id
     page = page_text(client.get(f"/admin/surveys/{draft.id}"))
     assert "2099-03-01 09:00 UTC</time>, automatically, with the invitations" in page
-    assert "4 day(s) after a person's last email, at most 2 per person" in page
+    assert "4 days after a person's last email, at most 2 per person" in page
     # Emptied again: no cadence.
     data = GOOD | {"remind_after_days": "", "max_reminders": "", "open_automatically": ""}
     assert submit(client, URL.format(draft.id), data).status_code == 302

@@ -402,7 +402,7 @@ def test_good_participants_file_invites_everyone(
     assert event.detail["invited"] == 3
     assert event.detail["teams_created"] == ["Engineering/Platform"]
     page = client.get(response.location).get_data(as_text=True)
-    assert "Invited 3 participant(s). New teams: Engineering/Platform." in page
+    assert "Invited 3 participants. New teams: Engineering/Platform." in page
     assert re.search(r"<th scope=\"row\">Invited</th><td>3</td>", page)
 
 
@@ -428,7 +428,7 @@ def test_bad_participants_file_shows_the_report_and_imports_nothing(
     response = _upload(client, draft.id, BAD_CSV.encode())
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "The file has 3 problem(s); nothing was imported." in html
+    assert "The file has 3 problems; nothing was imported." in html
     rows = [
         (line, column, html_lib.unescape(reason)) for line, column, reason in _report_rows(html)
     ]

@@ -29,7 +29,7 @@ def test_unopenable_ballots_are_counted_with_their_reason(
     Session.execute(insert(Ballot).values(survey_id=small_survey.id, sealed=b"\x01" + b"0" * 40))
     Session.commit()
     html = _page(client, small_survey)
-    assert "1 ballot(s) cannot be opened" in html
+    assert "1 ballot cannot be opened" in html
     assert f"1: {MISSING_KEY}" in html
     assert "How many wait is not shown" in html
     assert "wait to be mixed" not in html
@@ -43,5 +43,5 @@ def test_once_closed_the_waiting_ballots_are_counted(
     small_survey.state = SurveyState.CLOSED.value
     Session.commit()
     html = _page(client, small_survey)
-    assert "2 ballot(s) wait to be mixed" in html
+    assert "2 ballots wait to be mixed" in html
     assert "Every waiting ballot opens" in html

@@ -93,7 +93,7 @@ def create_import_and_open(page: Page, base: str, tmp_path: Path) -> str:
     )
     page.get_by_label("Participants file (CSV)").set_input_files(str(people))
     page.get_by_role("button", name="Import the participants").click()
-    expect(page.locator(".flashes")).to_contain_text("Invited 4 participant(s).")
+    expect(page.locator(".flashes")).to_contain_text("Invited 4 participants.")
     page.get_by_label("Yes, open the survey").check()
     page.get_by_role("button", name="Open the survey").click()
     expect(page.locator(".flashes")).to_contain_text("The survey is open.")

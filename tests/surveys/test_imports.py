@@ -79,7 +79,7 @@ def test_a_large_file_is_queued_then_imported_by_the_worker(
     job = db_session.scalar(select(ParticipantImport))
     assert job.state == ImportState.DONE.value and job.content is None  # no addresses kept
     page = admin_client.get(f"/admin/surveys/{draft.id}").get_data(as_text=True)
-    assert "imported; 3,000 participant(s) invited" in page
+    assert "imported; 3,000 participants invited" in page
     assert 'http-equiv="refresh"' not in page
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "participants.import"))
     assert event.actor.email == "admin@example.org" and event.detail["invited"] == 3_000
