@@ -44,7 +44,7 @@ ATTEMPTS = 3
 PLOTLY_PATH = "/assets/plotly-"
 # The report pages (paths) that draw charts: together, every chart kind of the reports.
 CHART_PAGES = ("", "heatmap", "drivers", "items", "standpoint", "trends", "reliability")
-PAGES_WITHOUT_CHARTS = ("comments",)
+PAGES_WITHOUT_CHARTS = ("comments", "item-report")
 
 
 @pytest.fixture
@@ -170,6 +170,7 @@ def test_pages_without_charts_do_not_load_plotly(
     plain_pages = [
         f"{base}/reports/",
         f"{survey}/comments",
+        f"{survey}/item-report",
         base + team_page,
         f"{survey}/response-rates",
         f"{survey}/releases",
