@@ -17,6 +17,7 @@ count, which the release decides anyway.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from app.reports.publication import Atom, CellKey, publication_cells
 from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_with_reasons
@@ -121,3 +122,22 @@ def _decide(
         explain=False,
     )
     return frozenset(where for kind, where in decided if kind == "asked")
+
+
+def items_asked_only(
+    decisions: Decisions, asked_shown: Mapping[str, frozenset[CellKey]]
+) -> Decisions:
+    """`decisions` with each item not asked of everybody shown only in the cells where its
+    count of people asked may be shown (`decide_asked`): its answer count is that count
+    less its "prefer not to answer", so the items page would otherwise tell the response
+    count minus the people not asked. Hiding more cells of a safe publication keeps it
+    safe (a subset of what was shown spans less)."""
+    items = {
+        key: (
+            {cell: n for cell, n in shown.items() if cell in asked_shown[key]}
+            if key in asked_shown
+            else shown
+        )
+        for key, shown in decisions.items.items()
+    }
+    return replace(decisions, items=items)

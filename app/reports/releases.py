@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -22,12 +22,13 @@ from app.errors import DomainError
 from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
-from app.reports.item_release import decide_asked
+from app.reports.item_release import decide_asked, items_asked_only
 from app.reports.item_report import ReleaseItemReport, build_item_report
 from app.reports.language_queries import release_language_cut
 from app.reports.models import Release
 from app.reports.notices import queue_release_notices
 from app.reports.privacy import shuffle_comments, team_subtrees
+from app.reports.publication import CellKey
 from app.reports.queries import (
     comment_texts_by_team,
     driver_scores,
@@ -86,6 +87,9 @@ def publish_release(
     snapshots = [snapshot_of(release) for release in earlier]
     current = survey_aggregates(survey)
     decisions = decide_release(current, snapshots, survey.k_scores, survey.k_comments)
+    # Items not asked of everybody show where the number asked may be (app.reports.item_release)
+    partial, asked_shown = decide_asked(current, decisions, snapshots, survey.k_scores)
+    decisions = items_asked_only(decisions, asked_shown)
     number = len(earlier) + 1
     if not final and not decisions.discloses_beyond(snapshots[-1].decisions if snapshots else None):
         raise DomainError(_nothing_new(number, earlier))
@@ -101,7 +105,7 @@ def publish_release(
         language_cut=release_language_cut(
             survey.id, survey.k_scores, current, decisions, snapshots
         ),
-        item_report=_item_report(survey, current, decisions, snapshots, sums),
+        item_report=_item_report(survey, current, decisions, sums, (partial, asked_shown)),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)
     release = Release(
@@ -195,8 +199,8 @@ def _item_report(
     survey: Survey,
     current: Aggregates,
     decisions: Decisions,
-    earlier: Sequence[Snapshot],
     sums: ItemSumsByAtom | None,
+    asked: tuple[frozenset[str], Mapping[str, frozenset[CellKey]]],
 ) -> ReleaseItemReport:
     """The item report's stored part (app.reports.item_report): each dimension's item
     analysis per shown cell, and where the items not asked of everybody may show how many
@@ -205,7 +209,7 @@ def _item_report(
     columns = {
         key: [item for item, _, _ in items] for key, items in dimension_columns(document).items()
     }
-    partial, asked_shown = decide_asked(current, decisions, earlier, survey.k_scores)
+    partial, asked_shown = asked
     publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
     return build_item_report(
         publication.publication(),

@@ -49,6 +49,7 @@ def fill(
     not_asked_of_managers: Collection[str] = (),
     pna: float = 0.15,
     seed: int = 7,
+    teams: dict[str, int] | None = None,
 ) -> Survey:
     """A survey of the bundled instrument answered by everybody in `TEAMS`, a share `pna`
     choosing "prefer not to answer" on ea_2; managers are not asked `not_asked_of_managers`."""
@@ -56,7 +57,7 @@ def fill(
         instrument_key="relational-climate", title="Pilot", k_scores=5, k_comments=3
     )
     lines = ["email,team,level"]
-    for team, count in TEAMS.items():
+    for team, count in (teams or TEAMS).items():
         for i in range(count):
             level = "manager" if i % 3 == 0 else "individual_contributor"
             lines.append(f"{team.replace('/', '-')}-{i}@example.org,{team},{level}")
@@ -219,7 +220,8 @@ def test_a_hidden_level_cannot_be_recovered_by_subtracting(
     would be the team's response count minus the number asked those items; every difference
     of the numbers shown about one team must miss every hidden count of that team (nobody
     prefers not to answer here, so no count equals a hidden one by chance)."""
-    survey = fill(db_session, not_asked_of_managers=LED, pna=0.0)
+    # Sales: 8 people, 3 of them managers (hidden); 5 asked the items about the leader
+    survey = fill(db_session, not_asked_of_managers=LED, pna=0.0, teams={**TEAMS, "Sales": 8})
     published = release(survey)
     snapshot = snapshot_of(published)
     stored = snapshot.items_report()
@@ -243,6 +245,11 @@ def test_a_hidden_level_cannot_be_recovered_by_subtracting(
                 n = sum(snapshot.aggregates.responses.get((t, lv), 0) for t, lv, _ in members)
                 if n:
                     hidden.add(n)
+            # the items page's answer counts (the same release decisions)
+            for key in snapshot.aggregates.item_keys:
+                found = snapshot.item_publication().distribution(key, team, level)
+                if found:
+                    shown.append(sum(found.values()))
             for table in report_of(db_session, survey, team, level):
                 for row in table.rows:
                     if row.answers is not None:
@@ -258,11 +265,15 @@ def test_a_hidden_level_cannot_be_recovered_by_subtracting(
         assert not (after & {n for n in hidden if n < publication.k}), team
         checked_hidden += len(hidden)
     assert checked_hidden  # the attack had something to find
-    # Sales: 6 people, 2 of them managers (hidden): the items managers are not asked show
-    # nothing there, the others do
+    # the items managers are not asked show nothing in Sales, here or on the items page
     rows = {r.key: r for t in report_of(db_session, survey, sales, None) for r in t.rows}
     assert rows["ea_4"].answers is None and rows["ac_4"].answers is None
-    assert rows["ea_1"].answers is not None and rows["ea_1"].pna_share is not None
+    assert snapshot.item_publication().distribution("ea_4", sales) is None
+    # where the managers not asked are many, both show
+    north = team_id(db_session, "Ops/North")
+    rows = {r.key: r for t in report_of(db_session, survey, north, None) for r in t.rows}
+    assert rows["ea_4"].answers is not None and rows["ea_4"].pna_share is not None
+    assert snapshot.item_publication().distribution("ea_4", north) is not None
 
 
 def test_items_not_asked_are_not_counted_as_missing(db_session: Any, bundled_version: Any) -> None:
