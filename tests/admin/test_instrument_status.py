@@ -285,3 +285,41 @@ def test_the_bundled_files_are_v1_in_the_archive_and_the_current_version() -> No
     assert BUNDLED_INSTRUMENT.parent.name == "archive"
     assert json.loads(BUNDLED_INSTRUMENT.read_text(encoding="utf-8"))["key"] == "relational-climate"
     assert validate_instrument_data(v1_data()).ok
+
+
+# --- in Spanish -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"{BASE}/", ["Instrumentos y sus versiones más recientes", "piloto", "Nuevo instrumento"]),
+        (f"{BASE}/relational-climate/versions", ["Comparar versiones", "Versión 2", "borrador"]),
+        (
+            f"{BASE}/relational-climate/versions/2",
+            ["Los ítems se están poniendo a prueba", "Dimensiones e ítems", "sobre quien dirige"],
+        ),
+        (
+            f"{BASE}/relational-climate/diff?from=1&to=2",
+            ["Familias y dimensiones entre las dos versiones", "Motivo:", "Agregados (1)"],
+        ),
+        (f"{BASE}/relational-climate/edit", ["Está redactando la versión 3", "Estructura"]),
+    ],
+)
+def test_the_instrument_pages_read_in_spanish(
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Any,
+    db_session: Any,
+    bundled_version: InstrumentVersion,
+    url: str,
+    expected: list[str],
+) -> None:
+    user = make_user(ADMIN, Role.ADMIN)
+    user.language = "es"
+    publish(db_session, v2_data("pilot"))
+    assert auth.login(ADMIN).status_code == 302
+    page = text(client.get(url))
+    assert '<html lang="es"' in page
+    for fragment in expected:
+        assert fragment in page, fragment
