@@ -24,6 +24,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +80,7 @@ bp = Blueprint("admin_instruments", __name__, url_prefix="/admin/instruments")
 # preprocessors run before the before_request functions).
 EDITOR_REQUEST_LIMIT = 4 * MAX_BYTES
 
-PREVIEW_REFUSED = "This is a preview: answers are not recorded, and nothing was sent anywhere."
+PREVIEW_REFUSED = _l("This is a preview: answers are not recorded, and nothing was sent anywhere.")
 
 # The thresholds a new survey gets (app.surveys.services.create_survey); the preview
 # fills the privacy text's placeholders with them.
@@ -97,14 +100,16 @@ def _allow_whole_documents(_endpoint: str | None, _values: dict[str, Any] | None
 def _instrument_or_404(key: str) -> Instrument:
     instrument = instrument_by_key(key)
     if instrument is None:
-        raise NotFound(f"There is no instrument with the key '{key}'.")
+        raise NotFound(_("There is no instrument with the key '%(key)s'.", key=key))
     return instrument
 
 
 def _version_or_404(instrument: Instrument, number: int) -> InstrumentVersion:
     version = version_number(instrument, number)
     if version is None:
-        raise NotFound(f"Instrument '{instrument.key}' has no version {number}.")
+        raise NotFound(
+            _("Instrument '%(key)s' has no version %(number)s.", key=instrument.key, number=number)
+        )
     return version
 
 
@@ -113,7 +118,7 @@ def _version_arg(name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
-        raise NotFound(f"There is no version '{raw}'.")
+        raise NotFound(_("There is no version '%(version)s'.", version=raw))
     return int(raw)
 
 
@@ -211,13 +216,13 @@ def _import_file(form: EditorForm, instrument: Instrument | None) -> ResponseRet
     """Put an uploaded file's text in the editor (never published from here)."""
     upload = form.upload.data
     if not isinstance(upload, FileStorage) or not upload.filename:
-        form.upload.errors = ["Choose a .json file to import."]
+        form.upload.errors = [_("Choose a .json file to import.")]
         return _render_editor(form, instrument, [], status=400)
     if not form.upload.validate(form):
         return _render_editor(form, instrument, [], status=400)
     raw = upload.stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:  # FileSize checked already; this bounds what is read
-        form.upload.errors = ["The file is larger than 1 MB; an instrument may be at most 1 MB."]
+        form.upload.errors = [_("The file is larger than 1 MB; an instrument may be at most 1 MB.")]
         return _render_editor(form, instrument, [], status=400)
     try:
         text = raw.decode("utf-8")
@@ -228,7 +233,10 @@ def _import_file(form: EditorForm, instrument: Instrument | None) -> ResponseRet
     form.document.data = normalize_newlines(text.removeprefix("\ufeff"))
     _result, problems = check_draft(form.document.data, _editing(instrument))
     flash(
-        f"{upload.filename} is in the editor. Nothing is published until you press Publish.",
+        _(
+            "%(name)s is in the editor. Nothing is published until you press Publish.",
+            name=upload.filename,
+        ),
         "info",
     )
     return _render_editor(form, instrument, problems)
@@ -269,16 +277,23 @@ def _publish(form: EditorForm, instrument: Instrument | None) -> ResponseReturnV
     except IntegrityError:
         Session.rollback()
         form.document.errors = [
-            "Another version was published at the same moment; nothing of yours was stored. "
-            "Check the versions list, then publish again."
+            _(
+                "Another version was published at the same moment; nothing of yours was "
+                "stored. Check the versions list, then publish again."
+            )
         ]
         return _render_editor(form, instrument, [], status=409)
     if outcome.created:
-        flash(f"Published version {stored.version} of {key}.", "success")
+        flash(
+            _("Published version %(number)s of %(key)s.", number=stored.version, key=key), "success"
+        )
     else:
         flash(
-            f"Nothing was published: the text is identical to version {stored.version}, "
-            "which is already stored. No new version was made.",
+            _(
+                "Nothing was published: the text is identical to version %(number)s, which is "
+                "already stored. No new version was made.",
+                number=stored.version,
+            ),
             "info",
         )
     return redirect(url_for(".version", key=key, number=stored.version))
@@ -298,8 +313,13 @@ def _render_editor(
     if problems:
         count = len(problems)
         form.document.errors = [
-            f"The instrument has {count} problem{'s' if count != 1 else ''}, listed below the "
-            "editor with their line numbers. Nothing was published."
+            ngettext(
+                "The instrument has %(num)s problem, listed below the editor with its line "
+                "number. Nothing was published.",
+                "The instrument has %(num)s problems, listed below the editor with their line "
+                "numbers. Nothing was published.",
+                count,
+            )
         ]
     text = form.document.data or ""
     languages = draft_languages(text, document_of(latest) if latest else None)
@@ -340,7 +360,7 @@ def validate() -> Response:
     else:
         text, editing = request.form.get("document"), request.form.get("instrument")
     if not isinstance(text, str):
-        raise DomainError("Send the instrument's text as 'text' (JSON) or 'document' (form).")
+        raise DomainError(_("Send the instrument's text as 'text' (JSON) or 'document' (form)."))
     if isinstance(editing, str) and (problem := text_problem(editing, "The instrument key")):
         raise DomainError(problem)
     _result, problems = check_draft(
@@ -392,7 +412,7 @@ def preview(key: str, number: int) -> str:
     instrument = _instrument_or_404(key)
     stored = _version_or_404(instrument, number)
     if request.method == "POST":
-        raise DomainError(PREVIEW_REFUSED)
+        raise DomainError(str(PREVIEW_REFUSED))
     return _render_preview(
         document_of(stored),
         stored.sha256,
@@ -407,7 +427,7 @@ def preview(key: str, number: int) -> str:
 def preview_draft() -> ResponseReturnValue:
     """The editor's unsaved text as employees would see it (the editor's Preview button)."""
     if "document" not in request.form:  # the preview's own survey form was submitted
-        raise DomainError(PREVIEW_REFUSED)
+        raise DomainError(str(PREVIEW_REFUSED))
     form = EditorForm()
     text = normalize_newlines(form.document.data or "")
     result = validate_instrument_text(text)
@@ -432,7 +452,7 @@ def diff(key: str) -> str:
     instrument = _instrument_or_404(key)
     stored = versions_of(instrument)
     if not stored:
-        raise NotFound(f"Instrument '{instrument.key}' has no versions.")
+        raise NotFound(_("Instrument '%(key)s' has no versions.", key=instrument.key))
     newest = stored[-1].version
     default_from = stored[-2].version if len(stored) > 1 else newest
     old = _version_or_404(instrument, _version_arg("from", default_from))

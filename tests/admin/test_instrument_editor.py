@@ -486,7 +486,9 @@ def test_the_preview_is_the_employees_form_in_each_language(
     assert f'<html lang="{lang}">' in html
     for word in words:
         assert word in html
-    assert "Preview — answers are not recorded" in html
+    # The banner is in the page's language, as the rest of the preview.
+    banner = {"en": "Preview — answers are not recorded", "es": "Vista previa: las respuestas"}
+    assert banner[lang] in html
     assert 'id="survey-form"' in html
     assert "js/survey.js" not in html  # no respondent draft is kept for a preview
     assert "js/instrument-editor.js" in html  # which disables the submit button
