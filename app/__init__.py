@@ -23,6 +23,7 @@ from app.admin.survey_deletion import bp as admin_survey_deletion_bp
 from app.admin.surveys import bp as admin_surveys_bp
 from app.admin.users import bp as admin_users_bp
 from app.admin.worker import bp as admin_worker_bp
+from app.auth.models import role_name
 from app.auth.passwords import use_fast_hashing
 from app.auth.routes import bp as auth_bp
 from app.auth.sessions import init_staff_sessions
@@ -125,15 +126,6 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return (name or code)[:1].upper() + (name or code)[1:]
-
-
-# A staff role's name as pages show it (the stored value is the code).
-ROLE_NAMES = {"admin": N_("admin"), "hr": N_("HR"), "manager": N_("manager")}
-
-
-def role_name(role: str) -> str:
-    """A role's name in the page's language ("admin", "HR", "manager")."""
-    return gettext(ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import scoped_session
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,10 @@ TITLES = {
 # translated title over an English body. These replace them where Werkzeug's is the default.
 MESSAGES = {
     404: _l("There is no page at this address."),
+    500: _l(
+        "The server met an error it did not expect; the request was not completed. "
+        "Please try again later."
+    ),
     405: _l("This page cannot be used that way."),
     413: _l("What was sent is too large."),
 }
@@ -166,13 +172,15 @@ def minimal_page(status: int, message: str) -> str:
     """The error page without the shared layout, which asks the database who is signed in:
     for when the database cannot answer."""
     title = escape(str(TITLES.get(status, _l("Error"))))
+    status_line = escape(_("Error %(status)s", status=status))
+    language = escape(str(get_locale() or "en"))
     return (
-        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title} · Mutuality</title>\n"
         f'<link rel="stylesheet" href="{escape(url_for("static", filename="css/app.css"))}">'
         f'\n</head>\n<body>\n<main id="main">\n<section class="error-page">\n'
-        f'<h1>{title}</h1>\n<p class="status">Error {status}</p>\n'
+        f'<h1>{title}</h1>\n<p class="status">{status_line}</p>\n'
         f"<p>{escape(message)}</p>\n</section>\n</main>\n</body>\n</html>\n"
     )
 
@@ -264,4 +272,4 @@ def register_error_handlers(app: Flask, *, session: scoped_session[Any]) -> None
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(error)
         log.exception("Unhandled error on %s %s", request.method, request.endpoint)
-        return render(500, InternalServerError.description, error)
+        return render(500, str(MESSAGES[500]), error)

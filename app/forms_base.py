@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter, ValidationError
 from wtforms import Field, Form, TextAreaField
 
+from app.i18n import _
 from app.input_rules import describe_character, refused_character, text_problem
 
 

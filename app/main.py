@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -86,19 +88,28 @@ def _attention(
     """What an admin should look at, most urgent first."""
     found = []
     if heartbeat is None:
-        found.append("No worker has ever run: email is not sent and schedules do not run.")
+        found.append(_("No worker has ever run: email is not sent and schedules do not run."))
     elif not heartbeat.is_recent(now):
         found.append(
-            f"No worker seen since {heartbeat.seen_at:%d %B %Y %H:%M} UTC: email and schedules "
-            "are waiting."
+            _(
+                "No worker seen since %(time)s UTC: email and schedules are waiting.",
+                time=format_datetime(heartbeat.seen_at, _("d MMMM y HH:mm"), rebase=False),
+            )
         )
     if outbox.failed:
-        found.append(f"{outbox.failed:,} emails failed; the outbox page says why.")
+        found.append(
+            ngettext(
+                "%(num)s email failed; the outbox page says why.",
+                "%(num)s emails failed; the outbox page says why.",
+                outbox.failed,
+                num=format_decimal(outbox.failed, format="#,##0"),
+            )
+        )
     for survey, rate in running:
         if survey.state == SurveyState.OPEN.value and survey.closes_at and survey.closes_at < now:
-            found.append(f"“{survey.title}” is still open after its closing date.")
+            found.append(_("“%(title)s” is still open after its closing date.", title=survey.title))
         if rate.invited == 0:
-            found.append(f"“{survey.title}” has nobody invited yet.")
+            found.append(_("“%(title)s” has nobody invited yet.", title=survey.title))
     return found
 
 
@@ -107,6 +118,7 @@ def _headlines(surveys: Sequence[tuple[Survey, ResponseRate]]) -> list[Headline]
     family indices (each shown only where the release shows it)."""
     found: list[Headline] = []
     latest = latest_releases()
+    reader = str(get_locale() or "en")
     for survey, rate in surveys:
         if len(found) == LATEST_RELEASES:
             break
@@ -114,9 +126,11 @@ def _headlines(surveys: Sequence[tuple[Survey, ResponseRate]]) -> list[Headline]
         if release is None:
             continue
         document = document_of(survey.instrument_version)
+        # The instrument's labels in the reader's language where it has them.
+        language = document.resolve_language(reader)
         view = snapshot_of(release).publication().view()
         indices = [
-            (document.text(family.label, document.default_language), view.families[family.key])
+            (document.text(family.label, language), view.families[family.key])
             for family in document.families
         ]
         found.append(Headline(survey, release, release_label(release), rate, indices))

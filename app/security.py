@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 import redis
 from flask import Flask, Response, current_app, request, session
 
+from app.i18n import ngettext
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -83,10 +85,14 @@ ANY_ACCOUNT = "*"  # the member of an address's own count
 def lockout_message(seconds: float) -> str:
     """The page of a paused sign-in: how long, and who can lift it."""
     minutes = max(1, math.ceil(seconds / 60))
-    return (
+    return ngettext(
         "Too many failed sign-in attempts from your address. For your security, sign-in is "
-        f"paused for {minutes} minute{'s' if minutes != 1 else ''}; try again after that, or "
-        "ask an administrator to lift the pause (Staff users, your account's page)."
+        "paused for %(num)s minute; try again after that, or ask an administrator to lift "
+        "the pause (Staff users, your account's page).",
+        "Too many failed sign-in attempts from your address. For your security, sign-in is "
+        "paused for %(num)s minutes; try again after that, or ask an administrator to lift "
+        "the pause (Staff users, your account's page).",
+        minutes,
     )
 
 
@@ -335,10 +341,12 @@ def password_reset_throttle() -> RequestThrottle:
 
 def request_pause_message(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return (
+    return ngettext(
         "Too many requests for a password link. For the account owner's peace, new requests "
-        f"are paused for {minutes} minute{'s' if minutes != 1 else ''}; the links already "
-        "sent still work."
+        "are paused for %(num)s minute; the links already sent still work.",
+        "Too many requests for a password link. For the account owner's peace, new requests "
+        "are paused for %(num)s minutes; the links already sent still work.",
+        minutes,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
+from app.i18n import N_, _
 from app.org.models import Team
 
 
@@ -16,6 +17,20 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     HR = "hr"
     MANAGER = "manager"
+
+
+# A role's name as pages and emails show it (the stored value is the code).
+ROLE_NAMES = {
+    Role.ADMIN.value: N_("admin"),
+    Role.HR.value: N_("HR"),
+    Role.MANAGER.value: N_("manager"),
+}
+
+
+def role_name(role: str) -> str:
+    """A role's name in the language being rendered ("admin", "HR", "manager"); an
+    unknown value as it is."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
 staff_team_scope = Table(

@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, select, update
 
-from app.auth.models import LinkPurpose, PasswordLink, Role, StaffUser
+from app.auth.models import LinkPurpose, PasswordLink, Role, StaffUser, role_name
 from app.auth.passwords import check_password_strength, hash_password
 from app.auth.services import create_staff_user, end_sessions_of, normalize_email
 from app.db import Session, utcnow
 from app.errors import DomainError, Gone, NotFound
+from app.i18n import N_, _, ngettext
 from app.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from app.outbox.services import OutboxSettings, register_staff_email
 from app.surveys.tokens import new_token, token_sha256
@@ -37,12 +38,12 @@ EMAIL_KIND = {
     LinkPurpose.RESET: MessageKind.PASSWORD_RESET,
 }
 
-UNKNOWN_LINK = "This link is not valid. Check that you copied the whole link from the email."
-USED_LINK = (
+UNKNOWN_LINK = N_("This link is not valid. Check that you copied the whole link from the email.")
+USED_LINK = N_(
     "This link has already been used. Links to set a password work once; to set it again, "
     "use \u201cForgot your password?\u201d on the sign-in page."
 )
-EXPIRED_LINK = (
+EXPIRED_LINK = N_(
     "This link has expired. Ask for a new one with \u201cForgot your password?\u201d on the "
     "sign-in page, or ask an administrator to invite you again."
 )
@@ -72,27 +73,27 @@ def link_url(base_url: str, raw_token: str) -> str:
 
 
 def duration_text(minutes: int) -> str:
-    """72 hours, 1 hour, 90 minutes: how long a link works, as its email says it."""
+    """72 hours, 1 hour, 90 minutes: how long a link works, as its email says it (in the
+    language being rendered)."""
     if minutes % 60 == 0 and minutes >= 60:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)s hour", "%(num)s hours", minutes // 60)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 def account_email(
     message: OutboxMessage, settings: OutboxSettings
-) -> tuple[str, str, dict[str, object]]:
-    """The template, language and context of an account email in the outbox (its link
-    built from the message's raw token, which the outbox holds until it is sent)."""
+) -> tuple[str, dict[str, object]]:
+    """The template and context of an account email in the outbox (its link built from the
+    message's raw token, which the outbox holds until it is sent)."""
     assert message.raw_token is not None
     payload = message.payload or {}
     context: dict[str, object] = {
         "email": message.recipient,
-        "role": payload.get("role", ""),
+        "role": role_name(str(payload.get("role", ""))),
         "lifetime": duration_text(int(payload.get("minutes", 60))),
         "link": link_url(settings.public_base_url, message.raw_token),
     }
-    return message.kind, "en", context
+    return message.kind, context
 
 
 def dead_link(message: OutboxMessage, now: dt.datetime) -> str | None:
@@ -172,14 +173,19 @@ def resend_invitation(
     earlier link, lost or expired, stops working)."""
     user = Session.get(StaffUser, user_id)
     if user is None:
-        raise NotFound("No such staff account.")
+        raise NotFound(_("No such staff account."))
     if user.has_password:
         raise DomainError(
-            f"{user.email} has already set a password; they can use \u201cForgot your "
-            "password?\u201d on the sign-in page."
+            _(
+                "%(email)s has already set a password; they can use \u201cForgot your "
+                "password?\u201d on the sign-in page.",
+                email=user.email,
+            )
         )
     if not user.is_active:
-        raise DomainError(f"{user.email} is deactivated; reactivate the account first.")
+        raise DomainError(
+            _("%(email)s is deactivated; reactivate the account first.", email=user.email)
+        )
     moment = now or utcnow()
     _end_links_of(user.id, moment)
     _issue_link(user, LinkPurpose.INVITATION, lifetimes, moment)
@@ -222,13 +228,13 @@ def find_link(raw_token: str, now: dt.datetime | None = None) -> PasswordLink:
         select(PasswordLink).where(PasswordLink.token_sha256 == token_sha256(raw_token))
     )
     if link is None:
-        raise NotFound(UNKNOWN_LINK)
+        raise NotFound(_(UNKNOWN_LINK))
     if link.used_at is not None:
-        raise Gone(USED_LINK)
+        raise Gone(_(USED_LINK))
     if (now or utcnow()) >= link.expires_at:
-        raise Gone(EXPIRED_LINK)
+        raise Gone(_(EXPIRED_LINK))
     if not link.user.is_active:
-        raise Gone("This account is deactivated; ask an administrator.")
+        raise Gone(_("This account is deactivated; ask an administrator."))
     return link
 
 
@@ -267,7 +273,7 @@ def set_password_with_link(
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:
-        raise Gone(USED_LINK)
+        raise Gone(_(USED_LINK))
     _end_links_of(user.id, moment)
     user.password_hash = hash_password(password)
     end_sessions_of(user.id)

@@ -7,9 +7,11 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
+from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 from app.errors import DomainError
+from app.i18n import N_, _
 
 MIN_PASSWORD_LENGTH = 12
 # zxcvbn's score 3 means about 10^8 to 10^10 guesses: common passwords, words of the
@@ -18,14 +20,36 @@ MIN_PASSWORD_SCORE = 3
 # zxcvbn refuses longer input (its matching is quadratic): a longer password is judged on
 # its first characters, which must be strong on their own.
 ESTIMATED_PREFIX = 72
-PASSWORD_RULE = (
-    f"At least {MIN_PASSWORD_LENGTH} characters, and hard to guess: not a common password, "
-    "not a repeat or a sequence (aaaa, 1234, qwerty), not built on the account's email "
-    "address. A few unrelated words make a good one."
+# The rule as forms and messages state it, in the language of the page or email where it
+# is shown (lazy).
+PASSWORD_RULE = _l(
+    "At least %(min)s characters, and hard to guess: not a common password, not a repeat "
+    "or a sequence (aaaa, 1234, qwerty), not built on the account's email address. A few "
+    "unrelated words make a good one.",
+    min=MIN_PASSWORD_LENGTH,
 )
 
-_TOO_EASY = "This password is too easy to guess."
-_BUILT_ON_EMAIL = "It is built on the account's email address."
+_TOO_EASY = N_("This password is too easy to guess.")
+_BUILT_ON_EMAIL = N_("It is built on the account's email address.")
+_GUESSED_QUICKLY = N_("It would be guessed quickly.")
+# zxcvbn's warnings (English only in the library), marked here so that the catalogs carry
+# them: a warning not listed reads in English.
+ZXCVBN_WARNINGS = (
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Recent years are easy to guess."),
+    N_("Dates are often easy to guess."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+)
 
 
 def _letters_and_digits(text: str) -> str:
@@ -43,18 +67,20 @@ def check_password_strength(password: str, email: str) -> None:
     """Raise DomainError, saying why, unless `password` follows PASSWORD_RULE for the
     account `email`."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(
+            _("The password must have at least %(min)s characters.", min=MIN_PASSWORD_LENGTH)
+        )
     # The mailbox name whole (ana.lopez in "AnaLopez2027!"), however it is punctuated.
     mailbox = _letters_and_digits(email.strip().partition("@")[0])
     if len(mailbox) >= 4 and mailbox in _letters_and_digits(password):
-        raise DomainError(f"{_TOO_EASY} {_BUILT_ON_EMAIL} {PASSWORD_RULE}")
+        raise DomainError(f"{_(_TOO_EASY)} {_(_BUILT_ON_EMAIL)} {PASSWORD_RULE}")
     estimate = zxcvbn(password[:ESTIMATED_PREFIX], user_inputs=_personal_words(email))
     if estimate["score"] >= MIN_PASSWORD_SCORE:
         return
-    why = estimate["feedback"]["warning"] or "It would be guessed quickly."
+    why = estimate["feedback"]["warning"] or _GUESSED_QUICKLY
     if any(m.get("dictionary_name") == "user_inputs" for m in estimate["sequence"]):
         why = _BUILT_ON_EMAIL
-    raise DomainError(f"{_TOO_EASY} {why} {PASSWORD_RULE}")
+    raise DomainError(f"{_(_TOO_EASY)} {_(why)} {PASSWORD_RULE}")
 
 
 class _Hashing:

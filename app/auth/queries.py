@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, StaffUser, staff_team_scope
 from app.db import Session
+from app.i18n import UI_LANGUAGES
 from app.org.models import PATH_SEPARATOR, Team
 
 
@@ -45,3 +46,12 @@ def staff_users() -> list[StaffUser]:
             .order_by(StaffUser.is_active.desc(), StaffUser.email)
         )
     )
+
+
+def staff_language(email: str) -> str:
+    """The interface language of the staff account at `email` (its setting), for the email
+    it is sent; English for an address without an account or a setting."""
+    language = Session.scalar(
+        select(StaffUser.language).where(func.lower(StaffUser.email) == email.strip().lower())
+    )
+    return language if language in UI_LANGUAGES else "en"

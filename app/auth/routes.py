@@ -40,6 +40,7 @@ from app.auth.services import authenticate, reset_password
 from app.auth.sessions import sign_in, sign_out
 from app.db import Session
 from app.errors import DomainError, TooManyAttempts
+from app.i18n import N_
 from app.security import (
     lockout_message,
     password_reset_throttle,
@@ -68,7 +69,7 @@ def sign_in_options() -> dict[str, object]:
     return {"sso_provider_name": settings.provider_name if settings else None}
 
 
-LOGIN_FAILED = "Wrong email or password, or the account is disabled."
+LOGIN_FAILED = N_("Wrong email or password, or the account is disabled.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def login() -> Response | str | tuple[str, int]:
             return redirect(same_origin_path(request.args.get("next")) or url_for("main.index"))
         Session.rollback()
         throttle.count_failure(address, email)
-        flash(LOGIN_FAILED, "error")
+        flash(_(LOGIN_FAILED), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
@@ -99,7 +100,7 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     sign_out()
     Session.commit()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -118,7 +119,7 @@ def change_password() -> Response | str | tuple[str, int]:
         try:
             if not verify_password(current_user.password_hash, form.current_password.data or ""):
                 throttle.count_failure(address, current_user.email)
-                raise DomainError("The current password is not right.")
+                raise DomainError(_("The current password is not right."))
             user = reset_password(current_user.id, form.password.data or "")
         except DomainError as exc:
             Session.rollback()
@@ -127,7 +128,7 @@ def change_password() -> Response | str | tuple[str, int]:
             record_event(user, "user.password_change", "staff_user", user.id, email=user.email)
             sign_in(user)
             Session.commit()
-            flash("Your password is changed; your other sessions are ended.", "info")
+            flash(_("Your password is changed; your other sessions are ended."), "info")
             return redirect(url_for("main.index"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
@@ -223,7 +224,7 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
             # The address proved itself: its pauses from failed sign-ins are lifted.
             sign_in_throttle().lift(user.email)
             Session.commit()
-            flash("Your password is set. Sign in with it now.", "info")
+            flash(_("Your password is set. Sign in with it now."), "info")
             return redirect(url_for("auth.login"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/set_password.html", form=form, link=link), status

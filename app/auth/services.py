@@ -28,7 +28,9 @@ def normalize_email(email: str) -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise DomainError(f"{email!r} is not a valid email address: {exc}") from None
+        raise DomainError(
+            _("%(email)s is not a valid email address: %(reason)s", email=repr(email), reason=exc)
+        ) from None
     return result.normalized.lower()
 
 
@@ -47,17 +49,23 @@ def create_staff_user(
         role = Role(role)
     except ValueError:
         raise DomainError(
-            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
+            _(
+                "Unknown role %(role)s; use one of %(roles)s.",
+                role=repr(role),
+                roles=", ".join(r.value for r in Role),
+            )
         ) from None
     if password is not None:
         check_password_strength(password, address)
     if Session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == address)):
-        raise Conflict(f"A staff account for {address} already exists.")
+        raise Conflict(_("A staff account for %(email)s already exists.", email=address))
     teams = _teams_by_path(team_paths)
     if role is Role.MANAGER and not teams:
-        raise DomainError("A manager needs at least one team (--team PATH).")
+        raise DomainError(_("A manager needs at least one team (--team PATH)."))
     if role is not Role.MANAGER and teams:
-        raise DomainError(f"Only managers are scoped to teams; {role.value} sees every team.")
+        raise DomainError(
+            _("Only managers are scoped to teams; %(role)s sees every team.", role=role.value)
+        )
     password_hash = hash_password(password) if password is not None else ""
     user = StaffUser(email=address, password_hash=password_hash, role=role.value)
     user.team_scopes = teams
@@ -71,7 +79,7 @@ def _teams_by_path(paths: Sequence[str]) -> list[Team]:
     found = {t.path: t for t in Session.scalars(select(Team).where(Team.path.in_(wanted)))}
     missing = [p for p in wanted if p not in found]
     if missing:
-        raise DomainError(f"Unknown team(s): {', '.join(missing)}.")
+        raise DomainError(_("Unknown team(s): %(teams)s.", teams=", ".join(missing)))
     return [found[p] for p in dict.fromkeys(wanted)]
 
 
@@ -100,7 +108,11 @@ def _role_of(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         raise DomainError(
-            f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}."
+            _(
+                "Unknown role %(role)s; use one of %(roles)s.",
+                role=repr(role),
+                roles=", ".join(r.value for r in Role),
+            )
         ) from None
 
 
@@ -136,17 +148,22 @@ def set_role_and_scopes(
     new_role = _role_of(role)
     teams = _teams_by_path(team_paths)
     if new_role is Role.MANAGER and not teams:
-        raise DomainError("A manager needs at least one team.")
+        raise DomainError(_("A manager needs at least one team."))
     if new_role is not Role.MANAGER and teams:
         raise DomainError(
-            f"Only managers are scoped to teams; {new_role.value} sees every team. "
-            "Remove the teams or choose the manager role."
+            _(
+                "Only managers are scoped to teams; %(role)s sees every team. "
+                "Remove the teams or choose the manager role.",
+                role=new_role.value,
+            )
         )
     if user.role == Role.ADMIN.value and new_role is not Role.ADMIN:
         if actor_id is not None and user.id == actor_id:
-            raise DomainError("You cannot take away your own admin role; ask another admin.")
+            raise DomainError(_("You cannot take away your own admin role; ask another admin."))
         if user.is_active and _other_active_admins(user) == 0:
-            raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+            raise DomainError(
+                _("%(email)s is the last active admin; make another admin first.", email=user.email)
+            )
     if user.role != new_role.value or {t.id for t in user.team_scopes} != {t.id for t in teams}:
         # Pages already open were decided under the old role: the account signs in anew.
         end_sessions_of(user.id)
@@ -177,9 +194,11 @@ def set_active(user_id: int, active: bool, *, actor_id: int | None = None) -> St
     user = _get_user(user_id)
     if not active and user.is_active:
         if actor_id is not None and user.id == actor_id:
-            raise DomainError("You cannot deactivate your own account; ask another admin.")
+            raise DomainError(_("You cannot deactivate your own account; ask another admin."))
         if user.role == Role.ADMIN.value and _other_active_admins(user) == 0:
-            raise DomainError(f"{user.email} is the last active admin; make another admin first.")
+            raise DomainError(
+                _("%(email)s is the last active admin; make another admin first.", email=user.email)
+            )
     if not active:
         end_sessions_of(user.id)
     user.is_active = active
@@ -194,7 +213,7 @@ def unlink_single_sign_on(user_id: int) -> StaffUser:
     DomainError when the account has no link."""
     user = _get_user(user_id)
     if user.oidc_subject is None:
-        raise DomainError(f"{user.email} is not linked to single sign-on.")
+        raise DomainError(_("%(email)s is not linked to single sign-on.", email=user.email))
     user.oidc_subject = None
     end_sessions_of(user.id)
     Session.flush()

@@ -87,8 +87,10 @@ from typing import Any
 
 from babel.dates import format_date
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
 
+from app.auth.queries import staff_language
 from app.auth.services import normalize_email
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import Conflict, DomainError
@@ -430,7 +432,8 @@ def organisation_context() -> dict[str, str | None]:
 def render_email(kind: str, language: str, context: Mapping[str, Any]) -> RenderedEmail:
     """Every email's one rendering path.
 
-    app/templates/email/<kind>.<language>.txt gives the subject (its first line,
+    app/templates/email/<kind>.<language>.txt (or <kind>.txt, translated through the
+    catalogs) gives the subject (its first line,
     "Subject: ...") and the text (after a blank line); email/footer.<language>.txt adds
     the organisation's name and contact (settings) to every email; email/message.html
     makes the HTML part of that same text, escaped by Jinja, with each line that is a
@@ -438,10 +441,14 @@ def render_email(kind: str, language: str, context: Mapping[str, Any]) -> Render
     """
     values = {**organisation_context(), **context}
     env = current_app.jinja_env
-    rendered = env.get_template(f"email/{kind}.{language}.txt").render(**values)
+    # An email written per language (the participants'), else one whose text comes from
+    # the catalogs (the staff's: rendered under force_locale in the recipient's language).
+    template = env.select_template([f"email/{kind}.{language}.txt", f"email/{kind}.txt"])
+    name = template.name or kind
+    rendered = template.render(**values)
     head, _, body = rendered.partition("\n\n")
     if not head.startswith("Subject:"):
-        raise RuntimeError(f"email/{kind}.{language}.txt must start with a Subject: line")
+        raise RuntimeError(f"{name} must start with a Subject: line")
     subject = " ".join(head.removeprefix("Subject:").split())  # one line, whatever the title
     body = body.strip()
     footer = env.get_template(f"email/footer.{language}.txt").render(**values).strip()
@@ -513,8 +520,10 @@ class Outgoing:
     email: EmailMessage
 
 
-# A staff message's content by kind: (template, language, context) from the message.
-StaffEmail = Callable[[OutboxMessage, OutboxSettings], tuple[str, str, Mapping[str, Any]]]
+# A staff message's content by kind: (template, context) from the message. It is built and
+# rendered in the recipient's language (their account's setting), so its text may be
+# translated with gettext.
+StaffEmail = Callable[[OutboxMessage, OutboxSettings], tuple[str, Mapping[str, Any]]]
 STAFF_EMAILS: dict[str, StaffEmail] = {}
 # Why a staff message of a kind has become pointless (deleted unsent), or None.
 StaffEmailCheck = Callable[[OutboxMessage, dt.datetime], str | None]
@@ -525,8 +534,9 @@ def register_staff_email(
     kind: str, content: StaffEmail, pointless: StaffEmailCheck | None = None
 ) -> None:
     """Declare how messages of `kind` to staff (the account emails) are built: the
-    template (email/<template>.<language>.txt), its language and its context. They are
-    rendered by `render_email` like every other email, footer and HTML part included.
+    template (email/<template>.txt, its text through the catalogs) and its context, both in
+    the recipient's language. They are rendered by `render_email` like every other email,
+    footer and HTML part included.
     `pointless` says why a message of the kind should no longer go (a link that was used
     or has expired), or None."""
     STAFF_EMAILS[kind] = content
@@ -550,8 +560,10 @@ def compose(
         if message.kind == MessageKind.TEST.value:
             language, email = _test_email(message, settings)
         else:
-            template, language, context = STAFF_EMAILS[message.kind](message, settings)
-            email = render_email(template, language, context)
+            language = staff_language(recipient)
+            with force_locale(language):
+                template, context = STAFF_EMAILS[message.kind](message, settings)
+                email = render_email(template, language, context)
     return build_message(
         sender=settings.mail.sender,
         recipient=recipient,

@@ -26,7 +26,7 @@ from app.outbox.models import MessageStatus, OutboxMessage
 from app.outbox.services import OutboxSettings, register_staff_email
 from app.plans.models import FINISHED, ActionPlan, PlanAction
 
-# The outbox kind of an owner's reminder (its template: email/action_due.en.txt).
+# The outbox kind of an owner's reminder (its template: email/action_due.txt).
 ACTION_DUE = "action_due"
 DEFAULT_REMINDER_DAYS = 7
 
@@ -101,8 +101,8 @@ def queue_due_reminders(today: dt.date, days_before: int = DEFAULT_REMINDER_DAYS
 
 def action_due_email(
     message: OutboxMessage, settings: OutboxSettings
-) -> tuple[str, str, Mapping[str, Any]]:
-    """The template, language and context of an owner's reminder, read when it is sent."""
+) -> tuple[str, Mapping[str, Any]]:
+    """The template and context of an owner's reminder, read when it is sent."""
     payload = message.payload or {}
     action = Session.get_one(PlanAction, int(payload["action_id"]))
     plan = Session.get_one(ActionPlan, action.plan_id)
@@ -114,7 +114,7 @@ def action_due_email(
         "survey_title": plan.survey.title,
         "plan_link": f"{settings.public_base_url.rstrip('/')}/plans/{plan.id}",
     }
-    return ACTION_DUE, "en", context
+    return ACTION_DUE, context
 
 
 register_staff_email(ACTION_DUE, action_due_email)

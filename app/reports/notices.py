@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from app.auth.models import Role, StaffUser, staff_team_scope
 from app.db import Session
+from app.i18n import _
 from app.outbox.models import MessageStatus, OutboxMessage
 from app.outbox.services import OutboxSettings, register_staff_email
 from app.reports.models import Release
 from app.reports.queries import survey_team_tree
 from app.surveys.models import Survey
 
-# The outbox kind of a release notice (its template: email/release_notice.en.txt).
+# The outbox kind of a release notice (its template: email/release_notice.txt).
 RELEASE_NOTICE = "release_notice"
 
 
@@ -64,15 +65,15 @@ def queue_release_notices(survey: Survey, release: Release) -> int:
 
 def release_notice(
     message: OutboxMessage, settings: OutboxSettings
-) -> tuple[str, str, Mapping[str, Any]]:
-    """The template, language and context of a release notice: the survey's title and the
+) -> tuple[str, Mapping[str, Any]]:
+    """The template and context of a release notice: the survey's title and the
     links of the recipient's views, read when it is sent (no figures)."""
     payload = message.payload or {}
     survey = Session.get_one(Survey, int(payload["survey_id"]))
     base = f"{settings.public_base_url.rstrip('/')}/reports/surveys/{survey.id}"
     team_ids = [int(team) for team in payload.get("teams", [])]
     paths = survey_team_tree(survey).paths if team_ids else {}
-    links = [(paths.get(team, "your team"), f"{base}/teams/{team}") for team in team_ids]
+    links = [(paths.get(team, _("your team")), f"{base}/teams/{team}") for team in team_ids]
     context = {
         "survey_title": survey.title,
         "release": payload.get("release"),
@@ -80,7 +81,7 @@ def release_notice(
         "report_link": f"{base}/",
         "team_links": links,
     }
-    return RELEASE_NOTICE, "en", context
+    return RELEASE_NOTICE, context
 
 
 register_staff_email(RELEASE_NOTICE, release_notice)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from app.auth.models import StaffUser
 from app.auth.queries import visible_teams_clause
 from app.db import Session
+from app.i18n import _
 from app.instruments.document import InstrumentDocument
 from app.instruments.models import InstrumentVersion
 from app.instruments.queries import document_of
@@ -75,7 +76,7 @@ class Unreleased(Disclosed):
 
     @property
     def label(self) -> str:
-        return "no release yet"
+        return _("no release yet")
 
 
 def latest_releases() -> dict[int, Release]:

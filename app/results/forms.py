@@ -3,14 +3,15 @@ input)."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
 from app.forms_base import SafeForm
 
 
 class PublishSummaryForm(SafeForm):
-    submit = SubmitField("Publish the summary for employees")
+    submit = SubmitField(_l("Publish the summary for employees"))
 
 
 class ResultsLinkForm(SafeForm):
-    submit = SubmitField("Create a new results link")
+    submit = SubmitField(_l("Create a new results link"))

@@ -16,17 +16,19 @@ from typing import Any
 
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.db import Session, get_or_404
 from app.errors import NotFound
+from app.i18n import UI_LANGUAGES
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.plans.queries import plans_for_team
@@ -48,7 +50,6 @@ from app.taking.queries import survey_link
 bp = Blueprint("results", __name__)
 
 PUBLISHERS = (Role.HR, Role.ADMIN)
-UI_LANGUAGES = ("en", "es")
 # An action's status as employees read it (app.plans.models.ActionStatus values).
 ACTION_STATUSES = {
     "planned": _l("Planned"),
@@ -83,7 +84,10 @@ def publish(survey_id: int) -> Response:
     )
     Session.commit()
     assert release is not None  # publish_summary refuses a survey without one
-    flash(f"Employees can now read the summary of release {release.number}.", "info")
+    flash(
+        _("Employees can now read the summary of release %(number)s.", number=release.number),
+        "info",
+    )
     return redirect(url_for(".staff_summary", survey_id=survey.id))
 
 
@@ -100,14 +104,25 @@ def new_link(survey_id: int) -> str:
 
 
 def _staff_page(survey: Survey, **values: object) -> str:
+    """The staff page, in the staff member's language, around a preview in the language
+    employees would read (`?lang=`, else the instrument's default)."""
     release = latest_release(survey.id)
     summary = summary_of(survey.id)
     published = get_or_404(Release, summary.release_id) if summary is not None else None
     document = document_of(survey.instrument_version)
     language = document.resolve_language(request.args.get("lang"))
-    g.language = language  # the preview's fixed text in the language employees read
-    refresh_locale()
-    preview = _values(survey, release, document, language) if release is not None else None
+    preview = None
+    if release is not None:
+        # The preview's fixed text in the employees' language, the page around it in the
+        # staff member's own. The fragment comes from an autoescaping template.
+        with force_locale(language):
+            preview = Markup(  # noqa: S704
+                render_template(
+                    "results/_summary.html",
+                    values=_values(survey, release, document, language),
+                    fmt=_formatters(language),
+                )
+            )
     return render_template(
         "results/staff.html",
         survey=survey,
@@ -119,7 +134,6 @@ def _staff_page(survey: Survey, **values: object) -> str:
         preview=preview,
         publish_form=PublishSummaryForm(),
         link_form=ResultsLinkForm(),
-        fmt=_formatters(language),
         **values,
     )
 

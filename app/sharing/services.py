@@ -7,6 +7,7 @@ from app.audit.services import record_event
 from app.auth.models import StaffUser
 from app.db import Session, utcnow
 from app.errors import DomainError
+from app.i18n import _
 from app.sharing.models import EmployeeSummary
 from app.sharing.queries import summary_of
 from app.surveys.services import get_survey
@@ -23,8 +24,11 @@ def publish_summary(
     survey = get_survey(survey_id)
     if release is None:
         raise DomainError(
-            f"Survey {survey.id} has no release yet: publish a release before sharing "
-            "results with employees."
+            _(
+                "Survey %(id)s has no release yet: publish a release before sharing "
+                "results with employees.",
+                id=survey.id,
+            )
         )
     release_id, number = release
     summary = summary_of(survey.id)
@@ -46,7 +50,10 @@ def issue_results_link(survey_id: int, *, actor: StaffUser | None) -> str:
     summary = summary_of(survey_id)
     if summary is None:
         raise DomainError(
-            f"Survey {survey_id} has no published employee summary: publish one first."
+            _(
+                "Survey %(id)s has no published employee summary: publish one first.",
+                id=survey_id,
+            )
         )
     raw, digest = new_token()
     summary.link_sha256 = digest
