@@ -5,6 +5,7 @@ passes app.reports.privacy (app.reports.languages decides the cut)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
@@ -57,16 +58,17 @@ def release_language_cut(
     current: Aggregates,
     decisions: Decisions,
     earlier: Sequence[Snapshot],
-) -> LanguageCut:
+) -> tuple[LanguageCut, Decisions]:
     """The language cut of a release being published (app.reports.languages), decided
-    with its own decisions and every earlier release's."""
+    with its own decisions and every earlier release's, and the release's decisions with
+    the reasons of its hidden response counts as decided together with the cut's."""
 
     def cells(aggregates: Aggregates, decided: Decisions) -> ReleaseCells:
         shown: dict[str | None, Shown] = {None: decided.responses}
         shown.update(decided.scores)
         return ReleaseCells(aggregates.parents, shown, decided.reasons)
 
-    return decide_languages(
+    cut = decide_languages(
         language_aggregates(survey_id),
         cells(current, decisions),
         [(cells(s.aggregates, s.decisions), s.languages()) for s in earlier],
@@ -74,3 +76,7 @@ def release_language_cut(
         family_keys=current.family_keys,
         scales=current.scales,
     )
+    if cut.total_reasons is None:
+        return cut, decisions
+    reasons = {**decisions.reasons, None: cut.total_reasons}
+    return cut, replace(decisions, reasons=reasons)

@@ -80,6 +80,10 @@ class LanguageCut:
     reasons: Mapping[str | None, LanguageReasons] = field(default_factory=dict)
     scales: Mapping[str, Bounds] = field(default_factory=dict)
     parents: Mapping[int, int | None] = field(default_factory=dict)
+    # At publication only (the release stores them as its own): why the release's team x
+    # level cells are hidden, decided again together with the language cells, so that one
+    # witness covers both (app.reports.privacy.markers). None: the release's stand.
+    total_reasons: Mapping[TotalCell, Reason] | None = field(default=None, compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -216,8 +220,11 @@ def decide_languages(
 
     Response counts are decided first; each family index then on its own counts, starting
     from the language cells whose response count is hidden. The release's team x level
-    cells hidden by their own decision stay hidden here, and the reasons they tell are
-    bounds the new reasons must live with (app.reports.privacy.markers).
+    cells hidden by their own decision stay hidden here; why they are hidden is decided
+    again together with the language cells' reasons (`LanguageCut.total_reasons`, which the
+    release stores as its own), since both sets of bounds together must pin nobody down
+    (app.reports.privacy.markers). An index's own reasons stay as they were, bounds the
+    language cells' must live with.
     """
     scales = scales or {}
     no_cut = LanguageCut(k, current, scales=scales, parents=cells_now.parents)
@@ -246,8 +253,10 @@ def decide_languages(
             told_r: dict[AnyCell, Reason] = {
                 c: why for c, why in release.reasons.get(key, {}).items() if c in cells[r]
             }
-            if cut is None:  # the new release: its own told reasons are bounds too
-                told.append(told_r)
+            if cut is None:  # the new release: its response counts' reasons are decided
+                # again below with the language cells' (one witness for both); an index's
+                # own reasons are bounds the language cells must live with.
+                told.append(told_r if key is not None else {})
                 continue
             shown_r: set[AnyCell] = set(release.shown.get(key, {}))
             shown_r.update(cut.responses if key is None else cut.scores.get(key, {}))
@@ -265,11 +274,13 @@ def decide_languages(
             withheld=withheld,
             told_before=told,
             fixed=fixed,
+            explain_withheld=(totals - fixed) if key is None else (),
         )
 
     shown, why = decide(None, [*(cut.aggregates.responses for cut in past), current.responses])
     responses = _language_part(shown)
     reasons: dict[str | None, LanguageReasons] = {None: _language_part(why)}
+    total_reasons = {cell: r for cell, r in why.items() if len(cell) == 2}
     hidden = {cell for cell in _language_part(cells[-1]) if cell not in responses}
     scores: dict[str, LanguageShown] = {}
     response_counts = [*(cut.aggregates.responses for cut in past), current.responses]
@@ -293,6 +304,7 @@ def decide_languages(
         reasons,
         scales,
         cells_now.parents,
+        total_reasons=total_reasons,
     )
 
 

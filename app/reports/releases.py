@@ -93,6 +93,11 @@ def publish_release(
     number = len(earlier) + 1
     if not final and not decisions.discloses_beyond(snapshots[-1].decisions if snapshots else None):
         raise DomainError(_nothing_new(number, earlier))
+    # The language cut is decided with the release's own cells; why its hidden response
+    # counts are hidden is decided again with the cut's (one witness for both).
+    language_cut, decisions = release_language_cut(
+        survey.id, survey.k_scores, current, decisions, snapshots
+    )
     sums = _item_sums(survey, decisions)
     snapshot = Snapshot(
         k=survey.k_scores,
@@ -102,9 +107,7 @@ def publish_release(
         comments=_listed_comments(survey.id, current, decisions),
         reliability=_reliability(survey, current, decisions, sums),
         key_drivers=_key_drivers(survey, current, decisions, number),
-        language_cut=release_language_cut(
-            survey.id, survey.k_scores, current, decisions, snapshots
-        ),
+        language_cut=language_cut,
         item_report=_item_report(survey, current, decisions, sums, (partial, asked_shown)),
     ).with_favourable(pages.favourable_keying(document_of(survey.instrument_version)))
     blob = encode(snapshot)

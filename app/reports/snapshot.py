@@ -332,6 +332,7 @@ def decide_with_reasons(
     explain: bool = True,
     told_before: Sequence[Mapping[C, Reason]] = (),
     fixed: Collection[C] = (),
+    explain_withheld: Collection[C] = (),
 ) -> tuple[dict[C, int], dict[C, Reason]]:
     """The shown cells (with counts) of the last of a sequence of releases, and the reasons
     told for its hidden cells other than `withheld` ones (those read their response count's
@@ -341,11 +342,11 @@ def decide_with_reasons(
     the new release. `shown_before[r]` are the cells earlier release r showed: they are
     public and stay so; every other earlier cell stays hidden. `withheld` cells of the new
     release are hidden from the start, and its `fixed` cells are already decided and shown
-    (by another decision of the same release, e.g. its response counts, or its team x level
-    cells for its language cut: app.reports.languages); `told_before` may then hold one more
-    entry, the reasons the release tells for its own hidden cells. Atoms are split by
-    interval of arrival (module docstring), so every difference between releases is in the
-    span that privacy checks.
+    (by another decision of the same release, e.g. its response counts). The reasons of
+    `explain_withheld` cells (withheld ones decided before, whose reasons are decided again
+    together with the new cells: app.reports.languages) are told where safe too. Atoms are
+    split by interval of arrival (module docstring), so every difference between releases
+    is in the span that privacy checks.
     """
     if len(shown_before) != len(cells) - 1 or len(counts) != len(cells):
         raise ValueError("one count mapping per release, one shown set per earlier release")
@@ -374,7 +375,7 @@ def decide_with_reasons(
     fixed_cells |= {(last, cell) for cell in fixed}
     hidden = {(r, cell) for r in range(last) for cell in cells[r] if (r, cell) not in fixed_cells}
     hidden |= {(last, cell) for cell in withheld}
-    withheld_now = frozenset(withheld)
+    withheld_now = frozenset(withheld) - frozenset(explain_withheld)
     told = {
         (r, cell): why for r, reasons in enumerate(told_before) for cell, why in reasons.items()
     }

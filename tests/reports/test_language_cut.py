@@ -23,6 +23,7 @@ from app.reports.privacy import find_leaks
 from app.reports.privacy.languages import NOT_RECORDED, cut_languages, language_cells
 from app.reports.publication import CellKey, ScoreSums, publication_cells
 from app.reports.snapshot import decide_with_reasons
+from tests.reports.test_privacy_markers import pinned
 
 K = 5
 # 1 -> (2, 3), 4: two roots; levels 1 and 2.
@@ -60,12 +61,37 @@ def publish(releases: Sequence[Fine], k: int = K) -> list[tuple[ReleaseCells, La
             k,
             told_before=[before.reasons.get(None, {}) for before, _ in done],
         )
-        own = ReleaseCells(TREE, {None: shown, FAMILY: shown}, {None: reasons, FAMILY: reasons})
+        own = ReleaseCells(TREE, {None: shown, FAMILY: shown}, {None: reasons, FAMILY: {}})
         cut = decide_languages(
             aggregates(releases[r]), own, done, k=k, family_keys=[FAMILY], scales={}
         )
+        if cut.total_reasons is not None:  # the release stores these as its own
+            own = ReleaseCells(TREE, own.shown, {None: cut.total_reasons, FAMILY: {}})
         done.append((own, cut))
     return done
+
+
+def told_reasons(
+    releases: Sequence[Fine], published: Sequence[tuple[ReleaseCells, LanguageCut]]
+) -> dict[object, str]:
+    """Every reason any release tells, keyed like `reader_view`'s cells (release, cell)."""
+    told: dict[object, str] = {}
+    for r, (own, cut) in enumerate(published):
+        for cell, why in [*own.reasons.get(None, {}).items(), *cut.reasons.get(None, {}).items()]:
+            told[(r, cell)] = why
+    return told
+
+
+def hidden_cells_of(
+    releases: Sequence[Fine], published: Sequence[tuple[ReleaseCells, LanguageCut]]
+) -> dict[object, frozenset[object]]:
+    """Every hidden cell of every release that tells a reason, as sets of atoms."""
+    found: dict[object, frozenset[object]] = {}
+    for r, (current, (own, cut)) in enumerate(zip(releases, published, strict=True)):
+        joint = language_cells(TREE, current, cut.languages)
+        for cell in [*own.reasons.get(None, {}), *cut.reasons.get(None, {})]:
+            found[(r, cell)] = frozenset((*atom, i) for atom in joint[cell] for i in range(r + 1))
+    return found
 
 
 def reader_view(
@@ -318,6 +344,28 @@ def test_no_combination_of_shown_cells_isolates_fewer_than_k(
         assert all(n >= k for n in cut.responses.values())
         for key, cells_shown in cut.scores.items():
             assert set(cells_shown) <= set(cut.responses), key
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [(t, lv, lang) for t in (2, 3, 4) for lv in (1, 2) for lang in ("en", "es")]
+        ),
+        st.integers(0, 7),
+        max_size=8,
+    ),
+    st.integers(3, 4),
+)
+def test_the_reasons_told_pin_nobody_down(counts: dict[tuple[int, int, str], int], k: int) -> None:
+    """The release's reasons for its hidden totals and its language cells' reasons, told
+    together: with every shown count, they confine no group to 1 .. k-1 responses."""
+    counts = {a: n for a, n in counts.items() if n}
+    published = publish([counts], k)
+    cells, atom_counts, _ = reader_view([counts], published)
+    told = told_reasons([counts], published)
+    everything = {**cells, **hidden_cells_of([counts], published)}
+    assert pinned(everything, atom_counts, k, list(cells), told) == []
 
 
 def brute_force_leaks(
