@@ -5,7 +5,9 @@ and one message whatever the caller; the forms only parse."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectChoice,
@@ -17,23 +19,25 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from app.forms_base import SafeForm, SafeQueryForm
-from app.plans.models import MAX_ACTION_TEXT, MAX_FOCUS_AREAS, ActionStatus
+from app.plans.models import MAX_ACTION_TEXT, MAX_FOCUS_AREAS, STATUS_LABELS, ActionStatus
 
 
-def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as a select's choices."""
+def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as a select's choices (a label may be a lazy translation)."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-STATUS_CHOICES = choices((status.value, status.label) for status in ActionStatus)
+# Lazy: the labels are read in the language of the request that renders the form.
+STATUS_CHOICES = choices((status.value, _l(STATUS_LABELS[status])) for status in ActionStatus)
 
 
 class PlanForm(SafeForm):
     focus = SelectMultipleField(
-        "Focus areas",
-        description=(
-            f"One to {MAX_FOCUS_AREAS} dimensions of the survey the team will work on "
-            "(hold Ctrl or Cmd to choose several)."
+        _l("Focus areas"),
+        description=_l(
+            "One to %(most)s dimensions of the survey the team will work on "
+            "(hold Ctrl or Cmd to choose several).",
+            most=MAX_FOCUS_AREAS,
         ),
         validate_choice=False,
     )
@@ -41,27 +45,29 @@ class PlanForm(SafeForm):
 
 class ActionForm(SafeForm):
     text = StringField(
-        "Action",
-        description=f"What will be done, in a sentence (at most {MAX_ACTION_TEXT} characters).",
+        _l("Action"),
+        description=_l(
+            "What will be done, in a sentence (at most %(most)s characters).", most=MAX_ACTION_TEXT
+        ),
     )
-    owner = SelectField("Owner", coerce=str, validate_choice=False)
-    due_on = DateField("Due on", validators=[Optional()], description="YYYY-MM-DD.")
-    status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
-    notes = TextAreaField("Notes", render_kw={"rows": 3})
+    owner = SelectField(_l("Owner"), coerce=str, validate_choice=False)
+    due_on = DateField(_l("Due on"), validators=[Optional()], description=_l("YYYY-MM-DD."))
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validate_choice=False)
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
 
 
 class StatusForm(SafeForm):
-    status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validate_choice=False)
 
 
 class PlanFilterForm(SafeQueryForm):
-    survey = SelectField("Survey", coerce=str, validate_choice=False)
-    team = SelectField("Team", coerce=str, validate_choice=False)
-    status = SelectField("Action status", coerce=str, validate_choice=False)
+    survey = SelectField(_l("Survey"), coerce=str, validate_choice=False)
+    team = SelectField(_l("Team"), coerce=str, validate_choice=False)
+    status = SelectField(_l("Action status"), coerce=str, validate_choice=False)
 
 
 class StartForm(SafeQueryForm):
     """Choose the survey and team of a new plan (GET to /plans/new)."""
 
-    survey = SelectField("Survey (a wave with a release)", coerce=str, validate_choice=False)
-    team = SelectField("Team", coerce=str, validate_choice=False)
+    survey = SelectField(_l("Survey (a wave with a release)"), coerce=str, validate_choice=False)
+    team = SelectField(_l("Team"), coerce=str, validate_choice=False)

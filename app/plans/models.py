@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import StaffUser
 from app.db import Base, UTCDateTime, utcnow
+from app.i18n import N_, _
 from app.org.models import Team
 from app.surveys.models import Survey
 
@@ -33,7 +34,17 @@ class ActionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The status in the reader's language ("In progress", "En curso")."""
+        return _(STATUS_LABELS[self])
+
+
+# Each status's name, marked for the catalog and translated when shown.
+STATUS_LABELS = {
+    ActionStatus.PLANNED: N_("Planned"),
+    ActionStatus.IN_PROGRESS: N_("In progress"),
+    ActionStatus.DONE: N_("Done"),
+    ActionStatus.DROPPED: N_("Dropped"),
+}
 
 
 # Actions nobody needs reminding of.

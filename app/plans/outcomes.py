@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.i18n import N_, _
 from app.instruments.diff import dimension_comparability
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
@@ -55,18 +56,34 @@ class FocusChange:
     def reading(self) -> str:
         """The change in words (or why there is none)."""
         if self.difference is None:
-            return f"Not shown: {self.note}."
+            return _("Not shown: %(why)s.", why=self.note)
+        change = f"{self.difference:+.2f}"
         if self.lower is None or self.upper is None:
-            return f"Changed by {self.difference:+.2f}; {self.note}."
-        interval = f"(95% interval {self.lower:+.2f} to {self.upper:+.2f})"
+            return _("Changed by %(change)s; %(why)s.", change=change, why=self.note)
+        lower, upper = f"{self.lower:+.2f}", f"{self.upper:+.2f}"
         if not self.clear:
-            return (
-                f"Changed by {self.difference:+.2f} {interval}: not distinguishable from zero; "
-                "the data do not show a change either way."
+            return _(
+                "Changed by %(change)s (95%% interval %(lower)s to %(upper)s): not "
+                "distinguishable from zero; the data do not show a change either way.",
+                change=change,
+                lower=lower,
+                upper=upper,
             )
-        better = (self.difference > 0) == (self.desirable == "high")
-        direction = "an improvement" if better else "a worsening"
-        return f"Changed by {self.difference:+.2f} {interval}: a clear change, {direction}."
+        if (self.difference > 0) == (self.desirable == "high"):
+            return _(
+                "Changed by %(change)s (95%% interval %(lower)s to %(upper)s): a clear change, "
+                "an improvement.",
+                change=change,
+                lower=lower,
+                upper=upper,
+            )
+        return _(
+            "Changed by %(change)s (95%% interval %(lower)s to %(upper)s): a clear change, a "
+            "worsening.",
+            change=change,
+            lower=lower,
+            upper=upper,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,9 @@ class PlanCheck:
     release_label: str
     baseline_label: str
     changes: tuple[FocusChange, ...]
+
+
+NOT_DISCLOSED = N_("the team's score is not disclosed in %(wave)s (%(why)s)")
 
 
 def dimension_reasons(
@@ -105,16 +125,20 @@ def focus_change(
     base = FocusChange(key, label, desirable)
     if reasons:
         return _with_note(
-            base, "the dimension is not comparable across the two versions: " + "; ".join(reasons)
+            base,
+            _(
+                "the dimension is not comparable across the two versions: %(reasons)s",
+                reasons="; ".join(reasons),
+            ),
         )
     then = then_view.dimensions.get(key)
     now = now_view.dimensions.get(key)
     if then is None or then.summary is None:
-        why = then.disclosed.label if then is not None else "no such dimension"
-        return _with_note(base, f"the team's score is not disclosed in {then_label} ({why})")
+        why = then.disclosed.label if then is not None else _("no such dimension")
+        return _with_note(base, _(NOT_DISCLOSED, wave=then_label, why=why))
     if now is None or now.summary is None:
-        why = now.disclosed.label if now is not None else "no such dimension"
-        return _with_note(base, f"the team's score is not disclosed in {now_label} ({why})")
+        why = now.disclosed.label if now is not None else _("no such dimension")
+        return _with_note(base, _(NOT_DISCLOSED, wave=now_label, why=why))
     test = floored_welch_t(now.summary, then.summary)
     if test is None:
         return FocusChange(
@@ -174,7 +198,9 @@ def plan_checks(plan: ActionPlan, language: str = "en") -> list[PlanCheck]:
             if then_view is None or now_view is None:
                 where = then_label if then_view is None else now_label
                 changes.append(
-                    FocusChange(key, label, desirable, note=f"the team is not in {where}")
+                    FocusChange(
+                        key, label, desirable, note=_("the team is not in %(wave)s", wave=where)
+                    )
                 )
                 continue
             changes.append(

@@ -13,6 +13,7 @@ from app.auth.models import Role, StaffUser
 from app.auth.queries import visible_teams_clause
 from app.db import Session, get_or_404
 from app.errors import Forbidden, NotFound
+from app.i18n import _
 from app.org.models import PATH_SEPARATOR, Team
 from app.plans.models import ActionPlan, ActionStatus, PlanAction
 from app.reports.models import Release
@@ -26,10 +27,10 @@ def check_team_in_scope(actor: StaffUser, team_id: int) -> None:
     """Forbidden unless `actor` may see and plan for the team (a manager: their subtrees;
     HR and admins: every team)."""
     if not actor.has_role(*PLANNERS):
-        raise Forbidden("Your role does not give access to action plans.")
+        raise Forbidden(_("Your role does not give access to action plans."))
     visible = Session.scalar(select(Team.id).where(Team.id == team_id, visible_teams_clause(actor)))
     if visible is None:
-        raise Forbidden("This team is outside the teams you can see.")
+        raise Forbidden(_("This team is outside the teams you can see."))
 
 
 def plan_in_scope(actor: StaffUser, plan_id: int) -> ActionPlan:
@@ -43,7 +44,7 @@ def action_of(plan: ActionPlan, action_id: int) -> PlanAction:
     """An action of `plan` (404 for an action of another plan)."""
     action = Session.get(PlanAction, action_id)
     if action is None or action.plan_id != plan.id:
-        raise NotFound(f"Plan {plan.id} has no action {action_id}.")
+        raise NotFound(_("Plan %(plan)s has no action %(action)s.", plan=plan.id, action=action_id))
     return action
 
 

@@ -13,6 +13,8 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -50,9 +52,18 @@ from app.plans.queries import (
     visible_plans,
 )
 from app.plans.reminders import reminder_days
+from app.reports import formatting
 from app.surveys.models import Survey
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
+formatting.register(bp)
+
+
+def _language(survey: Survey) -> str:
+    """The language of the survey's instrument texts for this reader: the interface's where
+    the instrument has it, else the instrument's default."""
+    return document_of(survey.instrument_version).resolve_language(str(get_locale() or "en"))
+
 
 Page = str | tuple[str, int]
 
@@ -103,12 +114,14 @@ def index() -> str:
     filters = _filters()
     form = PlanFilterForm(request.args)
     form.survey.choices = choices(
-        [("", "All surveys")] + [(str(s.id), s.title) for s in plan_surveys(current_user)]
+        [("", _("All surveys"))] + [(str(s.id), s.title) for s in plan_surveys(current_user)]
     )
     form.team.choices = choices(
-        [("", "All teams")] + [(str(t.id), t.path) for t in plan_teams(current_user)]
+        [("", _("All teams"))] + [(str(t.id), t.path) for t in plan_teams(current_user)]
     )
-    form.status.choices = choices([("", "Any status")] + [(s.value, s.label) for s in ActionStatus])
+    form.status.choices = choices(
+        [("", _("Any status"))] + [(s.value, s.label) for s in ActionStatus]
+    )
     plans = visible_plans(current_user, **filters)
     return render_template(
         "plans/index.html",
@@ -124,7 +137,8 @@ def _focus_labels(plans: list[ActionPlan]) -> dict[tuple[int, str], str]:
     labels = {}
     for plan in plans:
         document = document_of(plan.survey.instrument_version)
-        names = {d.key: document.text(d.label, "en") for d in document.dimensions}
+        language = document.resolve_language(str(get_locale() or "en"))
+        names = {d.key: document.text(d.label, language) for d in document.dimensions}
         for key in plan.focus_keys:
             labels[(plan.id, key)] = names.get(key, key)
     return labels
@@ -135,7 +149,7 @@ def _focus_labels(plans: list[ActionPlan]) -> dict[tuple[int, str], str]:
 def export(fmt: str) -> Response:
     """The visible plans (with the list's filters), one row per action, as CSV or XLSX."""
     if fmt not in EXPORT_TYPES:
-        raise NotFound("Exports are available as .csv and .xlsx.")
+        raise NotFound(_("Exports are available as .csv and .xlsx."))
     filters = _filters()
     plans = visible_plans(current_user, **filters)
     table = plans_table(plans, _focus_labels(plans))
@@ -160,7 +174,8 @@ def export(fmt: str) -> Response:
 
 def _dimension_choices(survey: Survey) -> list[SelectChoice]:
     document = document_of(survey.instrument_version)
-    return choices((d.key, document.text(d.label, "en")) for d in document.dimensions)
+    language = _language(survey)
+    return choices((d.key, document.text(d.label, language)) for d in document.dimensions)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -173,11 +188,17 @@ def create() -> BaseResponse | Page:
         return _start_page(survey_id)
     survey = Session.get(Survey, survey_id)
     if survey is None:
-        raise NotFound(f"No survey with id {survey_id}.")
+        raise NotFound(_("No survey with id %(id)s.", id=survey_id))
     check_team_in_scope(current_user, team_id)
     team = next((t for t in plannable_teams(current_user, survey) if t.id == team_id), None)
     if team is None:
-        raise NotFound(f"Team {team_id} is not part of the survey '{survey.title}'.")
+        raise NotFound(
+            _(
+                "Team %(team)s is not part of the survey '%(survey)s'.",
+                team=team_id,
+                survey=survey.title,
+            )
+        )
     form = PlanForm()
     form.focus.choices = _dimension_choices(survey)
     if form.validate_on_submit():
@@ -189,7 +210,9 @@ def create() -> BaseResponse | Page:
             _refused(form, exc)
         else:
             Session.commit()
-            flash(f"Created the plan for {team.path}. Add its actions below.", "info")
+            flash(
+                _("Created the plan for %(team)s. Add its actions below.", team=team.path), "info"
+            )
             return redirect(url_for(".show", plan_id=plan.id))
     status = 400 if form.is_submitted() else 200
     page = render_template("plans/new.html", form=form, survey=survey, team=team)
@@ -215,14 +238,15 @@ def _plan_page(
     status: int = 200,
 ) -> tuple[str, int]:
     document = document_of(plan.survey.instrument_version)
-    names = {d.key: document.text(d.label, "en") for d in document.dimensions}
+    language = document.resolve_language(str(get_locale() or "en"))
+    names = {d.key: document.text(d.label, language) for d in document.dimensions}
     form = action_form or ActionForm(formdata=None, status=ActionStatus.PLANNED.value)
     _owner_choices(form, plan, None)
     page = render_template(
         "plans/plan.html",
         plan=plan,
         names=names,
-        checks=plan_checks(plan),
+        checks=plan_checks(plan, language),
         reminder_days=reminder_days(),
         action_form=form,
         status_forms={
@@ -236,8 +260,11 @@ def _plan_page(
 def _owner_choices(form: ActionForm, plan: ActionPlan, action: PlanAction | None) -> None:
     owners = owner_choices(plan.team, action.owner if action is not None else None)
     form.owner.choices = choices(
-        [("", "Choose an owner")]
-        + [(str(u.id), u.email if u.is_active else f"{u.email} (inactive)") for u in owners]
+        [("", _("Choose an owner"))]
+        + [
+            (str(u.id), u.email if u.is_active else _("%(email)s (inactive)", email=u.email))
+            for u in owners
+        ]
     )
 
 
@@ -265,7 +292,7 @@ def edit(plan_id: int) -> BaseResponse | Page:
             _refused(form, exc)
         else:
             Session.commit()
-            flash("Saved the plan's focus areas.", "info")
+            flash(_("Saved the plan's focus areas."), "info")
             return redirect(url_for(".show", plan_id=plan.id))
     status = 400 if form.is_submitted() else 200
     page = render_template("plans/edit.html", form=form, plan=plan)
@@ -296,7 +323,7 @@ def add_action(plan_id: int) -> BaseResponse | Page:
             _refused(form, exc)
         else:
             Session.commit()
-            flash("Added the action.", "info")
+            flash(_("Added the action."), "info")
             return redirect(url_for(".show", plan_id=plan.id, _anchor="actions"))
     return _plan_page(plan, action_form=form, status=400)
 
@@ -323,7 +350,7 @@ def edit_action(plan_id: int, action_id: int) -> BaseResponse | Page:
             _refused(form, exc)
         else:
             Session.commit()
-            flash("Saved the action.", "info")
+            flash(_("Saved the action."), "info")
             return redirect(url_for(".show", plan_id=plan.id, _anchor="actions"))
     status = 400 if form.is_submitted() else 200
     page = render_template("plans/action.html", form=form, plan=plan, action=action)
@@ -346,9 +373,9 @@ def set_status(plan_id: int, action_id: int) -> BaseResponse | Page:
             flash(exc.message, "error")
             return _plan_page(plan, status=400)
         Session.commit()
-        flash(f"The action is now {action.status_label.lower()}.", "info")
+        flash(_("The action's status is now: %(status)s.", status=action.status_label), "info")
         return redirect(url_for(".show", plan_id=plan.id, _anchor="actions"))
-    flash("The status could not be read; please try again.", "error")
+    flash(_("The status could not be read; please try again."), "error")
     return _plan_page(plan, status=400)
 
 

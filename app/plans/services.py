@@ -16,6 +16,7 @@ from app.audit.services import record_event
 from app.auth.models import StaffUser
 from app.db import Session, utcnow
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.instruments.queries import document_of
 from app.org.models import Team
 from app.plans.models import (
@@ -47,17 +48,27 @@ def checked_focus_keys(survey: Survey, keys: Sequence[str]) -> list[str]:
     dimensions = {d.key for d in document.dimensions}
     chosen = list(dict.fromkeys(key.strip() for key in keys if key.strip()))
     if not chosen:
-        raise PlanInputError("Choose at least one focus area.", "focus")
+        raise PlanInputError(_("Choose at least one focus area."), "focus")
     if len(chosen) > MAX_FOCUS_AREAS:
         raise PlanInputError(
-            f"Choose at most {MAX_FOCUS_AREAS} focus areas ({len(chosen)} chosen).", "focus"
+            _(
+                "Choose at most %(most)s focus areas (%(chosen)s chosen).",
+                most=MAX_FOCUS_AREAS,
+                chosen=len(chosen),
+            ),
+            "focus",
         )
     version = survey.instrument_version
     for key in chosen:
         if key not in dimensions:
             raise PlanInputError(
-                f"'{key[:100]}' is not a dimension of {version.instrument.title} version "
-                f"{version.version}, the version this survey uses; choose among its dimensions.",
+                _(
+                    "'%(key)s' is not a dimension of %(instrument)s version %(version)s, the "
+                    "version this survey uses; choose among its dimensions.",
+                    key=key[:100],
+                    instrument=version.instrument.title,
+                    version=version.version,
+                ),
                 "focus",
             )
     return chosen
@@ -71,16 +82,25 @@ def create_plan(
     survey; refused for a survey without a release (a plan answers a release)."""
     survey = Session.get(Survey, survey_id)
     if survey is None:
-        raise NotFound(f"No survey with id {survey_id}.")
+        raise NotFound(_("No survey with id %(id)s.", id=survey_id))
     if Session.get(Team, team_id) is None:
-        raise NotFound(f"No team with id {team_id}.")
+        raise NotFound(_("No team with id %(id)s.", id=team_id))
     check_team_in_scope(actor, team_id)
     if latest_release(survey.id) is None:
         raise DomainError(
-            f"The survey '{survey.title}' has no release yet: a plan answers a release's results."
+            _(
+                "The survey '%(survey)s' has no release yet: a plan answers a release's results.",
+                survey=survey.title,
+            )
         )
     if team_id not in survey_team_tree(survey).paths:
-        raise NotFound(f"Team {team_id} is not part of the survey '{survey.title}'.")
+        raise NotFound(
+            _(
+                "Team %(team)s is not part of the survey '%(survey)s'.",
+                team=team_id,
+                survey=survey.title,
+            )
+        )
     keys = checked_focus_keys(survey, focus_keys)
     plan = ActionPlan(survey_id=survey.id, team_id=team_id, created_by_id=actor.id)
     plan.focus_areas = [PlanFocus(dimension_key=k, position=i) for i, k in enumerate(keys, 1)]
@@ -111,10 +131,15 @@ def update_focus(actor: StaffUser, plan: ActionPlan, focus_keys: Sequence[str]) 
 def _checked_text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise PlanInputError("Say what the action is.", "text")
+        raise PlanInputError(_("Say what the action is."), "text")
     if len(cleaned) > MAX_ACTION_TEXT:
         raise PlanInputError(
-            f"An action is at most {MAX_ACTION_TEXT} characters ({len(cleaned)} given).", "text"
+            _(
+                "An action is at most %(most)s characters (%(given)s given).",
+                most=MAX_ACTION_TEXT,
+                given=len(cleaned),
+            ),
+            "text",
         )
     return cleaned
 
@@ -123,7 +148,12 @@ def _checked_notes(notes: str | None) -> str | None:
     cleaned = (notes or "").strip()
     if len(cleaned) > MAX_NOTES:
         raise PlanInputError(
-            f"Notes are at most {MAX_NOTES} characters ({len(cleaned)} given).", "notes"
+            _(
+                "Notes are at most %(most)s characters (%(given)s given).",
+                most=MAX_NOTES,
+                given=len(cleaned),
+            ),
+            "notes",
         )
     return cleaned or None
 
@@ -133,7 +163,9 @@ def _checked_status(status: str) -> str:
         return ActionStatus(status).value
     except ValueError:
         choices = ", ".join(s.label.lower() for s in ActionStatus)
-        raise PlanInputError(f"The status must be one of: {choices}.", "status") from None
+        raise PlanInputError(
+            _("The status must be one of: %(choices)s.", choices=choices), "status"
+        ) from None
 
 
 def _checked_owner(plan: ActionPlan, owner_id: int | None, current: int | None = None) -> StaffUser:
@@ -141,17 +173,22 @@ def _checked_owner(plan: ActionPlan, owner_id: int | None, current: int | None =
     keeps an owner who has since been deactivated or moved, but none is newly given one."""
     owner = Session.get(StaffUser, owner_id) if owner_id is not None else None
     if owner is None:
-        raise PlanInputError("Choose the staff member who owns the action.", "owner")
+        raise PlanInputError(_("Choose the staff member who owns the action."), "owner")
     if owner.id == current:
         return owner
     if not owner.is_active:
         raise PlanInputError(
-            f"{owner.email}'s account is deactivated; choose an active owner.", "owner"
+            _("%(email)s's account is deactivated; choose an active owner.", email=owner.email),
+            "owner",
         )
     if not sees_team(owner, plan.team):
         raise PlanInputError(
-            f"{owner.email} cannot read the plans of {plan.team.path}; choose HR, an admin "
-            "or a manager of the team.",
+            _(
+                "%(email)s cannot read the plans of %(team)s; choose HR, an admin or a manager "
+                "of the team.",
+                email=owner.email,
+                team=plan.team.path,
+            ),
             "owner",
         )
     return owner
@@ -159,7 +196,7 @@ def _checked_owner(plan: ActionPlan, owner_id: int | None, current: int | None =
 
 def _checked_due(due_on: dt.date | None) -> dt.date:
     if due_on is None:
-        raise PlanInputError("Give the date the action is due (YYYY-MM-DD).", "due_on")
+        raise PlanInputError(_("Give the date the action is due (YYYY-MM-DD)."), "due_on")
     return due_on
 
 

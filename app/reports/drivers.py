@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from app.i18n import N_, _
 from app.instruments.document import InstrumentDocument
 from app.reports.privacy import team_subtrees
 from app.reports.stats.drivers import (
@@ -197,7 +198,7 @@ class DriverView:
     outcome: str | None
 
 
-ORGANISATION_NAME = "the whole organisation"
+ORGANISATION_NAME = N_("the whole organisation")
 
 
 def driver_view(
@@ -215,7 +216,7 @@ def driver_view(
     the dimensions and the outcome in the page's language."""
     minimum = drivers.minimum if drivers is not None else minimum_responses(10)
     group, scope_note = _group_for(parents, paths, team, visible)
-    name = ORGANISATION_NAME if group is None else paths.get(group, str(group))
+    name = _(ORGANISATION_NAME) if group is None else paths.get(group, str(group))
 
     def view(result: KeyDrivers | None, note: str) -> DriverView:
         return DriverView(
@@ -232,22 +233,29 @@ def driver_view(
     if drivers is None:
         return view(
             None,
-            "Key drivers were not computed for this release: it was published before "
-            "releases computed them.",
+            _(
+                "Key drivers were not computed for this release: it was published before "
+                "releases computed them."
+            ),
         )
     if drivers.unavailable == "no_outcomes":
         return view(
             None,
-            "This survey's instrument has no outcomes family, so there is nothing for key "
-            "drivers to explain.",
+            _(
+                "This survey's instrument has no outcomes family, so there is nothing for key "
+                "drivers to explain."
+            ),
         )
     if drivers.unavailable == "no_predictors":
-        return view(None, "This survey's instrument has no mutuality or power-over dimension.")
+        return view(None, _("This survey's instrument has no mutuality or power-over dimension."))
     found = drivers.groups.get(group)
     if found is None:
         return view(
             None,
-            f"This release does not show the scores of {name}, so it has no key drivers.",
+            _(
+                "This release does not show the scores of %(group)s, so it has no key drivers.",
+                group=name,
+            ),
         )
     if isinstance(found, KeyDrivers):
         return view(found, "")
@@ -257,24 +265,30 @@ def driver_view(
 def not_computed_note(result: NoDrivers, name: str, minimum: int, labels: Mapping[str, str]) -> str:
     """Why a group's key drivers were not computed, in words."""
     if result.reason == "too_few":
-        return (
-            f"Key drivers were not computed for {name}: it has fewer than {minimum} complete "
-            "responses (ten per dimension, every dimension and the outcomes answered)."
+        return _(
+            "Key drivers were not computed for %(group)s: it has fewer than %(minimum)s "
+            "complete responses (ten per dimension, every dimension and the outcomes answered).",
+            group=name,
+            minimum=minimum,
         )
     if result.reason == "constant_predictor":
-        label = labels.get(result.key or "", result.key or "a dimension")
-        return (
-            f"Key drivers were not computed for {name}: everyone has the same {label} score, "
-            "so its link with the outcomes cannot be estimated."
+        label = labels.get(result.key or "", result.key or _("a dimension"))
+        return _(
+            "Key drivers were not computed for %(group)s: everyone has the same %(dimension)s "
+            "score, so its link with the outcomes cannot be estimated.",
+            group=name,
+            dimension=label,
         )
     if result.reason == "constant_outcome":
-        return (
-            f"Key drivers were not computed for {name}: everyone has the same outcomes "
-            "index, so there is no variation to explain."
+        return _(
+            "Key drivers were not computed for %(group)s: everyone has the same outcomes "
+            "index, so there is no variation to explain.",
+            group=name,
         )
-    return (
-        f"Key drivers were not computed for {name}: some dimensions are exact combinations "
-        "of others, so their shares cannot be told apart."
+    return _(
+        "Key drivers were not computed for %(group)s: some dimensions are exact combinations "
+        "of others, so their shares cannot be told apart.",
+        group=name,
     )
 
 
@@ -286,24 +300,30 @@ def _group_for(
 ) -> tuple[Group, str]:
     if team is None:
         return None, ""
-    name = paths.get(team, "This team")
+    name = paths.get(team, _("This team"))
     if team not in parents:
-        return None, f"{name} is not in this release: this page shows the whole organisation."
+        return None, _(
+            "%(team)s is not in this release: this page shows the whole organisation.", team=name
+        )
     department = department_of(parents, team)
     if department is None:
-        return None, (
-            f"Key drivers are computed for the organisation and for departments; {name} is "
-            "in no department, so this page shows the whole organisation's."
+        return None, _(
+            "Key drivers are computed for the organisation and for departments; %(team)s is "
+            "in no department, so this page shows the whole organisation's.",
+            team=name,
         )
     if department not in visible:
-        return None, (
-            f"Key drivers are computed for the organisation and for departments; the "
-            f"department of {name} is outside the teams you may read, so this page shows "
-            "the whole organisation's."
+        return None, _(
+            "Key drivers are computed for the organisation and for departments; the "
+            "department of %(team)s is outside the teams you may read, so this page shows "
+            "the whole organisation's.",
+            team=name,
         )
     if department == team:
         return department, ""
-    return department, (
-        f"Key drivers are computed for departments, not for each team: {name} shows the "
-        f"drivers of its department, {paths.get(department, str(department))}."
+    return department, _(
+        "Key drivers are computed for departments, not for each team: %(team)s shows the "
+        "drivers of its department, %(department)s.",
+        team=name,
+        department=paths.get(department, str(department)),
     )

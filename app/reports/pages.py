@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from app.i18n import _
 from app.instruments.diff import FamilyComparability
 from app.instruments.document import InstrumentDocument, Item
 from app.reports import figures as fig
@@ -23,7 +24,7 @@ from app.reports.publication import (
     Measure,
     Publication,
 )
-from app.reports.reliability import ReleaseReliability
+from app.reports.reliability import ReleaseReliability, reason_text
 from app.reports.reliability import shared_climate as climate_of
 from app.reports.stats import Summary, floored_welch_t, standpoint_gap
 from app.reports.stats.drivers import KeyDrivers
@@ -103,8 +104,14 @@ def quadrant(
             points.append(fig.TeamPoint(name, x, y, view.responses.n))
     return fig.quadrant_map(
         points,
-        x_title=f"{_label(document, 'mutuality', scope.language)} (1\u20135, higher is better)",
-        y_title=f"{_label(document, 'power_over', scope.language)} (1\u20135, higher is worse)",
+        x_title=_(
+            "%(index)s (1–5, higher is better)",
+            index=_label(document, "mutuality", scope.language),
+        ),
+        y_title=_(
+            "%(index)s (1–5, higher is worse)",
+            index=_label(document, "power_over", scope.language),
+        ),
         x_name=_label(document, "mutuality", scope.language),
         y_name=_label(document, "power_over", scope.language),
         k=publication.k,
@@ -181,7 +188,7 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
             )
         cells.append(row)
     return fig.difference_heatmap(
-        [name for _, name in scope.teams],
+        [name for _other, name in scope.teams],
         [fig.Dimension(_label(document, k, scope.language), _desirable(document, k)) for k in keys],
         cells,
         k=publication.k,
@@ -284,7 +291,7 @@ def standpoint(
             if gap is not None and gap.lower is not None and gap.upper is not None
             else None
         )
-    return fig.standpoint_gap([name for _, name in levels], series, k=publication.k, gaps=gaps)
+    return fig.standpoint_gap([name for _other, name in levels], series, k=publication.k, gaps=gaps)
 
 
 @dataclass(frozen=True)
@@ -336,8 +343,12 @@ def incomparable_waves(
 ) -> list[str]:
     """One sentence per family and wave left off a trend, with the reason."""
     return [
-        f"{document.text(family.label, language)} is not compared with {wave.label}: "
-        f"{found.reason}."
+        _(
+            "%(index)s is not compared with %(wave)s: %(reason)s.",
+            index=document.text(family.label, language),
+            wave=wave.label,
+            reason=_(found.reason),
+        )
         for family in document.families
         for wave in waves
         if (found := wave.comparability.get(family.key)) is not None and not found.comparable
@@ -381,12 +392,12 @@ def change_since(now: Measure, baseline: Baseline) -> Change:
         return Change(note=baseline.note)
     then = baseline.view.families.get(now.key) or baseline.view.dimensions.get(now.key)
     if now.summary is None:
-        return Change(baseline.label, note="not shown in this release")
+        return Change(baseline.label, note=_("not shown in this release"))
     if then is None or then.summary is None:
-        return Change(baseline.label, note=f"not shown in {baseline.label}")
+        return Change(baseline.label, note=_("not shown in %(wave)s", wave=baseline.label))
     test = floored_welch_t(now.summary, then.summary)
     if test is None:
-        return Change(baseline.label, note="no interval (no variation in either wave)")
+        return Change(baseline.label, note=_("no interval (no variation in either wave)"))
     return Change(baseline.label, test.difference, test.lower, test.upper)
 
 
@@ -408,7 +419,8 @@ def reliability(
             cell, dimension.key, shown=view.dimensions[dimension.key].shown, k=publication.k
         )
         if found.alpha is None:
-            rows.append(fig.ReliabilityRow(label, reason=found.reason))
+            reason = reason_text(found.reason) if found.reason else None
+            rows.append(fig.ReliabilityRow(label, reason=reason))
             continue
         items = [item.key for item in by_dimension[dimension.key] if item.scale is not None]
         rows.append(
@@ -510,8 +522,12 @@ def priority(
         r_squared=fig.Estimate(r.r_squared, r.r_squared_lower, r.r_squared_upper, r.n),
         scale=_scale_of(scales, r),
         notes=(
-            "Association in one wave, not cause.",
-            f"{r.n} complete responses (at least {view.minimum} needed).",
+            _("Association in one wave, not cause."),
+            _(
+                "%(n)s complete responses (at least %(minimum)s needed).",
+                n=r.n,
+                minimum=view.minimum,
+            ),
         ),
     )
 

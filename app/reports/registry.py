@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from babel.dates import format_date
+from flask_babel import get_locale
+
 from app.auth.models import Role
+from app.i18n import N_, _
 from app.instruments.diff import (
     FamilyComparability,
     dimension_comparability,
@@ -56,6 +60,9 @@ class ReportContext:
     # The language filter: responses answered in this language (None: every language);
     # only a language the release's cut shows (app.reports.language_filter).
     answer_language: str | None = None
+    # The reader's interface language: the builders' own words (chart titles, notes) are in
+    # it, while `language` is the instrument's texts' (the same where the instrument has it).
+    locale: str = "en"
 
     @property
     def publication(self) -> Publication:
@@ -87,11 +94,15 @@ PageValues = Mapping[str, object]
 
 
 def release_label(release: Release) -> str:
-    """Which results a page shows, e.g. "Results as of 3 March 2027, release 2"."""
-    day = f"{release.created_on.day} {release.created_on:%B %Y}"
+    """Which results a page shows, e.g. "Results as of 3 March 2027, release 2", in the
+    reader's language."""
+    # The date's pattern is the translator's ("3 March 2027", "3 de marzo de 2027").
+    day = format_date(release.created_on, _("d MMMM y"), locale=str(get_locale() or "en"))
     if release.final:
-        return f"Final results, as of {day} (release {release.number})"
-    return f"Results as of {day}, release {release.number} (interim)"
+        return _(
+            "Final results, as of %(day)s (release %(number)s)", day=day, number=release.number
+        )
+    return _("Results as of %(day)s, release %(number)s (interim)", day=day, number=release.number)
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,8 @@ class ReportPage:
     paged: bool = False  # lists its items a page at a time (`ReportContext.list_page`)
 
     def intro_for(self, values: PageValues) -> str:
-        return self.intro.format_map(values)
+        """The intro in the reader's language, its `{name}` fields filled."""
+        return _(self.intro).format_map(values) if self.intro else ""
 
     def values(self, ctx: ReportContext) -> PageValues:
         """The builder's values for this release and this reader's view, built once per
@@ -129,6 +141,7 @@ class ReportPage:
             ctx.visible,
             ctx.role,
             ctx.language,
+            ctx.locale,  # the values hold text in the reader's language
             frozenset(ctx.tree.paths.items()),  # a renamed team shows its new name
             ctx.list_page if self.paged else 1,
             ctx.answer_language,
@@ -208,7 +221,7 @@ def build_drivers(ctx: ReportContext) -> PageValues:
     chart = pages.priority(view, ctx.publication, ctx.document, ctx.language, scales)
     notes = [view.scope_note, view.note]
     if ctx.level is not None:
-        notes.append("The level filter does not apply here: key drivers use every level.")
+        notes.append(_("The level filter does not apply here: key drivers use every level."))
     return {
         "charts": [chart] if chart is not None else [],
         "notes": " ".join(note for note in notes if note),
@@ -302,9 +315,13 @@ def baselines(
             team is not None
             and wave.publication.view(team, None).cell not in wave.publication.cells
         ):
-            found[key] = pages.Baseline(wave.label, note=f"the team is not in {wave.label}")
+            found[key] = pages.Baseline(
+                wave.label, note=_("the team is not in %(wave)s", wave=wave.label)
+            )
         elif not matched:
-            found[key] = pages.Baseline(wave.label, note=f"{wave.label} has no such level")
+            found[key] = pages.Baseline(
+                wave.label, note=_("%(wave)s has no such level", wave=wave.label)
+            )
         else:
             found[key] = pages.Baseline(wave.label, wave.publication.view(team, level))
     return found
@@ -322,9 +339,13 @@ def _same_level(ctx: ReportContext, wave: pages.TrendWave) -> tuple[bool, int | 
 
 def _no_baseline(earlier: list[pages.TrendWave], key: str) -> str:
     if not earlier:
-        return "no earlier wave"
+        return _("no earlier wave")
     last = earlier[-1]
-    return f"not comparable with {last.label}: {last.comparability[key].reason}"
+    return _(
+        "not comparable with %(wave)s: %(reason)s",
+        wave=last.label,
+        reason=_(last.comparability[key].reason),
+    )
 
 
 def wave_label(survey: Survey) -> str:
@@ -389,7 +410,7 @@ def build_comments(ctx: ReportContext) -> PageValues:
         (prompt, *ctx.snapshot.comment_group(prompt.key, ctx.team))
         for prompt in ctx.document.prompts
     ]
-    longest = max((len(texts) for _, _, texts in groups), default=0)
+    longest = max((len(texts) for _other, _more, texts in groups), default=0)
     pages = max(1, -(-longest // COMMENTS_PER_PAGE))
     page = min(ctx.list_page, pages)
     first = (page - 1) * COMMENTS_PER_PAGE
@@ -429,8 +450,8 @@ def chart_page(
 REPORT_PAGES: tuple[ReportPage, ...] = (
     ReportPage(
         key="overview",
-        tab="Overview",
-        title="Overview",
+        tab=N_("Overview"),
+        title=N_("Overview"),
         intro="",
         template="reports/overview.html",
         builder=build_overview,
@@ -439,10 +460,10 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
     ),
     chart_page(
         "heatmap",
-        "Heatmap",
-        "Teams compared with the rest of the organisation",
+        N_("Heatmap"),
+        N_("Teams compared with the rest of the organisation"),
         build_heatmap,
-        intro=(
+        intro=N_(
             "Difference of each team's mean from the rest of the organisation (not from a "
             "total that contains the team). • marks a difference that holds after "
             "Benjamini-Hochberg correction across every team and score of this release at "
@@ -458,10 +479,10 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
     ),
     chart_page(
         "drivers",
-        "Where to start",
-        "Where to start: what goes with the outcomes",
+        N_("Where to start"),
+        N_("Where to start: what goes with the outcomes"),
         build_drivers,
-        intro=(
+        intro=N_(
             "Across, each dimension's share of what the {predictors} mutuality and "
             "power-over dimensions explain together of the outcomes index (relative weights), "
             "with its 95% bootstrap interval ({draws} resamples); up, the group's score on "
@@ -473,16 +494,18 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
             "published, for the whole organisation and for each department the release "
             "shows with at least {minimum} complete responses (ten per dimension). {notes}"
         ),
-        empty_note="There is no priority map to show for this view.",
+        empty_note=N_("There is no priority map to show for this view."),
     ),
-    chart_page("items", "Items", "Answers to each item", build_items),
-    chart_page("standpoint", "Standpoint", "Standpoint: the climate by level", build_standpoint),
+    chart_page("items", N_("Items"), N_("Answers to each item"), build_items),
+    chart_page(
+        "standpoint", N_("Standpoint"), N_("Standpoint: the climate by level"), build_standpoint
+    ),
     chart_page(
         "trends",
-        "Trends",
-        "Trends across waves",
+        N_("Trends"),
+        N_("Trends across waves"),
         build_trends,
-        intro=(
+        intro=N_(
             "Each index is drawn for the waves comparable with this one: the index has the "
             "same items in both waves, each with the same wording and scoring. Pilot waves "
             "and open waves are left out. {comparability}"
@@ -490,17 +513,17 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
     ),
     chart_page(
         "reliability",
-        "Reliability",
-        "Reliability",
+        N_("Reliability"),
+        N_("Reliability"),
         build_reliability,
-        intro=(
+        intro=N_(
             "Cronbach's alpha says how consistently a dimension's items measure it, for the "
             "team and level chosen in the filters (where at least 30 complete answers lie "
             "behind it and its count is shown); each item's item-rest correlation says how "
             "well it goes with the others. Below: whether the members of a team share a "
             "climate, and the smallest difference from the rest a team can be found to have."
         ),
-        empty_note=(
+        empty_note=N_(
             "Reliability needs the whole organisation's answers to be shown (at least 30 "
             "complete answers per dimension)."
         ),
@@ -518,9 +541,9 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
     ),
     ReportPage(
         key="comments",
-        tab="Comments",
-        title="Comments",
-        intro=(
+        tab=N_("Comments"),
+        title=N_("Comments"),
+        intro=N_(
             "Comments appear word for word, in random order and without dates, only for "
             "groups with at least {k_comments} comments. The level filter does not apply to "
             "comments."
@@ -571,9 +594,9 @@ def _importance(ctx: ReportContext, team: int) -> tuple[dict[str, float] | None,
     if department is not None and department not in ctx.visible:
         department = None
     if department is not None and (found := drivers.weights(department)) is not None:
-        name = ctx.tree.paths.get(department, "the department")
+        name = ctx.tree.paths.get(department, _("the department"))
     elif (found := drivers.weights(None)) is not None:
-        name = "the whole organisation"
+        name = _("the whole organisation")
     else:
         return None, None
     return {key: weight.share for key, weight in found.weights.items()}, name
@@ -592,5 +615,5 @@ def _instead(
             break
         parent = parents.get(parent)
     if ctx.publication.responded().shown:
-        found.append((None, "the whole organisation"))
+        found.append((None, _("the whole organisation")))
     return found

@@ -13,12 +13,14 @@ difference come from the score sums every release stores, so they are computed w
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.i18n import N_, _, ngettext
 from app.instruments.document import InstrumentDocument
 from app.reports.publication import Atom, CellKey, LevelFilter, Publication
 from app.reports.stats import (
@@ -31,7 +33,7 @@ from app.reports.stats import (
     rwg_j,
     scale_reliability,
 )
-from app.reports.stats.reliability import ONE_ITEM, TOO_FEW
+from app.reports.stats.reliability import NO_VARIANCE, ONE_ITEM, TOO_FEW
 
 #: A team's members agree when rwg(J) reaches this (LeBreton & Senter 2008).
 AGREEMENT_AT = 0.70
@@ -39,6 +41,32 @@ AGREEMENT_AT = 0.70
 MDD_TEAM_SIZES = (5, 10, 20, 50)
 NOT_SHOWN = "not shown: fewer than {k} answers in this group"
 NOT_STORED = "not stored in this release (published before reliability per group)"
+
+# The reasons above as the reader reads them. A release stores its reasons in English (they
+# are computed when it is published), so they are translated when shown: the fixed ones by
+# their text, the counted ones by their number.
+_FIXED_REASONS = {
+    ONE_ITEM: N_("one item: internal consistency needs at least two items"),
+    NO_VARIANCE: N_("the total score does not vary"),
+    NOT_STORED: N_("not stored in this release (published before reliability per group)"),
+}
+_COUNTED_REASONS = (
+    (re.compile(r"fewer than (\d+) complete answers"), N_("fewer than %(n)s complete answers")),
+    (
+        re.compile(r"not shown: fewer than (\d+) answers in this group"),
+        N_("not shown: fewer than %(n)s answers in this group"),
+    ),
+)
+
+
+def reason_text(reason: str) -> str:
+    """A stored reason in the reader's language (unchanged when it is none of ours)."""
+    if reason in _FIXED_REASONS:
+        return _(_FIXED_REASONS[reason])
+    for pattern, message in _COUNTED_REASONS:
+        if (found := pattern.fullmatch(reason)) is not None:
+            return _(message, n=int(found.group(1)))
+    return reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +135,9 @@ def atom_item_sums(
     for dimension, items in dimension_columns(document).items():
         if not items:
             continue
-        at = [column[key] for key, _, _ in items]
-        flip = np.array([reverse for _, reverse, _ in items])
-        ends = np.array([total for _, _, total in items], dtype=np.float64)
+        at = [column[key] for key, _other, _more in items]
+        flip = np.array([reverse for _other, reverse, _more in items])
+        ends = np.array([total for _other, _more, total in items], dtype=np.float64)
         for atom, answers in by_atom.items():
             complete = [
                 [row[c] for c in at] for row in answers if all(row[c] is not None for c in at)
@@ -140,7 +168,9 @@ def release_reliability(
         for key in publication.dimension_keys:
             if items[key] < 2 or not view.dimensions[key].shown:
                 continue
-            found = [sums[(t, lv)][key] for t, lv, _ in members if key in sums.get((t, lv), {})]
+            found = [
+                sums[(t, lv)][key] for t, lv, _other in members if key in sums.get((t, lv), {})
+            ]
             if not found:
                 continue
             total = _add(found)
@@ -182,7 +212,7 @@ def _team_groups(publication: Publication, level: LevelFilter) -> dict[int, list
     groups: dict[int, list[Atom]] = {}
     for cell, members in publication.cells.items():
         if cell.team is None and cell.level == level:
-            for team, atom_level, _ in members:
+            for team, atom_level, _other in members:
                 groups.setdefault(team, []).append((team, atom_level))
     return groups
 
@@ -233,28 +263,49 @@ class SharedClimate:
         """The plain-language reading of these figures."""
         parts: list[str] = []
         if self.icc1 is None or self.icc2 is None:
-            parts.append("Too few teams of at least k people to compare teams.")
+            parts.append(_("Too few teams of at least k people to compare teams."))
         else:
-            share = max(0.0, self.icc1) * 100
-            parts.append(
-                f"{share:.0f}% of the differences between people lie between teams"
-                + (
-                    "; teams do differ"
-                    if self.p is not None and self.p < 0.05
-                    else "; no more than chance would give"
+            share = f"{max(0.0, self.icc1) * 100:.0f}%"
+            differ = self.p is not None and self.p < 0.05
+            reliable = self.icc2 >= AGREEMENT_AT
+            # One whole sentence per case: a translation may order its parts differently.
+            if differ and reliable:
+                text = _(
+                    "%(share)s of the differences between people lie between teams; teams do "
+                    "differ, and a team's mean tells it apart reliably (ICC(2) at least .70).",
+                    share=share,
                 )
-                + (
-                    ", and a team's mean tells it apart reliably (ICC(2) at least .70)."
-                    if self.icc2 >= AGREEMENT_AT
-                    else ", but a team's mean alone does not tell it apart reliably "
-                    "(ICC(2) below .70): read team differences with care."
+            elif differ:
+                text = _(
+                    "%(share)s of the differences between people lie between teams; teams do "
+                    "differ, but a team's mean alone does not tell it apart reliably (ICC(2) "
+                    "below .70): read team differences with care.",
+                    share=share,
                 )
-            )
+            elif reliable:
+                text = _(
+                    "%(share)s of the differences between people lie between teams; no more "
+                    "than chance would give, and a team's mean tells it apart reliably (ICC(2) "
+                    "at least .70).",
+                    share=share,
+                )
+            else:
+                text = _(
+                    "%(share)s of the differences between people lie between teams; no more "
+                    "than chance would give, but a team's mean alone does not tell it apart "
+                    "reliably (ICC(2) below .70): read team differences with care.",
+                    share=share,
+                )
+            parts.append(text)
         if self.agreement is not None:
             a = self.agreement
             parts.append(
-                f"Members agree (rwg(J) at least .70) in {a.agreeing * 100:.0f}% of "
-                f"{a.teams} teams."
+                ngettext(
+                    "Members agree (rwg(J) at least .70) in %(share)s of %(num)d team.",
+                    "Members agree (rwg(J) at least .70) in %(share)s of %(num)d teams.",
+                    a.teams,
+                    share=f"{a.agreeing * 100:.0f}%",
+                )
             )
         return " ".join(parts)
 

@@ -19,6 +19,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -31,7 +33,7 @@ from app.db import Session, begin_write_transaction
 from app.errors import Forbidden, NotFound
 from app.forms_base import MAX_URL_NUMBER, SafeQueryForm
 from app.instruments.queries import document_of
-from app.reports import exports, tables
+from app.reports import exports, formatting, tables
 from app.reports.language_filter import chosen_language, language_choices
 from app.reports.models import Release
 from app.reports.page_exports import EXPORTERS, response_rates_table
@@ -64,6 +66,7 @@ from app.surveys.models import Survey
 from app.surveys.services import get_survey
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+formatting.register(bp)
 
 
 @bp.after_request
@@ -77,17 +80,17 @@ class FilterForm(SafeQueryForm):
     """The team and level filters of a report page (GET, so no CSRF token). Only rendered:
     the view reads the arguments as whole numbers (`_int_arg`), so nothing else gets in."""
 
-    team = SelectField("Team", coerce=str, validate_choice=False)
-    level = SelectField("Level", coerce=str, validate_choice=False)
+    team = SelectField(_l("Team"), coerce=str, validate_choice=False)
+    level = SelectField(_l("Level"), coerce=str, validate_choice=False)
     language = SelectField(_l("Language"), coerce=str, validate_choice=False)
 
 
 def filter_form(ctx: ReportContext) -> FilterForm:
     form = FilterForm(request.args)
-    form.team.choices = [("", "Whole organisation")] + [
+    form.team.choices = [("", _("Whole organisation"))] + [
         (str(t), ctx.tree.paths[t]) for t in sorted(ctx.visible, key=ctx.tree.paths.__getitem__)
     ]
-    form.level.choices = [("", "All levels")] + [(str(i), n) for i, n in ctx.levels]
+    form.level.choices = [("", _("All levels"))] + [(str(i), n) for i, n in ctx.levels]
     form.language.choices = language_choices(ctx.snapshot)
     return form
 
@@ -110,7 +113,9 @@ def chosen_release(survey: Survey) -> Release | None:
         return latest_release(survey.id)
     release = release_numbered(survey.id, number)
     if release is None:
-        raise NotFound(f"Survey {survey.id} has no release {number}.")
+        raise NotFound(
+            _("Survey %(survey)s has no release %(number)s.", survey=survey.id, number=number)
+        )
     return release
 
 
@@ -132,11 +137,14 @@ def report_context(survey_id: int) -> ReportContext | Survey:
     visible_ids = visible_team_ids(current_user, tree.paths)
     team = _int_arg("team")
     if team is not None and team in tree.paths and team not in visible_ids:
-        raise Forbidden("This team is outside the teams you can see.")
+        raise Forbidden(_("This team is outside the teams you can see."))
+    locale = reader_locale()
     return ReportContext(
         survey=survey,
         document=document,
-        language=document.default_language,
+        # The instrument's texts in the reader's language where the instrument has it.
+        language=document.resolve_language(locale),
+        locale=locale,
         tree=tree,
         visible=visible_ids,
         team=team if team in visible_ids else None,
@@ -147,6 +155,11 @@ def report_context(survey_id: int) -> ReportContext | Survey:
         role=current_user.role,
         list_page=max(1, _int_arg("page") or 1),
     )
+
+
+def reader_locale() -> str:
+    """The language the staff member reads the interface in (app.select_locale)."""
+    return str(get_locale() or "en")
 
 
 def _audit(ctx: ReportContext, page: str) -> None:
@@ -203,7 +216,7 @@ def report_view(page: ReportPage) -> Callable[[int], str]:
             page.template,
             ctx,
             page.key,
-            page.title,
+            _(page.title),
             report_page=page,
             intro=page.intro_for(values),
             **values,
@@ -227,9 +240,9 @@ def team(survey_id: int, team_id: int) -> str:
     focus areas by the stated rule (app.reports.team_view), its action plans."""
     tree = survey_team_tree(get_survey(survey_id))
     if team_id not in tree.paths:
-        raise NotFound(f"Team {team_id} is not part of this survey.")
+        raise NotFound(_("Team %(team)s is not part of this survey.", team=team_id))
     if team_id not in visible_team_ids(current_user, [team_id]):
-        raise Forbidden("This team is outside the teams you can see.")
+        raise Forbidden(_("This team is outside the teams you can see."))
     ctx = report_context(survey_id)
     if isinstance(ctx, Survey):
         return no_release_page(ctx)
@@ -253,7 +266,7 @@ def pick_team(survey_id: int) -> BaseResponse:
     """The team picker of the team view (a GET form): on to the chosen team's view."""
     team_id = _int_arg("team")
     if team_id is None:
-        raise NotFound("Choose a team from the list.")
+        raise NotFound(_("Choose a team from the list."))
     return redirect(
         url_for(
             "reports.team",
@@ -327,7 +340,7 @@ def export(survey_id: int, tab: str, fmt: str) -> Response:
     level, release): the page's numbers under the page's disclosure, as one typed table
     with its legend (app.reports.page_exports, written by app.reports.exports)."""
     if fmt not in EXPORT_TYPES:
-        raise NotFound("Exports are available as .csv and .xlsx.")
+        raise NotFound(_("Exports are available as .csv and .xlsx."))
     if tab == "response-rates":
         survey, release, table, about = _response_rates_export(survey_id)
     else:
@@ -365,44 +378,50 @@ def _page_export(survey_id: int, tab: str) -> ExportParts:
     page = next((p for p in REPORT_PAGES if p.key == tab), None)
     exporter = EXPORTERS.get(tab)
     if page is None or exporter is None:
-        raise NotFound("There is no such report page to export.")
+        raise NotFound(_("There is no such report page to export."))
     if current_user.role not in page.roles:
-        raise Forbidden("This report page is not available to your role.")
+        raise Forbidden(_("This report page is not available to your role."))
     ctx = report_context(survey_id)
     if isinstance(ctx, Survey):
-        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
+        raise NotFound(
+            _("Survey %(survey)s has no release yet: there is nothing to export.", survey=survey_id)
+        )
     table = exporter(ctx)
     levels = dict(ctx.levels)
     about = {
         "survey": ctx.survey.title,
-        "page": page.title,
+        "page": _(page.title),
         "release": ctx.release_label,
         "team": tables.ORGANISATION if ctx.team is None else ctx.tree.paths[ctx.team],
-        "level": "(all levels)" if ctx.level is None else levels.get(ctx.level, "(no such level)"),
-        "k": f"{ctx.publication.k} (numbers of fewer people are not shown)",
+        "level": _("(all levels)")
+        if ctx.level is None
+        else levels.get(ctx.level, _("(no such level)")),
+        "k": _("%(k)s (numbers of fewer people are not shown)", k=ctx.publication.k),
         **markers_legend(ctx.publication.k),
     }
     if tab == "comments":
-        about["k_comments"] = (
-            f"{ctx.snapshot.k_comments}: comments are listed only for groups with at least "
-            "that many"
+        about["k_comments"] = _(
+            "%(k)s: comments are listed only for groups with at least that many",
+            k=ctx.snapshot.k_comments,
         )
     return ctx.survey, ctx.release, table, about
 
 
 def _response_rates_export(survey_id: int) -> ExportParts:
     if current_user.role not in RESPONSE_RATE_ROLES:
-        raise Forbidden("Response rates are for HR and admins.")
+        raise Forbidden(_("Response rates are for HR and admins."))
     survey = get_survey(survey_id)
     release = chosen_release(survey)
     if release is None:
-        raise NotFound(f"Survey {survey_id} has no release yet: there is nothing to export.")
+        raise NotFound(
+            _("Survey %(survey)s has no release yet: there is nothing to export.", survey=survey_id)
+        )
     snapshot = snapshot_of(release)
     about = {
         "survey": survey.title,
-        "page": "Response rates",
+        "page": _("Response rates"),
         "release": release_label(release),
-        "k": f"{snapshot.k} (numbers of fewer people are not shown)",
+        "k": _("%(k)s (numbers of fewer people are not shown)", k=snapshot.k),
         **markers_legend(snapshot.k),
     }
     return survey, release, response_rates_table(snapshot), about
@@ -434,5 +453,5 @@ def publish(survey_id: int) -> BaseResponse:
         current_user, "release.publish", "survey", survey.id, release=release.number, final=False
     )
     Session.commit()
-    flash(f"Release {release.number} is published.", "info")
+    flash(_("Release %(number)s is published.", number=release.number), "info")
     return redirect(url_for(".releases", survey_id=survey.id))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from app.i18n import N_, _
 from app.instruments.document import InstrumentDocument
 from app.reports.pages import Baseline, Change, change_since
 from app.reports.privacy import Disclosed
@@ -27,12 +28,12 @@ from app.reports.publication import CellView, Comparison, Comparisons, Measure, 
 
 MOST_LISTED = 3
 
-RULE = (
+RULE = N_(
     "A strength is a dimension where this team differs from the rest of the organisation "
     "in the favourable direction, and the difference holds after the release's "
     "Benjamini-Hochberg correction across every team and score (marked •). A focus area is "
     "the same in the unfavourable direction. Each list is ordered by how strongly the "
-    "dimension goes with relational outcomes (the key drivers of {drivers}), or by the size "
+    "dimension goes with relational outcomes (the key drivers of %(drivers)s), or by the size "
     "of the difference where the release has no key drivers; at most three of each."
 )
 
@@ -104,7 +105,8 @@ class TeamView:
 
     @property
     def rule(self) -> str:
-        return RULE.format(drivers=self.drivers_of or "this release")
+        """The rule of the lists in the reader's language."""
+        return _(RULE, drivers=self.drivers_of or _("this release"))
 
     @property
     def clear_changes(self) -> tuple[ScoreRow, ...]:
@@ -239,15 +241,45 @@ def describe_difference(row: ScoreRow) -> str:
     organisation (0.10 to 0.54); this holds after correction: more favourable"."""
     comparison = row.comparison
     if comparison is None:
-        return "No comparison with the rest of the organisation (not shown, or no variation)."
-    side = "above" if comparison.difference > 0 else "below"
-    words = f"{abs(comparison.difference):.2f} {side} the rest of the organisation"
+        return _("No comparison with the rest of the organisation (not shown, or no variation).")
+    size = f"{abs(comparison.difference):.2f}"
+    above = comparison.difference > 0
     if comparison.lower is not None and comparison.upper is not None:
-        words += f" (95% interval {_signed(comparison.lower)} to {_signed(comparison.upper)})"
+        interval = {"lower": _signed(comparison.lower), "upper": _signed(comparison.upper)}
+        words = (
+            _(
+                "%(size)s above the rest of the organisation (95%% interval %(lower)s to "
+                "%(upper)s)",
+                size=size,
+                **interval,
+            )
+            if above
+            else _(
+                "%(size)s below the rest of the organisation (95%% interval %(lower)s to "
+                "%(upper)s)",
+                size=size,
+                **interval,
+            )
+        )
+    else:
+        words = (
+            _("%(size)s above the rest of the organisation", size=size)
+            if above
+            else _("%(size)s below the rest of the organisation", size=size)
+        )
     if not comparison.flagged:
-        return words + ": a difference chance could give, after correction."
-    direction = "more favourable" if row.favourable else "less favourable"
-    return words + f": it holds after correction, {direction} than the rest."
+        return _(
+            "%(difference)s: a difference chance could give, after correction.", difference=words
+        )
+    if row.favourable:
+        return _(
+            "%(difference)s: it holds after correction, more favourable than the rest.",
+            difference=words,
+        )
+    return _(
+        "%(difference)s: it holds after correction, less favourable than the rest.",
+        difference=words,
+    )
 
 
 def describe_change(change: Change | None) -> str:
@@ -255,12 +287,18 @@ def describe_change(change: Change | None) -> str:
     if change is None:
         return ""
     if change.difference is None or change.lower is None or change.upper is None:
-        return f"No change shown: {change.note}." if change.note else ""
-    side = "up" if change.difference > 0 else "down"
+        return _("No change shown: %(why)s.", why=change.note) if change.note else ""
+    values = {
+        "size": f"{abs(change.difference):.2f}",
+        "wave": change.since,
+        "lower": _signed(change.lower),
+        "upper": _signed(change.upper),
+    }
     words = (
-        f"{side.capitalize()} {abs(change.difference):.2f} since {change.since} "
-        f"(95% interval {_signed(change.lower)} to {_signed(change.upper)})"
+        _("Up %(size)s since %(wave)s (95%% interval %(lower)s to %(upper)s)", **values)
+        if change.difference > 0
+        else _("Down %(size)s since %(wave)s (95%% interval %(lower)s to %(upper)s)", **values)
     )
     if change.clear:
         return words + "."
-    return words + ": not distinguishable from no change."
+    return _("%(change)s: not distinguishable from no change.", change=words)

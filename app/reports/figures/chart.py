@@ -12,6 +12,7 @@ from typing import Any
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from app.i18n import _
 from app.reports.figures.style import BLUE, INK, MUTED, PLOTLY_CONFIG, TEMPLATE
 from app.reports.figures.text import plain, wrap_label
 from app.reports.figures.values import Estimate
@@ -213,7 +214,7 @@ def figure(
 def _empty_note(layout: dict[str, Any]) -> None:
     layout.setdefault("annotations", []).append(
         {
-            "text": "Nothing to show.",
+            "text": _("Nothing to show."),
             "xref": "paper",
             "yref": "paper",
             "x": 0.5,

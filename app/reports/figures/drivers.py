@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from app.i18n import N_, _, ngettext
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, INK, LINE, MUTED, ORANGE
@@ -20,12 +21,11 @@ from app.reports.figures.text import (
     interval,
     number,
     plain,
-    plural,
     wrap_label,
 )
 from app.reports.figures.values import Desirable, Estimate, finite
 
-START_HERE: Final = "Start here"
+START_HERE: Final = N_("Start here")
 START_FILL: Final = "rgba(213,94,0,0.08)"
 
 
@@ -52,16 +52,16 @@ class DriverPoint:
 
 
 def _corner(point: DriverPoint, centre: tuple[float, float]) -> str:
-    """Where a dimension falls against the medians, in words."""
+    """Where a dimension falls against the medians, in words (the msgid: `_` shows it)."""
     more = point.importance.value > centre[0]
     lower = point.score < centre[1]
     if more and lower:
         return START_HERE
     if more:
-        return "Strength to keep (important, scored well)"
+        return N_("Strength to keep (important, scored well)")
     if lower:
-        return "Lower score, weaker link with the outcomes"
-    return "Scored well, weaker link with the outcomes"
+        return N_("Lower score, weaker link with the outcomes")
+    return N_("Scored well, weaker link with the outcomes")
 
 
 def priority_map(
@@ -80,11 +80,11 @@ def priority_map(
     score is shaded and labelled "Start here". `r_squared` is the variance explained (0-1)
     with its interval and the number of complete responses as its `n`."""
     low, high = scale
-    title = f"Where to start in {group}"
+    title = _("Where to start in %(group)s", group=group)
     if not points:
         spec = chart.layout(title, height=420, notes=list(notes))
         empty = chart.figure([], spec, empty=True)
-        return ChartSpec(empty, title, "No dimension to show.", DataTable(_COLUMNS, ()))
+        return ChartSpec(empty, title, _("No dimension to show."), DataTable(_columns(), ()))
     centre = (
         statistics.median(p.importance.value for p in points),
         statistics.median(p.score for p in points),
@@ -101,13 +101,21 @@ def priority_map(
         height=560,
         notes=list(notes),
         xaxis={
-            "title": {"text": f"Share of what the dimensions explain of {plain(outcome)} (%)"},
+            "title": {
+                "text": _(
+                    "Share of what the dimensions explain of %(outcome)s (%%)",
+                    outcome=plain(outcome),
+                )
+            },
             "range": [0.0, right],
             "fixedrange": True,
         },
         yaxis={
             "title": {
-                "text": f"Score ({number(low, 0)}{EN_DASH}{number(high, 0)}, higher is better)"
+                "text": _(
+                    "Score (%(scale)s, higher is better)",
+                    scale=f"{number(low, 0)}{EN_DASH}{number(high, 0)}",
+                )
             },
             "range": list(ys),
             "fixedrange": True,
@@ -116,19 +124,37 @@ def priority_map(
     )
     figure = chart.figure([trace], layout, empty=False)
     start = [p.label for p in points if _corner(p, centre) == START_HERE]
-    description = (
-        f"Each point is a dimension, named: across, its share in percent of the variance of "
-        f"{outcome} that the dimensions explain together for {group}, with its 95% bootstrap "
-        f"interval; up, {group}'s score on it, higher is better (power-over dimensions "
-        f"mirrored). Together the dimensions explain {_percent(r_squared)} of the variance of "
-        f"{outcome} ({plural(r_squared.n or 0, 'complete response', 'complete responses')}). "
-        f"The dotted lines are the medians ({number(centre[0], 1)}% and "
-        f"{number(centre[1])}). "
-        + (
-            f"Start here, more important and lower scored than the median: {', '.join(start)}."
+    description = " ".join(
+        [
+            _(
+                "Each point is a dimension, named: across, its share in percent of the variance "
+                "of %(outcome)s that the dimensions explain together for %(group)s, with its "
+                "95%% bootstrap interval; up, the score of %(group)s on it, higher is better "
+                "(power-over dimensions mirrored).",
+                outcome=outcome,
+                group=group,
+            ),
+            ngettext(
+                "Together the dimensions explain %(share)s of the variance of %(outcome)s "
+                "(%(num)d complete response).",
+                "Together the dimensions explain %(share)s of the variance of %(outcome)s "
+                "(%(num)d complete responses).",
+                r_squared.n or 0,
+                share=_percent(r_squared),
+                outcome=outcome,
+            ),
+            _(
+                "The dotted lines are the medians (%(importance)s%% and %(score)s).",
+                importance=number(centre[0], 1),
+                score=number(centre[1]),
+            ),
+            _(
+                "Start here, more important and lower scored than the median: %(names)s.",
+                names=", ".join(start),
+            )
             if start
-            else "No dimension is both more important and lower scored than the median."
-        )
+            else _("No dimension is both more important and lower scored than the median."),
+        ]
     )
     return ChartSpec(figure, title, description, _table(points, centre))
 
@@ -138,10 +164,18 @@ def _percent(e: Estimate) -> str:
     text = f"{e.value * 100:.0f}%"
     if e.lower is None or e.upper is None:
         return text
-    return f"{text} (95% interval {e.lower * 100:.0f}{EN_DASH}{e.upper * 100:.0f}%)"
+    return _(
+        "%(share)s (95%% interval %(lower)s–%(upper)s%%)",
+        share=text,
+        lower=f"{e.lower * 100:.0f}",
+        upper=f"{e.upper * 100:.0f}",
+    )
 
 
 def _points(points: Sequence[DriverPoint], outcome: str) -> dict[str, Any]:
+    family = _("Family")
+    share = _("Share of what the dimensions explain of %(outcome)s", outcome=outcome)
+    score = _("Score, higher is better")
     return {
         "type": "scatter",
         "mode": "markers+text",
@@ -162,17 +196,19 @@ def _points(points: Sequence[DriverPoint], outcome: str) -> dict[str, Any]:
             hover(
                 p.label,
                 {
-                    "Family": p.family,
-                    f"Share of what the dimensions explain of {outcome}": _share(p.importance),
-                    "Score, higher is better": number(p.score),
-                    f"Mean as asked ({direction(p.desirable)})": number(p.mean),
+                    family: p.family,
+                    share: _share(p.importance),
+                    score: number(p.score),
+                    _("Mean as asked (%(direction)s)", direction=direction(p.desirable)): number(
+                        p.mean
+                    ),
                 },
             )
             for p in points
         ],
         "hovertemplate": HOVER_TEMPLATE,
         "cliponaxis": False,
-        "name": "Dimensions",
+        "name": _("Dimensions"),
     }
 
 
@@ -205,7 +241,7 @@ def _marks(
     ]
     annotations = [
         {
-            "text": f"<b>{START_HERE}</b>",
+            "text": f"<b>{plain(_(START_HERE))}</b>",
             "x": xs[1],
             "y": ys[0],
             "xref": "x",
@@ -216,7 +252,7 @@ def _marks(
             "font": {"size": 13, "color": ORANGE},
         },
         {
-            "text": "More important, scored well",
+            "text": plain(_("More important, scored well")),
             "x": xs[1],
             "y": ys[1],
             "xref": "x",
@@ -230,20 +266,22 @@ def _marks(
     return {"shapes": shapes, "annotations": annotations}
 
 
-_COLUMNS: Final = (
-    "Dimension",
-    "Share of explained variance (%)",
-    "95% interval (%)",
-    "Score (higher is better)",
-    "Mean as asked",
-    "Where it falls",
-)
+def _columns() -> tuple[str, ...]:
+    """The table's headings in the reader's language."""
+    return (
+        _("Dimension"),
+        _("Share of explained variance (%)"),
+        _("%(level)s interval (%%)", level="95%"),
+        _("Score (higher is better)"),
+        _("Mean as asked"),
+        _("Where it falls"),
+    )
 
 
 def _table(points: Sequence[DriverPoint], centre: tuple[float, float]) -> DataTable:
     ranked = sorted(points, key=lambda p: -p.importance.value)
     return DataTable(
-        _COLUMNS,
+        _columns(),
         tuple(
             (
                 p.label,
@@ -251,7 +289,7 @@ def _table(points: Sequence[DriverPoint], centre: tuple[float, float]) -> DataTa
                 interval(p.importance, 1),
                 number(p.score),
                 f"{number(p.mean)} ({direction(p.desirable)})",
-                _corner(p, centre),
+                _(_corner(p, centre)),
             )
             for p in ranked
         ),

@@ -6,22 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import _, ngettext
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import DIVERGING, INK, SUPPRESSED
 from app.reports.figures.text import (
-    EN_DASH,
     HOVER_TEMPLATE,
     check_k,
     hidden_label,
-    hidden_sentence,
     hover_block,
     hover_with,
     p_value,
     plain,
-    plural,
     signed,
     with_interval,
+    wrap_label,
 )
 from app.reports.figures.values import DifferenceCell, Dimension, finite
 
@@ -48,9 +47,23 @@ def _short_mark(k: int, reason: str | None) -> str:
     return {"under_k": f"<{k}", "protects": "w"}.get(reason or "", f"<{k}*")
 
 
-def _cell(block: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Cell:
+def _words() -> dict[str, str]:
+    """The hover's words in the reader's language, looked up once per chart (a heatmap of
+    200 teams has some 2,600 cells)."""
+    return {
+        "difference": _("Difference from the rest"),
+        "significant": _(" • significant"),
+        "g": _("Hedges' g [95% CI]"),
+        "p": _("Adjusted p (BH)"),
+        "undefined": _("not defined"),
+    }
+
+
+def _cell(
+    block: str, dimension: Dimension, cell: DifferenceCell, k: int, words: dict[str, str]
+) -> _Cell:
     """One cell; `block` is its hover's escaped first lines (the team, then the dimension),
-    built once per team and dimension rather than per cell."""
+    built once per team and dimension rather than per cell; `words` from `_words`."""
     if cell.hidden or cell.difference is None:
         label = hidden_label(k, cell.reason)
         # The cell is narrow: a short mark in it, the full label in the hover, the legend
@@ -66,11 +79,9 @@ def _cell(block: str, dimension: Dimension, cell: DifferenceCell, k: int) -> _Ce
     difference = signed(cell.difference)
     sign = 1.0 if dimension.desirable == "high" else -1.0
     fields = {
-        "Difference from the rest": difference + (" • significant" if cell.flagged else ""),
-        "Hedges' g [95% CI]": with_interval(cell.g) if cell.g is not None else "not defined",
-        "Adjusted p (BH)": p_value(cell.p_adjusted)
-        if cell.p_adjusted is not None
-        else "not defined",
+        words["difference"]: difference + (words["significant"] if cell.flagged else ""),
+        words["g"]: with_interval(cell.g) if cell.g is not None else words["undefined"],
+        words["p"]: p_value(cell.p_adjusted) if cell.p_adjusted is not None else words["undefined"],
     }
     return _Cell(
         sign * cell.difference,
@@ -91,7 +102,7 @@ def difference_heatmap(
     k: int,
     q: float = 0.05,
     limit: float | None = None,
-    title: str = "Each team compared with the rest of the organisation",
+    title: str | None = None,
 ) -> ChartSpec:
     """Team x dimension heatmap of (team mean - rest of the organisation).
 
@@ -102,12 +113,14 @@ def difference_heatmap(
     absolute difference (at least 0.25).
     """
     check_k(k)
+    title = title or _("Each team compared with the rest of the organisation")
+    words = _words()
     if len(cells) != len(teams) or any(len(row) != len(dimensions) for row in cells):
         raise ValueError("cells must have one row per team and one cell per dimension")
     columns = [plain(dimension.label) for dimension in dimensions]
     grid = [
         [
-            _cell(f"{heading}<br>{column}", dimension, cell, k)
+            _cell(f"{heading}<br>{column}", dimension, cell, k, words)
             for dimension, column, cell in zip(dimensions, columns, row, strict=True)
         ]
         for heading, row in zip((hover_block(team) for team in teams), cells, strict=True)
@@ -143,7 +156,7 @@ def difference_heatmap(
     # The table has one row per team (a cell per dimension): 200 teams make 200 rows, not
     # 2,600; Hedges' g and adjusted p are in the hover and on each team's page.
     table = DataTable(
-        ("Team", *(d.label for d in dimensions)),
+        (_("Team"), *(d.label for d in dimensions)),
         tuple((team, *(c.table for c in row)) for team, row in zip(teams, grid, strict=True)),
     )
     return ChartSpec(figure, title, description, table, wide=True)
@@ -155,28 +168,58 @@ def _description(
     flagged = sum(c.flagged for row in grid for c in row)
     shown = sum(not c.hidden for row in grid for c in row)
     hidden = sum(c.hidden for row in grid for c in row)
-    return (
-        f"Difference between each team and the rest of the organisation, for "
-        f"{plural(teams, 'team', 'teams')} and "
-        f"{plural(dimensions, 'dimension', 'dimensions')}. Blue cells are better "
-        "than the rest, orange cells worse (for power-over dimensions a lower score is "
-        f"better); the number is the raw difference. {plural(flagged, 'cell', 'cells')} "
-        f"of {shown} shown stand out after Benjamini{EN_DASH}Hochberg adjustment "
-        f"(q = {q:g})."
-        + hidden_sentence(hidden, k, "cell", "cells")
-        + " The table gives each difference from the rest; • marks the significant ones."
+    sentences = [
+        _(
+            "Difference between each team and the rest of the organisation, for %(teams)s "
+            "and %(dimensions)s.",
+            teams=ngettext("%(num)d team", "%(num)d teams", teams),
+            dimensions=ngettext("%(num)d dimension", "%(num)d dimensions", dimensions),
+        ),
+        _(
+            "Blue cells are better than the rest, orange cells worse (for power-over "
+            "dimensions a lower score is better); the number is the raw difference."
+        ),
+        ngettext(
+            "%(num)d cell of %(shown)s shown stands out after Benjamini–Hochberg adjustment "
+            "(q = %(q)s).",
+            "%(num)d cells of %(shown)s shown stand out after Benjamini–Hochberg adjustment "
+            "(q = %(q)s).",
+            flagged,
+            shown=shown,
+            q=f"{q:g}",
+        ),
+    ]
+    if hidden:
+        sentences.append(
+            ngettext(
+                "%(num)d cell hidden (%(label)s).",
+                "%(num)d cells hidden (%(label)s).",
+                hidden,
+                label=hidden_label(k),
+            )
+        )
+    sentences.append(
+        _("The table gives each difference from the rest; • marks the significant ones.")
     )
+    return " ".join(sentences)
 
 
 def _notes(q: float, hidden: str | None) -> list[str]:
     notes = [
-        "Blue: better than the rest of the organisation; orange: worse "
-        "(for power-over, lower is better).",
-        f"Numbers: difference from the rest on the 1{EN_DASH}5 scale; <b>bold •</b>: "
-        f"significant after Benjamini{EN_DASH}Hochberg adjustment (q = {q:g}).",
+        _(
+            "Blue: better than the rest of the organisation; orange: worse (for power-over, "
+            "lower is better)."
+        ),
+        # The markup is ours (plotly draws it); the words are the translator's.
+        _(
+            "Numbers: difference from the rest on the 1–5 scale; %(bold)s: significant after "
+            "Benjamini–Hochberg adjustment (q = %(q)s).",
+            bold="<b>" + _("bold •") + "</b>",
+            q=f"{q:g}",
+        ),
     ]
     if hidden is not None:
-        notes.append(f"Grey: {hidden}")
+        notes.append(_("Grey: %(labels)s", labels=hidden))
     return notes
 
 
@@ -208,14 +251,14 @@ def _difference_trace(
         "texttemplate": "%{text}",
         "textfont": {"size": 12},
         "colorbar": {
-            "title": {"text": "Compared with<br>the rest", "side": "top"},
+            "title": {"text": wrap_label(_("Compared with the rest"), 14), "side": "top"},
             "tickmode": "array",
             "tickvals": [-bound, 0, bound],
-            "ticktext": ["worse", "same", "better"],
+            "ticktext": [_("worse"), _("same"), _("better")],
             "thickness": 14,
             "len": 0.8,
         },
-        "name": "Difference",
+        "name": _("Difference"),
     }
 
 
@@ -231,5 +274,5 @@ def _suppressed_trace(grid: Sequence[Sequence[_Cell]], columns: int) -> dict[str
         "text": [[c.suppressed_text for c in row] for row in grid],
         "texttemplate": "%{text}",
         "textfont": {"size": 11, "color": INK},
-        "name": "Suppressed",
+        "name": _("Suppressed"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from app.i18n import N_, _, ngettext
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import (
@@ -15,20 +16,17 @@ from app.reports.figures.style import (
     SCALE_NEUTRAL,
 )
 from app.reports.figures.text import (
-    EN_DASH,
     HOVER_TEMPLATE,
     check_k,
     hidden_label,
-    hidden_sentence,
     hover,
     percent,
     plain,
-    plural,
 )
 from app.reports.figures.values import ItemDistribution
 
 _FAVOURABLE_HEADING: Final[Mapping[str, Any]] = {
-    "text": "<b>Favourable</b>",
+    "text": "",  # <b>Favourable</b>, in the reader's language
     "xref": "paper",
     "yref": "paper",
     "x": 1.0,
@@ -46,13 +44,14 @@ def diverging_items(
     k: int,
     scale_labels: Sequence[str] = DEFAULT_SCALE_LABELS,
     wrap: int = 44,
-    title: str = "Answers to each item",
+    title: str | None = None,
 ) -> ChartSpec:
     """Diverging stacked bars per item: the percent of answers on each scale point as
     answered (raw, not reverse-keyed), disagree to the left of 0, agree to the right, the
     neutral point split around 0. Each item's favourable end (`ItemDistribution.desirable`)
     is marked under its statement, and the percent of answers at that end is at the right."""
     check_k(k)
+    title = title or _("Answers to each item")
     points = len(scale_labels)
     if points < 2:
         raise ValueError("a scale has at least two points")
@@ -72,28 +71,48 @@ def diverging_items(
             "tickmode": "array",
             "tickvals": [-100, -50, 0, 50, 100],
             "ticktext": ["100%", "50%", "0", "50%", "100%"],
-            "title": {"text": f"Percent of answers: disagree {EN_DASH} agree"},
+            "title": {"text": _("Percent of answers: disagree – agree")},
             "zeroline": True,
             "zerolinecolor": INK,
             "fixedrange": True,
         },
         yaxis=_statement_axis(items, wrap),
-        annotations=[dict(_FAVOURABLE_HEADING), *_item_notes(items, hidden_label(k))],
+        annotations=[
+            {**_FAVOURABLE_HEADING, "text": f"<b>{plain(_('Favourable'))}</b>"},
+            *_item_notes(items, hidden_label(k)),
+        ],
         margin={"l": 16, "r": 96, "t": 96, "b": 16},
     )
     figure = chart.figure(_answer_bars(shown, scale_labels), layout, empty=not items)
-    description = (
-        "For each statement, the share of answers on each point of the scale as people "
-        "answered it: disagreement to the left of the centre line, agreement to the right, "
-        "the neutral answer split across it. Under each statement, its favourable end: "
-        "agreement for mutuality and outcome statements, disagreement for power-over ones, "
-        "the other way round for a statement worded in reverse. The number at the right is "
-        "the percent favourable: the share of answers in the two boxes at that end. "
-        f"'Prefer not to answer' is not counted. {plural(len(shown), 'item', 'items')} shown."
-        + hidden_sentence(len(items) - len(shown), k, "item", "items")
+    hidden = len(items) - len(shown)
+    description = " ".join(
+        [
+            _(
+                "For each statement, the share of answers on each point of the scale as people "
+                "answered it: disagreement to the left of the centre line, agreement to the "
+                "right, the neutral answer split across it. Under each statement, its "
+                "favourable end: agreement for mutuality and outcome statements, disagreement "
+                "for power-over ones, the other way round for a statement worded in reverse. "
+                "The number at the right is the percent favourable: the share of answers in "
+                "the two boxes at that end. 'Prefer not to answer' is not counted."
+            ),
+            ngettext("%(num)d item shown.", "%(num)d items shown.", len(shown)),
+            *(
+                [
+                    ngettext(
+                        "%(num)d item hidden (%(label)s).",
+                        "%(num)d items hidden (%(label)s).",
+                        hidden,
+                        label=hidden_label(k),
+                    )
+                ]
+                if hidden
+                else []
+            ),
+        ]
     )
     table = DataTable(
-        ("Item", "Answers", *scale_labels, "Favourable", "Favourable end"),
+        (_("Item"), _("Answers"), *scale_labels, _("Favourable"), _("Favourable end")),
         tuple(_table_row(item, hidden_label(k), points) for item in items),
     )
     return ChartSpec(figure, title, description, table)
@@ -108,12 +127,12 @@ def _answer_bars(
     colours = _scale_colours(points)
 
     def bar(point: int, sign: float, share: float, legend: bool) -> dict[str, Any]:
-        values = [100.0 * (item.counts or ())[point] / (item.n or 1) for _, item in shown]
+        values = [100.0 * (item.counts or ())[point] / (item.n or 1) for _other, item in shown]
         return {
             "type": "bar",
             "orientation": "h",
             "x": [sign * share * v for v in values],
-            "y": [i for i, _ in shown],
+            "y": [i for i, _other in shown],
             "name": plain(scale_labels[point]),
             "legendgroup": f"point{point}",
             "legendrank": point + 1,
@@ -121,7 +140,7 @@ def _answer_bars(
             "marker": {"color": colours[point], "line": {"color": "#ffffff", "width": 0.5}},
             "hovertext": [
                 hover(item.label, {scale_labels[point]: percent(v)})
-                for (_, item), v in zip(shown, values, strict=True)
+                for (_other, item), v in zip(shown, values, strict=True)
             ],
             "hovertemplate": HOVER_TEMPLATE,
         }
@@ -159,7 +178,7 @@ def _item_notes(items: Sequence[ItemDistribution], hidden: str) -> list[dict[str
 
 
 def _favourable_end(item: ItemDistribution) -> str:
-    return "agree" if item.desirable == "high" else "disagree"
+    return _("agree") if item.desirable == "high" else _("disagree")
 
 
 def _statement_axis(items: Sequence[ItemDistribution], wrap: int) -> dict[str, Any]:
@@ -167,15 +186,15 @@ def _statement_axis(items: Sequence[ItemDistribution], wrap: int) -> dict[str, A
     side of the chart where that end lies."""
     axis = chart.category_axis([item.label for item in items], width=wrap)
     axis["ticktext"] = [
-        f"{text}<br><i>{_FAVOURABLE_ARROWS[item.desirable].format(_favourable_end(item))}</i>"
+        f"{text}<br><i>{plain(_(_FAVOURABLE_ARROWS[item.desirable]))}</i>"
         for text, item in zip(axis["ticktext"], items, strict=True)
     ]
     return axis
 
 
 _FAVOURABLE_ARROWS: Final[Mapping[str, str]] = {
-    "high": "favourable: {} \u25b8",
-    "low": "\u25c2 favourable: {}",
+    "high": N_("favourable: agree ▸"),
+    "low": N_("◂ favourable: disagree"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.i18n import _, ngettext
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import SERIES_COLOURS, SERIES_SYMBOLS
@@ -18,7 +19,6 @@ from app.reports.figures.text import (
     hover,
     number,
     plain,
-    plural,
     signed,
     signed_with_interval,
     with_interval,
@@ -34,7 +34,7 @@ def standpoint_gap(
     k: int,
     gaps: Sequence[Estimate | None] | None = None,
     scale: tuple[float, float] = (1.0, 5.0),
-    title: str = "The climate seen from each level",
+    title: str | None = None,
 ) -> ChartSpec:
     """Each family index by level, from the bottom of the hierarchy (first level) to the top
     (last), with 95% intervals, and the gap top minus bottom per family.
@@ -44,6 +44,7 @@ def standpoint_gap(
     when both ends are shown.
     """
     check_k(k)
+    title = title or _("The climate seen from each level")
     if gaps is not None and len(gaps) != len(families):
         raise ValueError("give one gap per family")
     traces = _series_traces(families, levels, "level")
@@ -61,14 +62,21 @@ def standpoint_gap(
         traces,
         _series_gap_labels(families, levels, k, scale[0]),
         height=440,
-        notes=["Gap, top minus bottom level:", *gap_lines] if gap_lines else [],
-        x_axis=(levels, 18, "Level, from the bottom of the hierarchy to the top"),
-        y_axis=(f"Index ({number(scale[0], 0)}{EN_DASH}{number(scale[1], 0)})", scale),
+        notes=[_("Gap, top minus bottom level:"), *gap_lines] if gap_lines else [],
+        x_axis=(levels, 18, _("Level, from the bottom of the hierarchy to the top")),
+        y_axis=(
+            _("Index (%(scale)s)", scale=f"{number(scale[0], 0)}{EN_DASH}{number(scale[1], 0)}"),
+            scale,
+        ),
         empty=not levels or not families,
     )
     description = (
-        "Family indices by level, from the bottom of the hierarchy to the top, with 95% "
-        "confidence intervals. "
+        _(
+            "Family indices by level, from the bottom of the hierarchy to the top, with "
+            "%(level)s confidence intervals.",
+            level="95%",
+        )
+        + " "
         + " ".join(
             _gap_sentence(family, gap) for family, gap in zip(families, gap_values, strict=True)
         )
@@ -81,7 +89,7 @@ def standpoint_gap(
         )
         for family, gap in zip(families, gap_values, strict=True)
     ]
-    table = DataTable(("Family", *levels, "Gap (top minus bottom)"), tuple(rows))
+    table = DataTable((_("Family"), *levels, _("Gap (top minus bottom)")), tuple(rows))
     return ChartSpec(figure, title, description, table)
 
 
@@ -99,16 +107,29 @@ def _gap(family: Series, given: Estimate | None) -> Estimate | None:
 
 def _gap_sentence(family: Series, gap: Estimate | None) -> str:
     if gap is None:
-        return f"{family.label}: no gap (the top or bottom level is not shown)."
+        return _("%(index)s: no gap (the top or bottom level is not shown).", index=family.label)
     name = f"{family.label} ({direction(family.desirable)})"
     if number(gap.value) == number(0.0):
-        return f"{name}: the top and bottom levels score the same."
-    word = "higher" if gap.value > 0 else "lower"
-    return f"{name}: the top level scores {number(abs(gap.value))} {word} than the bottom level" + (
-        f" (95% CI {signed(gap.lower)} to {signed(gap.upper)})."
-        if gap.lower is not None and gap.upper is not None
-        else "."
-    )
+        return _("%(index)s: the top and bottom levels score the same.", index=name)
+    values = {"index": name, "size": number(abs(gap.value))}
+    if gap.lower is not None and gap.upper is not None:
+        interval = {"lower": signed(gap.lower), "upper": signed(gap.upper)}
+        if gap.value > 0:
+            return _(
+                "%(index)s: the top level scores %(size)s higher than the bottom level (95%% CI "
+                "%(lower)s to %(upper)s).",
+                **values,
+                **interval,
+            )
+        return _(
+            "%(index)s: the top level scores %(size)s lower than the bottom level (95%% CI "
+            "%(lower)s to %(upper)s).",
+            **values,
+            **interval,
+        )
+    if gap.value > 0:
+        return _("%(index)s: the top level scores %(size)s higher than the bottom level.", **values)
+    return _("%(index)s: the top level scores %(size)s lower than the bottom level.", **values)
 
 
 def trend_lines(
@@ -116,30 +137,38 @@ def trend_lines(
     series: Sequence[Series],
     *,
     k: int,
-    y_title: str = "Index (1\u20135)",
+    y_title: str | None = None,
     scale: tuple[float, float] = (1.0, 5.0),
-    title: str = "Trends across waves",
+    title: str | None = None,
 ) -> ChartSpec:
     """One line per index across the waves (oldest first) with 95% intervals; a hidden
     value is a labelled gap, a value that is not comparable across waves (None) a gap
     labelled "not available"."""
     check_k(k)
+    title = title or _("Trends across waves")
+    y_title = y_title or _("Index (%(scale)s)", scale="1–5")
     figure = _lines_figure(
         title,
         _series_traces(series, waves, "wave", dodge=0.04),
         _series_gap_labels(series, waves, k, scale[0]),
         height=420,
         notes=[],
-        x_axis=(waves, 16, "Wave"),
+        x_axis=(waves, 16, _("Wave")),
         y_axis=(plain(y_title), scale),
         empty=not waves or not series,
     )
-    description = (
-        f"Indices across {plural(len(waves), 'wave', 'waves')}, oldest first, with 95% "
-        "confidence intervals. " + " ".join(_trend_sentence(line, waves) for line in series)
+    description = " ".join(
+        [
+            ngettext(
+                "Indices across %(num)d wave, oldest first, with 95%% confidence intervals.",
+                "Indices across %(num)d waves, oldest first, with 95%% confidence intervals.",
+                len(waves),
+            ),
+            *(_trend_sentence(line, waves) for line in series),
+        ]
     )
     rows = [(line.label, *(_cell(v, k) for v in line.values)) for line in series]
-    table = DataTable(("Index", *waves), tuple(rows))
+    table = DataTable((_("Index"), *waves), tuple(rows))
     return ChartSpec(figure, title, description, table)
 
 
@@ -148,13 +177,23 @@ def _trend_sentence(line: Series, waves: Sequence[str]) -> str:
     shown = [(w, v) for w, v in zip(waves, line.values, strict=True) if isinstance(v, Estimate)]
     if len(shown) >= 2:
         (first_wave, first), (last_wave, last) = shown[0], shown[-1]
-        return (
-            f"{name}: {number(first.value)} in {first_wave}, {number(last.value)} in "
-            f"{last_wave} ({signed(last.value - first.value)})."
+        return _(
+            "%(index)s: %(first)s in %(first_wave)s, %(last)s in %(last_wave)s (%(change)s).",
+            index=name,
+            first=number(first.value),
+            first_wave=first_wave,
+            last=number(last.value),
+            last_wave=last_wave,
+            change=signed(last.value - first.value),
         )
     if shown:
-        return f"{name}: {number(shown[0][1].value)} in {shown[0][0]} only."
-    return f"{name}: no wave shown."
+        return _(
+            "%(index)s: %(mean)s in %(wave)s only.",
+            index=name,
+            mean=number(shown[0][1].value),
+            wave=shown[0][0],
+        )
+    return _("%(index)s: no wave shown.", index=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +297,7 @@ def _series_gap_labels(
         if hidden:
             lines.append(_gap_line(hidden, len(series), label))
         if missing:
-            lines.append(_gap_line(missing, len(series), "not available"))
+            lines.append(_gap_line(missing, len(series), _("not available")))
         if lines:
             note = chart.gap_label("<br>".join(lines), position, y, xanchor="center")
             note["yanchor"] = "bottom"
@@ -276,4 +315,4 @@ def _cell(value: SeriesValue, k: int) -> str:
         return hidden_label(k)
     if isinstance(value, Estimate):
         return with_interval(value)
-    return "not available"
+    return _("not available")

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from app.i18n import N_, _, ngettext
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, INK, LINE, MUTED, ORANGE, SUPPRESSED
@@ -22,13 +23,12 @@ from app.reports.figures.text import (
     interval,
     number,
     plain,
-    plural,
     with_interval,
     wrap_label,
 )
 from app.reports.figures.values import Desirable, Estimate, GroupBar, TeamPoint, finite
 
-ORGANISATION: Final = "Whole organisation"
+ORGANISATION: Final = N_("Whole organisation")
 
 # --------------------------------------------------------------------------------------------
 # The quadrant map
@@ -44,27 +44,35 @@ class _Bubble:
 
 # (x, y, anchor x, anchor y, text, fill) of each corner of the map
 _QUADRANTS: Final = (
-    (5, 1, "right", "bottom", "More mutuality, less power-over", "rgba(33,102,172,0.08)"),
-    (5, 5, "right", "top", "More mutuality, more power-over", None),
-    (1, 5, "left", "top", "Less mutuality, more power-over", "rgba(179,88,6,0.08)"),
-    (1, 1, "left", "bottom", "Less mutuality, less power-over", None),
+    (5, 1, "right", "bottom", N_("More mutuality, less power-over"), "rgba(33,102,172,0.08)"),
+    (5, 5, "right", "top", N_("More mutuality, more power-over"), None),
+    (1, 5, "left", "top", N_("Less mutuality, more power-over"), "rgba(179,88,6,0.08)"),
+    (1, 1, "left", "bottom", N_("Less mutuality, less power-over"), None),
 )
 LABELLED_TEAMS: Final = 40  # above this many bubbles, names get smaller
 
 
-def _side(value: float, midpoint: float, more: str = "More", less: str = "Less") -> str:
-    if value > midpoint:
-        return more
-    if value < midpoint:
-        return less
-    return "As much"
+def _side(value: float, midpoint: float) -> int:
+    """1 above the midpoint, -1 below, 0 on it."""
+    return (value > midpoint) - (value < midpoint)
+
+
+# Where a team lies against the organisation's two means, one whole phrase per case.
+_QUADRANT_WORDS: Final = {
+    (1, 1): N_("More mutuality, more power-over than the organisation"),
+    (1, 0): N_("More mutuality, as much power-over than the organisation"),
+    (1, -1): N_("More mutuality, less power-over than the organisation"),
+    (0, 1): N_("As much mutuality, more power-over than the organisation"),
+    (0, 0): N_("As much mutuality, as much power-over than the organisation"),
+    (0, -1): N_("As much mutuality, less power-over than the organisation"),
+    (-1, 1): N_("Less mutuality, more power-over than the organisation"),
+    (-1, 0): N_("Less mutuality, as much power-over than the organisation"),
+    (-1, -1): N_("Less mutuality, less power-over than the organisation"),
+}
 
 
 def _quadrant(x: float, y: float, centre: tuple[float, float]) -> str:
-    return (
-        f"{_side(x, centre[0])} mutuality, {_side(y, centre[1]).lower()} power-over than "
-        "the organisation"
-    )
+    return _(_QUADRANT_WORDS[(_side(x, centre[0]), _side(y, centre[1]))])
 
 
 def quadrant_map(
@@ -77,7 +85,7 @@ def quadrant_map(
     error_bars: bool = True,
     x_name: str = "Mutuality",
     y_name: str = "Power-over",
-    title: str = "Mutuality and power-over by team",
+    title: str | None = None,
 ) -> ChartSpec:
     """One bubble per team, named: across the mutuality index (1-5, higher is better), up
     the power-over index (1-5, higher is worse); bubble area by n; optional 95% intervals.
@@ -85,6 +93,7 @@ def quadrant_map(
     where each team stands against its own organisation (a split at the scale's midpoint
     put nearly every team in one corner). A note says how many teams are hidden."""
     check_k(k)
+    title = title or _("Mutuality and power-over by team")
     centre = (finite("centre x", centre[0]), finite("centre y", centre[1]))
     if not all(1.0 <= c <= 5.0 for c in centre):
         raise ValueError("the centre must lie on the 1-5 scale")
@@ -99,7 +108,14 @@ def quadrant_map(
     layout = chart.layout(
         title,
         height=560 if len(bubbles) <= LABELLED_TEAMS else 760,
-        notes=[f"{plural(len(hidden), 'team', 'teams')} not shown: {_counted(hidden_labels)}"]
+        notes=[
+            ngettext(
+                "%(num)d team not shown: %(labels)s",
+                "%(num)d teams not shown: %(labels)s",
+                len(hidden),
+                labels=_counted(hidden_labels),
+            )
+        ]
         if hidden
         else [],
         xaxis={"title": {"text": plain(x_title)}, "range": [1, 5], "dtick": 1},
@@ -109,18 +125,37 @@ def quadrant_map(
     figure = chart.figure([trace], layout, empty=not points)
     quadrants = Counter(_quadrant(b.x.value, b.y.value, centre) for b in bubbles)
     where = "; ".join(
-        f"{plural(count, 'team', 'teams')}: {name.lower()}" for name, count in quadrants.items()
+        ngettext("%(num)d team: %(where)s", "%(num)d teams: %(where)s", count, where=name.lower())
+        for name, count in quadrants.items()
     )
-    description = (
-        f"Each bubble is a team, named: across, {x_title}; up, {y_title}. Bubble area shows "
-        "the number of responses"
-        + (", lines the 95% confidence intervals" if error_bars else "")
-        + f". The lines cross at the organisation's means ({x_name} {number(centre[0])}, "
-        f"{y_name} {number(centre[1])}); the shaded lower right is more mutuality with less "
-        f"power-over than the organisation. {plural(len(bubbles), 'team', 'teams')} shown"
-        + (f". {where}." if where else ".")
-        + _hidden_teams(hidden_labels)
-    )
+    sentences = [
+        _(
+            "Each bubble is a team, named: across, %(x)s; up, %(y)s. Bubble area shows the "
+            "number of responses, lines the 95%% confidence intervals.",
+            x=x_title,
+            y=y_title,
+        )
+        if error_bars
+        else _(
+            "Each bubble is a team, named: across, %(x)s; up, %(y)s. Bubble area shows the "
+            "number of responses.",
+            x=x_title,
+            y=y_title,
+        ),
+        _(
+            "The lines cross at the organisation's means (%(x_name)s %(x)s, %(y_name)s %(y)s); "
+            "the shaded lower right is more mutuality with less power-over than the "
+            "organisation.",
+            x_name=x_name,
+            x=number(centre[0]),
+            y_name=y_name,
+            y=number(centre[1]),
+        ),
+        ngettext("%(num)d team shown.", "%(num)d teams shown.", len(bubbles)),
+    ]
+    if where:
+        sentences.append(where + ".")
+    description = " ".join(sentences) + _hidden_teams(hidden_labels)
     table = _quadrant_table(bubbles, hidden_labels, (x_name, y_name), centre)
     return ChartSpec(figure, title, description, table)
 
@@ -158,7 +193,7 @@ def _bubble_trace(
         ],
         "hovertemplate": HOVER_TEMPLATE,
         "cliponaxis": False,
-        "name": "Teams",
+        "name": _("Teams"),
     }
     if intervals:
         trace["error_x"] = chart.error_bars([b.x for b in bubbles], clip=(1.0, 5.0))
@@ -190,7 +225,7 @@ def _quadrant_marks(centre: tuple[float, float]) -> dict[str, list[dict[str, Any
             )
         annotations.append(
             {
-                "text": text,
+                "text": _(text),
                 "x": qx,
                 "y": qy,
                 "xref": "x",
@@ -211,7 +246,12 @@ def _hidden_teams(labels: Mapping[str, str]) -> str:
     """The description's sentence on hidden teams, by label ("" when none is hidden)."""
     if not labels:
         return ""
-    return f" {plural(len(labels), 'team', 'teams')} hidden ({_counted(labels)})."
+    return " " + ngettext(
+        "%(num)d team hidden (%(labels)s).",
+        "%(num)d teams hidden (%(labels)s).",
+        len(labels),
+        labels=_counted(labels),
+    )
 
 
 def _counted(labels: Mapping[str, str]) -> str:
@@ -242,8 +282,14 @@ def _quadrant_table(
         for b in bubbles
     ]
     rows.extend((name, label, "", "", "", "", "") for name, label in hidden.items())
-    columns = ("Team", x_name, f"{x_name} 95% CI", y_name, f"{y_name} 95% CI")
-    return DataTable((*columns, "Responses", "Quadrant"), tuple(rows))
+    columns = (
+        _("Team"),
+        x_name,
+        _("%(index)s 95%% CI", index=x_name),
+        y_name,
+        _("%(index)s 95%% CI", index=y_name),
+    )
+    return DataTable((*columns, _("Responses"), _("Quadrant")), tuple(rows))
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,15 +298,15 @@ def _quadrant_table(
 
 VERDICT_COLOURS: Final = {"better": BLUE, "worse": ORANGE, "same": SUPPRESSED, None: SUPPRESSED}
 VERDICT_WORDS: Final = {
-    "better": "better than the rest",
-    "worse": "worse than the rest",
-    "same": "no clear difference",
-    None: "not compared",
+    "better": N_("better than the rest"),
+    "worse": N_("worse than the rest"),
+    "same": N_("no clear difference"),
+    None: N_("not compared"),
 }
 # Two short lines: a chart's notes do not wrap, and a phone's plot is about 350 px wide.
 VERDICT_NOTES: Final = (
-    "Blue: better than the rest; orange: worse;",
-    "grey: no clear difference (BH over the release, q = .05).",
+    N_("Blue: better than the rest; orange: worse;"),
+    N_("grey: no clear difference (BH over the release, q = .05)."),
 )
 
 
@@ -279,7 +325,7 @@ def family_bars(
     dashed reference line; hidden teams as labelled gaps at the end."""
     check_k(k)
     low, high = scale
-    title = title or f"{family_label} index by team"
+    title = title or _("%(index)s index by team", index=family_label)
     rows = _best_first(rows, desirable)
     shown = [(i, row, row.estimate) for i, row in enumerate(rows) if row.estimate is not None]
     figure = chart.row_bars(
@@ -292,26 +338,30 @@ def family_bars(
         gap_x=low,
         reference=None
         if organisation is None
-        else (organisation.value, f"Organisation {number(organisation.value)}"),
+        else (organisation.value, _("Organisation %(mean)s", mean=number(organisation.value))),
         xaxis={
             "title": {
-                "text": f"{plain(family_label)} index ({number(low, 0)}{EN_DASH}"
-                f"{number(high, 0)}, {direction(desirable)})"
+                "text": _(
+                    "%(index)s index (%(scale)s, %(direction)s)",
+                    index=plain(family_label),
+                    scale=f"{number(low, 0)}{EN_DASH}{number(high, 0)}",
+                    direction=direction(desirable),
+                )
             },
             "range": [low, high],
             "dtick": 1,
             "fixedrange": True,
         },
-        notes=list(VERDICT_NOTES) if shown else [],
+        notes=[_(note) for note in VERDICT_NOTES] if shown else [],
     )
     table_rows = [
         (*_estimate_row(row.label, row.estimate, hidden_label(k, row.reason)), _verdict_cell(row))
         for row in rows
     ]
     if organisation is not None:
-        table_rows.append((*_estimate_row(ORGANISATION, organisation, hidden_label(k)), ""))
+        table_rows.append((*_estimate_row(_(ORGANISATION), organisation, hidden_label(k)), ""))
     description = _bars_description(rows, shown, family_label, k, organisation, desirable)
-    columns = ("Team", family_label, "95% CI", "Responses", "Compared with the rest")
+    columns = (_("Team"), family_label, _("95% CI"), _("Responses"), _("Compared with the rest"))
     return ChartSpec(figure, title, description, DataTable(columns, tuple(table_rows)))
 
 
@@ -323,20 +373,20 @@ def _verdict_bars(
 ) -> dict[str, Any]:
     """The bar trace's own part: one bar per shown team, coloured by its verdict."""
     return {
-        "x": [e.value for _, _, e in shown],
-        "y": [i for i, _, _ in shown],
-        "marker": {"color": [VERDICT_COLOURS[row.verdict] for _, row, _ in shown]},
-        "error_x": chart.error_bars([e for _, _, e in shown], clip=scale),
+        "x": [e.value for _other, _more, e in shown],
+        "y": [i for i, _other, _more in shown],
+        "marker": {"color": [VERDICT_COLOURS[row.verdict] for _other, row, _more in shown]},
+        "error_x": chart.error_bars([e for _other, _more, e in shown], clip=scale),
         "hovertext": [
             hover(
                 row.label,
                 {
                     family_label: with_interval(e),
                     COUNT_FIELD: e.n,
-                    "Compared with the rest": VERDICT_WORDS[row.verdict],
+                    _("Compared with the rest"): _(VERDICT_WORDS[row.verdict]),
                 },
             )
-            for _, row, e in shown
+            for _other, row, e in shown
         ],
         "hovertemplate": HOVER_TEMPLATE,
         "name": plain(family_label),
@@ -351,18 +401,38 @@ def _bars_description(
     organisation: Estimate | None,
     desirable: Desirable,
 ) -> str:
-    verdicts = Counter(row.verdict for _, row, _ in shown)
+    verdicts = Counter(row.verdict for _row, row, _e in shown)
+    first = (
+        _(
+            "%(index)s index per team (%(direction)s), best first, with 95%% confidence intervals.",
+            index=family_label,
+            direction=direction(desirable),
+        )
+        if organisation is None
+        else _(
+            "%(index)s index per team (%(direction)s), best first, with 95%% confidence "
+            "intervals; the dashed line is the whole organisation (%(mean)s).",
+            index=family_label,
+            direction=direction(desirable),
+            mean=number(organisation.value),
+        )
+    )
     return (
-        f"{family_label} index per team ({direction(desirable)}), best first, with 95% "
-        "confidence intervals"
-        + _organisation_clause(None if organisation is None else number(organisation.value))
-        + f". {plural(len(shown), 'team', 'teams')} shown: "
-        + f"{verdicts['better']} better than the rest of the organisation, "
-        + f"{verdicts['worse']} worse, the others without a clear difference."
+        first
+        + " "
+        + ngettext(
+            "%(num)d team shown: %(better)s better than the rest of the organisation, "
+            "%(worse)s worse, the others without a clear difference.",
+            "%(num)d teams shown: %(better)s better than the rest of the organisation, "
+            "%(worse)s worse, the others without a clear difference.",
+            len(shown),
+            better=verdicts["better"],
+            worse=verdicts["worse"],
+        )
         + _hidden_teams(
             {row.label: hidden_label(k, row.reason) for row in rows if row.estimate is None}
         )
-        + _most_favourable([(row.label, e) for _, row, e in shown], desirable)
+        + _most_favourable([(row.label, e) for _other, row, e in shown], desirable)
     )
 
 
@@ -376,7 +446,7 @@ def _best_first(rows: Sequence[GroupBar], desirable: Desirable) -> list[GroupBar
 
 
 def _verdict_cell(row: GroupBar) -> str:
-    return "" if row.estimate is None else VERDICT_WORDS[row.verdict]
+    return "" if row.estimate is None else _(VERDICT_WORDS[row.verdict])
 
 
 def _most_favourable(shown: Sequence[tuple[str, Estimate]], desirable: Desirable) -> str:
@@ -385,12 +455,7 @@ def _most_favourable(shown: Sequence[tuple[str, Estimate]], desirable: Desirable
         return ""
     best = max if desirable == "high" else min
     top, e = best(shown, key=lambda bar: bar[1].value)
-    return f" Most favourable: {top} ({number(e.value)})."
-
-
-def _organisation_clause(value: str | None) -> str:
-    """The description's mention of the reference line ("" without one)."""
-    return "" if value is None else f"; the dashed line is the whole organisation ({value})"
+    return " " + _("Most favourable: %(team)s (%(mean)s).", team=top, mean=number(e.value))
 
 
 def _estimate_row(name: str, e: Estimate | None, hidden: str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from app.i18n import _, ngettext
 from app.reports.figures.values import Desirable, Estimate
 from app.reports.privacy.model import Reason
 from app.reports.privacy.model import hidden_label as privacy_label
@@ -108,11 +109,16 @@ def hidden_legend(k: int) -> dict[str, str]:
     return privacy_legend(check_k(k))
 
 
-def hidden_sentence(count: int, k: int, one: str, many: str) -> str:
+def hidden_sentence(count: int, k: int) -> str:
     """The description's sentence on ``count`` hidden groups ("" when there are none)."""
     if not count:
         return ""
-    return f" {plural(count, one, many)} hidden ({hidden_label(k)})."
+    return " " + ngettext(
+        "%(num)d group hidden (%(label)s).",
+        "%(num)d groups hidden (%(label)s).",
+        count,
+        label=hidden_label(k),
+    )
 
 
 def number(x: float, digits: int = 2) -> str:
@@ -148,7 +154,7 @@ def count_text(n: int | None) -> str:
 
 def direction(desirable: Desirable) -> str:
     """Which way is better, in words."""
-    return "higher is better" if desirable == "high" else "lower is better"
+    return _("higher is better") if desirable == "high" else _("lower is better")
 
 
 def plural(n: int, one: str, many: str) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
+from app.i18n import _
+
 MIN_K: Final = 3
 """No survey may set a threshold below this (CONSTRUCTS.md, "Thresholds")."""
 DEFAULT_K_SCORES: Final = 5
@@ -58,26 +60,29 @@ REASONS: Final[tuple[Reason, ...]] = (UNDER_K, PROTECTS)
 
 def hidden_label(k: int, reason: Reason | None = None) -> str:
     """The label of a hidden cell: "fewer than k" (under k), "withheld" (at least k, hidden
-    to protect a smaller group), or "fewer than k*" where the release does not tell which."""
+    to protect a smaller group), or "fewer than k*" where the release does not tell which.
+    In the reader's language: the release stores the reason, never the words."""
     if reason == UNDER_K:
-        return f"fewer than {k}"
+        return _("fewer than %(k)s", k=k)
     if reason == PROTECTS:
-        return "withheld"
-    return f"fewer than {k}*"
+        return _("withheld")
+    return _("fewer than %(k)s*", k=k)
 
 
 def legend(k: int) -> dict[str, str]:
     """Each hidden label with what it means, in the order pages, charts and exports list
     them (the same three labels as :func:`hidden_label`)."""
     return {
-        hidden_label(k, UNDER_K): f"fewer than {k} responses.",
-        hidden_label(k, PROTECTS): (
-            f"{k} or more responses, withheld so that a group of fewer than {k} cannot be "
-            "worked out by subtraction (across teams, levels or releases)."
+        hidden_label(k, UNDER_K): _("fewer than %(k)s responses.", k=k),
+        hidden_label(k, PROTECTS): _(
+            "%(k)s or more responses, withheld so that a group of fewer than %(k)s cannot be "
+            "worked out by subtraction (across teams, levels or releases).",
+            k=k,
         ),
-        hidden_label(k): (
-            f"fewer than {k} responses, or withheld to protect a smaller group: the release "
-            "does not say which where saying it would narrow a group down."
+        hidden_label(k): _(
+            "fewer than %(k)s responses, or withheld to protect a smaller group: the release "
+            "does not say which where saying it would narrow a group down.",
+            k=k,
         ),
     }
 

@@ -1,0 +1,77 @@
+"""Numbers, dates and states on the staff report and plan pages, as the reader's language
+writes them (3,80 and 62 % in Spanish, 3.80 and 62% in English).
+
+Only what a page shows changes: the figures themselves, and the CSV/XLSX exports' numbers,
+stay as they are. The helpers are given to the templates of the blueprints that call
+`register` (the reports and the plans).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint
+from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import lazy_gettext as _l
+
+MINUS = "\u2212"
+
+# What a survey's state reads as on a staff page (the state itself stays the stored key).
+SURVEY_STATES = {
+    "draft": _l("draft"),
+    "open": _l("open"),
+    "closed": _l("closed"),
+    "archived": _l("archived"),
+}
+
+
+def decimal(value: float, digits: int = 2) -> str:
+    """`value` with `digits` decimals in the reader's locale ("3.80", "3,80")."""
+    pattern = "0." + "0" * digits if digits else "0"
+    return str(format_decimal(value, format=pattern))
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """A difference with its sign ("+0.40", "−0,50"); zero has none ("0.00")."""
+    text = decimal(abs(value), digits)
+    if round(value, digits) == 0:
+        return text
+    return ("+" if value > 0 else MINUS) + text
+
+
+def percent(share: float) -> str:
+    """A share (0-1) as a whole percent in the reader's locale ("62%", "62 %")."""
+    return str(format_percent(share, format="0%"))
+
+
+def count(n: int) -> str:
+    """A whole number with the locale's grouping ("1,234", "1234" or "1.234")."""
+    return str(format_decimal(n, format="#,##0"))
+
+
+def day(value: dt.date | dt.datetime) -> str:
+    """A date in the reader's language ("3 Mar 2027", "3 mar 2027")."""
+    return str(format_date(value, "d MMM y"))
+
+
+def survey_state(state: str) -> str:
+    """A survey's state in the reader's language."""
+    return str(SURVEY_STATES.get(state, state))
+
+
+def helpers() -> dict[str, Any]:
+    return {
+        "decimal_text": decimal,
+        "signed_text": signed,
+        "percent_text": percent,
+        "count_text": count,
+        "day_text": day,
+        "survey_state_label": survey_state,
+    }
+
+
+def register(bp: Blueprint) -> None:
+    """Give the templates the formatting helpers once the blueprint is registered (as
+    globals: the macros the pages import see them too)."""
+    bp.record_once(lambda state: state.app.jinja_env.globals.update(helpers()))
