@@ -10,6 +10,7 @@ argument of a translation function. It fails listing template:line:text.
 from __future__ import annotations
 
 import re
+import tokenize
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -233,6 +234,24 @@ def test_the_checker_reads_plain_text_emails(app: Flask) -> None:
 
 
 # --- the catalog ---------------------------------------------------------------------------
+
+
+# A literal translated inside an f-string: babel's extraction does not look in there.
+CALL_IN_FSTRING = re.compile(r"\{[^{}]*\b(_|_l|gettext|ngettext|lazy_gettext|N_)\(\s*[rR]?['\"]")
+
+
+def test_no_message_is_translated_inside_an_f_string() -> None:
+    found = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        with path.open("rb") as handle:
+            for token in tokenize.tokenize(handle.readline):
+                if (
+                    token.type == tokenize.STRING
+                    and re.match(r"^[rRbB]?[fF]", token.string)
+                    and CALL_IN_FSTRING.search(token.string)
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not found, "move these messages out of their f-string (not extracted): " + str(found)
 
 
 def _marked_strings() -> set[str]:

@@ -43,6 +43,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 
 from app.errors import DomainError
+from app.i18n import N_, _
 
 # Signatures with a public key only: an HMAC token would be signed with the client secret,
 # which the client also knows.
@@ -52,7 +53,7 @@ DISCOVERY_TTL = 3600.0
 CLOCK_LEEWAY = 60  # seconds of clock difference allowed with the provider
 SCOPES = "openid email profile"
 
-START_AGAIN = "Start again from the sign-in page."
+START_AGAIN = N_("Start again from the sign-in page.")
 
 
 class OidcError(DomainError):
@@ -143,7 +144,9 @@ def _http_json(
     url: str, *, data: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
 ) -> Any:
     if not url.startswith(("https://", "http://")):
-        raise OidcError(f"The identity provider's address {url[:80]!r} is not a web address.")
+        raise OidcError(
+            _("The identity provider's address %(url)s is not a web address.", url=repr(url[:80]))
+        )
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     # http(s) only, checked above.
     request = urllib.request.Request(url, data=body, headers={"Accept": "application/json"})  # noqa: S310
@@ -157,13 +160,21 @@ def _http_json(
             detail = _error_of(exc)
         finally:
             exc.close()
-        raise OidcError(
-            f"The identity provider answered {exc.code}{detail} at {_where(url)}. {START_AGAIN}"
-        ) from None
+        answer = _(
+            "The identity provider answered %(code)s%(detail)s at %(where)s.",
+            code=exc.code,
+            detail=detail,
+            where=_where(url),
+        )
+        raise OidcError(f"{answer} {_(START_AGAIN)}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise OidcError(
-            f"The identity provider could not be reached at {_where(url)} "
-            f"({type(exc).__name__}). Try again later, or sign in with your password."
+            _(
+                "The identity provider could not be reached at %(where)s (%(error)s). Try "
+                "again later, or sign in with your password.",
+                where=_where(url),
+                error=type(exc).__name__,
+            )
         ) from None
 
 
@@ -264,24 +275,26 @@ def finish(
     """Complete an attempt from the callback's query `arguments`; OidcError on anything
     wrong (see the module docstring)."""
     if attempt is None:
-        raise OidcError(
-            f"This sign-in was not started from this browser, or it was already used. {START_AGAIN}"
-        )
+        unknown = _("This sign-in was not started from this browser, or it was already used.")
+        raise OidcError(f"{unknown} {_(START_AGAIN)}")
     if "error" in arguments:
         error = arguments.get("error", "")[:100]
-        raise OidcError(
-            f"The identity provider did not sign you in ({error}). {START_AGAIN}"
+        refusal = (
+            _("The identity provider did not sign you in (%(error)s).", error=error)
             if error.isprintable()
-            else f"The identity provider did not sign you in. {START_AGAIN}"
+            else _("The identity provider did not sign you in.")
         )
+        raise OidcError(f"{refusal} {_(START_AGAIN)}")
     if not secrets.compare_digest(arguments.get("state", ""), attempt.state):
-        raise OidcError(
+        mismatch = _(
             "The answer from the identity provider does not belong to the sign-in this "
-            f"browser started (its state differs). {START_AGAIN}"
+            "browser started (its state differs)."
         )
+        raise OidcError(f"{mismatch} {_(START_AGAIN)}")
     code = arguments.get("code", "")
     if not code:
-        raise OidcError(f"The identity provider sent no authorization code. {START_AGAIN}")
+        no_code = _("The identity provider sent no authorization code.")
+        raise OidcError(f"{no_code} {_(START_AGAIN)}")
     document = discover(settings.issuer)
     tokens = _exchange(settings, document, code, redirect_uri, attempt)
     claims = _validate_id_token(settings, document, tokens, attempt)
@@ -290,9 +303,8 @@ def finish(
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
     if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
-        raise OidcError(
-            f"The provider's user information is about another person than its token. {START_AGAIN}"
-        )
+        other = _("The provider's user information is about another person than its token.")
+        raise OidcError(f"{other} {_(START_AGAIN)}")
     merged = {**claims, **userinfo}
     email = merged.get("email")
     verified = merged.get("email_verified") in (True, "true")
@@ -325,7 +337,8 @@ def _exchange(
     if not isinstance(tokens, dict) or not all(
         isinstance(tokens.get(k), str) for k in ("id_token", "access_token")
     ):
-        raise OidcError(f"The identity provider sent no ID token. {START_AGAIN}")
+        no_token = _("The identity provider sent no ID token.")
+        raise OidcError(f"{no_token} {_(START_AGAIN)}")
     return tokens
 
 
@@ -360,35 +373,39 @@ def _validate_id_token(
         )
         claims.validate(now=int(time.time()), leeway=CLOCK_LEEWAY)
     except ExpiredTokenError:
-        raise OidcError(f"The identity provider's token has expired. {START_AGAIN}") from None
+        expired = _("The identity provider's token has expired.")
+        raise OidcError(f"{expired} {_(START_AGAIN)}") from None
     except (BadSignatureError, DecodeError, ValueError):
-        raise OidcError(
+        unsigned = _(
             "The identity provider's token is not signed by one of the provider's keys "
-            f"(or is not a token at all). {START_AGAIN}"
-        ) from None
+            "(or is not a token at all)."
+        )
+        raise OidcError(f"{unsigned} {_(START_AGAIN)}") from None
     except (InvalidClaimError, MissingClaimError) as exc:
         raise OidcError(_claim_problem(exc, settings, tokens["id_token"])) from None
     except JoseError as exc:
-        raise OidcError(
-            f"The identity provider's token is not valid ({exc.error}). {START_AGAIN}"
-        ) from None
+        invalid = _("The identity provider's token is not valid (%(error)s).", error=exc.error)
+        raise OidcError(f"{invalid} {_(START_AGAIN)}") from None
     return dict(claims)
 
 
 def _claim_problem(exc: JoseError, settings: OidcSettings, token: str) -> str:
     claim = str(getattr(exc, "claim_name", "") or exc.description or "")
     if "iss" in claim:
-        return (
-            "The token was issued by another provider than the configured one "
-            f"({settings.issuer}). {START_AGAIN}"
+        problem = _(
+            "The token was issued by another provider than the configured one (%(issuer)s).",
+            issuer=settings.issuer,
         )
-    if "aud" in claim or "azp" in claim:
-        return f"The token was issued for another application (audience). {START_AGAIN}"
-    if "nonce" in claim:
-        return (
-            "The token was not issued for the sign-in this browser started (its nonce "
-            f"differs). {START_AGAIN}"
+    elif "aud" in claim or "azp" in claim:
+        problem = _("The token was issued for another application (audience).")
+    elif "nonce" in claim:
+        problem = _(
+            "The token was not issued for the sign-in this browser started (its nonce differs)."
         )
-    if "iat" in claim:
-        return f"The token's time of issue is not valid. {START_AGAIN}"
-    return f"The identity provider's token is not valid ({claim or exc.error}). {START_AGAIN}"
+    elif "iat" in claim:
+        problem = _("The token's time of issue is not valid.")
+    else:
+        problem = _(
+            "The identity provider's token is not valid (%(error)s).", error=claim or exc.error
+        )
+    return f"{problem} {_(START_AGAIN)}"

@@ -21,8 +21,9 @@ from app.auth.oidc import Identity, OidcError, OidcSettings
 from app.auth.services import create_staff_user
 from app.db import Session, utcnow
 from app.errors import DomainError
+from app.i18n import N_, _
 
-ASK_AN_ADMIN = "Ask an administrator of Mutuality."
+ASK_AN_ADMIN = N_("Ask an administrator of Mutuality.")
 # When several provider values map to roles, the account gets the widest of them.
 ROLE_ORDER = (Role.ADMIN, Role.HR, Role.MANAGER)
 
@@ -53,15 +54,19 @@ def account_for_identity(identity: Identity, settings: OidcSettings) -> tuple[St
         _require_active(user)
         return _signed_in(user), "matched"
     if not identity.email:
-        raise OidcError(
+        unshared = _(
             "The identity provider did not share your email address, which Mutuality needs "
-            f"to find your account. {ASK_AN_ADMIN}"
+            "to find your account."
         )
+        raise OidcError(f"{unshared} {_(ASK_AN_ADMIN)}")
     if not identity.email_verified:
         raise OidcError(
-            f"The identity provider has not verified your email address ({identity.email}), "
-            "so it cannot sign you in to Mutuality. Verify it at the provider and try again, "
-            "or sign in with your password."
+            _(
+                "The identity provider has not verified your email address (%(email)s), so it "
+                "cannot sign you in to Mutuality. Verify it at the provider and try again, or "
+                "sign in with your password.",
+                email=identity.email,
+            )
         )
     user = Session.scalar(
         select(StaffUser).where(func.lower(StaffUser.email) == identity.email.lower())
@@ -69,10 +74,11 @@ def account_for_identity(identity: Identity, settings: OidcSettings) -> tuple[St
     if user is not None:
         _require_active(user)
         if user.oidc_subject is not None:
-            raise OidcError(
-                f"The staff account {user.email} is linked to another identity at the "
-                f"provider. {ASK_AN_ADMIN}"
+            linked = _(
+                "The staff account %(email)s is linked to another identity at the provider.",
+                email=user.email,
             )
+            raise OidcError(f"{linked} {_(ASK_AN_ADMIN)}")
         user.oidc_subject = identity.subject
         return _signed_in(user), "linked"
     return _signed_in(_create(identity, settings)), "created"
@@ -80,7 +86,8 @@ def account_for_identity(identity: Identity, settings: OidcSettings) -> tuple[St
 
 def _require_active(user: StaffUser) -> None:
     if not user.is_active:
-        raise OidcError(f"The staff account {user.email} is deactivated. {ASK_AN_ADMIN}")
+        deactivated = _("The staff account %(email)s is deactivated.", email=user.email)
+        raise OidcError(f"{deactivated} {_(ASK_AN_ADMIN)}")
 
 
 def _signed_in(user: StaffUser) -> StaffUser:
@@ -92,28 +99,34 @@ def _signed_in(user: StaffUser) -> StaffUser:
 def _create(identity: Identity, settings: OidcSettings) -> StaffUser:
     assert identity.email is not None
     if settings.role_claim is None:
-        raise OidcError(f"There is no staff account for {identity.email}. {ASK_AN_ADMIN}")
+        missing = _("There is no staff account for %(email)s.", email=identity.email)
+        raise OidcError(f"{missing} {_(ASK_AN_ADMIN)}")
     values = _values(identity.claims.get(settings.role_claim))
     granted = {settings.role_map[v] for v in values if v in settings.role_map}
     role = next((r for r in ROLE_ORDER if r.value in granted), None)
     if role is None:
-        raise OidcError(
-            f"Your role at the identity provider ({settings.role_claim}: {_shown(values)}) "
-            f"gives no access to Mutuality, and there is no staff account for "
-            f"{identity.email}. {ASK_AN_ADMIN}"
+        no_access = _(
+            "Your role at the identity provider (%(claim)s: %(values)s) gives no access to "
+            "Mutuality, and there is no staff account for %(email)s.",
+            claim=settings.role_claim,
+            values=_shown(values),
+            email=identity.email,
         )
+        raise OidcError(f"{no_access} {_(ASK_AN_ADMIN)}")
     teams: list[str] = []
     if role is Role.MANAGER:
         teams = _values(identity.claims.get(settings.team_claim))
         if not teams:
-            raise OidcError(
+            no_teams = _(
                 "Your role at the identity provider is manager, but it names no teams "
-                f"({settings.team_claim}); a manager sees only their teams' reports. "
-                f"{ASK_AN_ADMIN}"
+                "(%(claim)s); a manager sees only their teams' reports.",
+                claim=settings.team_claim,
             )
+            raise OidcError(f"{no_teams} {_(ASK_AN_ADMIN)}")
     try:
         user = create_staff_user(identity.email, None, role, teams)
     except DomainError as exc:
-        raise OidcError(f"No account could be created: {exc.message} {ASK_AN_ADMIN}") from None
+        refused = _("No account could be created: %(reason)s", reason=exc.message)
+        raise OidcError(f"{refused} {_(ASK_AN_ADMIN)}") from None
     user.oidc_subject = identity.subject
     return user

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -17,11 +19,14 @@ from app.db import Session, utcnow
 from app.reports.queries import latest_release, snapshot_of
 from app.surveys.models import Survey
 from app.worker.models import WorkerHeartbeat
+from tests.auth.test_sso import authorize, provider
 from tests.conftest import AuthActions, OpenSurvey, csrf_token_from
+from tests.oidc_provider import OidcProvider
 from tests.reports import test_pages
 from tests.reports.test_pages import ReportSurvey
 
 report_survey = test_pages.report_survey
+__all__ = ["provider", "report_survey"]
 
 SPANISH = {"Accept-Language": "es-AR,es;q=0.9"}
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
@@ -230,3 +235,41 @@ def test_the_employee_summary_page_is_the_readers_around_the_employees_preview(
     assert published.status_code == 302
     after = client.get(path).get_data(as_text=True)
     assert "Employees can now read the summary of release 1." in after
+
+
+def test_an_english_read_then_a_spanish_read_of_the_home_gives_each_its_language(
+    client: FlaskClient, auth: AuthActions, make_user: Any, report_survey: ReportSurvey
+) -> None:
+    """Nothing translated is cached across readers: the release's figures are, their words
+    are applied at each read."""
+    make_user("hr@example.org", Role.HR)
+    auth.login("hr@example.org")
+    for headers, expected, absent in (
+        (ENGLISH, "Latest results", "Últimos resultados"),
+        (SPANISH, "Últimos resultados", "Latest results"),
+        (ENGLISH, "Latest results", "Últimos resultados"),
+    ):
+        html = client.get("/", headers=headers).get_data(as_text=True)
+        assert expected in html and absent not in html
+        summary = client.get(f"/reports/surveys/{report_survey.id}/summary", headers=headers)
+        assert ("Employee summary" in summary.get_data(as_text=True)) == (headers is ENGLISH)
+
+
+def test_a_refused_single_sign_on_says_why_in_the_browsers_language(
+    app: Flask, provider: OidcProvider, make_user: Any
+) -> None:
+    make_user("ana@example.org", Role.HR)
+    client = app.test_client()
+    login = client.get("/login", headers=SPANISH).get_data(as_text=True)
+    assert "Iniciar sesión con Example ID" in login
+    started = client.get("/login/sso", headers=SPANISH)
+    callback = authorize(started.headers["Location"])
+    other = app.test_client()  # another browser receives the answer
+    parts = urllib.parse.urlsplit(callback)
+    answer = other.get(f"{parts.path}?{parts.query}", headers=SPANISH)
+    assert answer.status_code == 400
+    page = _text(answer.get_data(as_text=True))
+    assert (
+        "Este inicio de sesión no se comenzó desde este navegador, o ya se usó. "
+        "Vuelva a empezar desde la página de inicio de sesión."
+    ) in page
