@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "user.deactivate": _l("Staff account deactivated"),
     "user.invite": _l("Staff account created and invited"),
     "user.invite_again": _l("Set-password link emailed again"),
+    "user.language": _l("Own interface language changed"),
     "user.lift_sign_in_pause": _l("Sign-in pause lifted"),
     "user.link_sso": _l("Single sign-on linked"),
     "user.password_change": _l("Own password changed"),
