@@ -139,9 +139,14 @@ def _version_choices() -> list[SelectChoice]:
     return [
         SelectChoice(
             str(v.id),
-            f"{v.instrument.title} ({v.instrument.key}) version {v.version}, "
-            f"{_STATUS_LABELS[document_of(v).metadata.status]}, "
-            f"published {v.created_at:%Y-%m-%d}",
+            _(
+                "%(title)s (%(key)s) version %(version)s, %(status)s, published %(date)s",
+                title=v.instrument.title,
+                key=v.instrument.key,
+                version=v.version,
+                status=_STATUS_LABELS[document_of(v).metadata.status],
+                date=f"{v.created_at:%Y-%m-%d}",
+            ),
         )
         for v in all_versions()
     ]

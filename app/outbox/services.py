@@ -94,10 +94,12 @@ from app.auth.queries import staff_language
 from app.auth.services import normalize_email
 from app.db import Session, begin_write_transaction, utcnow
 from app.errors import Conflict, DomainError
+from app.i18n import N_, _
 from app.instruments.queries import document_of
 from app.org.queries import organisation_profile
 from app.outbox.mailer import Mailer, MailError, MailSettings, build_message
 from app.outbox.models import PARTICIPANT_KINDS, MessageKind, MessageStatus, OutboxMessage
+from app.surveys.labels import state_name
 from app.surveys.models import Invitation, InvitationToken, Survey, SurveyState
 from app.surveys.queries import survey_link
 from app.surveys.services import add_link, get_survey
@@ -168,13 +170,29 @@ def _has_pending_message() -> Any:
     )
 
 
+# What cannot go out, and why (`what` of _require_accepting), marked for the catalog.
+NOT_ACCEPTING = {
+    "invitations": (
+        N_("Survey %(id)s is %(state)s; invitations go out only while it is open."),
+        N_("Survey %(id)s has passed its closing date; no invitations can go out."),
+    ),
+    "links": (
+        N_("Survey %(id)s is %(state)s; links go out only while it is open."),
+        N_("Survey %(id)s has passed its closing date; no links can go out."),
+    ),
+    "reminders": (
+        N_("Survey %(id)s is %(state)s; reminders go out only while it is open."),
+        N_("Survey %(id)s has passed its closing date; no reminders can go out."),
+    ),
+}
+
+
 def _require_accepting(survey: Survey, now: dt.datetime, what: str) -> None:
+    not_open, closed = NOT_ACCEPTING[what]
     if survey.state != SurveyState.OPEN.value:
-        raise Conflict(
-            f"Survey {survey.id} is {survey.state}; {what} go out only while it is open."
-        )
+        raise Conflict(_(not_open, id=survey.id, state=state_name(survey.state)))
     if survey.closes_at is not None and now >= survey.closes_at:
-        raise Conflict(f"Survey {survey.id} has passed its closing date; no {what} can go out.")
+        raise Conflict(_(closed, id=survey.id))
 
 
 def _invitation_emailed() -> Any:
@@ -284,7 +302,7 @@ def queue_new_link(survey_id: int, email: str, now: dt.datetime | None = None) -
         select(Invitation).where(Invitation.survey_id == survey.id, Invitation.email == address)
     )
     if invitation is None:
-        raise DomainError(f"{address} is not invited to this survey.")
+        raise DomainError(_("%(email)s is not invited to this survey.", email=address))
     pending = Session.scalar(
         select(
             exists().where(
@@ -318,7 +336,9 @@ def queue_reminders(
     survey = get_survey(survey_id)
     _require_accepting(survey, now, "reminders")
     if survey.opens_at is not None and now < survey.opens_at:
-        raise Conflict(f"Survey {survey.id} has not opened yet; there is nothing to remind of.")
+        raise Conflict(
+            _("Survey %(id)s has not opened yet; there is nothing to remind of.", id=survey.id)
+        )
     limit = max_reminders if max_reminders is not None else _settings(None).max_reminders
     invitation_ids = Session.scalars(
         select(Invitation.id)
@@ -367,11 +387,20 @@ def queue_test_email(
 
 def _check_preview(survey: Survey, kind: str, language: str) -> None:
     if kind not in PARTICIPANT_KINDS:
-        raise DomainError(f"{kind!r} is not an email of a survey (invitation or reminder).")
+        raise DomainError(
+            _(
+                "%(kind)s is not an email of a survey (invitation or reminder).",
+                kind=repr(kind),
+            )
+        )
     languages = document_of(survey.instrument_version).languages
     if language not in languages:
         raise DomainError(
-            f"{language!r} is not a language of this survey ({', '.join(languages)})."
+            _(
+                "%(language)s is not a language of this survey (%(languages)s).",
+                language=repr(language),
+                languages=", ".join(languages),
+            )
         )
 
 
@@ -446,7 +475,7 @@ def render_email(kind: str, language: str, context: Mapping[str, Any]) -> Render
     template = env.select_template([f"email/{kind}.{language}.txt", f"email/{kind}.txt"])
     name = template.name or kind
     rendered = template.render(**values)
-    head, _, body = rendered.partition("\n\n")
+    head, _blank, body = rendered.partition("\n\n")
     if not head.startswith("Subject:"):
         raise RuntimeError(f"{name} must start with a Subject: line")
     subject = " ".join(head.removeprefix("Subject:").split())  # one line, whatever the title
