@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
@@ -32,7 +31,7 @@ from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
-from app.i18n import N_, UI_LANGUAGES, use_translations
+from app.i18n import N_, UI_LANGUAGES, language_name, use_translations
 from app.log_privacy import install_token_filter
 from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
@@ -117,15 +116,6 @@ def _staff_language() -> str | None:
     except SQLAlchemyError:
         return None
     return language if language in UI_LANGUAGES else None
-
-
-def language_name(code: str) -> str:
-    """A language's name in itself ("Español"), for language switchers."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return code
-    return (name or code)[:1].upper() + (name or code)[1:]
 
 
 def register_template_helpers(app: Flask) -> None:

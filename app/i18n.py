@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 # Languages the interface is translated into (app/translations), in the order offered.
 UI_LANGUAGES = ("en", "es")
 
@@ -51,3 +53,12 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it now."""
     return message
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Español"), for language switchers."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return (name or code)[:1].upper() + (name or code)[1:]

@@ -7,6 +7,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from app.errors import DomainError
+from app.i18n import language_name
 from app.reports.language_view import offered_languages
 from app.reports.snapshot import Snapshot
 
@@ -44,8 +45,6 @@ def chosen_language(snapshot: Snapshot) -> str | None:
 
 def language_label(code: str) -> str:
     """A language's name (in itself, as the survey page names it)."""
-    from app import language_name  # the app package imports this blueprint's routes
-
     return language_name(code)
 
 
