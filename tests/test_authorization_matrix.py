@@ -64,7 +64,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.standpoint", "GET"): STAFF,
     ("reports.trends", "GET"): STAFF,
     ("reports.reliability", "GET"): STAFF,
-    ("reports.item_report", "GET"): STAFF,
+    ("reports.item-report", "GET"): STAFF,
     ("reports.comments", "GET"): STAFF,
     ("reports.export", "GET"): STAFF,
     ("reports.team", "GET"): TEAM_A,

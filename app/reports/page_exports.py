@@ -122,7 +122,7 @@ EXPORTERS: Mapping[str, Exporter] = {
     "standpoint": export_standpoint,
     "trends": export_trends,
     "reliability": export_reliability,
-    "item_report": export_item_report,
+    "item-report": export_item_report,
     "comments": export_comments,
 }
 

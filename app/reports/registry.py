@@ -529,7 +529,7 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
         ),
     ),
     ReportPage(
-        key="item_report",
+        key="item-report",
         tab=item_report_view.TAB,
         title=item_report_view.TITLE,
         intro=item_report_view.INTRO,

@@ -314,7 +314,7 @@ def test_the_export_holds_the_page(
 ) -> None:
     survey = fill(db_session)
     release(survey)
-    got = client.get(f"/reports/surveys/{survey.id}/item_report/export.csv")
+    got = client.get(f"/reports/surveys/{survey.id}/item-report/export.csv")
     assert got.status_code == 200
     text = got.get_data(as_text=True)
     header = next(line for line in csv.reader(io.StringIO(text)) if line and line[0] == "dimension")
@@ -322,7 +322,7 @@ def test_the_export_holds_the_page(
         assert name in header
     rows = [r for r in csv.reader(io.StringIO(text)) if len(r) == len(header) and r[1] == "ea_1"]
     assert len(rows) == 1 and rows[0][header.index("answers")] == "72"
-    xlsx = client.get(f"/reports/surveys/{survey.id}/item_report/export.xlsx")
+    xlsx = client.get(f"/reports/surveys/{survey.id}/item-report/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
 
@@ -342,7 +342,7 @@ def test_admin_and_a_scoped_manager(
     assert mine.status_code == 200 and "Cronbach" in mine.get_data(as_text=True)
     assert client.get(f"/reports/surveys/{survey.id}/item-report?team={sales}").status_code == 403
     assert (
-        client.get(f"/reports/surveys/{survey.id}/item_report/export.csv?team={sales}").status_code
+        client.get(f"/reports/surveys/{survey.id}/item-report/export.csv?team={sales}").status_code
         == 403
     )
     page = client.get(f"/reports/surveys/{survey.id}/item-report").get_data(as_text=True)
@@ -360,7 +360,7 @@ def test_bad_input_never_fails(
     page = client.get(f"/reports/surveys/{survey.id}/item-report")
     assert page.status_code == 200
     assert "This release has no item report" in page.get_data(as_text=True)
-    export = client.get(f"/reports/surveys/{survey.id}/item_report/export.csv")
+    export = client.get(f"/reports/surveys/{survey.id}/item-report/export.csv")
     assert export.status_code == 404
     assert "no item report" in export.get_data(as_text=True)
     # an unknown release, a nonsense filter, a survey that does not exist
