@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from flask import stream_with_context
 
+from app.i18n import N_, _
 from app.plans.models import ActionPlan, ActionStatus
 from app.reports import exports
 from app.reports.tables import Column, Row, Table
@@ -18,23 +19,29 @@ EXPORT_TYPES = {
 }
 
 COLUMNS = (
-    Column("plan", "integer", "The plan's number (its page is /plans/<number>)."),
-    Column("survey", "text", "The survey (wave) whose release the plan answers."),
-    Column("team", "text", "The team's path in the organisation."),
-    Column("focus areas", "text", "The plan's focus areas (dimensions), in order, ';'-separated."),
-    Column("created on", "text", "The day the plan was created (YYYY-MM-DD, UTC)."),
-    Column("action", "text", "What will be done."),
-    Column("owner", "text", "The staff member who owns the action."),
-    Column("owner active", "text", "'yes', or 'no' for an owner whose account is deactivated."),
-    Column("due on", "text", "The day the action is due (YYYY-MM-DD)."),
-    Column("status", "text", "Planned, In progress, Done or Dropped."),
-    Column("notes", "text", "The action's notes."),
+    Column(N_("plan"), "integer", N_("The plan's number (its page is /plans/<number>).")),
+    Column(N_("survey"), "text", N_("The survey (wave) whose release the plan answers.")),
+    Column(N_("team"), "text", N_("The team's path in the organisation.")),
+    Column(
+        N_("focus areas"),
+        "text",
+        N_("The plan's focus areas (dimensions), in order, ';'-separated."),
+    ),
+    Column(N_("created on"), "text", N_("The day the plan was created (YYYY-MM-DD, UTC).")),
+    Column(N_("action"), "text", N_("What will be done.")),
+    Column(N_("owner"), "text", N_("The staff member who owns the action.")),
+    Column(
+        N_("owner active"), "text", N_("'yes', or 'no' for an owner whose account is deactivated.")
+    ),
+    Column(N_("due on"), "text", N_("The day the action is due (YYYY-MM-DD).")),
+    Column(N_("status"), "text", N_("Planned, In progress, Done or Dropped.")),
+    Column(N_("notes"), "text", N_("The action's notes.")),
 )
 
 
 def plans_table(plans: Sequence[ActionPlan], labels: Mapping[tuple[int, str], str]) -> Table:
     """The plans as rows of `COLUMNS` (`labels`: each plan's focus labels by key)."""
-    return Table("Action plans", "Action plans", COLUMNS, list(_rows(plans, labels)))
+    return Table(N_("Action plans"), N_("Action plans"), COLUMNS, list(_rows(plans, labels)))
 
 
 def _rows(plans: Sequence[ActionPlan], labels: Mapping[tuple[int, str], str]) -> Iterator[Row]:
@@ -54,7 +61,7 @@ def _rows(plans: Sequence[ActionPlan], labels: Mapping[tuple[int, str], str]) ->
                 *head,
                 action.text,
                 action.owner.email,
-                "yes" if action.owner.is_active else "no",
+                _("yes") if action.owner.is_active else _("no"),
                 action.due_on.isoformat(),
                 ActionStatus(action.status).label,
                 action.notes,
@@ -65,7 +72,10 @@ def export_body(table: Table, fmt: str, stamp: str) -> Iterator[str] | Iterator[
     """The file's chunks, streamed within the request (the rows are already read)."""
     legend = exports.legend_lines(
         table,
-        {"export": "The action plans you may see, with the list's filters", "exported": stamp},
+        {
+            N_("export"): _("The action plans you may see, with the list's filters"),
+            N_("exported"): stamp,
+        },
         [],
     )
     body = exports.csv_chunks(table, legend) if fmt == "csv" else exports.xlsx_chunks(table, legend)

@@ -22,11 +22,12 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import xlsxwriter
 
+from app.i18n import N_, _
 from app.reports.tables import Column, Table, Value
 
 CHUNK = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_NOTE = (
+CSV_NOTE = N_(
     "In this CSV file, a text cell that starts with =, +, -, @, a tab or a carriage return "
     "is written with a single quote (') before it, so that no spreadsheet reads it as a "
     "formula."
@@ -48,11 +49,37 @@ def rounded(column: Column, value: float | int) -> float:
 def legend_lines(
     table: Table, about: Mapping[str, str], notes: Sequence[str]
 ) -> list[tuple[str, str]]:
-    """The legend as (term, meaning): what the export covers, each column, then notes."""
-    lines = list(about.items())
-    lines += [(column.name, f"{column.kind}: {column.meaning}") for column in table.columns]
-    lines += [("note", line) for line in (*table.notes, *notes)]
+    """The legend as (term, meaning), in the reader's language: what the export covers
+    (`about`'s terms are the catalog's English, its meanings already in that language), each
+    column, then notes. The numbers themselves are never translated."""
+    lines = [(_(term), meaning) for term, meaning in about.items()]
+    lines += [
+        (_(column.name), f"{_(KINDS[column.kind])}: {_(column.meaning)}")
+        for column in table.columns
+    ]
+    note = _("note")
+    lines += [(note, _(line)) for line in (*table.notes, *notes)]
     return lines
+
+
+# The columns' types as the legend names them.
+KINDS = {
+    "text": N_("text"),
+    "integer": N_("integer"),
+    "number": N_("number"),
+    "percent": N_("percent"),
+}
+# The terms of what an export covers (the keys of the routes' `about`), for the catalog.
+ABOUT_TERMS = (
+    N_("survey"),
+    N_("page"),
+    N_("release"),
+    N_("team"),
+    N_("level"),
+    N_("k"),
+    N_("k_comments"),
+    N_("exported"),
+)
 
 
 def _csv_cell(column: Column, value: Value) -> str:
@@ -71,7 +98,7 @@ def csv_chunks(table: Table, legend: Sequence[tuple[str, str]]) -> Iterator[str]
     legend (term and meaning)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([neutralised(column.name) for column in table.columns])
+    writer.writerow([neutralised(_(column.name)) for column in table.columns])
     for row in table.checked_rows():
         writer.writerow(
             [_csv_cell(column, value) for column, value in zip(table.columns, row, strict=True)]
@@ -81,7 +108,7 @@ def csv_chunks(table: Table, legend: Sequence[tuple[str, str]]) -> Iterator[str]
             buffer.seek(0)
             buffer.truncate()
     writer.writerow([])
-    for term, meaning in [*legend, ("csv", CSV_NOTE)]:
+    for term, meaning in [*legend, ("csv", _(CSV_NOTE))]:
         writer.writerow([neutralised(term), neutralised(meaning)])
     yield buffer.getvalue()
 
@@ -110,16 +137,17 @@ def xlsx_chunks(table: Table, legend: Sequence[tuple[str, str]]) -> Iterator[byt
 
 
 def _write_table(workbook: xlsxwriter.Workbook, table: Table) -> None:
-    sheet = workbook.add_worksheet(table.name[:31])
+    sheet = workbook.add_worksheet(_(table.name)[:31])
     header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     formats = {
         i: workbook.add_format({"num_format": _number_format(column)})
         for i, column in enumerate(table.columns)
         if column.kind != "text"
     }
-    widths = [min(MAX_WIDTH, len(column.name) + 2) for column in table.columns]
-    for i, column in enumerate(table.columns):
-        sheet.write_string(0, i, column.name, header)
+    names = [_(column.name) for column in table.columns]
+    widths = [min(MAX_WIDTH, len(name) + 2) for name in names]
+    for i, name in enumerate(names):
+        sheet.write_string(0, i, name, header)
     last = 0
     for last, row in enumerate(table.checked_rows(), start=1):
         for i, (column, value) in enumerate(zip(table.columns, row, strict=True)):
@@ -148,7 +176,7 @@ def _number_format(column: Column) -> str:
 
 
 def _write_legend(workbook: xlsxwriter.Workbook, legend: Sequence[tuple[str, str]]) -> None:
-    sheet = workbook.add_worksheet("Legend")
+    sheet = workbook.add_worksheet(_("Legend"))
     bold = workbook.add_format({"bold": True, "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 24)

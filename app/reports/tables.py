@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from app.i18n import N_
 from app.instruments.document import InstrumentDocument
 from app.reports.drivers import DriverView
 from app.reports.figures import DriverPoint
@@ -42,7 +43,8 @@ ORGANISATION = "(whole organisation)"
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column: its header, its type, what it means (a line of the legend) and, for
-    numbers and percentages, the decimals written."""
+    numbers and percentages, the decimals written. Header and meaning are the catalog's
+    English (marked with N_): app.reports.exports writes them in the reader's language."""
 
     name: str
     kind: Kind
@@ -91,10 +93,12 @@ def check_cell(column: Column, value: Value) -> None:
 
 
 NOTE = Column(
-    "note",
+    N_("note"),
     "text",
-    "why numbers of the row are empty: the marker of a hidden group, or the reason a "
-    "statistic was not computed",
+    N_(
+        "why numbers of the row are empty: the marker of a hidden group, or the reason a "
+        "statistic was not computed"
+    ),
 )
 
 
@@ -137,41 +141,51 @@ def _mean(measure: Measure) -> tuple[Value, Value, Value, Value]:
 
 
 MEAN_COLUMNS = (
-    Column("n", "integer", "the responses behind this statistic (those that have the score)"),
-    Column("mean", "number", "the mean on the scale (1 to 5)"),
-    Column("ci_lower", "number", "lower end of the 95% interval of the mean"),
-    Column("ci_upper", "number", "upper end of the 95% interval of the mean"),
+    Column(
+        N_("n"), "integer", N_("the responses behind this statistic (those that have the score)")
+    ),
+    Column(N_("mean"), "number", N_("the mean on the scale (1 to 5)")),
+    Column(N_("ci_lower"), "number", N_("lower end of the 95% interval of the mean")),
+    Column(N_("ci_upper"), "number", N_("upper end of the 95% interval of the mean")),
 )
 
 
 # --- overview ---------------------------------------------------------------------------
 
 OVERVIEW_COLUMNS = (
-    Column("group", "text", "the team (its subtree), or the whole organisation"),
-    Column("family", "text", "the family index"),
-    Column("responses", "integer", "responses in the group at the level filter"),
+    Column(N_("group"), "text", N_("the team (its subtree), or the whole organisation")),
+    Column(N_("family"), "text", N_("the family index")),
+    Column(N_("responses"), "integer", N_("responses in the group at the level filter")),
     *MEAN_COLUMNS,
     Column(
-        "favourable_pct",
+        N_("favourable_pct"),
         "percent",
-        "% favourable answers: of the answers to the index's items, those in the two boxes "
-        "at the favourable end of the keyed value",
+        N_(
+            "% favourable answers: of the answers to the index's items, those in the two boxes "
+            "at the favourable end of the keyed value"
+        ),
         decimals=1,
     ),
-    Column("favourable_answers", "integer", "the answers the % favourable is a share of"),
+    Column(N_("favourable_answers"), "integer", N_("the answers the % favourable is a share of")),
     Column(
-        "verdict",
+        N_("verdict"),
         "text",
-        "the release's verdict on the team against the rest of the organisation "
-        "(Benjamini-Hochberg over every team and score at this level filter, q = .05)",
+        N_(
+            "the release's verdict on the team against the rest of the organisation "
+            "(Benjamini-Hochberg over every team and score at this level filter, q = .05)"
+        ),
     ),
-    Column("difference", "number", "team mean minus the mean of the rest of the organisation"),
-    Column("q", "number", "Benjamini-Hochberg adjusted p of that difference", decimals=4),
-    Column("change_since", "text", "the last earlier comparable wave (the filtered view only)"),
-    Column("change", "number", "the index now minus then, in that wave"),
-    Column("change_lower", "number", "lower end of the change's 95% interval"),
-    Column("change_upper", "number", "upper end of the change's 95% interval"),
-    Column("change_note", "text", "why there is no change to show"),
+    Column(
+        N_("difference"), "number", N_("team mean minus the mean of the rest of the organisation")
+    ),
+    Column(N_("q"), "number", N_("Benjamini-Hochberg adjusted p of that difference"), decimals=4),
+    Column(
+        N_("change_since"), "text", N_("the last earlier comparable wave (the filtered view only)")
+    ),
+    Column(N_("change"), "number", N_("the index now minus then, in that wave")),
+    Column(N_("change_lower"), "number", N_("lower end of the change's 95% interval")),
+    Column(N_("change_upper"), "number", N_("upper end of the change's 95% interval")),
+    Column(N_("change_note"), "text", N_("why there is no change to show")),
     NOTE,
 )
 
@@ -216,25 +230,33 @@ def overview(
                     _note(view.responses, measure.disclosed),
                 )
             )
-    return Table("Overview", "Family indices", OVERVIEW_COLUMNS, rows)
+    return Table(N_("Overview"), N_("Family indices"), OVERVIEW_COLUMNS, rows)
 
 
 # --- heatmap ----------------------------------------------------------------------------
 
 HEATMAP_COLUMNS = (
-    Column("team", "text", "the team (its subtree)"),
-    Column("dimension", "text", "the dimension score"),
-    Column("n_team", "integer", "the team's responses with this score"),
-    Column("n_rest", "integer", "the rest of the organisation's responses with this score"),
-    Column("difference", "number", "team mean minus the mean of the rest of the organisation"),
-    Column("difference_lower", "number", "lower end of the difference's 95% Welch interval"),
-    Column("difference_upper", "number", "upper end of the difference's 95% Welch interval"),
-    Column("g", "number", "Hedges' g of the difference"),
-    Column("g_lower", "number", "lower end of g's 95% interval"),
-    Column("g_upper", "number", "upper end of g's 95% interval"),
-    Column("q", "number", "Benjamini-Hochberg adjusted p of the difference", decimals=4),
-    Column("flagged", "text", "yes: the difference holds after Benjamini-Hochberg (q = .05)"),
-    Column("verdict", "text", "the flagged difference read in the score's good direction"),
+    Column(N_("team"), "text", N_("the team (its subtree)")),
+    Column(N_("dimension"), "text", N_("the dimension score")),
+    Column(N_("n_team"), "integer", N_("the team's responses with this score")),
+    Column(N_("n_rest"), "integer", N_("the rest of the organisation's responses with this score")),
+    Column(
+        N_("difference"), "number", N_("team mean minus the mean of the rest of the organisation")
+    ),
+    Column(
+        N_("difference_lower"), "number", N_("lower end of the difference's 95% Welch interval")
+    ),
+    Column(
+        N_("difference_upper"), "number", N_("upper end of the difference's 95% Welch interval")
+    ),
+    Column(N_("g"), "number", N_("Hedges' g of the difference")),
+    Column(N_("g_lower"), "number", N_("lower end of g's 95% interval")),
+    Column(N_("g_upper"), "number", N_("upper end of g's 95% interval")),
+    Column(N_("q"), "number", N_("Benjamini-Hochberg adjusted p of the difference"), decimals=4),
+    Column(
+        N_("flagged"), "text", N_("yes: the difference holds after Benjamini-Hochberg (q = .05)")
+    ),
+    Column(N_("verdict"), "text", N_("the flagged difference read in the score's good direction")),
     NOTE,
 )
 
@@ -275,32 +297,44 @@ def heatmap(publication: Publication, scope: Scope, document: InstrumentDocument
                 )
             )
     return Table(
-        "Heatmap", "Teams compared with the rest of the organisation", HEATMAP_COLUMNS, rows
+        N_("Heatmap"), N_("Teams compared with the rest of the organisation"), HEATMAP_COLUMNS, rows
     )
 
 
 # --- key drivers ------------------------------------------------------------------------
 
 DRIVER_COLUMNS = (
-    Column("group", "text", "the whole organisation, or the department whose drivers these are"),
-    Column("dimension", "text", "the dimension"),
-    Column("family", "text", "its family"),
     Column(
-        "share_pct",
+        N_("group"), "text", N_("the whole organisation, or the department whose drivers these are")
+    ),
+    Column(N_("dimension"), "text", N_("the dimension")),
+    Column(N_("family"), "text", N_("its family")),
+    Column(
+        N_("share_pct"),
         "percent",
-        "its share of what the dimensions explain together of the outcomes index "
-        "(relative weights, Johnson 2000)",
+        N_(
+            "its share of what the dimensions explain together of the outcomes index "
+            "(relative weights, Johnson 2000)"
+        ),
         decimals=1,
     ),
-    Column("share_lower_pct", "percent", "lower end of the share's 95% bootstrap interval", 1),
-    Column("share_upper_pct", "percent", "upper end of the share's 95% bootstrap interval", 1),
-    Column("weight", "number", "its raw relative weight: its part of R squared"),
-    Column("weight_lower", "number", "lower end of the weight's 95% bootstrap interval"),
-    Column("weight_upper", "number", "upper end of the weight's 95% bootstrap interval"),
-    Column("score", "number", "the group's score on the dimension, higher is better"),
-    Column("mean", "number", "the group's mean as asked (lower is better for power-over)"),
-    Column("r_squared", "number", "what the dimensions explain together of the outcomes index"),
-    Column("complete_responses", "integer", "the responses with every score the analysis uses"),
+    Column(
+        N_("share_lower_pct"), "percent", N_("lower end of the share's 95% bootstrap interval"), 1
+    ),
+    Column(
+        N_("share_upper_pct"), "percent", N_("upper end of the share's 95% bootstrap interval"), 1
+    ),
+    Column(N_("weight"), "number", N_("its raw relative weight: its part of R squared")),
+    Column(N_("weight_lower"), "number", N_("lower end of the weight's 95% bootstrap interval")),
+    Column(N_("weight_upper"), "number", N_("upper end of the weight's 95% bootstrap interval")),
+    Column(N_("score"), "number", N_("the group's score on the dimension, higher is better")),
+    Column(N_("mean"), "number", N_("the group's mean as asked (lower is better for power-over)")),
+    Column(
+        N_("r_squared"), "number", N_("what the dimensions explain together of the outcomes index")
+    ),
+    Column(
+        N_("complete_responses"), "integer", N_("the responses with every score the analysis uses")
+    ),
     NOTE,
 )
 
@@ -318,7 +352,7 @@ def drivers(points: Sequence[DriverPoint], view: DriverView) -> Table:
     result = view.result
     if result is None or not points:
         row: Row = (view.name, *([None] * 12), view.note or "not computed")
-        return Table("Key drivers", title, DRIVER_COLUMNS, [row], notes)
+        return Table(N_("Key drivers"), title, DRIVER_COLUMNS, [row], notes)
     rows: list[Row] = []
     for point in sorted(points, key=lambda p: -p.importance.value):
         weight = result.weights[point.key]
@@ -340,7 +374,7 @@ def drivers(points: Sequence[DriverPoint], view: DriverView) -> Table:
                 None,
             )
         )
-    return Table("Key drivers", title, DRIVER_COLUMNS, rows, notes)
+    return Table(N_("Key drivers"), title, DRIVER_COLUMNS, rows, notes)
 
 
 # --- items ------------------------------------------------------------------------------
@@ -362,21 +396,29 @@ def items(
         Column(
             f"answers: {scale.label(value, language)}" if scale else str(value),
             "integer",
-            "answers on this point of the scale, as answered (reverse-keyed items not reversed)",
+            N_(
+                "answers on this point of the scale, as answered (reverse-keyed items not reversed)"
+            ),
         )
         for value in points
     )
     columns = (
-        Column("item", "text", "the item's key"),
-        Column("statement", "text", "the statement as people read it"),
-        Column("dimension", "text", "the dimension the item scores"),
-        Column("favourable_end", "text", "the end of the scale, as answered, that is favourable"),
-        Column("answers", "integer", "answers to the item ('prefer not to answer' left out)"),
+        Column(N_("item"), "text", N_("the item's key")),
+        Column(N_("statement"), "text", N_("the statement as people read it")),
+        Column(N_("dimension"), "text", N_("the dimension the item scores")),
+        Column(
+            N_("favourable_end"),
+            "text",
+            N_("the end of the scale, as answered, that is favourable"),
+        ),
+        Column(
+            N_("answers"), "integer", N_("answers to the item ('prefer not to answer' left out)")
+        ),
         *point_columns,
         Column(
-            "favourable_pct",
+            N_("favourable_pct"),
             "percent",
-            "% favourable: answers in the two boxes at the favourable end",
+            N_("% favourable: answers in the two boxes at the favourable end"),
             decimals=1,
         ),
         NOTE,
@@ -403,13 +445,13 @@ def items(
         per_point: list[Value] = list(ordered[: len(points)])
         per_point += [None] * (len(points) - len(per_point))
         rows.append((*head, total, *per_point, 100 * favourable / total, None))
-    return Table("Items", "Answers to each item", columns, rows)
+    return Table(N_("Items"), N_("Answers to each item"), columns, rows)
 
 
 # --- standpoint and trends --------------------------------------------------------------
 
 SERIES_COLUMNS = (
-    Column("family", "text", "the family index"),
+    Column(N_("family"), "text", N_("the family index")),
     *MEAN_COLUMNS,
     NOTE,
 )
@@ -426,7 +468,9 @@ def standpoint(
     between the top and the bottom level with its Welch interval."""
     columns = (
         SERIES_COLUMNS[0],
-        Column("level", "text", "the level; a gap row: the top level minus the bottom level"),
+        Column(
+            N_("level"), "text", N_("the level; a gap row: the top level minus the bottom level")
+        ),
         *SERIES_COLUMNS[1:],
     )
     rows: list[Row] = []
@@ -451,7 +495,7 @@ def standpoint(
             rows.append((label, gap_label, None, None, None, None, "a level is hidden"))
         else:
             rows.append((label, gap_label, None, gap.gap, gap.lower, gap.upper, None))
-    return Table("Standpoint", "The climate by level", columns, rows)
+    return Table(N_("Standpoint"), N_("The climate by level"), columns, rows)
 
 
 def trends(
@@ -461,7 +505,7 @@ def trends(
     comparable with the wave shown (otherwise the reason in the note)."""
     columns = (
         SERIES_COLUMNS[0],
-        Column("wave", "text", "the survey wave (its title and opening date)"),
+        Column(N_("wave"), "text", N_("the survey wave (its title and opening date)")),
         *SERIES_COLUMNS[1:],
     )
     rows: list[Row] = []
@@ -475,7 +519,7 @@ def trends(
                 rows.append((label, wave.label, None, None, None, None, reason))
                 continue
             rows.append((label, wave.label, *_mean(measure), _note(measure.disclosed)))
-    return Table("Trends", "Trends across waves", columns, rows)
+    return Table(N_("Trends"), N_("Trends across waves"), columns, rows)
 
 
 # --- reliability ------------------------------------------------------------------------
@@ -492,19 +536,23 @@ def reliability(
     teams share a climate at the level filter; then one row per item with its item-rest
     correlation."""
     columns = (
-        Column("dimension", "text", "the dimension score"),
-        Column("item", "text", "an item's key (empty on the dimension's own row)"),
-        Column("n", "integer", "complete answers behind alpha"),
-        Column("alpha", "number", "Cronbach's alpha in the filtered group"),
-        Column("alpha_lower", "number", "lower end of alpha's 95% Feldt interval"),
-        Column("alpha_upper", "number", "upper end of alpha's 95% Feldt interval"),
-        Column("alpha_below_070", "text", "yes: alpha is below .70"),
-        Column("item_rest_r", "number", "the item's correlation with the rest of its items"),
-        Column("icc1", "number", "ICC(1): share of the variance between teams"),
-        Column("icc2", "number", "ICC(2): how reliably a team's mean tells it apart"),
-        Column("median_rwg", "number", "median rwg(J) of the teams: within-team agreement"),
-        Column("teams_agreeing_pct", "percent", "teams with rwg(J) at least .70", decimals=1),
-        Column("teams", "integer", "teams of at least k people compared"),
+        Column(N_("dimension"), "text", N_("the dimension score")),
+        Column(N_("item"), "text", N_("an item's key (empty on the dimension's own row)")),
+        Column(N_("n"), "integer", N_("complete answers behind alpha")),
+        Column(N_("alpha"), "number", N_("Cronbach's alpha in the filtered group")),
+        Column(N_("alpha_lower"), "number", N_("lower end of alpha's 95% Feldt interval")),
+        Column(N_("alpha_upper"), "number", N_("upper end of alpha's 95% Feldt interval")),
+        Column(N_("alpha_below_070"), "text", N_("yes: alpha is below .70")),
+        Column(
+            N_("item_rest_r"), "number", N_("the item's correlation with the rest of its items")
+        ),
+        Column(N_("icc1"), "number", N_("ICC(1): share of the variance between teams")),
+        Column(N_("icc2"), "number", N_("ICC(2): how reliably a team's mean tells it apart")),
+        Column(N_("median_rwg"), "number", N_("median rwg(J) of the teams: within-team agreement")),
+        Column(
+            N_("teams_agreeing_pct"), "percent", N_("teams with rwg(J) at least .70"), decimals=1
+        ),
+        Column(N_("teams"), "integer", N_("teams of at least k people compared")),
         *(
             Column(
                 f"mdd_team_of_{size}",
@@ -513,7 +561,7 @@ def reliability(
             )
             for size in MDD_TEAM_SIZES
         ),
-        Column("reading", "text", "the plain reading of whether teams share a climate"),
+        Column(N_("reading"), "text", N_("the plain reading of whether teams share a climate")),
         NOTE,
     )
     by_dimension = document.items_by_dimension()
@@ -556,17 +604,17 @@ def reliability(
         for key, r in zip(keys, found.item_rest or (), strict=False):
             blank = [None] * (len(columns) - 9)
             rows.append((label, key, None, None, None, None, None, r, *blank, None))
-    return Table("Reliability", "Reliability", columns, rows)
+    return Table(N_("Reliability"), N_("Reliability"), columns, rows)
 
 
 # --- comments and response rates --------------------------------------------------------
 
 COMMENT_COLUMNS = (
-    Column("prompt", "text", "the question the comments answer"),
-    Column("group", "text", "the team (its subtree) or the whole organisation"),
-    Column("comments", "integer", "comments in the group"),
-    Column("number", "integer", "the comment's place in the order drawn at the release"),
-    Column("comment", "text", "the comment, word for word"),
+    Column(N_("prompt"), "text", N_("the question the comments answer")),
+    Column(N_("group"), "text", N_("the team (its subtree) or the whole organisation")),
+    Column(N_("comments"), "integer", N_("comments in the group")),
+    Column(N_("number"), "integer", N_("the comment's place in the order drawn at the release")),
+    Column(N_("comment"), "text", N_("the comment, word for word")),
     NOTE,
 )
 
@@ -584,14 +632,14 @@ def comments(groups: Sequence[tuple[str, CommentGroup, Sequence[str]]], group_na
             for number, text in enumerate(texts, start=1):
                 yield (prompt, group_name, group.disclosed.n, number, text, None)
 
-    return Table("Comments", "Comments", COMMENT_COLUMNS, rows())
+    return Table(N_("Comments"), N_("Comments"), COMMENT_COLUMNS, rows())
 
 
 RATE_COLUMNS = (
-    Column("team", "text", "the team (its subtree), or the whole organisation"),
-    Column("invited", "integer", "people invited"),
-    Column("responded", "integer", "responses"),
-    Column("rate_pct", "percent", "responses per invitation", decimals=1),
+    Column(N_("team"), "text", N_("the team (its subtree), or the whole organisation")),
+    Column(N_("invited"), "integer", N_("people invited")),
+    Column(N_("responded"), "integer", N_("responses")),
+    Column(N_("rate_pct"), "percent", N_("responses per invitation"), decimals=1),
     NOTE,
 )
 
@@ -610,4 +658,4 @@ def response_rates(organisation: ResponseRate, teams: Sequence[tuple[str, Respon
                 _note(rate.responded),
             )
         )
-    return Table("Response rates", "Response rates", RATE_COLUMNS, rows)
+    return Table(N_("Response rates"), N_("Response rates"), RATE_COLUMNS, rows)

@@ -220,9 +220,13 @@ def test_an_export_has_spanish_headers_and_machine_readable_numbers(
     body = client.get(f"/reports/surveys/{report_survey.id}/response-rates/export.csv")
     assert body.status_code == 200
     rows = list(csv.reader(io.StringIO(body.get_data(as_text=True))))
+    assert rows[0] == ["equipo", "invitadas", "respondieron", "tasa_pct", "nota"]
     legend = {row[0]: row[1] for row in rows if len(row) == 2}
-    assert legend["page"] == "Tasas de respuesta"
+    assert legend["página"] == "Tasas de respuesta"
     assert "(no se muestran cifras de menos personas)" in legend["k"]
-    # Numbers stay as a program reads them: no decimal comma in a number column.
-    numbers = [cell for row in rows[1:] if len(row) > 2 for cell in row[1:] if cell]
-    assert all(re.fullmatch(r"-?\d+(\.\d+)?", cell) or not cell[0].isdigit() for cell in numbers)
+    assert legend["tasa_pct"] == "porcentaje: respuestas por invitación"
+    # Numbers stay as a program reads them: a rate is written 55.6, never 55,6.
+    data = [row for row in rows[1:] if len(row) == 5]
+    rates = [row[3] for row in data if row[3]]
+    assert rates and all(re.fullmatch(r"\d+\.\d", rate) for rate in rates), rates
+    assert all(row[1].isdigit() for row in data)

@@ -78,7 +78,7 @@ def diverging_items(
         },
         yaxis=_statement_axis(items, wrap),
         annotations=[
-            {**_FAVOURABLE_HEADING, "text": f"<b>{plain(_('Favourable'))}</b>"},
+            {**_FAVOURABLE_HEADING, "text": "<b>" + plain(_("Favourable")) + "</b>"},
             *_item_notes(items, hidden_label(k)),
         ],
         margin={"l": 16, "r": 96, "t": 96, "b": 16},
