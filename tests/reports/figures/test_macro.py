@@ -21,11 +21,15 @@ from tests.reports.figures.samples import (
 
 @pytest.fixture(scope="module")
 def macro_app() -> Flask:
-    return Flask(
+    app = Flask(
         __name__,
         template_folder=str(ROOT / "app" / "templates"),
         static_folder=str(ROOT / "app" / "static"),
     )
+    # The macro's words go through the catalogs: English here, as without flask-babel.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_null_translations(newstyle=True)
+    return app
 
 
 def render_chart(app: Flask, spec: ChartSpec, chart_id: str = "c1") -> str:
