@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.reports.languages import (
@@ -357,15 +357,23 @@ def test_no_combination_of_shown_cells_isolates_fewer_than_k(
     ),
     st.integers(3, 4),
 )
+@example(  # bounds alone pin (2, 2, "es"): d = a + 1 from two shown sums
+    counts={(2, 1, "en"): 1, (2, 1, "es"): 1, (3, 1, "es"): 2, (2, 2, "es"): 2, (3, 2, "en"): 3},
+    k=4,
+)
 def test_the_reasons_told_pin_nobody_down(counts: dict[tuple[int, int, str], int], k: int) -> None:
     """The release's reasons for its hidden totals and its language cells' reasons, told
-    together: with every shown count, they confine no group to 1 .. k-1 responses."""
+    together, confine no group to 1 .. k-1 responses that the shown counts alone do not.
+    (The shown counts alone can, through bounds: nobody answers a negative number of
+    times. Like the team x level cross-cuts, the cut is held to the linear check, which is
+    exact, and to this; see "Scope and limits" in app.reports.privacy.suppression.)"""
     counts = {a: n for a, n in counts.items() if n}
     published = publish([counts], k)
     cells, atom_counts, _ = reader_view([counts], published)
     told = told_reasons([counts], published)
     everything = {**cells, **hidden_cells_of([counts], published)}
-    assert pinned(everything, atom_counts, k, list(cells), told) == []
+    with_reasons = pinned(everything, atom_counts, k, list(cells), told)
+    assert set(with_reasons) <= set(pinned(everything, atom_counts, k, list(cells), {}))
 
 
 def brute_force_leaks(
