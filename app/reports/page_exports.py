@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from app.errors import Forbidden, NotFound
+from app.i18n import _
 from app.reports import item_report_view, pages, tables
 from app.reports.privacy import team_subtrees
 from app.reports.readers import readable_comment_groups
@@ -71,8 +72,10 @@ def export_reliability(ctx: ReportContext) -> tables.Table:
     stored = ctx.snapshot.scales()
     if stored is None:
         raise NotFound(
-            "This release holds no reliability: the whole organisation's answers are not "
-            "shown (at least 30 complete answers per dimension are needed)."
+            _(
+                "This release holds no reliability: the whole organisation's answers are not "
+                "shown (at least 30 complete answers per dimension are needed)."
+            )
         )
     return tables.reliability(
         ctx.publication, stored, (ctx.team, ctx.level), ctx.document, ctx.language
@@ -101,8 +104,10 @@ def export_comments(ctx: ReportContext) -> tables.Table:
     readable = readable_comment_groups(ctx.role, ctx.visible, team_subtrees(ctx.tree.parents))
     if ctx.team not in readable:
         raise Forbidden(
-            "Your role reads the comments of your own teams only: choose one of them in the "
-            "Team filter to export its comments."
+            _(
+                "Your role reads the comments of your own teams only: choose one of them in the "
+                "Team filter to export its comments."
+            )
         )
     groups = [
         (

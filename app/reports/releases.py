@@ -19,6 +19,7 @@ from app.auth.models import StaffUser
 from app.ballots.services import mix_ballots
 from app.db import Session, begin_write_transaction, refuse_changes_to, utcnow
 from app.errors import DomainError
+from app.i18n import _
 from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
@@ -46,6 +47,7 @@ from app.reports.reliability import (
 from app.reports.snapshot import Aggregates, Decisions, Snapshot, decide_release
 from app.reports.snapshot_format import encode
 from app.reports.stats import ItemSums
+from app.surveys.labels import state_name
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import close_survey
 
@@ -73,15 +75,25 @@ def publish_release(
     """
     begin_write_transaction()  # SQLite: the mix and the release write under one lock
     if survey.state == SurveyState.DRAFT.value:
-        raise DomainError(f"Survey {survey.id} has not opened: there is nothing to publish.")
+        raise DomainError(
+            _("Survey %(id)s has not opened: there is nothing to publish.", id=survey.id)
+        )
     earlier = releases_of(survey.id)
     if earlier and earlier[-1].final:
         raise DomainError(
-            f"Survey {survey.id} already has its final release (release {earlier[-1].number})."
+            _(
+                "Survey %(id)s already has its final release (release %(number)s).",
+                id=survey.id,
+                number=earlier[-1].number,
+            )
         )
     if not final and survey.state != SurveyState.OPEN.value:
         raise DomainError(
-            f"Survey {survey.id} is {survey.state}: interim releases are for open surveys."
+            _(
+                "Survey %(id)s is %(state)s: interim releases are for open surveys.",
+                id=survey.id,
+                state=state_name(survey.state),
+            )
         )
     mix_ballots(survey, final=final)
     snapshots = [snapshot_of(release) for release in earlier]
@@ -142,14 +154,17 @@ def close_with_final_release(survey_id: int, *, actor: StaffUser | None) -> Rele
 
 def _nothing_new(number: int, earlier: Sequence[Release]) -> str:
     if not earlier:
-        return (
-            f"Release {number} would disclose nothing: no group has reached the threshold "
-            "yet. Publish when more people have answered."
+        return _(
+            "Release %(number)s would disclose nothing: no group has reached the threshold "
+            "yet. Publish when more people have answered.",
+            number=number,
         )
-    return (
-        f"Release {number} would disclose nothing new: no responses have arrived since "
-        f"release {earlier[-1].number}, or too few to be shown without isolating fewer than "
-        "the threshold. Publish when more people have answered."
+    return _(
+        "Release %(number)s would disclose nothing new: no responses have arrived since "
+        "release %(last)s, or too few to be shown without isolating fewer than the threshold. "
+        "Publish when more people have answered.",
+        number=number,
+        last=earlier[-1].number,
     )
 
 

@@ -42,9 +42,10 @@ class _Cell:
         return self.colour is None
 
 
-def _short_mark(k: int, reason: str | None) -> str:
-    """The mark inside a narrow hidden cell: "<k" (under k), "w" (withheld), "<k*"."""
-    return {"under_k": f"<{k}", "protects": "w"}.get(reason or "", f"<{k}*")
+def _short_mark(k: int, reason: str | None, words: dict[str, str]) -> str:
+    """The mark inside a narrow hidden cell: "<k" (under k), "w" (withheld, the initial of
+    the word in the reader's language), "<k*"."""
+    return {"under_k": f"<{k}", "protects": words["withheld"]}.get(reason or "", f"<{k}*")
 
 
 def _words() -> dict[str, str]:
@@ -56,6 +57,8 @@ def _words() -> dict[str, str]:
         "g": _("Hedges' g [95% CI]"),
         "p": _("Adjusted p (BH)"),
         "undefined": _("not defined"),
+        # TRANSLATORS: the initial of "withheld", marking a withheld cell of the heatmap.
+        "withheld": _("w"),
     }
 
 
@@ -72,7 +75,7 @@ def _cell(
             None,
             0.0,
             "",
-            plain(_short_mark(k, cell.reason)),
+            plain(_short_mark(k, cell.reason, words)),
             f"{block}<br>{plain(label)}",
             label,
         )
