@@ -23,7 +23,7 @@ from app.reports.privacy import find_leaks
 from app.reports.privacy.languages import NOT_RECORDED, language_cells
 from app.reports.queries import latest_release, snapshot_of
 from app.reports.snapshot import Snapshot
-from app.surveys.models import Invitation
+from app.surveys.models import Invitation, Survey
 from app.surveys.services import create_survey, import_participants, open_survey
 from app.taking.models import Response
 from app.taking.services import BatchSubmission, store_responses
@@ -292,3 +292,67 @@ def test_a_manager_sees_language_cells_only_for_teams_in_scope(
     body = own.get_data(as_text=True)
     table = body.split("By language", 1)[1].split("</table>", 1)[0]
     assert "Sales" not in table and "Platform" not in table
+
+
+def test_a_second_release_is_decided_with_the_first_ones_cut(
+    db_session: Any, bundled_version: InstrumentVersion, language_survey: LanguageSurvey
+) -> None:
+    """Six Spanish speakers answer in Engineering/Data after release 1: release 2 reads
+    release 1's stored cut and decides with it, so no difference of the two releases'
+    language cells (or totals) isolates fewer than k of the newcomers."""
+    first = language_survey.snapshot()
+    lines = ["email,team,level"] + [
+        f"late-{i}@example.org,Engineering/Data,individual_contributor" for i in range(6)
+    ]
+    import_participants(language_survey.id, "\n".join(lines) + "\n")
+    document = document_of(bundled_version)
+    invitations = dict(
+        db_session.execute(
+            select(Invitation.email, Invitation.id).where(
+                Invitation.survey_id == language_survey.id, Invitation.email.like("late-%")
+            )
+        ).all()
+    )
+    before = set(db_session.scalars(select(Response.id)))
+    store_responses(
+        language_survey.id,
+        bundled_version.id,
+        document,
+        [
+            BatchSubmission(
+                invitation, {item.key: 3 for item in document.items}, {}, dt.date(2027, 3, 4)
+            )
+            for invitation in invitations.values()
+        ],
+    )
+    db_session.execute(
+        update(Response)
+        .where(Response.id.not_in(before), Response.survey_id == language_survey.id)
+        .values(language="es")
+    )
+    db_session.commit()
+    survey = db_session.get(Survey, language_survey.id)
+    release(survey)
+    second = language_survey.snapshot()
+    assert second is not first
+    first_cut, second_cut = first.languages(), second.languages()
+    assert first_cut is not None and second_cut is not None
+    assert second_cut.responses != first_cut.responses  # release 2 shows something new
+    # every cell release 1 showed is still shown, with the count it showed then or more
+    for cell, n in first_cut.responses.items():
+        assert cell not in second_cut.responses or second_cut.responses[cell] >= n
+    # the reader keeps both releases: nothing in their span isolates fewer than k
+    counts: dict[object, int] = {}
+    for r, cut in enumerate((first_cut, second_cut)):
+        previous = first_cut.aggregates.responses if r else {}
+        for atom, n in cut.aggregates.responses.items():
+            if n - previous.get(atom, 0):
+                counts[(*atom, r)] = n - previous.get(atom, 0)
+    cells: dict[object, frozenset[object]] = {}
+    for r, (snapshot, cut) in enumerate(((first, first_cut), (second, second_cut))):
+        joint = language_cells(snapshot.aggregates.parents, cut.aggregates.responses, cut.languages)
+        for cell in [*snapshot.decisions.responses, *cut.responses]:
+            cells[(r, cell)] = frozenset(
+                (*atom, i) for atom in joint[cell] for i in range(r + 1) if (*atom, i) in counts
+            )
+    assert find_leaks(cells, counts, cells, 5) == []
