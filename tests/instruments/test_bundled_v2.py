@@ -332,7 +332,7 @@ def test_missing_content_of_issue_18_is_asked() -> None:
     assert all(item.type == "likert" for item in DOC.items)
     expected = {
         "ro_7": ("rank_ordering", "kept waiting"),  # everyday status signal
-        "ro_9": ("rank_ordering", "hierarchy is considered necessary"),
+        "ro_9": ("rank_ordering", "hierarchy is treated as necessary"),
         "si_7": ("silencing", "subjects that people avoid"),
         "ac_7": ("accountability", "mistakes of senior staff"),
         "dc_7": ("disconnection", "outsider"),
