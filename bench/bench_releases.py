@@ -53,6 +53,7 @@ PAGES = (
     "/standpoint",
     "/trends",
     "/reliability",
+    "/item-report",
     "/comments",
     "/response-rates",
 )

@@ -283,3 +283,72 @@ def no_report_message() -> str:
 def review_labels() -> dict[str, str]:
     """`REVIEW_LABELS` in the reader's language."""
     return {key: _(label) for key, label in REVIEW_LABELS.items()}
+
+
+# --- the page's text ----------------------------------------------------------------------
+
+DASH = "\u2013"
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    """How the page writes numbers in the reader's language: the decimal separator and a
+    whole percent's pattern (``{}%`` or ``{} %``), found once per page, not once per cell
+    (a page has some 600 numbers)."""
+
+    decimal: str = "."
+    percent: str = "{}%"
+
+    def number(self, value: float | None) -> str:
+        return DASH if value is None else f"{value:.2f}".replace(".", self.decimal)
+
+    def share(self, value: float | None) -> str:
+        return DASH if value is None else self.percent.format(f"{100 * value:.0f}")
+
+
+@dataclass(frozen=True, slots=True)
+class RowText:
+    """One item's row as the page shows it: every cell already written."""
+
+    text: str
+    reverse: bool
+    hidden: str | None
+    answered: str
+    points: tuple[str, ...]
+    pna: str
+    midpoint: str
+    mean: str
+    sd: str
+    item_rest: str
+    alpha_if_deleted: str
+    review: str
+
+
+def row_texts(table: DimensionItems, numbers: Numbers) -> list[RowText]:
+    """A dimension's rows with their numbers written by `numbers`."""
+    labels = review_labels()
+    rows = []
+    for row in table.rows:
+        a = row.answers
+        if a is None:
+            rows.append(
+                RowText(row.text, row.reverse, row.hidden, "", (), "", "", "", "", "", "", "")
+            )
+            continue
+        rows.append(
+            RowText(
+                row.text,
+                row.reverse,
+                None,
+                str(a.answered),
+                tuple(f"{n} ({numbers.share(s)})" for n, s in zip(a.counts, a.shares, strict=True)),
+                numbers.share(row.pna_share),
+                numbers.share(a.midpoint_share),
+                numbers.number(a.mean),
+                numbers.number(a.sd),
+                numbers.number(row.item_rest),
+                numbers.number(row.alpha_if_deleted),
+                "; ".join(labels[r] for r in row.review),
+            )
+        )
+    return rows

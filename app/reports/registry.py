@@ -27,6 +27,7 @@ from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
 from app.reports import item_report_view, pages
 from app.reports.drivers import DriverView, department_of, driver_keys, driver_view
+from app.reports.item_report_locale import reader_numbers
 from app.reports.language_view import language_rows, offered_languages
 from app.reports.models import Release
 from app.reports.privacy import team_subtrees
@@ -369,10 +370,12 @@ def build_item_report(ctx: ReportContext) -> PageValues:
         ctx.document,
         ctx.language,
     )
+    numbers = reader_numbers()
     return {
         "dimensions": tables,
+        "rows": {t.key: item_report_view.row_texts(t, numbers) for t in tables},
+        "alphas": {t.key: numbers.number(t.alpha) for t in tables},
         "min_n": stored.min_n,
-        "review_labels": item_report_view.review_labels(),
     }
 
 

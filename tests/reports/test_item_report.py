@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import itertools
 import random
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -389,8 +390,10 @@ def test_the_page_in_spanish_then_english(
     spanish = client.get(url, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Informe de ítems" in spanish and "Qué significa cada columna" in spanish
     assert "What each column means" not in spanish
+    assert re.search(r"<td>\d,\d\d</td>", spanish)  # means with a decimal comma
     english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "What each column means" in english and "Qué significa" not in english
+    assert re.search(r"<td>\d\.\d\d</td>", english)
 
 
 def test_a_prepared_worker_has_the_item_report_decoded(
