@@ -14,6 +14,7 @@ from app.reports.figures.text import (
     HOVER_TEMPLATE,
     check_k,
     hidden_label,
+    hidden_labels,
     hover_block,
     hover_with,
     p_value,
@@ -42,13 +43,14 @@ class _Cell:
         return self.colour is None
 
 
-def _short_mark(k: int, reason: str | None, words: dict[str, str]) -> str:
+def _short_mark(k: int, reason: str | None, words: dict[str, Any]) -> str:
     """The mark inside a narrow hidden cell: "<k" (under k), "w" (withheld, the initial of
     the word in the reader's language), "<k*"."""
-    return {"under_k": f"<{k}", "protects": words["withheld"]}.get(reason or "", f"<{k}*")
+    marks: dict[str, str] = {"under_k": f"<{k}", "protects": words["withheld"]}
+    return marks.get(reason or "", f"<{k}*")
 
 
-def _words() -> dict[str, str]:
+def _words(k: int) -> dict[str, Any]:
     """The hover's words in the reader's language, looked up once per chart (a heatmap of
     200 teams has some 2,600 cells)."""
     return {
@@ -59,16 +61,17 @@ def _words() -> dict[str, str]:
         "undefined": _("not defined"),
         # TRANSLATORS: the initial of "withheld", marking a withheld cell of the heatmap.
         "withheld": _("w"),
+        "hidden": {reason or "": label for reason, label in hidden_labels(k).items()},
     }
 
 
 def _cell(
-    block: str, dimension: Dimension, cell: DifferenceCell, k: int, words: dict[str, str]
+    block: str, dimension: Dimension, cell: DifferenceCell, k: int, words: dict[str, Any]
 ) -> _Cell:
     """One cell; `block` is its hover's escaped first lines (the team, then the dimension),
     built once per team and dimension rather than per cell; `words` from `_words`."""
     if cell.hidden or cell.difference is None:
-        label = hidden_label(k, cell.reason)
+        label = words["hidden"][cell.reason or ""]
         # The cell is narrow: a short mark in it, the full label in the hover, the legend
         # note and the table.
         return _Cell(
@@ -117,7 +120,7 @@ def difference_heatmap(
     """
     check_k(k)
     title = title or _("Each team compared with the rest of the organisation")
-    words = _words()
+    words = _words(k)
     if len(cells) != len(teams) or any(len(row) != len(dimensions) for row in cells):
         raise ValueError("cells must have one row per team and one cell per dimension")
     columns = [plain(dimension.label) for dimension in dimensions]

@@ -15,10 +15,11 @@ from app.reports.figures.text import (
     COUNT_FIELD,
     EN_DASH,
     HOVER_TEMPLATE,
+    HiddenReason,
     check_k,
     count_text,
     direction,
-    hidden_label,
+    hidden_labels,
     hover,
     interval,
     number,
@@ -26,7 +27,7 @@ from app.reports.figures.text import (
     with_interval,
     wrap_label,
 )
-from app.reports.figures.values import Desirable, Estimate, GroupBar, TeamPoint, finite
+from app.reports.figures.values import Desirable, Estimate, GroupBar, TeamPoint, Verdict, finite
 
 ORGANISATION: Final = N_("Whole organisation")
 
@@ -71,8 +72,16 @@ _QUADRANT_WORDS: Final = {
 }
 
 
-def _quadrant(x: float, y: float, centre: tuple[float, float]) -> str:
-    return _(_QUADRANT_WORDS[(_side(x, centre[0]), _side(y, centre[1]))])
+def _quadrant(
+    x: float, y: float, centre: tuple[float, float], words: Mapping[tuple[int, int], str]
+) -> str:
+    """Where a point lies, in `words` (`_quadrant_words`)."""
+    return words[(_side(x, centre[0]), _side(y, centre[1]))]
+
+
+def _quadrant_words() -> dict[tuple[int, int], str]:
+    """The quadrant phrases in the reader's language, looked up once per chart."""
+    return {key: _(message) for key, message in _QUADRANT_WORDS.items()}
 
 
 def quadrant_map(
@@ -103,7 +112,9 @@ def quadrant_map(
         if p.mutuality is not None and p.power_over is not None and p.n is not None
     ]
     hidden = [p.label for p in points if p.hidden]
-    hidden_labels = {p.label: hidden_label(k, p.reason) for p in points if p.hidden}
+    labels = hidden_labels(k)
+    hidden_by_team = {p.label: labels[p.reason] for p in points if p.hidden}
+    words = _quadrant_words()
     trace = _bubble_trace(bubbles, (x_name, y_name), intervals=error_bars)
     layout = chart.layout(
         title,
@@ -113,7 +124,7 @@ def quadrant_map(
                 "%(num)d team not shown: %(labels)s",
                 "%(num)d teams not shown: %(labels)s",
                 len(hidden),
-                labels=_counted(hidden_labels),
+                labels=_counted(hidden_by_team),
             )
         ]
         if hidden
@@ -123,7 +134,7 @@ def quadrant_map(
         **_quadrant_marks(centre),
     )
     figure = chart.figure([trace], layout, empty=not points)
-    quadrants = Counter(_quadrant(b.x.value, b.y.value, centre) for b in bubbles)
+    quadrants = Counter(_quadrant(b.x.value, b.y.value, centre, words) for b in bubbles)
     where = "; ".join(
         ngettext("%(num)d team: %(where)s", "%(num)d teams: %(where)s", count, where=name.lower())
         for name, count in quadrants.items()
@@ -155,8 +166,8 @@ def quadrant_map(
     ]
     if where:
         sentences.append(where + ".")
-    description = " ".join(sentences) + _hidden_teams(hidden_labels)
-    table = _quadrant_table(bubbles, hidden_labels, (x_name, y_name), centre)
+    description = " ".join(sentences) + _hidden_teams(hidden_by_team)
+    table = _quadrant_table(bubbles, hidden_by_team, (x_name, y_name), centre, words)
     return ChartSpec(figure, title, description, table)
 
 
@@ -267,6 +278,7 @@ def _quadrant_table(
     hidden: Mapping[str, str],
     names: tuple[str, str],
     centre: tuple[float, float],
+    words: Mapping[tuple[int, int], str],
 ) -> DataTable:
     x_name, y_name = names
     rows: list[tuple[str, ...]] = [
@@ -277,7 +289,7 @@ def _quadrant_table(
             number(b.y.value),
             interval(b.y),
             str(b.n),
-            _quadrant(b.x.value, b.y.value, centre),
+            _quadrant(b.x.value, b.y.value, centre, words),
         )
         for b in bubbles
     ]
@@ -297,7 +309,7 @@ def _quadrant_table(
 
 
 VERDICT_COLOURS: Final = {"better": BLUE, "worse": ORANGE, "same": SUPPRESSED, None: SUPPRESSED}
-VERDICT_WORDS: Final = {
+VERDICT_WORDS: Final[dict[Verdict | None, str]] = {
     "better": N_("better than the rest"),
     "worse": N_("worse than the rest"),
     "same": N_("no clear difference"),
@@ -326,15 +338,15 @@ def family_bars(
     check_k(k)
     low, high = scale
     title = title or _("%(index)s index by team", index=family_label)
+    labels = hidden_labels(k)
+    verdicts = {verdict: _(words) for verdict, words in VERDICT_WORDS.items()}
     rows = _best_first(rows, desirable)
     shown = [(i, row, row.estimate) for i, row in enumerate(rows) if row.estimate is not None]
     figure = chart.row_bars(
         title,
         [row.label for row in rows],
-        _verdict_bars(shown, family_label, scale),
-        gaps=[
-            (i, hidden_label(k, row.reason)) for i, row in enumerate(rows) if row.estimate is None
-        ],
+        _verdict_bars(shown, family_label, scale, verdicts),
+        gaps=[(i, labels[row.reason]) for i, row in enumerate(rows) if row.estimate is None],
         gap_x=low,
         reference=None
         if organisation is None
@@ -355,12 +367,15 @@ def family_bars(
         notes=[_(note) for note in VERDICT_NOTES] if shown else [],
     )
     table_rows = [
-        (*_estimate_row(row.label, row.estimate, hidden_label(k, row.reason)), _verdict_cell(row))
+        (
+            *_estimate_row(row.label, row.estimate, labels[row.reason]),
+            "" if row.estimate is None else verdicts[row.verdict],
+        )
         for row in rows
     ]
     if organisation is not None:
-        table_rows.append((*_estimate_row(_(ORGANISATION), organisation, hidden_label(k)), ""))
-    description = _bars_description(rows, shown, family_label, k, organisation, desirable)
+        table_rows.append((*_estimate_row(_(ORGANISATION), organisation, labels[None]), ""))
+    description = _bars_description(rows, shown, family_label, labels, organisation, desirable)
     columns = (_("Team"), family_label, _("95% CI"), _("Responses"), _("Compared with the rest"))
     return ChartSpec(figure, title, description, DataTable(columns, tuple(table_rows)))
 
@@ -369,9 +384,14 @@ _ShownBar = tuple[int, GroupBar, Estimate]
 
 
 def _verdict_bars(
-    shown: Sequence[_ShownBar], family_label: str, scale: tuple[float, float]
+    shown: Sequence[_ShownBar],
+    family_label: str,
+    scale: tuple[float, float],
+    verdicts: Mapping[Verdict | None, str],
 ) -> dict[str, Any]:
-    """The bar trace's own part: one bar per shown team, coloured by its verdict."""
+    """The bar trace's own part: one bar per shown team, coloured by its verdict (`verdicts`:
+    each verdict in words, in the reader's language)."""
+    compared = _("Compared with the rest")
     return {
         "x": [e.value for _other, _more, e in shown],
         "y": [i for i, _other, _more in shown],
@@ -383,7 +403,7 @@ def _verdict_bars(
                 {
                     family_label: with_interval(e),
                     COUNT_FIELD: e.n,
-                    _("Compared with the rest"): _(VERDICT_WORDS[row.verdict]),
+                    compared: verdicts[row.verdict],
                 },
             )
             for _other, row, e in shown
@@ -397,7 +417,7 @@ def _bars_description(
     rows: Sequence[GroupBar],
     shown: Sequence[_ShownBar],
     family_label: str,
-    k: int,
+    labels: Mapping[HiddenReason | None, str],
     organisation: Estimate | None,
     desirable: Desirable,
 ) -> str:
@@ -429,9 +449,7 @@ def _bars_description(
             better=verdicts["better"],
             worse=verdicts["worse"],
         )
-        + _hidden_teams(
-            {row.label: hidden_label(k, row.reason) for row in rows if row.estimate is None}
-        )
+        + _hidden_teams({row.label: labels[row.reason] for row in rows if row.estimate is None})
         + _most_favourable([(row.label, e) for _other, row, e in shown], desirable)
     )
 
@@ -443,10 +461,6 @@ def _best_first(rows: Sequence[GroupBar], desirable: Desirable) -> list[GroupBar
     shown = [row for row in rows if row.estimate is not None]
     shown.sort(key=lambda row: sign * row.estimate.value if row.estimate else 0.0)
     return shown + [row for row in rows if row.estimate is None]
-
-
-def _verdict_cell(row: GroupBar) -> str:
-    return "" if row.estimate is None else _(VERDICT_WORDS[row.verdict])
 
 
 def _most_favourable(shown: Sequence[tuple[str, Estimate]], desirable: Desirable) -> str:

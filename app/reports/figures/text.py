@@ -103,6 +103,12 @@ def hidden_label(k: int, reason: HiddenReason | None = None) -> str:
     return privacy_label(check_k(k), reason)
 
 
+def hidden_labels(k: int) -> dict[HiddenReason | None, str]:
+    """Every hidden label by reason, looked up once: a chart of 200 teams labels hundreds
+    of hidden groups, and each translation lookup costs tens of microseconds."""
+    return {reason: hidden_label(k, reason) for reason in (None, "under_k", "protects")}
+
+
 def hidden_legend(k: int) -> dict[str, str]:
     """Each hidden label with its meaning, for a chart's notes, a page's legend or an
     export's legend sheet (app.reports.privacy's legend)."""
