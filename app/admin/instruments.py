@@ -24,9 +24,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -113,6 +113,11 @@ def _version_or_404(instrument: Instrument, number: int) -> InstrumentVersion:
     return version
 
 
+def _reader_language(document: InstrumentDocument) -> str:
+    """The document's language closest to the reader's interface language."""
+    return document.resolve_language(str(get_locale() or "en"))
+
+
 def _version_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -158,11 +163,13 @@ def version(key: str, number: int) -> str:
     instrument = _instrument_or_404(key)
     stored = _version_or_404(instrument, number)
     latest = newest_version(instrument)
+    document = document_of(stored)
     return render_template(
         "admin/instruments/version.html",
         instrument=instrument,
         version=stored,
-        document=document_of(stored),
+        document=document,
+        lang=_reader_language(document),
         surveys=surveys_by_version([stored.id]).get(stored.id, []),
         latest=latest,
         text=pretty_json(stored.document),
@@ -471,6 +478,8 @@ def diff(key: str) -> str:
         new=new,
         old_doc=old_doc,
         new_doc=new_doc,
+        old_lang=_reader_language(old_doc),
+        new_lang=_reader_language(new_doc),
         changes=changes,
         rewordings=rewordings(changes, old_doc, new_doc),
         reasons=reasons,
@@ -508,7 +517,7 @@ def _comparability_rows(
         rows.append(
             ComparabilityRow(
                 key=key,
-                label=document.text(entry.label, document.default_language),
+                label=document.text(entry.label, _reader_language(document)),
                 comparable=verdict.comparable,
                 reason=verdict.reason,
             )

@@ -202,6 +202,17 @@ def index() -> str:
 def create() -> Response | str | tuple[str, int]:
     form = CreateSurveyForm()
     form.version_id.choices = _version_choices()
+    if any(document_of(v).metadata.status == "draft" for v in all_versions()):
+        # Said before the choice is made, and again after a survey is created on a draft.
+        form.version_id.description = " ".join(
+            (
+                str(form.version_id.description),
+                _(
+                    "A draft version is still being written and has not been tried out: "
+                    "choose it for a trial run only."
+                ),
+            )
+        )
     if form.validate_on_submit():
         version = get_or_404(InstrumentVersion, form.version_id.data)
         settings = _settings(form)

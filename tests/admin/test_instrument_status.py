@@ -136,6 +136,7 @@ def test_the_survey_form_shows_the_status_and_a_draft_warns(
     page = text(client.get("/admin/surveys/new"))
     assert re.search(r"version 1, draft, published", page)
     assert re.search(r"version 2, pilot, published", page)
+    assert "A draft version is still being written" in page  # before choosing
     draft = db_session.scalars(select(InstrumentVersion).where(InstrumentVersion.version == 1))
     warned = _create(client, page, draft.one().id, "On the draft")
     assert "Its instrument version is a draft" in warned
