@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.auth.models import Role
 from app.errors import Forbidden
+from app.i18n import _
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,7 +23,7 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.has_role(*roles):
-                raise Forbidden("Your role does not give access to this page.")
+                raise Forbidden(_("Your role does not give access to this page."))
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[no-any-return]
