@@ -373,7 +373,7 @@ def set_status(plan_id: int, action_id: int) -> BaseResponse | Page:
             flash(exc.message, "error")
             return _plan_page(plan, status=400)
         Session.commit()
-        flash(_("The action's status is now: %(status)s.", status=action.status_label), "info")
+        flash(_("The action is now %(status)s.", status=action.status_label.lower()), "info")
         return redirect(url_for(".show", plan_id=plan.id, _anchor="actions"))
     flash(_("The status could not be read; please try again."), "error")
     return _plan_page(plan, status=400)
