@@ -3,18 +3,23 @@ and the item-writing rules; version 1 stays, unchanged and valid, in the archive
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
+from app.auth.models import Role
 from app.instruments.diff import diff_versions, family_comparability
 from app.instruments.document import InstrumentDocument
+from app.instruments.models import InstrumentVersion
 from app.instruments.scoring import score_response
+from app.instruments.services import sync_instruments
 from app.instruments.validation import validate_instrument_data, validate_instrument_text
-from tests.conftest import BUNDLED_INSTRUMENT, BUNDLED_INSTRUMENT_V2
+from tests.conftest import BUNDLED_INSTRUMENT, BUNDLED_INSTRUMENT_V2, AuthActions
 
 
 def load(path: Any) -> tuple[dict[str, Any], InstrumentDocument]:
@@ -426,3 +431,25 @@ def test_leader_items_sit_in_the_mutuality_family_only() -> None:
     for item in (item for item in DOC.items if item.referent == "leader"):
         family = DOC.family_of_item(item)
         assert family is not None and family.key == "mutuality", item.key
+
+
+def test_the_editors_diff_page_shows_version_1_to_2_with_the_reasons(
+    client: FlaskClient,
+    auth: AuthActions,
+    make_user: Any,
+    bundled_version: InstrumentVersion,
+    db_session: Any,
+) -> None:
+    make_user("admin@example.org", Role.ADMIN)
+    assert auth.login("admin@example.org").status_code == 302
+    (outcome,) = sync_instruments([BUNDLED_INSTRUMENT_V2])
+    db_session.commit()
+    assert (bundled_version.version, outcome.version.version) == (1, 2)
+    response = client.get("/admin/instruments/relational-climate/diff?from=1&to=2")
+    assert response.status_code == 200
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert "Added (37)" in page
+    assert "Removed (33)" in page
+    reasons = DOC.metadata.revision.reasons if DOC.metadata.revision else {}
+    for key in ("vi_8", "uc_1", "ro_5", "ca_4", "ea_2", "what_helped"):
+        assert reasons[key] in page, key
