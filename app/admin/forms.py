@@ -7,6 +7,7 @@ answer: a refused import or publish never loses the draft.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     BooleanField,
@@ -26,8 +27,8 @@ class EditorForm(SafeForm):
     """The draft (a JSON document) and what to do with it."""
 
     document = TextAreaField(
-        "Instrument JSON",
-        description=(
+        _l("Instrument JSON"),
+        description=_l(
             "The whole instrument as JSON (see instruments/README.md for the format). "
             "Nothing is stored until you publish."
         ),
@@ -35,24 +36,28 @@ class EditorForm(SafeForm):
     )
     # The newest version when the editor was opened; publishing over a newer one asks first.
     base_version = HiddenField()
-    overwrite = BooleanField("Publish anyway, as the next version after the newer one")
+    overwrite = BooleanField(_l("Publish anyway, as the next version after the newer one"))
     upload = FileField(
-        "Import a JSON file into the editor",
-        description="A .json file of at most 1 MB, UTF-8. It replaces the text in the editor; "
-        "nothing is published until you press Publish.",
+        _l("Import a JSON file into the editor"),
+        description=_l(
+            "A .json file of at most 1 MB, UTF-8. It replaces the text in the editor; "
+            "nothing is published until you press Publish."
+        ),
         validators=[
-            FileAllowed(["json"], "Choose a .json file."),
+            FileAllowed(["json"], _l("Choose a .json file.")),
             FileSize(
                 max_size=MAX_BYTES,
-                message="The file is larger than 1 MB (1,048,576 bytes); an instrument "
-                "may be at most 1 MB.",
+                message=_l(
+                    "The file is larger than 1 MB (1,048,576 bytes); an instrument "
+                    "may be at most 1 MB."
+                ),
             ),
         ],
     )
-    load = SubmitField("Load the file into the editor")
+    load = SubmitField(_l("Load the file into the editor"))
     changelog = StringField(
-        "What this version changes",
-        description=(
+        _l("What this version changes"),
+        description=_l(
             "One line, kept with the version and shown in the versions list, e.g. "
             "“Reworded ea_1 for clarity”."
         ),
@@ -60,8 +65,8 @@ class EditorForm(SafeForm):
     )
     # Publishing a version that stops a family's comparison with the published one asks first.
     accept_break = BooleanField(
-        "Publish anyway: these indices will not be compared between waves on the two versions"
+        _l("Publish anyway: these indices will not be compared between waves on the two versions")
     )
-    preview_lang = SelectField("Preview language", choices=[], validate_choice=False)
-    preview = SubmitField("Preview")
-    publish = SubmitField("Publish")
+    preview_lang = SelectField(_l("Preview language"), choices=[], validate_choice=False)
+    preview = SubmitField(_l("Preview"))
+    publish = SubmitField(_l("Publish"))

@@ -59,23 +59,39 @@ def parse_levels(text: str) -> list[tuple[str, str]]:
     seen: dict[str, int] = {}
     lines = [line.strip() for line in (text or "").splitlines()]
     for number, line in enumerate((ln for ln in lines if ln), 1):
-        key, _, label = (part.strip() for part in line.partition("="))
+        key, _equals, label = (part.strip() for part in line.partition("="))
         label = label or key
         if not key or len(key) > MAX_LEVEL_KEY:
             raise ValueError(
-                f"Level {number} ({line!r}) needs a key of 1 to {MAX_LEVEL_KEY} characters "
-                "before the =, like individual_contributor = Individual contributor."
+                _(
+                    "Level %(number)s (%(line)s) needs a key of 1 to %(most)s characters "
+                    "before the =, like individual_contributor = Individual contributor.",
+                    number=number,
+                    line=repr(line),
+                    most=MAX_LEVEL_KEY,
+                )
             )
         if len(label) > MAX_LEVEL_LABEL:
-            raise ValueError(f"Level {number}: the label is over {MAX_LEVEL_LABEL} characters.")
+            raise ValueError(
+                _(
+                    "Level %(number)s: the label is over %(most)s characters.",
+                    number=number,
+                    most=MAX_LEVEL_LABEL,
+                )
+            )
         if key.lower() in seen:
             raise ValueError(
-                f"Level {number}: the key {key!r} is already level {seen[key.lower()]}."
+                _(
+                    "Level %(number)s: the key %(key)s is already level %(other)s.",
+                    number=number,
+                    key=repr(key),
+                    other=seen[key.lower()],
+                )
             )
         seen[key.lower()] = number
         levels.append((key, label))
     if not levels:
-        raise ValueError("Give at least one level.")
+        raise ValueError(_("Give at least one level."))
     return levels
 
 
@@ -107,7 +123,9 @@ def parse_team_paths(text: str) -> list[str]:
         try:
             path = normalize_team_path(line)
         except DomainError as exc:
-            raise ValueError(f"Line {number}: {exc.message}") from None
+            raise ValueError(
+                _("Line %(number)s: %(problem)s", number=number, problem=exc.message)
+            ) from None
         if path not in paths:
             paths.append(path)
     return paths
@@ -125,19 +143,19 @@ def check_parses(parse: Callable[[str], object], field: Any) -> None:
 class SurveySettingsForm(SafeForm):
     """The settings of a survey that stay editable while it is a draft."""
 
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     teams = TextAreaField(
-        "Teams",
-        description=(
+        _l("Teams"),
+        description=_l(
             "One team path per line, like Engineering/Platform; missing teams are created. "
             "Optional: the participants file adds the teams it names."
         ),
         render_kw={"rows": 5},
     )
     levels = TextAreaField(
-        "Levels",
+        _l("Levels"),
         default=levels_text(DEFAULT_LEVELS),
-        description=(
+        description=_l(
             "One level per line as key = Label, from the bottom of the hierarchy to the top. "
             "The participants file names a level by its key or its label."
         ),
@@ -163,36 +181,36 @@ class SurveySettingsForm(SafeForm):
         ),
     )
     opens_at = DateTimeLocalField(
-        "Opens at (UTC)",
+        _l("Opens at (UTC)"),
         format=DATETIME_FORMAT,
         validators=[Optional()],
-        description="Optional. A date and time in UTC, not your local time.",
+        description=_l("Optional. A date and time in UTC, not your local time."),
     )
     closes_at = DateTimeLocalField(
-        "Closes at (UTC)",
+        _l("Closes at (UTC)"),
         format=DATETIME_FORMAT,
         validators=[Optional()],
-        description="Optional. A date and time in UTC; it must come after the opening.",
+        description=_l("Optional. A date and time in UTC; it must come after the opening."),
     )
     results_expected_on = DateField(
-        "Results expected on",
+        _l("Results expected on"),
         validators=[Optional()],
-        description=(
+        description=_l(
             "Optional. When the results are expected back; the participants' thank-you page "
             "says so. Not before the closing date."
         ),
     )
     k_scores = IntegerField(
-        "Smallest group shown with scores (k)",
+        _l("Smallest group shown with scores (k)"),
         default=5,
         validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
-        description="A team or level with fewer responses shows no scores. At least 3.",
+        description=_l("A team or level with fewer responses shows no scores. At least 3."),
     )
     k_comments = IntegerField(
-        "Smallest group shown with comments (k for comments)",
+        _l("Smallest group shown with comments (k for comments)"),
         default=10,
         validators=[InputRequired(), NumberRange(max=MAX_THRESHOLD)],
-        description="Comments of a group with fewer responses are not shown. At least 3.",
+        description=_l("Comments of a group with fewer responses are not shown. At least 3."),
     )
 
     def validate_levels(self, field: Any) -> None:
@@ -204,9 +222,9 @@ class SurveySettingsForm(SafeForm):
 
 class CreateSurveyForm(SurveySettingsForm):
     version_id = SelectField(
-        "Instrument version",
+        _l("Instrument version"),
         coerce=int,
-        description="A published version; the survey keeps it for good.",
+        description=_l("A published version; the survey keeps it for good."),
     )
 
 
@@ -214,7 +232,7 @@ class StateForm(SafeForm):
     """Open, close or archive: the admin ticks the box that states the consequence."""
 
     confirm = BooleanField(
-        "I understand", validators=[DataRequired(message="Tick the box to confirm.")]
+        _l("I understand"), validators=[DataRequired(message=_l("Tick the box to confirm."))]
     )
 
 
@@ -222,24 +240,28 @@ class PilotForm(SafeForm):
     """Whether the survey is a pilot (left out of trends and of changes between waves)."""
 
     kind = RadioField(
-        "This survey is",
+        _l("This survey is"),
         choices=[
-            SelectChoice("wave", "A wave: trends and changes between waves include it"),
+            SelectChoice("wave", _l("A wave: trends and changes between waves include it")),
             SelectChoice(
                 "pilot",
-                "A pilot (a try-out with a few people): it keeps its own report, but trends "
-                "and “change since the last comparable wave” leave it out",
+                _l(
+                    "A pilot (a try-out with a few people): it keeps its own report, but "
+                    "trends and “change since the last comparable wave” leave it out"
+                ),
             ),
         ],
-        validators=[InputRequired(message="Choose a wave or a pilot.")],
+        validators=[InputRequired(message=_l("Choose a wave or a pilot."))],
     )
 
 
 class LinksForm(SafeForm):
     understood = BooleanField(
-        "I understand that whoever holds this file can see who answered and answer for "
-        "these people, and that links issued before for them stop working",
-        validators=[DataRequired(message="Tick the box to confirm.")],
+        _l(
+            "I understand that whoever holds this file can see who answered and answer for "
+            "these people, and that links issued before for them stop working"
+        ),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
 
 
@@ -248,16 +270,19 @@ MAX_MB = MAX_PARTICIPANT_FILE_BYTES // (1024 * 1024)
 
 class ParticipantsForm(SafeForm):
     file = FileField(
-        "Participants file (CSV)",
+        _l("Participants file (CSV)"),
         validators=[
-            FileRequired("Choose a CSV file."),
-            FileAllowed(["csv"], "The file must be a .csv file."),
-            FileSize(MAX_PARTICIPANT_FILE_BYTES, message=f"The file is over {MAX_MB} MB."),
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv"], _l("The file must be a .csv file.")),
+            FileSize(
+                MAX_PARTICIPANT_FILE_BYTES, message=_l("The file is over %(mb)s MB.", mb=MAX_MB)
+            ),
         ],
-        description=(
-            f"UTF-8 CSV with the columns email, team, level (and optionally language), "
-            f"at most {MAX_MB} MB. All rows or none: when any row is wrong, nothing is "
-            "imported and every problem is listed."
+        description=_l(
+            "UTF-8 CSV with the columns email, team, level (and optionally language), "
+            "at most %(mb)s MB. All rows or none: when any row is wrong, nothing is "
+            "imported and every problem is listed.",
+            mb=MAX_MB,
         ),
     )
 
@@ -265,4 +290,4 @@ class ParticipantsForm(SafeForm):
 class NewLinkForm(SafeForm):
     """One person's new link, by their email address (the survey page's own markup)."""
 
-    email = EmailField("Their email address", validators=[InputRequired(), Length(max=254)])
+    email = EmailField(_l("Their email address"), validators=[InputRequired(), Length(max=254)])

@@ -5,6 +5,7 @@ service, WTForms' own) come in Spanish too, and nothing is stored when they refu
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import io
 import re
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app.audit.labels import ACTION_LABELS
 from app.auth.models import Role, StaffUser
 from app.instruments.models import InstrumentVersion
 from app.surveys.models import Survey
@@ -48,8 +50,10 @@ ENGLISH = _english_sentences()
 
 
 def _visible(html: str) -> str:
-    """The page's text as a reader sees it (tags and the email preview's body dropped)."""
-    html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    """The page's text as a reader sees it, without scripts, styles and the instrument's
+    JSON (a version's stored text, the editor's draft: it holds every language's texts)."""
+    hidden = r"<script.*?</script>|<style.*?</style>|<pre.*?</pre>|<textarea.*?</textarea>"
+    html = re.sub(hidden, " ", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
@@ -115,11 +119,21 @@ PAGES = [
     ("/admin/settings/", ["La organización en cada correo", "Nombre de la organización"]),
     ("/admin/worker/", ["Proceso de fondo y bandeja de salida", "No se ha visto ningún"]),
     ("/admin/audit/", ["Registro de auditoría", "Todas las acciones", "Filtrar"]),
+    ("/admin/surveys/new", ["Crear el borrador", "Versión del instrumento"]),
+    ("/admin/surveys/{draft}/edit", ["Configuración de «", "Guardar la configuración"]),
+    ("/admin/instruments/", ["Instrumentos y sus versiones más recientes", "Nuevo instrumento"]),
+    ("/admin/instruments/new", ["Nuevo instrumento", "Importar un archivo JSON", "Publicar"]),
+    ("/admin/instruments/{key}/edit", ["Está redactando la versión 2 de", "Estructura"]),
+    ("/admin/instruments/{key}/versions", ["Editar a partir de esta versión", "Exportar JSON"]),
+    ("/admin/instruments/{key}/versions/1", ["Dimensiones e ítems", "Exportar JSON"]),
+    ("/admin/instruments/{key}/diff", ["Cambios de la versión 1 a la versión 1", "Tendencias"]),
 ]
 
 
 def _url(template: str, draft: Survey, open_survey: OpenSurvey, me: StaffUser) -> str:
-    return template.format(draft=draft.id, open=open_survey.survey.id, me=me.id)
+    return template.format(
+        draft=draft.id, open=open_survey.survey.id, me=me.id, key="relational-climate"
+    )
 
 
 @pytest.mark.parametrize(("url", "expected"), PAGES)
@@ -257,16 +271,10 @@ def test_the_participants_report_is_in_spanish(
     assert "'not-an-address' no es un correo electrónico" in html
 
 
-# Admin templates other helpers are changing this wave; translated once they are done.
-PENDING = {"surveys/new.html", "surveys/edit.html", "surveys/_settings_fields.html"}
-
-
 def test_no_admin_template_shows_text_outside_the_catalogs(app: Flask) -> None:
-    admin = TEMPLATES / "admin"
     problems = [
         problem
-        for path in sorted(admin.rglob("*.html"))
-        if str(path.relative_to(admin)) not in PENDING and path.parent.name != "instruments"
+        for path in sorted((TEMPLATES / "admin").rglob("*.html"))
         for problem in untranslated_text(
             app, str(path.relative_to(TEMPLATES)), path.read_text("utf-8")
         )
@@ -281,3 +289,46 @@ def test_dates_and_times_keep_their_figures(
     db_session.commit()
     html = page_text(client.get(f"/admin/surveys/{draft.id}"))
     assert '<time datetime="2027-03-01T09:00:00+00:00">2027-03-01 09:00 UTC</time>' in html
+
+
+def test_instrument_texts_follow_the_readers_language(
+    client: FlaskClient, admin: StaffUser, bundled_version: InstrumentVersion
+) -> None:
+    url = "/admin/instruments/relational-climate/versions/1"
+    spanish = _visible(page_text(client.get(url, headers=SPANISH)))
+    assert "Sintonía empática" in spanish and "Empathic attunement" not in spanish
+    english = _visible(page_text(client.get(url)))
+    assert "Empathic attunement" in english and "Sintonía empática" not in english
+
+
+def test_the_preview_reads_in_the_previewed_language(
+    client: FlaskClient, admin_es: StaffUser, bundled_version: InstrumentVersion
+) -> None:
+    url = "/admin/instruments/relational-climate/versions/1/preview"
+    spanish = page_text(client.get(url + "?lang=es"))
+    assert '<html lang="es"' in spanish
+    assert "Vista previa" in spanish
+    english = page_text(client.get(url + "?lang=en"))
+    assert '<html lang="en"' in english and "Preview" in english
+
+
+def _recorded_actions() -> set[str]:
+    """Every action key the app records with a literal (record_event's second argument)."""
+    found = set()
+    for path in (ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "record_event"
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
+                found.add(node.args[1].value)
+    return found
+
+
+def test_every_recorded_action_has_words_on_the_audit_page() -> None:
+    recorded = _recorded_actions()
+    assert {"survey.create", "user.invite", "report.view"} <= recorded  # the search works
+    assert not recorded - set(ACTION_LABELS), "name these actions in app/audit/labels.py"
