@@ -24,6 +24,7 @@ from app.errors import DomainError
 from app.surveys.models import Survey, SurveyState
 from app.surveys.services import get_survey
 from app.worker import services
+from app.worker.models import ScheduledRelease
 from app.worker.queries import latest_heartbeat, scheduled_releases
 
 bp = Blueprint("admin_schedule", __name__, url_prefix="/admin/surveys")
@@ -31,6 +32,21 @@ bp = Blueprint("admin_schedule", __name__, url_prefix="/admin/surveys")
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# The worker stores a scheduled release's outcome in English (it serves no reader); the
+# page says it in the reader's language: the release's number, or the refusal's reason.
+NOT_PUBLISHED = "Not published: "
+
+
+def outcome_text(scheduled: ScheduledRelease) -> str | None:
+    """What became of a scheduled release, in the page's language (None: not done yet)."""
+    if scheduled.release_number is not None:
+        return str(_("Published as release %(number)s.", number=scheduled.release_number))
+    outcome = scheduled.outcome
+    if outcome and outcome.startswith(NOT_PUBLISHED):
+        return str(_("Not published: %(reason)s", reason=outcome.removeprefix(NOT_PUBLISHED)))
+    return outcome
 
 
 def _page(
@@ -52,6 +68,7 @@ def _page(
         release_form=release_form or ScheduledReleaseForm(formdata=None),
         cancel_form=CancelReleaseForm(formdata=None),
         releases=scheduled_releases(survey.id),
+        outcome_text=outcome_text,
         draft=survey.state == SurveyState.DRAFT.value,
         editable=survey.state in (SurveyState.DRAFT.value, SurveyState.OPEN.value),
         heartbeat=latest_heartbeat(),

@@ -22,6 +22,7 @@ from app.auth.models import Role, StaffUser
 from app.instruments.models import InstrumentVersion
 from app.surveys.models import Survey
 from app.surveys.services import create_survey
+from app.worker.models import ScheduledRelease
 from tests.admin.conftest import ADMIN, page_text, submit
 from tests.conftest import ROOT, AuthActions, OpenSurvey
 from tests.test_translations import TEMPLATES, untranslated_text
@@ -332,3 +333,33 @@ def test_every_recorded_action_has_words_on_the_audit_page() -> None:
     recorded = _recorded_actions()
     assert {"survey.create", "user.invite", "report.view"} <= recorded  # the search works
     assert not recorded - set(ACTION_LABELS), "name these actions in app/audit/labels.py"
+
+
+def test_a_scheduled_releases_outcome_reads_in_spanish(
+    client: FlaskClient, admin_es: StaffUser, open_survey: OpenSurvey, db_session: Any
+) -> None:
+    survey = open_survey.survey
+    when = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+    db_session.add_all(
+        [
+            ScheduledRelease(
+                survey_id=survey.id,
+                publish_at=when,
+                done_at=when,
+                release_number=1,
+                outcome="Published as release 1.",
+            ),
+            ScheduledRelease(
+                survey_id=survey.id,
+                publish_at=when + dt.timedelta(days=1),
+                done_at=when + dt.timedelta(days=1),
+                outcome="Not published: it would disclose nothing new.",
+            ),
+            ScheduledRelease(survey_id=survey.id, publish_at=when + dt.timedelta(days=2)),
+        ]
+    )
+    db_session.commit()
+    html = page_text(client.get(f"/admin/surveys/{survey.id}/schedule"))
+    assert "Se hizo la publicación 1." in html
+    assert "No se publicó: it would disclose nothing new." in html  # the stored reason
+    assert "en espera" in html
