@@ -31,7 +31,7 @@ from app.errors import register_error_handlers
 from app.extensions import babel, csrf, login_manager
 from app.forms_base import URL_CONVERTERS
 from app.health import bp as health_bp
-from app.i18n import N_, UI_LANGUAGES, language_name, use_translations
+from app.i18n import N_, UI_LANGUAGES, language_name, use_locale, use_translations
 from app.log_privacy import install_token_filter
 from app.plans.routes import bp as plans_bp
 from app.reports.assets import bp as assets_bp
@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     babel.init_app(app, locale_selector=select_locale)
     use_translations(gettext, ngettext)
+    use_locale(get_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # Flashed into the session, which holds plain strings: marked here, translated when

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.i18n import N_, _
+from app.i18n import N_, _, format_signed
 from app.instruments.diff import dimension_comparability
 from app.instruments.document import InstrumentDocument
 from app.instruments.queries import document_of
@@ -57,10 +57,10 @@ class FocusChange:
         """The change in words (or why there is none)."""
         if self.difference is None:
             return _("Not shown: %(why)s.", why=self.note)
-        change = f"{self.difference:+.2f}"
+        change = format_signed(self.difference)
         if self.lower is None or self.upper is None:
             return _("Changed by %(change)s; %(why)s.", change=change, why=self.note)
-        lower, upper = f"{self.lower:+.2f}", f"{self.upper:+.2f}"
+        lower, upper = format_signed(self.lower), format_signed(self.upper)
         if not self.clear:
             return _(
                 "Changed by %(change)s (95%% interval %(lower)s to %(upper)s): not "

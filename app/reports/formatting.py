@@ -40,8 +40,10 @@ def _symbols() -> tuple[str, str]:
 
 
 def decimal(value: float, digits: int = 2) -> str:
-    """`value` with `digits` decimals in the reader's locale ("3.80", "3,80")."""
+    """`value` with `digits` decimals in the reader's locale ("3.80", "3,80"); no "-0.00"."""
     text = f"{value:.{digits}f}"
+    if text[0] == "-" and not text.strip("-0."):
+        text = text[1:]  # a value that rounds to zero is "0.00", never "-0.00"
     return text.replace(".", _symbols()[0]) if digits else text
 
 

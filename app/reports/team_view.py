@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.i18n import N_, _
+from app.i18n import N_, _, format_number, format_signed
 from app.instruments.document import InstrumentDocument
 from app.reports.pages import Baseline, Change, change_since
 from app.reports.privacy import Disclosed
@@ -230,22 +230,19 @@ def _dimension_rows(
     return rows
 
 
-def _signed(x: float) -> str:
-    """A signed number with two decimals and no "-0.00"."""
-    text = f"{x:+.2f}"
-    return "0.00" if float(text) == 0.0 else text
-
-
 def describe_difference(row: ScoreRow) -> str:
     """The team against the rest in plain words, e.g. "0.32 above the rest of the
     organisation (0.10 to 0.54); this holds after correction: more favourable"."""
     comparison = row.comparison
     if comparison is None:
         return _("No comparison with the rest of the organisation (not shown, or no variation).")
-    size = f"{abs(comparison.difference):.2f}"
+    size = format_number(abs(comparison.difference))
     above = comparison.difference > 0
     if comparison.lower is not None and comparison.upper is not None:
-        interval = {"lower": _signed(comparison.lower), "upper": _signed(comparison.upper)}
+        interval = {
+            "lower": format_signed(comparison.lower),
+            "upper": format_signed(comparison.upper),
+        }
         words = (
             _(
                 "%(size)s above the rest of the organisation (95%% interval %(lower)s to "
@@ -289,10 +286,10 @@ def describe_change(change: Change | None) -> str:
     if change.difference is None or change.lower is None or change.upper is None:
         return _("No change shown: %(why)s.", why=change.note) if change.note else ""
     values = {
-        "size": f"{abs(change.difference):.2f}",
+        "size": format_number(abs(change.difference)),
         "wave": change.since,
-        "lower": _signed(change.lower),
-        "upper": _signed(change.upper),
+        "lower": format_signed(change.lower),
+        "upper": format_signed(change.upper),
     }
     words = (
         _("Up %(size)s since %(wave)s (95%% interval %(lower)s to %(upper)s)", **values)

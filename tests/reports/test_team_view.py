@@ -97,7 +97,8 @@ def test_plain_words_say_whether_a_difference_or_change_holds() -> None:
     assert "less favourable" in describe_difference(row("po", 0.4, flagged=True, desirable="low"))
     assert "chance could give" in describe_difference(row("x", 0.4, flagged=False))
     assert describe_change(Change("Spring", 0.2, -0.1, 0.5)) == (
-        "Up 0.20 since Spring (95% interval -0.10 to +0.50): not distinguishable from no change."
+        "Up 0.20 since Spring (95% interval \u22120.10 to +0.50): "
+        "not distinguishable from no change."
     )
     assert describe_change(Change("Spring", -0.3, -0.5, -0.1)).startswith("Down 0.30 since")
     assert describe_change(Change(note="no earlier wave")) == "No change shown: no earlier wave."
@@ -202,7 +203,7 @@ def test_a_hidden_team_offers_its_shown_ancestor(
 
 def test_a_bound_that_rounds_to_zero_reads_without_a_sign() -> None:
     assert describe_change(Change("Spring", -0.27, -0.54, -0.001)) == (
-        "Down 0.27 since Spring (95% interval -0.54 to 0.00)."
+        "Down 0.27 since Spring (95% interval \u22120.54 to 0.00)."
     )
 
 

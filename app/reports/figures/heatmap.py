@@ -19,6 +19,7 @@ from app.reports.figures.text import (
     hover_with,
     p_value,
     plain,
+    shortest,
     signed,
     with_interval,
     wrap_label,
@@ -192,7 +193,7 @@ def _description(
             "(q = %(q)s).",
             flagged,
             shown=shown,
-            q=f"{q:g}",
+            q=shortest(q),
         ),
     ]
     if hidden:
@@ -221,7 +222,7 @@ def _notes(q: float, hidden: str | None) -> list[str]:
             "Numbers: difference from the rest on the 1–5 scale; %(bold)s: significant after "
             "Benjamini–Hochberg adjustment (q = %(q)s).",
             bold="<b>" + _("bold •") + "</b>",
-            q=f"{q:g}",
+            q=shortest(q),
         ),
     ]
     if hidden is not None:

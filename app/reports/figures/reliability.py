@@ -37,7 +37,7 @@ def reliability_chart(
     complete answers). The data table lists each item's item-rest correlation."""
     threshold = finite("threshold", threshold)
     title = title or _("Reliability of each dimension (Cronbach's alpha)")
-    line = f"{threshold:.2f}"
+    line = number(threshold)
     computed = [(i, row) for i, row in enumerate(rows) if row.alpha is not None]
     lows = [
         row.alpha.lower
@@ -57,7 +57,7 @@ def reliability_chart(
         if row.alpha is None
     ]
     annotations.extend(_below_label(row.alpha.value, i) for i, row in low if row.alpha is not None)
-    annotations.append(chart.top_label(f"{threshold:.2f}", threshold))
+    annotations.append(chart.top_label(number(threshold), threshold))
     layout = chart.layout(
         title,
         height=chart.rows_height(len(rows), per_row=30, base=170),
@@ -97,7 +97,7 @@ def _description(
     rows: Sequence[ReliabilityRow], low: Sequence[ReliabilityRow], threshold: float, min_n: int
 ) -> str:
     not_computed = sum(1 for row in rows if row.alpha is None)
-    line = f"{threshold:.2f}"
+    line = number(threshold)
     sentences = [
         ngettext(
             "Cronbach's alpha for %(num)d dimension with Feldt 95%% intervals; the line marks "
@@ -229,12 +229,12 @@ def agreement_chart(
                 "Blue dots: ICC(2), how reliably a team's mean tells it apart; orange diamonds: "
                 "rwg(J), how much a team's members agree (median of teams)."
             ),
-            _("Dashed line: %(line)s, the usual threshold for both.", line=f"{threshold:.2f}"),
+            _("Dashed line: %(line)s, the usual threshold for both.", line=number(threshold)),
         ],
         xaxis={"title": {"text": "ICC(2) and rwg(J)"}, "range": [left, 1.0], "fixedrange": True},
         yaxis=chart.category_axis([row.label for row in rows]),
         shapes=[chart.reference_line(threshold, color=MUTED)],
-        annotations=[chart.top_label(f"{threshold:.2f}", threshold)],
+        annotations=[chart.top_label(number(threshold), threshold)],
     )
     sizes = sorted({size for row in rows for size, _ in row.detectable})
     table = DataTable(

@@ -13,13 +13,12 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from app.i18n import _, ngettext
+from app.i18n import MINUS, _, format_number, format_signed, ngettext, number_symbols
 from app.reports.figures.values import Desirable, Estimate
 from app.reports.privacy.model import Reason
 from app.reports.privacy.model import hidden_label as privacy_label
 from app.reports.privacy.model import legend as privacy_legend
 
-MINUS: Final = "\u2212"
 EN_DASH: Final = "\u2013"
 
 HOVER_TEMPLATE: Final = "%{hovertext}<extra></extra>"
@@ -128,24 +127,25 @@ def hidden_sentence(count: int, k: int) -> str:
 
 
 def number(x: float, digits: int = 2) -> str:
-    """``x`` with ``digits`` decimals, a true minus sign, and no "-0.00"."""
-    text = f"{x:.{digits}f}"
-    if float(text) == 0.0:
-        text = f"{0.0:.{digits}f}"
-    return text.replace("-", MINUS)
+    """``x`` with ``digits`` decimals as the reader's locale writes it ("3.80", "3,80"), a
+    true minus sign, and no "-0.00"."""
+    return format_number(x, digits)
 
 
 def signed(x: float, digits: int = 2) -> str:
-    """``x`` as a difference: "+0.40", "−0.50", "0.00"."""
-    text = f"{x:+.{digits}f}"
-    if float(text) == 0.0:
-        return f"{0.0:.{digits}f}"
-    return text.replace("-", MINUS)
+    """``x`` as a difference: "+0.40", "−0.50", and "0.00" without a sign when it rounds
+    to zero (decimal comma in Spanish)."""
+    return format_signed(x, digits)
+
+
+def shortest(x: float) -> str:
+    """``x`` in its shortest form, as a setting is written ("0.05", "0,05" in Spanish)."""
+    return f"{x:g}".replace("-", MINUS).replace(".", number_symbols()[0])
 
 
 def p_value(p: float) -> str:
-    """A p value with three decimals, "< 0.001" below that."""
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """A p value with three decimals, "< 0.001" below that (in the reader's locale)."""
+    return "< " + format_number(0.001, 3) if p < 0.001 else format_number(p, 3)
 
 
 def percent(x: float) -> str:
