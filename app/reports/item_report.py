@@ -14,12 +14,18 @@ to answer" and midpoint shares, its mean and SD): they are computed when a page 
   with the release's response counts by app.reports.item_release): a "prefer not to
   answer" share of such an item tells how many were asked, and the response count minus
   that number is how many were not, a group the release may hide.
+
+A dimension holding such an item has no complete case among the people not asked, so its
+count of complete cases (and every statistic computed on them) bounds how many were not
+asked too: it is computed only in the cells where the count of people asked may be shown
+(`complete_cells`), the one decision app.reports.item_release makes, not a second rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -51,6 +57,35 @@ class ReleaseItemReport:
             return True
         return cell in self.asked_shown.get(item, frozenset())
 
+    def complete_shown(self, cell: CellKey, dimension: str) -> bool:
+        """Whether a dimension's complete cases may be counted in `cell`: always for a
+        dimension whose items are asked of everybody (see `complete_cells`)."""
+        guarded = self._guarded
+        return dimension not in guarded or cell in guarded[dimension]
+
+    @cached_property
+    def _guarded(self) -> dict[str, frozenset[CellKey]]:
+        return complete_cells(self.dimensions, self.partial, self.asked_shown)
+
+
+def complete_cells(
+    dimensions: Mapping[str, Sequence[str]],
+    partial: frozenset[str],
+    asked_shown: Mapping[str, frozenset[CellKey]],
+) -> dict[str, frozenset[CellKey]]:
+    """For each dimension holding an item not asked of everybody, the cells where its count
+    of complete cases may be shown: those where the count of people asked its partial items
+    may be (all of them, should they ever differ in who was asked). Someone not asked has
+    no complete case, so elsewhere the response count minus the complete cases would bound
+    the people not asked, a group the release may hide. Dimensions asked of everybody are
+    absent (no limit beyond the release's own)."""
+    guarded: dict[str, frozenset[CellKey]] = {}
+    for key, items in dimensions.items():
+        limited = [asked_shown.get(item, frozenset()) for item in items if item in partial]
+        if limited:
+            guarded[key] = frozenset.intersection(*limited)
+    return guarded
+
 
 def build_item_report(
     publication: Publication,
@@ -64,14 +99,18 @@ def build_item_report(
     """The item analysis of every dimension with at least two items in every cell of the
     publication where its score is shown and at least `min_n` complete cases lie behind it
     (`sums`: each atom's complete-case `ItemSums` per dimension, reverse-keyed items keyed,
-    as app.reports.reliability.atom_item_sums gives them)."""
+    as app.reports.reliability.atom_item_sums gives them), except where a dimension's
+    complete cases would tell how many people were not asked its items (`complete_cells`)."""
     stacked = _Stacked(sums, dimensions)
+    guarded = complete_cells(dimensions, partial, asked_shown or {})
     cells: dict[tuple[CellKey, str], ItemAnalysis] = {}
     for cell, members in publication.cells.items():
         where: CellKey = (cell.team, cell.level)  # type: ignore[assignment]
         atoms = [(team, level) for team, level, _ in members]
         for key, items in dimensions.items():
             if len(items) < 2 or not publication.measure_shown(*where, key):
+                continue
+            if key in guarded and where not in guarded[key]:
                 continue
             total = stacked.total(key, atoms)
             if total is not None and total.n >= min_n:

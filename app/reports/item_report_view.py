@@ -125,7 +125,13 @@ def item_report(
                 document.text(dimension.label, language),
                 alpha,
                 analysis.n if analysis is not None and alpha is not None else None,
-                _why_no_alpha(len(scored), analysis, view.dimensions[dimension.key].shown, stored),
+                _why_no_alpha(
+                    len(scored),
+                    analysis,
+                    view.dimensions[dimension.key].shown,
+                    stored,
+                    (cell, dimension.key, publication.k),
+                ),
                 tuple(scale.label(p.value, language) for p in scale.points),
                 tuple(rows),
             )
@@ -172,7 +178,11 @@ def _row(
 
 
 def _why_no_alpha(
-    items: int, analysis: ItemAnalysis | None, shown: bool, stored: ReleaseItemReport
+    items: int,
+    analysis: ItemAnalysis | None,
+    shown: bool,
+    stored: ReleaseItemReport,
+    where: tuple[CellKey, str, int],
 ) -> str | None:
     """Why a dimension's table has no alpha (nor item-rest correlations) in this cell."""
     if analysis is not None and analysis.alpha is not None:
@@ -181,6 +191,15 @@ def _why_no_alpha(
         return _("one item: internal consistency needs at least two items")
     if not shown:
         return _("not computed: this group's score on the dimension is not shown")
+    cell, dimension, k = where
+    if not stored.complete_shown(cell, dimension):
+        # Said whatever the count: "fewer than 30 people answered every item" would tell
+        # the count apart from one the release withholds (app.reports.item_report).
+        return _(
+            "%(label)s: not shown, as its complete answers would tell how many people were "
+            "not asked its items about the leader",
+            label=Disclosed.hidden(k).label,
+        )
     if analysis is not None and analysis.reason == NO_VARIANCE:
         return _("not computed: the total score does not vary")
     return _(

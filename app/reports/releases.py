@@ -24,7 +24,7 @@ from app.instruments.queries import document_of
 from app.reports import pages
 from app.reports.drivers import ReleaseDrivers, driver_keys, release_drivers
 from app.reports.item_release import decide_asked, items_asked_only
-from app.reports.item_report import ReleaseItemReport, build_item_report
+from app.reports.item_report import ReleaseItemReport, build_item_report, complete_cells
 from app.reports.language_queries import release_language_cut
 from app.reports.models import Release
 from app.reports.notices import queue_release_notices
@@ -117,7 +117,7 @@ def publish_release(
         aggregates=current,
         decisions=decisions,
         comments=_listed_comments(survey.id, current, decisions),
-        reliability=_reliability(survey, current, decisions, sums),
+        reliability=_reliability(survey, current, decisions, sums, (partial, asked_shown)),
         key_drivers=_key_drivers(survey, current, decisions, number),
         language_cut=language_cut,
         item_report=_item_report(survey, current, decisions, sums, (partial, asked_shown)),
@@ -201,16 +201,30 @@ def _item_sums(survey: Survey, decisions: Decisions) -> ItemSumsByAtom | None:
 
 
 def _reliability(
-    survey: Survey, current: Aggregates, decisions: Decisions, sums: ItemSumsByAtom | None
+    survey: Survey,
+    current: Aggregates,
+    decisions: Decisions,
+    sums: ItemSumsByAtom | None,
+    asked: tuple[frozenset[str], Mapping[str, frozenset[CellKey]]],
 ) -> ReleaseReliability | None:
     """Each dimension's reliability in every cell whose score the release shows (with at
     least 30 complete answers), and its within-team agreement, from each atom's item sums
-    (app.reports.reliability); none when the organisation's count is hidden."""
+    (app.reports.reliability); none when the organisation's count is hidden. A dimension
+    with items not asked of everybody only where the number asked may be shown."""
     if sums is None:
         return None
     document = document_of(survey.instrument_version)
+    partial, asked_shown = asked
+    columns = {
+        key: [item for item, _, _ in items] for key, items in dimension_columns(document).items()
+    }
     publication = Snapshot(survey.k_scores, survey.k_comments, current, decisions, {}, None)
-    return release_reliability(publication.publication(), sums, document)
+    return release_reliability(
+        publication.publication(),
+        sums,
+        document,
+        complete_shown=complete_cells(columns, partial, asked_shown),
+    )
 
 
 def _item_report(

@@ -7,8 +7,12 @@ add up over a cell's atoms, so alpha and the item-rest correlations of any shown
 without reading the answers again. They are computed once, for the cells whose response
 count and dimension score are shown and that hold at least `RELIABILITY_MIN_N` complete
 answers, and stored with the release (`ReleaseReliability`); so is each dimension's
-within-team agreement rwg(J) per level filter. ICC(1), ICC(2) and the minimum detectable
-difference come from the score sums every release stores, so they are computed when read.
+within-team agreement rwg(J) per level filter. A dimension holding an item not asked of
+everybody (an item about the leader) has no complete case among the people not asked, so
+its complete cases are counted only in the cells where the release may show how many were
+asked (app.reports.item_report.complete_cells); elsewhere its cells say so. ICC(1), ICC(2)
+and the minimum detectable difference come from the score sums every release stores, so
+they are computed when read.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +45,10 @@ AGREEMENT_AT = 0.70
 MDD_TEAM_SIZES = (5, 10, 20, 50)
 NOT_SHOWN = "not shown: fewer than {k} answers in this group"
 NOT_STORED = "not stored in this release (published before reliability per group)"
+WITHHELD = (
+    "fewer than {k}*: not shown, as its complete answers would tell how many people were "
+    "not asked its items about the leader"
+)
 
 # The reasons above as the reader reads them. A release stores its reasons in English (they
 # are computed when it is published), so they are translated when shown: the fixed ones by
@@ -55,6 +63,16 @@ _COUNTED_REASONS = (
     (
         re.compile(r"not shown: fewer than (\d+) answers in this group"),
         N_("not shown: fewer than %(n)s answers in this group"),
+    ),
+    (
+        re.compile(
+            r"fewer than (\d+)\*: not shown, as its complete answers would tell how many "
+            r"people were not asked its items about the leader"
+        ),
+        N_(
+            "fewer than %(n)s*: not shown, as its complete answers would tell how many people "
+            "were not asked its items about the leader"
+        ),
     ),
 )
 
@@ -83,13 +101,16 @@ class TeamAgreement:
 class ReleaseReliability:
     """What a release stores: each dimension's reliability per shown cell with enough
     complete answers, and each dimension's agreement per level filter (None: all levels).
-    `items` counts each dimension's scored items (a one-item dimension has no alpha)."""
+    `items` counts each dimension's scored items (a one-item dimension has no alpha).
+    `complete_shown` holds, for each dimension with an item not asked of everybody, the
+    cells where its complete answers may be counted (empty in releases stored before)."""
 
     min_n: int
     items: Mapping[str, int]
     cells: Mapping[tuple[CellKey, str], ScaleReliability]
     agreement: Mapping[tuple[LevelFilter, str], TeamAgreement]
     complete: bool = True  # False: an older release, the organisation's alpha only
+    complete_shown: Mapping[str, frozenset[CellKey]] = field(default_factory=dict)
 
     def of(self, cell: CellKey, key: str, *, shown: bool, k: int) -> ScaleReliability:
         """A dimension's reliability in a cell, or the reason it has none."""
@@ -98,6 +119,9 @@ class ReleaseReliability:
             return ScaleReliability(0, items, None, None, ONE_ITEM)
         if not shown:
             return ScaleReliability(0, items, None, None, NOT_SHOWN.format(k=k))
+        if key in self.complete_shown and cell not in self.complete_shown[key]:
+            # Whatever the count (even under min_n): a different reason would tell it apart.
+            return ScaleReliability(0, items, None, None, WITHHELD.format(k=k))
         found = self.cells.get((cell, key))
         if found is None and not self.complete:
             return ScaleReliability(0, items, None, None, NOT_STORED)
@@ -155,18 +179,28 @@ def release_reliability(
     sums: Mapping[Atom, Mapping[str, ItemSums]],
     document: InstrumentDocument,
     *,
+    complete_shown: Mapping[str, frozenset[CellKey]] | None = None,
     min_n: int = RELIABILITY_MIN_N,
 ) -> ReleaseReliability:
     """Every dimension's reliability in every cell where its score is shown and at least
-    `min_n` complete answers lie behind it, and its agreement per level filter."""
+    `min_n` complete answers lie behind it, and its agreement per level filter (that of the
+    organisation's cell at the filter). A dimension in `complete_shown` (one with an item
+    not asked of everybody: app.reports.item_report.complete_cells) is computed only in the
+    cells listed for it: its complete answers, counted or behind alpha, item-rest or rwg(J),
+    would elsewhere bound how many people were not asked."""
     columns = dimension_columns(document)
     items = {key: len(columns.get(key, ())) for key in publication.dimension_keys}
+    guarded = dict(complete_shown or {})
+
+    def allowed(where: CellKey, key: str) -> bool:
+        return key not in guarded or where in guarded[key]
+
     cells: dict[tuple[CellKey, str], ScaleReliability] = {}
     for cell, members in publication.cells.items():
         where: CellKey = (cell.team, cell.level)  # type: ignore[assignment]
         view = publication.view(*where)
         for key in publication.dimension_keys:
-            if items[key] < 2 or not view.dimensions[key].shown:
+            if items[key] < 2 or not view.dimensions[key].shown or not allowed(where, key):
                 continue
             found = [
                 sums[(t, lv)][key] for t, lv, _other in members if key in sums.get((t, lv), {})
@@ -182,10 +216,12 @@ def release_reliability(
     scales = _scale_points(document)
     for level in (None, *publication.levels):
         for key in publication.dimension_keys:
+            if not allowed((None, level), key):
+                continue
             found_agreement = _agreement(publication, sums, key, level, scales.get(key))
             if found_agreement is not None:
                 agreement[(level, key)] = found_agreement
-    return ReleaseReliability(min_n, items, cells, agreement)
+    return ReleaseReliability(min_n, items, cells, agreement, complete_shown=guarded)
 
 
 def _add(found: Sequence[ItemSums]) -> ItemSums:

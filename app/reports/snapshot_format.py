@@ -252,6 +252,10 @@ def _reliability_json(r: ReleaseReliability) -> dict[str, Any]:
             [level, key, a.teams, a.median_rwg, a.agreeing]
             for (level, key), a in sorted(r.agreement.items(), key=repr)
         ],
+        "complete_shown": {
+            key: [[team, level] for team, level in sorted(cells, key=repr)]
+            for key, cells in sorted(r.complete_shown.items())
+        },
     }
 
 
@@ -542,4 +546,15 @@ def _release_reliability_from(
         (level, key): TeamAgreement(int(teams), float(median), float(agreeing))
         for level, key, teams, median, agreeing in block["agreement"]
     }
-    return ReleaseReliability(int(block["min_n"]), dict(block["items"]), cells, agreement)
+    # Stored since a dimension's complete answers follow who was asked its items (none before)
+    complete_shown = {
+        key: frozenset((team, level) for team, level in rows)
+        for key, rows in block.get("complete_shown", {}).items()
+    }
+    return ReleaseReliability(
+        int(block["min_n"]),
+        dict(block["items"]),
+        cells,
+        agreement,
+        complete_shown=complete_shown,
+    )

@@ -30,7 +30,12 @@ from app.reports.publication import (
     Measure,
     Publication,
 )
-from app.reports.reliability import MDD_TEAM_SIZES, ReleaseReliability, shared_climate
+from app.reports.reliability import (
+    MDD_TEAM_SIZES,
+    ReleaseReliability,
+    reason_text,
+    shared_climate,
+)
 from app.reports.stats import Summary, standpoint_gap
 
 Kind = Literal["text", "integer", "number", "percent"]
@@ -595,7 +600,7 @@ def reliability(
                 (agreement.teams if agreement else climate.teams) if climate else None,
                 *(detectable.get(size) for size in MDD_TEAM_SIZES),
                 climate.reading() if climate else None,
-                found.reason,
+                reason_text(found.reason) if found.reason else None,
             )
         )
         if alpha is None:
