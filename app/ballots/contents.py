@@ -27,7 +27,8 @@ READABLE_FORMATS = (1, 2)
 # The smallest size class of a ballot's contents: the answers, scores and usual comments of
 # the bundled instrument fit in it.
 MIN_PADDED_BYTES = 4096
-# The response's language column holds at most this many characters.
+# A language code has at most this many characters, all ASCII: the response's sealed
+# language (app.ballots.language) pads it to this fixed size.
 MAX_LANGUAGE = 16
 
 
@@ -88,7 +89,10 @@ class BallotContents:
                 raise ValueError(f"unknown ballot format {raw['v']!r}")
             language = None if raw["v"] == 1 else raw["lang"]
             if language is not None and not (
-                isinstance(language, str) and 0 < len(language) <= MAX_LANGUAGE
+                isinstance(language, str)
+                and 0 < len(language) <= MAX_LANGUAGE
+                and language.isascii()
+                and "\0" not in language
             ):
                 raise ValueError(f"expected a language code, got {language!r}")
             return cls(

@@ -2,8 +2,9 @@
 
 Sealed bytes: a format byte (1), the key's id (the first 8 bytes of its SHA-256, so ids
 survive reordering the configured keys), a random 12-byte nonce, then the ciphertext and
-its tag. The survey's id is authenticated with them as associated data: a ballot copied to
-another survey's box does not open. The first configured key seals; every configured key
+its tag. The survey's id and what the bytes are (a ballot, a response's language) are
+authenticated with them as associated data: a ballot copied to another survey's box, or
+passed off as a language, does not open. The first configured key seals; every configured key
 opens, so a key can be rotated out once no ballot sealed with it waits. Not Fernet: its
 tokens carry their creation time in clear, which would date each submission.
 """
@@ -43,8 +44,13 @@ def key_id(key: bytes) -> bytes:
     return hashlib.sha256(key).digest()[:KEY_ID_BYTES]
 
 
-def _associated_data(survey_id: int) -> bytes:
-    return f"mutuality ballot of survey {survey_id}".encode("ascii")
+# What a key seals; part of the associated data, so one kind never opens as another.
+BALLOT = "ballot"
+RESPONSE_LANGUAGE = "response language"
+
+
+def _associated_data(survey_id: int, kind: str) -> bytes:
+    return f"mutuality {kind} of survey {survey_id}".encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,9 @@ class BallotKeys:
             sealing_id=key_id(keys[0]) if keys else None,
         )
 
-    def seal(self, contents: bytes, survey_id: int) -> bytes:
-        """`contents` sealed for the box of `survey_id`."""
+    def seal(self, contents: bytes, survey_id: int, *, kind: str = BALLOT) -> bytes:
+        """`contents` sealed for the box of `survey_id` (or, with another `kind`, for
+        another use of the same keys)."""
         if self.sealing_id is None:
             raise RuntimeError("BALLOT_KEYS is empty: no key to seal ballots with")
         nonce = os.urandom(NONCE_BYTES)
@@ -71,10 +78,10 @@ class BallotKeys:
             FORMAT
             + self.sealing_id
             + nonce
-            + cipher.encrypt(nonce, contents, _associated_data(survey_id))
+            + cipher.encrypt(nonce, contents, _associated_data(survey_id, kind))
         )
 
-    def open(self, sealed: bytes, survey_id: int) -> bytes:
+    def open(self, sealed: bytes, survey_id: int, *, kind: str = BALLOT) -> bytes:
         """The contents of a ballot of `survey_id`; UnopenableBallot when its key is not
         configured or it fails its integrity check."""
         if len(sealed) <= _HEADER_BYTES or sealed[:1] != FORMAT:
@@ -84,7 +91,7 @@ class BallotKeys:
             raise UnopenableBallot(MISSING_KEY)
         nonce = sealed[1 + KEY_ID_BYTES : _HEADER_BYTES]
         try:
-            return cipher.decrypt(nonce, sealed[_HEADER_BYTES:], _associated_data(survey_id))
+            return cipher.decrypt(nonce, sealed[_HEADER_BYTES:], _associated_data(survey_id, kind))
         except InvalidTag:
             raise UnopenableBallot(DAMAGED) from None
 

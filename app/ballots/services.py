@@ -6,8 +6,9 @@ close and every release call it first. It claims the survey's waiting ballots (P
 FOR UPDATE, SKIP LOCKED while the survey is open so parallel workers never take the same
 ballots, waiting at the close so none is missed; SQLite: the caller holds the write lock,
 see `begin_write_transaction`), opens them, shuffles them, inserts their responses (random
-keys) in that order and deletes the ballots it opened, all in one transaction: a crash
-mid-batch leaves every ballot waiting and no response, never half of each.
+keys, the language sealed again on its own: app.ballots.language) in that order and deletes
+the ballots it opened, all in one transaction: a crash mid-batch leaves every ballot
+waiting and no response, never half of each.
 
 The batch rule. While the survey is open a batch opens only when at least 2k ballots can be
 opened, and keeps k of them back (chosen at random): so every batch, the one at the close
@@ -32,7 +33,8 @@ from sqlalchemy import delete, select
 
 from app.ballots.box import open_ballot
 from app.ballots.contents import BallotContents
-from app.ballots.keys import UnopenableBallot, ballot_keys
+from app.ballots.keys import BallotKeys, UnopenableBallot, ballot_keys
+from app.ballots.language import seal_language
 from app.ballots.models import Ballot
 from app.db import Session
 from app.surveys.models import Survey
@@ -102,14 +104,17 @@ def mix_ballots(survey: Survey, *, final: bool) -> MixOutcome:
     _shuffler.shuffle(openable)
     batch = openable[: batch_size(len(openable), survey.k_scores, final=final)]
     if batch:
-        store_mixed_batch([_submission_rows(survey.id, contents) for _, contents in batch])
+        assert keys is not None
+        store_mixed_batch([_submission_rows(keys, survey.id, contents) for _, contents in batch])
         _delete([ballot_id for ballot_id, _ in batch])
     return MixOutcome(
         opened=len(batch), kept_back=len(openable) - len(batch), unopenable=dict(unopenable)
     )
 
 
-def _submission_rows(survey_id: int, contents: BallotContents) -> SubmissionRows:
+def _submission_rows(keys: BallotKeys, survey_id: int, contents: BallotContents) -> SubmissionRows:
+    # The language is sealed again, on its own, with the same keys: the response never
+    # holds it in clear (app.ballots.language).
     return build_submission_rows(
         PreparedSubmission(contents.answers, contents.comments, contents.scores),
         survey_id=survey_id,
@@ -117,7 +122,9 @@ def _submission_rows(survey_id: int, contents: BallotContents) -> SubmissionRows
         level_id=contents.level_id,
         instrument_version_id=contents.instrument_version_id,
         submitted_on=contents.submitted_on,
-        language=contents.language,
+        language_sealed=(
+            None if contents.language is None else seal_language(keys, survey_id, contents.language)
+        ),
     )
 
 

@@ -253,15 +253,21 @@ def close_survey(survey_id: int) -> Survey:
 
 
 def purge_contacts(survey_id: int) -> None:
-    """Clear a closed survey's addresses, and delete its unsent emails (their raw tokens
-    open the survey page, and their rows refer to the invitations) and its participants
-    import jobs (files and problems quote addresses): they are no longer needed. After the
+    """Clear a closed survey's addresses and the people's languages, and delete its unsent
+    emails (their raw tokens open the survey page, and their rows refer to the invitations)
+    and its participants import jobs (files and problems quote addresses): they are no
+    longer needed. A person's language only chose their emails' and survey page's language;
+    kept beside their team and level, it would help tie them to a response. After the
     commit, `app.surveys.storage.compact_storage` takes them out of the
     database files too."""
     survey = get_survey(survey_id)
     _require_state(survey, SurveyState.CLOSED, SurveyState.ARCHIVED, action="purged")
     invitations = select(Invitation.id).where(Invitation.survey_id == survey.id)
-    Session.execute(update(Invitation).where(Invitation.survey_id == survey.id).values(email=None))
+    Session.execute(
+        update(Invitation)
+        .where(Invitation.survey_id == survey.id)
+        .values(email=None, language=None)
+    )
     # Queued participants files, done or not, hold addresses too (a file, a refusal's lines).
     Session.execute(delete(ParticipantImport).where(ParticipantImport.survey_id == survey.id))
     Session.execute(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Date, Float, ForeignKey, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -21,7 +21,9 @@ from app.db import Base
 
 class Response(Base):
     """One respondent's response, written by the mixer from an opened ballot. No rowid on
-    SQLite: the table is ordered by its random key, not by insertion."""
+    SQLite: the table is ordered by its random key, not by insertion. Its language is
+    stored sealed (`language_sealed`): a database reader learns the team, level, version
+    and day of a response, never its language."""
 
     __tablename__ = "response"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -34,8 +36,11 @@ class Response(Base):
         ForeignKey("instrument_version.id", ondelete="RESTRICT")
     )
     submitted_on: Mapped[dt.date] = mapped_column(Date)
-    # The language the page was answered in; a cut only through the privacy module.
-    language: Mapped[str | None] = mapped_column(String(16))
+    # The language the page was answered in, SEALED with the ballot keys, never in clear:
+    # clear, it would tie a response to the one invitation of its team and level with that
+    # language. Only the release build unseals it, in memory (app.ballots.language); NULL
+    # (responses stored before languages were recorded) counts in totals only.
+    language_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
     scores: Mapped[list[DimensionScore]] = relationship(cascade="all, delete-orphan")

@@ -43,6 +43,7 @@ from sqlalchemy import (
 
 from app.ballots.box import cast_ballot
 from app.ballots.contents import BallotContents
+from app.ballots.language import seal_languages
 from app.db import Base, Session, utcnow
 from app.errors import Gone
 from app.i18n import _
@@ -121,9 +122,11 @@ def build_submission_rows(
     level_id: int | None,
     instrument_version_id: int,
     submitted_on: dt.date,
-    language: str | None = None,
+    language_sealed: bytes | None = None,
 ) -> SubmissionRows:
-    """The rows of one submission, with a fresh random response id and comment ids."""
+    """The rows of one submission, with a fresh random response id and comment ids.
+    `language_sealed` is the response's language as `app.ballots.language.seal_language`
+    sealed it: a response never holds its language in clear."""
     response_id = uuid.uuid4()
     return SubmissionRows(
         response={
@@ -133,7 +136,7 @@ def build_submission_rows(
             "level_id": level_id,
             "instrument_version_id": instrument_version_id,
             "submitted_on": submitted_on,
-            "language": language,
+            "language_sealed": language_sealed,
         },
         answers=[
             {"response_id": response_id, "item_key": key, "value": value}
@@ -347,9 +350,11 @@ def store_responses(
     responded = false AND the survey is open); unless it changes exactly one row per
     submission, Gone is raised and the caller must roll back (some rows may have been
     flipped). Each response copies its team and level from its invitation, as in
-    `record_submission`, and nothing else. The batch is shuffled first, so responses are
-    not inserted in invitation order. A submission whose invitation's level leads its work
-    group is scored without the items not asked of it (their answers, if any, dropped).
+    `record_submission`, and nothing else; its language is sealed as the mixer seals it
+    (ValueError for a language that is not a code, before anything is written). The batch
+    is shuffled first, so responses are not inserted in invitation order. A submission
+    whose invitation's level leads its work group is scored without the items not asked of
+    it (their answers, if any, dropped).
     """
     if not submissions:
         return 0
@@ -357,6 +362,9 @@ def store_responses(
     if len(set(ids)) != len(ids):
         raise ValueError("a batch uses an invitation more than once")
     prepared = [(s, prepare_submission(document, s.answers, s.comments)) for s in submissions]
+    sealed_languages = dict(
+        zip(ids, seal_languages(survey_id, [s.language for s in submissions]), strict=True)
+    )
     flipped = Session.execute(
         update(Invitation)
         .where(
@@ -387,7 +395,7 @@ def store_responses(
                 level_id=level_id,
                 instrument_version_id=instrument_version_id,
                 submitted_on=submission.submitted_on,
-                language=submission.language,
+                language_sealed=sealed_languages[submission.invitation_id],
             )
         )
     _insert_rows(batch, bulk=True)

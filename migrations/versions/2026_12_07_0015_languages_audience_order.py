@@ -1,7 +1,10 @@
 """Languages, the leader items' audience and mixed item order.
 
-- response.language: the language the employee answered in (a cut only through the privacy
-  module, like level); NULL for responses written before this revision.
+- response.language_sealed: the language the employee answered in, sealed with the ballot
+  keys (app.ballots.language), never in clear: in clear, with the participants file's
+  languages, it would tie a response to the only invitation of its team and level with that
+  language. Only the release build unseals it (a cut only through the privacy module); NULL
+  for responses written before this revision.
 - level.leads_work_group: people at this level lead the work group their link names, so the
   instrument's items about the group's leader (audience "led") are not asked of them.
 - survey.mixed_item_order: each respondent sees the items of a part in a random order;
@@ -29,7 +32,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("response") as batch:
-        batch.add_column(sa.Column("language", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("language_sealed", sa.LargeBinary(), nullable=True))
     with op.batch_alter_table("level") as batch:
         batch.add_column(
             sa.Column("leads_work_group", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -50,4 +53,4 @@ def downgrade() -> None:
     with op.batch_alter_table("level") as batch:
         batch.drop_column("leads_work_group")
     with op.batch_alter_table("response") as batch:
-        batch.drop_column("language")
+        batch.drop_column("language_sealed")

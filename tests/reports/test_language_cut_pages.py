@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.auth.models import Role
 from app.instruments.models import InstrumentVersion
@@ -25,7 +26,6 @@ from app.reports.queries import latest_release, snapshot_of
 from app.reports.snapshot import Snapshot
 from app.surveys.models import Invitation, Survey
 from app.surveys.services import create_survey, import_participants, open_survey
-from app.taking.models import Response
 from app.taking.services import BatchSubmission, store_responses
 from tests.conftest import AuthActions
 from tests.reports.answering import release
@@ -60,10 +60,14 @@ class LanguageSurvey:
 
 
 def answered(
-    db_session: Any, version: InstrumentVersion, org: Mapping[str, list[str]], title: str
+    app: Flask,
+    db_session: Any,
+    version: InstrumentVersion,
+    org: Mapping[str, list[str]],
+    title: str,
 ) -> LanguageSurvey:
     """A survey answered by `org` (everyone an individual contributor, every item 4 or 2 by
-    team), each response's language set as the mixer records it, and its first release."""
+    team), each response's language sealed as the mixer seals it, and its first release."""
     survey = create_survey(instrument_key="relational-climate", title=title, k_scores=5)
     lines = ["email,team,level"]
     for team, languages in org.items():
@@ -86,30 +90,25 @@ def answered(
             answers: dict[str, int | None] = {item.key: value for item in document.items}
             email = f"{team.replace('/', '-').lower()}-{i}@example.org"
             submissions.append(
-                BatchSubmission(invitations[email], answers, {}, dt.date(2027, 3, 3))
-            )
-    store_responses(survey.id, version.id, document, submissions)
-    teams = {t.path: t.id for t in db_session.scalars(select(Team))}
-    for team, languages in org.items():
-        ids = list(
-            db_session.scalars(
-                select(Response.id).where(
-                    Response.survey_id == survey.id, Response.team_id == teams[team]
+                BatchSubmission(
+                    invitations[email], answers, {}, dt.date(2027, 3, 3), languages[i] or None
                 )
             )
-        )
-        for response_id, language in zip(ids, languages, strict=True):
-            db_session.execute(
-                update(Response).where(Response.id == response_id).values(language=language or None)
-            )
-    db_session.commit()
-    release(survey)
-    return LanguageSurvey(survey.id, teams)
+    survey_id = survey.id
+    teams = {t.path: t.id for t in db_session.scalars(select(Team))}
+    # The app's BALLOT_KEYS seal the languages and the release unseals them.
+    with app.app_context():
+        store_responses(survey_id, version.id, document, submissions)
+        db_session.commit()
+        release(db_session.get(Survey, survey_id))
+    return LanguageSurvey(survey_id, teams)
 
 
 @pytest.fixture
-def language_survey(db_session: Any, bundled_version: InstrumentVersion) -> LanguageSurvey:
-    return answered(db_session, bundled_version, ORG, "Language wave")
+def language_survey(
+    app: Flask, db_session: Any, bundled_version: InstrumentVersion
+) -> LanguageSurvey:
+    return answered(app, db_session, bundled_version, ORG, "Language wave")
 
 
 @pytest.fixture
@@ -187,10 +186,14 @@ def test_no_difference_of_shown_numbers_equals_a_hidden_cell(
 
 
 def test_a_survey_answered_in_one_language_has_no_cut(
-    db_session: Any, bundled_version: InstrumentVersion, client: FlaskClient, hr: Any
+    app: Flask,
+    db_session: Any,
+    bundled_version: InstrumentVersion,
+    client: FlaskClient,
+    hr: Any,
 ) -> None:
     org = {"Engineering/Platform": ["en"] * 6, "Sales/East": ["en"] * 5 + [NOT_RECORDED] * 3}
-    survey = answered(db_session, bundled_version, org, "One language")
+    survey = answered(app, db_session, bundled_version, org, "One language")
     cut = survey.cut()
     assert cut.languages == () and cut.responses == {}
     html = client.get(f"/reports/surveys/{survey.id}/").get_data(as_text=True)
@@ -263,12 +266,16 @@ def test_bad_language_filters_get_a_clear_message(
 
 
 def test_a_language_hidden_everywhere_is_not_offered(
-    db_session: Any, bundled_version: InstrumentVersion, client: FlaskClient, hr: Any
+    app: Flask,
+    db_session: Any,
+    bundled_version: InstrumentVersion,
+    client: FlaskClient,
+    hr: Any,
 ) -> None:
     """French is answered in two teams, two people in all: never shown, never offered, and
     a filter on it is refused like an unknown code."""
     org = {**ORG, "Sales/West": ["en"] * 6 + ["fr"], "Sales/East": ORG["Sales/East"] + ["fr"]}
-    survey = answered(db_session, bundled_version, org, "French pair")
+    survey = answered(app, db_session, bundled_version, org, "French pair")
     cut = survey.cut()
     assert "fr" in cut.languages and "fr" not in cut.shown_languages
     html = client.get(f"/reports/surveys/{survey.id}/").get_data(as_text=True)
@@ -295,7 +302,10 @@ def test_a_manager_sees_language_cells_only_for_teams_in_scope(
 
 
 def test_a_second_release_is_decided_with_the_first_ones_cut(
-    db_session: Any, bundled_version: InstrumentVersion, language_survey: LanguageSurvey
+    app: Flask,
+    db_session: Any,
+    bundled_version: InstrumentVersion,
+    language_survey: LanguageSurvey,
 ) -> None:
     """Six Spanish speakers answer in Engineering/Data after release 1: release 2 reads
     release 1's stored cut and decides with it, so no difference of the two releases'
@@ -313,26 +323,24 @@ def test_a_second_release_is_decided_with_the_first_ones_cut(
             )
         ).all()
     )
-    before = set(db_session.scalars(select(Response.id)))
-    store_responses(
-        language_survey.id,
-        bundled_version.id,
-        document,
-        [
-            BatchSubmission(
-                invitation, {item.key: 3 for item in document.items}, {}, dt.date(2027, 3, 4)
-            )
-            for invitation in invitations.values()
-        ],
-    )
-    db_session.execute(
-        update(Response)
-        .where(Response.id.not_in(before), Response.survey_id == language_survey.id)
-        .values(language="es")
-    )
-    db_session.commit()
-    survey = db_session.get(Survey, language_survey.id)
-    release(survey)
+    with app.app_context():
+        store_responses(
+            language_survey.id,
+            bundled_version.id,
+            document,
+            [
+                BatchSubmission(
+                    invitation,
+                    {item.key: 3 for item in document.items},
+                    {},
+                    dt.date(2027, 3, 4),
+                    "es",
+                )
+                for invitation in invitations.values()
+            ],
+        )
+        db_session.commit()
+        release(db_session.get(Survey, language_survey.id))
     second = language_survey.snapshot()
     assert second is not first
     first_cut, second_cut = first.languages(), second.languages()

@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app.ballots.keys import BallotKeys
+from app.ballots.language import unseal_language
 from app.ballots.models import Ballot
 from app.errors import Conflict, DomainError
 from app.surveys.models import Invitation, Level, Survey
@@ -166,33 +168,40 @@ def test_a_leaders_page_with_an_error_still_leaves_the_leader_items_out(
 
 
 def test_the_demo_path_drops_and_scores_items_not_asked_of_a_leader(
-    led: LedSurvey, db_session: Any
+    app: Flask, led: LedSurvey, db_session: Any
 ) -> None:
     invitations = {
         i.email: i
         for i in db_session.scalars(select(Invitation).where(Invitation.survey_id == led.survey.id))
     }
-    every = {item.key: 3 for item in led.document.items}
-    stored = store_responses(
-        led.survey.id,
-        led.survey.instrument_version_id,
-        led.document,
-        [
-            BatchSubmission(invitations["ben@example.org"].id, every, {}, dt.date.today(), "es"),
-            BatchSubmission(invitations["ana@example.org"].id, every, {}, dt.date.today()),
-        ],
-    )
-    assert stored == 2
-    manager = next(lv for lv in led.survey.levels if lv.key == "manager")
-    leader_response = db_session.scalars(
-        select(Response).where(Response.level_id == manager.id)
-    ).one()
-    assert leader_response.language == "es"
-    keys = set(
-        db_session.scalars(select(Answer.item_key).where(Answer.response_id == leader_response.id))
-    )
-    assert not set(LED_ITEMS) & keys
-    assert len(db_session.scalars(select(Answer.item_key)).all()) == 52 + 52 - len(LED_ITEMS)
+    # The app's BALLOT_KEYS seal the Spanish response's language.
+    with app.app_context():
+        every = {item.key: 3 for item in led.document.items}
+        stored = store_responses(
+            led.survey.id,
+            led.survey.instrument_version_id,
+            led.document,
+            [
+                BatchSubmission(
+                    invitations["ben@example.org"].id, every, {}, dt.date.today(), "es"
+                ),
+                BatchSubmission(invitations["ana@example.org"].id, every, {}, dt.date.today()),
+            ],
+        )
+        assert stored == 2
+        manager = next(lv for lv in led.survey.levels if lv.key == "manager")
+        leader_response = db_session.scalars(
+            select(Response).where(Response.level_id == manager.id)
+        ).one()
+        sealing = BallotKeys.from_keys(app.config["BALLOT_KEYS"])
+        assert unseal_language(sealing, leader_response.language_sealed, led.survey.id) == "es"
+        keys = set(
+            db_session.scalars(
+                select(Answer.item_key).where(Answer.response_id == leader_response.id)
+            )
+        )
+        assert not set(LED_ITEMS) & keys
+        assert len(db_session.scalars(select(Answer.item_key)).all()) == 52 + 52 - len(LED_ITEMS)
 
 
 # --- who leads: settings ---------------------------------------------------------------

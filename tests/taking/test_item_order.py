@@ -175,7 +175,7 @@ def test_nothing_about_the_order_is_stored(
         "level_id",
         "instrument_version_id",
         "submitted_on",
-        "language",
+        "language_sealed",
     }
 
 

@@ -1,5 +1,6 @@
 """The response's language: the language the page was submitted in is sealed in the ballot
-and written by the mixer; only a language the instrument declares is recorded."""
+and sealed again, on its own, by the mixer into the response (never in clear); only a
+language the instrument declares is recorded. Read back as the release reads it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.ballots.keys import BallotKeys
+from app.ballots.language import unseal_language
+from app.db import Session
 from app.taking.models import Response
 from tests.conftest import csrf_token_from
 from tests.taking.v2 import LedSurvey, answers_for, open_led_survey, waiting_ballots
@@ -18,6 +22,13 @@ from tests.taking.v2 import LedSurvey, answers_for, open_led_survey, waiting_bal
 @pytest.fixture
 def led(db_session: Any) -> LedSurvey:
     return open_led_survey()
+
+
+def recorded_language(app: Flask) -> str | None:
+    """The one response's language, unsealed by the function the release build uses."""
+    survey_id, sealed = Session.execute(select(Response.survey_id, Response.language_sealed)).one()
+    assert sealed is not None and b"lang" not in sealed
+    return unseal_language(BallotKeys.from_keys(app.config["BALLOT_KEYS"]), sealed, survey_id)
 
 
 def _submit(
@@ -39,15 +50,15 @@ def test_a_spanish_submission_is_recorded_as_spanish(
         ((_plaintext, contents),) = waiting_ballots(led.survey)
     assert contents.language == "es"
     mix_all(led.survey)
-    assert db_session.scalars(select(Response.language)).one() == "es"
+    assert recorded_language(app) == "es"
 
 
 def test_an_english_submission_is_recorded_as_english(
-    client: FlaskClient, led: LedSurvey, db_session: Any, mix_all: Any
+    app: Flask, client: FlaskClient, led: LedSurvey, db_session: Any, mix_all: Any
 ) -> None:
     assert _submit(client, led, "en").status_code == 302
     mix_all(led.survey)
-    assert db_session.scalars(select(Response.language)).one() == "en"
+    assert recorded_language(app) == "en"
 
 
 @pytest.mark.parametrize(
@@ -62,6 +73,7 @@ def test_an_english_submission_is_recorded_as_english(
     ],
 )
 def test_a_language_the_instrument_does_not_declare_falls_back_to_the_pages(
+    app: Flask,
     client: FlaskClient,
     led: LedSurvey,
     db_session: Any,
@@ -75,11 +87,11 @@ def test_a_language_the_instrument_does_not_declare_falls_back_to_the_pages(
     assert response.status_code == 302
     assert f"lang={recorded}" in response.location
     mix_all(led.survey)
-    assert db_session.scalars(select(Response.language)).one() == recorded
+    assert recorded_language(app) == recorded
 
 
 def test_a_page_switched_to_spanish_is_recorded_as_spanish(
-    client: FlaskClient, led: LedSurvey, db_session: Any, mix_all: Any
+    app: Flask, client: FlaskClient, led: LedSurvey, db_session: Any, mix_all: Any
 ) -> None:
     html = client.get(led.url("ana")).get_data(as_text=True)
     data = {"csrf_token": csrf_token_from(html), "lang": "en", "switch_lang": "es"}
@@ -89,4 +101,4 @@ def test_a_page_switched_to_spanish_is_recorded_as_spanish(
     data |= answers_for(led.document, leads=False)
     assert client.post(led.url("ana"), data=data).status_code == 302
     mix_all(led.survey)
-    assert db_session.scalars(select(Response.language)).one() == "es"
+    assert recorded_language(app) == "es"
