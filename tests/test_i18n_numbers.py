@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import force_locale
 
 from app import i18n
-from app.i18n import MINUS, format_number, format_signed, number_symbols
+from app.i18n import MINUS, format_number, format_signed, number_symbols, pinned_numbers
 
 
 @pytest.fixture
@@ -84,3 +84,23 @@ def test_the_app_installs_the_request_locale(app: Flask) -> None:
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert format_signed(-0.004) == "0.00"
         assert format_number(1234.5, 1) == "1,234.5"
+
+
+def test_pinned_numbers_ask_the_locale_once_and_let_go_after_the_block() -> None:
+    installed = i18n._locale[0]
+    asked: list[str] = []
+
+    def spanish() -> str:
+        asked.append("es")
+        return "es"
+
+    try:
+        i18n.use_locale(spanish)
+        with pinned_numbers():
+            assert [format_number(1234.5, 1) for _ in range(3)] == ["1.234,5"] * 3
+            i18n.use_locale(lambda: "en")  # a change inside the block is not seen
+            assert format_signed(0.25) == "+0,25"
+        assert asked == ["es"]
+        assert format_number(1234.5, 1) == "1,234.5"
+    finally:
+        i18n.use_locale(installed)

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from app.i18n import MINUS
 from app.plans.outcomes import FocusChange
 from app.reports.figures import DifferenceCell, Dimension, Estimate, difference_heatmap
+from app.reports.figures.text import COUNT_FIELD, count_text, hover
 from app.reports.pages import Change
 from app.reports.team_view import describe_change, describe_difference
 from tests.reports import test_pages
@@ -114,3 +115,10 @@ def test_a_cached_chart_reads_the_readers_language_both_ways(
     set_language(db_session, hr_es, "es")
     again = _hover_texts(client.get(url).get_data(as_text=True))
     assert again == spanish
+
+
+def test_a_count_in_hover_text_and_tables_is_grouped_as_the_reader_groups(spanish: None) -> None:
+    assert hover("Platform", {COUNT_FIELD: 1234, "Voz": "3,80"}) == (
+        "<b>Platform</b><br>n = 1.234<br>Voz: 3,80"
+    )
+    assert count_text(1234) == "1.234" and count_text(None) == ""

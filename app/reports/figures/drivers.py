@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, INK, LINE, MUTED, ORANGE
@@ -64,6 +64,7 @@ def _corner(point: DriverPoint, centre: tuple[float, float]) -> str:
     return N_("Scored well, weaker link with the outcomes")
 
 
+@pinned_numbers()
 def priority_map(
     points: Sequence[DriverPoint],
     *,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.i18n import _, ngettext
+from app.i18n import _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import DIVERGING, INK, SUPPRESSED
@@ -101,6 +101,7 @@ def _cell(
     )
 
 
+@pinned_numbers()
 def difference_heatmap(
     teams: Sequence[str],
     dimensions: Sequence[Dimension],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import (
@@ -18,6 +18,7 @@ from app.reports.figures.style import (
 from app.reports.figures.text import (
     HOVER_TEMPLATE,
     check_k,
+    count_text,
     hidden_label,
     hover,
     percent,
@@ -38,6 +39,7 @@ _FAVOURABLE_HEADING: Final[Mapping[str, Any]] = {
 }
 
 
+@pinned_numbers()
 def diverging_items(
     items: Sequence[ItemDistribution],
     *,
@@ -204,7 +206,7 @@ def _table_row(item: ItemDistribution, hidden: str, points: int) -> tuple[str, .
     n = item.n or 1
     return (
         item.label,
-        str(item.n),
+        count_text(item.n),
         *(percent(100.0 * c / n) for c in item.counts),
         percent(_favourable(item)),
         _favourable_end(item),

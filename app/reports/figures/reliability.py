@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from app.i18n import _, ngettext
+from app.i18n import _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, MUTED, ORANGE
@@ -24,6 +24,7 @@ from app.reports.figures.text import (
 from app.reports.figures.values import AgreementRow, ReliabilityRow, finite
 
 
+@pinned_numbers()
 def reliability_chart(
     rows: Sequence[ReliabilityRow],
     *,
@@ -194,6 +195,7 @@ def _table_row(row: ReliabilityRow, min_n: int) -> tuple[str, ...]:
     )
 
 
+@pinned_numbers()
 def agreement_chart(
     rows: Sequence[AgreementRow],
     *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.i18n import _, ngettext
+from app.i18n import _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import SERIES_COLOURS, SERIES_SYMBOLS
@@ -27,6 +27,7 @@ from app.reports.figures.text import (
 from app.reports.figures.values import HIDDEN, Estimate, Series, SeriesValue
 
 
+@pinned_numbers()
 def standpoint_gap(
     levels: Sequence[str],
     families: Sequence[Series],
@@ -132,6 +133,7 @@ def _gap_sentence(family: Series, gap: Estimate | None) -> str:
     return _("%(index)s: the top level scores %(size)s lower than the bottom level.", **values)
 
 
+@pinned_numbers()
 def trend_lines(
     waves: Sequence[str],
     series: Sequence[Series],

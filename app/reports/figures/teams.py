@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _, ngettext, pinned_numbers
 from app.reports.figures import chart
 from app.reports.figures.chart import ChartSpec, DataTable
 from app.reports.figures.style import BLUE, INK, LINE, MUTED, ORANGE, SUPPRESSED
@@ -84,6 +84,7 @@ def _quadrant_words() -> dict[tuple[int, int], str]:
     return {key: _(message) for key, message in _QUADRANT_WORDS.items()}
 
 
+@pinned_numbers()
 def quadrant_map(
     points: Sequence[TeamPoint],
     *,
@@ -288,7 +289,7 @@ def _quadrant_table(
             interval(b.x),
             number(b.y.value),
             interval(b.y),
-            str(b.n),
+            count_text(b.n),
             _quadrant(b.x.value, b.y.value, centre, words),
         )
         for b in bubbles
@@ -322,6 +323,7 @@ VERDICT_NOTES: Final = (
 )
 
 
+@pinned_numbers()
 def family_bars(
     rows: Sequence[GroupBar],
     *,

@@ -81,6 +81,8 @@ def hover_with(block: str, fields: Mapping[str, object] | None = None) -> str:
         if value is None:
             continue
         separator = " = " if name == COUNT_FIELD else ": "
+        if type(value) is int:  # a count, grouped as the reader's locale groups it
+            value = format_number(value, 0)
         lines.append(f"{plain(name)}{separator}{plain(value)}")
     return "<br>".join(lines)
 
@@ -154,8 +156,9 @@ def percent(x: float) -> str:
 
 
 def count_text(n: int | None) -> str:
-    """A count as a table cell ("" when unknown)."""
-    return "" if n is None else str(n)
+    """A count as a table cell, grouped as the reader's locale groups it ("1,234",
+    "1.234"; "" when unknown)."""
+    return "" if n is None else format_number(n, 0)
 
 
 def direction(desirable: Desirable) -> str:
