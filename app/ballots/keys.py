@@ -5,7 +5,10 @@ survive reordering the configured keys), a random 12-byte nonce, then the cipher
 its tag. The survey's id and what the bytes are (a ballot, a response's language) are
 authenticated with them as associated data: a ballot copied to another survey's box, or
 passed off as a language, does not open. The first configured key seals; every configured key
-opens, so a key can be rotated out once no ballot sealed with it waits. Not Fernet: its
+opens, so a key can be rotated out once no ballot sealed with it waits and no survey whose
+responses' languages it sealed (app.ballots.language) will publish another release: a
+language it sealed then counts as not recorded, and a release's language cut assumes that
+what an earlier release counted in a language stays there. Not Fernet: its
 tokens carry their creation time in clear, which would date each submission.
 """
 

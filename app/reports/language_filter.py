@@ -11,7 +11,7 @@ from app.i18n import language_name
 from app.reports.language_view import offered_languages
 from app.reports.snapshot import Snapshot
 
-MAX_CODE = 16  # as Response.language's column
+MAX_CODE = 16  # as a sealed response language (app.ballots.language)
 
 
 def chosen_language(snapshot: Snapshot) -> str | None:
