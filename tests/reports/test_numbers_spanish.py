@@ -15,19 +15,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from app.auth.models import Role
 from app.i18n import MINUS
 from app.plans.outcomes import FocusChange
 from app.reports.figures import DifferenceCell, Dimension, Estimate, difference_heatmap
 from app.reports.figures.text import COUNT_FIELD, count_text, hover
 from app.reports.pages import Change
 from app.reports.team_view import describe_change, describe_difference
-from tests.reports import test_pages
+from tests.reports import test_language_cut_pages, test_pages
 from tests.reports.test_pages import ReportSurvey
 from tests.reports.test_reports_spanish import _fresh_caches, hr_es, set_language
 from tests.reports.test_team_view import row
 
 report_survey = test_pages.report_survey
-__all__ = ["hr_es", "report_survey"]
+language_survey = test_language_cut_pages.language_survey
+__all__ = ["hr_es", "language_survey", "report_survey"]
 
 DECIMAL_COMMA = re.compile(r"\d,\d\d")
 DECIMAL_POINT = re.compile(r"\d\.\d\d")
@@ -122,3 +124,21 @@ def test_a_count_in_hover_text_and_tables_is_grouped_as_the_reader_groups(spanis
         "<b>Platform</b><br>n = 1.234<br>Voz: 3,80"
     )
     assert count_text(1234) == "1.234" and count_text(None) == ""
+
+
+def test_the_view_by_language_writes_its_means_as_the_reader_does(
+    client: FlaskClient, language_survey: Any, auth: Any, make_user: Any
+) -> None:
+    make_user("hr-cut@example.org", Role.HR)
+    auth.login("hr-cut@example.org")
+    _fresh_caches()
+    url = f"/reports/surveys/{language_survey.id}/?language=en"
+
+    def by_language(headers: dict[str, str]) -> str:
+        html = client.get(url, headers=headers).get_data(as_text=True)
+        return html[html.index('class="summary by-language"') :]
+
+    spanish = by_language({"Accept-Language": "es"})
+    assert re.search(r"<td>\d,\d\d</td>", spanish) and not re.search(r"<td>\d\.\d\d", spanish)
+    english = by_language({"Accept-Language": "en"})
+    assert re.search(r"<td>\d\.\d\d</td>", english) and not re.search(r"<td>\d,\d\d", english)
