@@ -5,7 +5,6 @@ it passes app.reports.privacy (app.reports.languages decides the cut)."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -32,44 +31,54 @@ def language_aggregates(survey_id: int) -> LanguageAggregates:
     NOT_RECORDED: it counts in totals only.
     """
     keys: BallotKeys | None = None  # looked up at the first sealed language
-    level = func.coalesce(Response.level_id, NO_LEVEL)
-    atom_of: dict[uuid.UUID, LanguageAtom] = {}
-    responses: Counter[LanguageAtom] = Counter()
-    for response_id, team, lvl, sealed in Session.execute(
-        select(Response.id, Response.team_id, level, Response.language_sealed).where(
-            Response.survey_id == survey_id
-        )
-    ):
-        language = None
-        if sealed is not None:
+    unsealed: dict[bytes, str] = {}
+
+    def language_of(sealed: bytes | None) -> str:
+        nonlocal keys
+        if sealed is None:
+            return NOT_RECORDED
+        sealed = bytes(sealed)
+        if sealed not in unsealed:
             keys = keys or ballot_keys()
-            language = unseal_language(keys, sealed, survey_id)
-        atom = (int(team), int(lvl), NOT_RECORDED if language is None else language)
-        atom_of[response_id] = atom
-        responses[atom] += 1
+            unsealed[sealed] = unseal_language(keys, sealed, survey_id) or NOT_RECORDED
+        return unsealed[sealed]
+
+    # Grouped by the sealed value in SQL: the responses without one collapse into one row per
+    # team and level as before; a sealed value is unique (its random nonce), so those are
+    # grouped per response and added up here, after unsealing.
+    level = func.coalesce(Response.level_id, NO_LEVEL)
+    sealed_column = Response.language_sealed
+    responses: Counter[LanguageAtom] = Counter()
+    for team, lvl, sealed, n in Session.execute(
+        select(Response.team_id, level, sealed_column, func.count())
+        .where(Response.survey_id == survey_id)
+        .group_by(Response.team_id, level, sealed_column)
+    ):
+        responses[(int(team), int(lvl), language_of(sealed))] += int(n)
     score = FamilyScore.score
-    # (n, sum, sum of squares) per atom and family, added up in Python: grouping by a
-    # sealed value in SQL would group by response.
     running: dict[LanguageAtom, dict[str, list[float]]] = {}
-    for response_id, key, value in Session.execute(
-        select(FamilyScore.response_id, FamilyScore.family_key, score)
+    for team, lvl, sealed, key, n, total, total_sq in Session.execute(
+        select(
+            Response.team_id,
+            level,
+            sealed_column,
+            FamilyScore.family_key,
+            func.count(score),
+            func.sum(score),
+            func.sum(score * score),
+        )
         .join(Response, Response.id == FamilyScore.response_id)
         .where(Response.survey_id == survey_id, score.is_not(None))
+        .group_by(Response.team_id, level, sealed_column, FamilyScore.family_key)
     ):
-        if value is None:  # excluded by the query; keeps the sums' types plain
-            continue
-        by_key = running.setdefault(atom_of[response_id], {})
-        found = by_key.get(key)
-        if found is None:
-            by_key[key] = [1, value, value * value]
-        else:
-            found[0] += 1
-            found[1] += value
-            found[2] += value * value
+        by_key = running.setdefault((int(team), int(lvl), language_of(sealed)), {})
+        found = by_key.setdefault(key, [0, 0.0, 0.0])
+        found[0] += int(n)
+        found[1] += float(total or 0.0)
+        found[2] += float(total_sq or 0.0)
     sums = {
         atom: {
-            key: ScoreSums(int(n), float(total), float(total_sq))
-            for key, (n, total, total_sq) in by_key.items()
+            key: ScoreSums(int(n), total, total_sq) for key, (n, total, total_sq) in by_key.items()
         }
         for atom, by_key in running.items()
     }
