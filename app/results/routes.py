@@ -182,7 +182,12 @@ def _employee_page(survey_id: int, release_id: int, link_language: str | None) -
     survey = get_survey(survey_id)
     release = get_or_404(Release, release_id)
     document = document_of(survey.instrument_version)
-    language = document.resolve_language(request.args.get("lang") or link_language)
+    # The link's language is purged at the close: then the browser's preference decides.
+    language = document.resolve_language(
+        request.args.get("lang")
+        or link_language
+        or request.accept_languages.best_match(document.languages)
+    )
     g.language = language
     refresh_locale()
     return render_template(

@@ -488,3 +488,16 @@ def test_publishing_again_moves_employees_to_the_newer_release(
     assert db_session.scalar(select(EmployeeSummary)).release_id == final.id
     assert "interim results" not in _employee(app).get(link).get_data(as_text=True)
     assert _audits(db_session, "summary.publish") == 2
+
+
+def test_without_a_link_language_the_browser_chooses_among_the_instrument_languages(
+    app: Any, client: FlaskClient, hr: Any, released: SharedSurvey
+) -> None:
+    # The survey-wide link carries no language, and an invitation's is purged at the close.
+    assert _publish(client, released.id).status_code == 302
+    raw = _new_link(client, released.id)
+    employee = _employee(app)
+    spanish = employee.get(f"/s/results/{raw}", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert '<html lang="es">' in spanish.get_data(as_text=True)
+    other = employee.get(f"/s/results/{raw}", headers={"Accept-Language": "fr-FR"})
+    assert '<html lang="en">' in other.get_data(as_text=True)  # the instrument's default
