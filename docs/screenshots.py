@@ -13,6 +13,9 @@ Chromium (never a downloaded browser), and writes:
     quadrant-map.png                             the overview's mutuality x power-over map
     heatmap.png                                  teams compared with the rest of the organisation
     instrument-editor.png                        the admin's instrument editor
+    instrument-diff.png                          version 1 -> 2 of the bundled instrument
+    item-report.png                              the latest wave's item report (pilot)
+    team-view-es.png                             a manager's team view, in Spanish
 
 The data depend only on the seed; dates count back from --today (default: the current UTC
 date), so passing the same --today gives the same pictures. Everything temporary (database,
@@ -77,6 +80,7 @@ class Demo:
     token: str  # the raw link token of the open survey's one participant
     hr: tuple[str, str]
     admin: tuple[str, str]
+    manager: tuple[str, str]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -158,7 +162,7 @@ def live_demo(workdir: Path, *, today: dt.date | None) -> Iterator[Demo]:
 
     from app import create_app
     from app.db import Session
-    from app.demo.services import DEMO_ADMIN, DEMO_HR
+    from app.demo.services import DEMO_ADMIN, DEMO_HR, DEMO_MANAGER
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     command.upgrade(AlembicConfig(str(ROOT / "alembic.ini")), "head")
@@ -175,6 +179,7 @@ def live_demo(workdir: Path, *, today: dt.date | None) -> Iterator[Demo]:
                 token=token,
                 hr=DEMO_HR,
                 admin=DEMO_ADMIN,
+                manager=DEMO_MANAGER,
             )
     finally:
         Session.remove()
@@ -216,56 +221,82 @@ def take_screenshots(demo: Demo, out: Path, chromium: Path) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            page = new_page(browser, viewport=LAPTOP)
-            goto(page, f"{demo.base_url}/s/{demo.token}")
-            page.locator("#progress-text").wait_for()  # visible once survey.js has run
-            written.append(shoot(page, out / "employee-form.png"))
-            page.context.close()
-
-            page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-            goto(page, f"{demo.base_url}/s/{demo.token}")
-            # Where the questions start, the progress held at the top as they scroll.
-            page.locator("#progress-text").wait_for()
-            page.locator("#progress-bar").evaluate(JS_SCROLL_TO_TOP)
-            written.append(shoot(page, out / "employee-form-phone.png"))
-            page.context.close()
-
-            page = new_page(browser, viewport=DESKTOP)
-            sign_in(page, demo.base_url, *demo.hr)
-            reports = f"{demo.base_url}/reports/surveys/{demo.report_survey_id}"
-            goto(page, f"{reports}/")
-            wait_for_charts(page)
-            written.append(shoot(page, out / "report-overview.png"))
-            written.append(shoot(page.locator("figure.chart").first, out / "quadrant-map.png"))
-            goto(page, f"{reports}/heatmap")
-            wait_for_charts(page)
-            written.append(shoot(page.locator("figure.chart").first, out / "heatmap.png"))
-            page.context.close()
-
-            # On a phone the heatmap keeps its width and scrolls sideways.
-            page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-            sign_in(page, demo.base_url, *demo.hr)
-            goto(page, f"{reports}/heatmap")
-            wait_for_charts(page)
-            page.locator("figure.chart .chart-scroll").first.evaluate(JS_SCROLL_TO_TOP)
-            written.append(shoot(page, out / "heatmap-phone.png"))
-            page.context.close()
-
-            page = new_page(browser, viewport=DESKTOP)
-            sign_in(page, demo.base_url, *demo.admin)
-            goto(page, f"{demo.base_url}/admin/instruments/{INSTRUMENT_KEY}/edit")
-            page.locator(".CodeMirror").wait_for()
-            written.append(shoot(page, out / "instrument-editor.png"))
-            page.context.close()
+            written += employee_pages(browser, demo, out)
+            written += report_pages(browser, demo, out)
+            written += staff_pages(browser, demo, out)
         finally:
             browser.close()
     return written
 
 
+def employee_pages(browser: Browser, demo: Demo, out: Path) -> list[Path]:
+    written: list[Path] = []
+    page = new_page(browser, viewport=LAPTOP)
+    goto(page, f"{demo.base_url}/s/{demo.token}")
+    page.locator("#progress-text").wait_for()  # visible once survey.js has run
+    written.append(shoot(page, out / "employee-form.png"))
+    page.context.close()
+
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    goto(page, f"{demo.base_url}/s/{demo.token}")
+    # Where the questions start, the progress held at the top as they scroll.
+    page.locator("#progress-text").wait_for()
+    page.locator("#progress-bar").evaluate(JS_SCROLL_TO_TOP)
+    written.append(shoot(page, out / "employee-form-phone.png"))
+    page.context.close()
+    return written
+
+
+def report_pages(browser: Browser, demo: Demo, out: Path) -> list[Path]:
+    written: list[Path] = []
+    page = new_page(browser, viewport=DESKTOP)
+    sign_in(page, demo.base_url, *demo.hr)
+    reports = f"{demo.base_url}/reports/surveys/{demo.report_survey_id}"
+    goto(page, f"{reports}/")
+    wait_for_charts(page)
+    written.append(shoot(page, out / "report-overview.png"))
+    written.append(shoot(page.locator("figure.chart").first, out / "quadrant-map.png"))
+    goto(page, f"{reports}/heatmap")
+    wait_for_charts(page)
+    written.append(shoot(page.locator("figure.chart").first, out / "heatmap.png"))
+    goto(page, f"{reports}/item-report")
+    written.append(shoot(page, out / "item-report.png"))
+    page.context.close()
+
+    # On a phone the heatmap keeps its width and scrolls sideways.
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, demo.base_url, *demo.hr)
+    goto(page, f"{reports}/heatmap")
+    wait_for_charts(page)
+    page.locator("figure.chart .chart-scroll").first.evaluate(JS_SCROLL_TO_TOP)
+    written.append(shoot(page, out / "heatmap-phone.png"))
+    page.context.close()
+    return written
+
+
+def staff_pages(browser: Browser, demo: Demo, out: Path) -> list[Path]:
+    written: list[Path] = []
+    page = new_page(browser, viewport=DESKTOP)
+    sign_in(page, demo.base_url, *demo.admin)
+    goto(page, f"{demo.base_url}/admin/instruments/{INSTRUMENT_KEY}/edit")
+    page.locator(".CodeMirror").wait_for()
+    written.append(shoot(page, out / "instrument-editor.png"))
+    goto(page, f"{demo.base_url}/admin/instruments/{INSTRUMENT_KEY}/diff?from=1&to=2")
+    written.append(shoot(page, out / "instrument-diff.png"))
+    page.context.close()
+
+    # A manager whose browser prefers Spanish lands on their team's view.
+    page = new_page(browser, viewport=DESKTOP, locale="es-419")
+    sign_in(page, demo.base_url, *demo.manager)
+    goto(page, f"{demo.base_url}/reports/my-team")
+    written.append(shoot(page, out / "team-view-es.png"))
+    page.context.close()
+    return written
+
+
 def new_page(browser: Browser, **options: Any) -> Page:
-    context = browser.new_context(
-        device_scale_factor=1, locale="en-US", color_scheme="light", **options
-    )
+    options.setdefault("locale", "en-US")
+    context = browser.new_context(device_scale_factor=1, color_scheme="light", **options)
     context.set_default_timeout(TIMEOUT_MS)
     return context.new_page()
 
@@ -280,9 +311,10 @@ def goto(page: Page, url: str) -> None:
 
 def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     goto(page, f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # By name, not by label: the form reads in the browser's language.
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").click()
     page.wait_for_url(lambda url: "/login" not in url)
 
 
