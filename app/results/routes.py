@@ -116,7 +116,7 @@ def _staff_page(survey: Survey, **values: object) -> str:
         # The preview's fixed text in the employees' language, the page around it in the
         # staff member's own. The fragment comes from an autoescaping template.
         with force_locale(language):
-            preview = Markup(  # noqa: S704
+            preview = Markup(  # noqa: S704  # nosec B704
                 render_template(
                     "results/_summary.html",
                     values=_values(survey, release, document, language),
