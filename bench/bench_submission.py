@@ -137,10 +137,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     duration = args.duration or (4.0 if quick else 18.0)
     rounds = args.rounds or (1 if quick else 3)
     warmup_seconds = 1.0 if quick else 2.0
-    # Enough tokens for the in-process part and for the real app's cycles at a generous rate
-    # (a submission writes one sealed ballot: about 450 cycles/s on this machine).
+    # Enough tokens for the in-process part and for the real app's cycles of every round at a
+    # generous rate (a submission writes one sealed ballot: about 600 cycles/s on SQLite on
+    # this machine; the rounds draw on one pool of tokens).
     participants = args.participants or (
-        submissions + warmup + args.profile + int((duration + warmup_seconds) * 600)
+        submissions + warmup + args.profile + int(rounds * (duration + warmup_seconds) * 750)
     )
     engines = ("sqlite", "postgres") if args.engine == "both" else (args.engine,)
     return Settings(
