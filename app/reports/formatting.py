@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Blueprint, g
-from flask_babel import format_date, get_locale
+from flask import Blueprint
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+
+from app.i18n import number_symbols
 
 MINUS = "\u2212"
 
@@ -28,15 +29,9 @@ SURVEY_STATES = {
 
 
 def _symbols() -> tuple[str, str]:
-    """The reader's decimal and grouping symbols, asked of the locale once per request: a
-    page of 200 teams writes hundreds of numbers, and a babel call costs tens of
-    microseconds."""
-    found: tuple[str, str] | None = g.get("report_number_symbols")
-    if found is None:
-        locale = get_locale() or "en"
-        found = (get_decimal_symbol(locale), get_group_symbol(locale))
-        g.report_number_symbols = found
-    return found
+    """The reader's decimal and grouping symbols (app.i18n keeps them per locale, asked of
+    babel once: a page of 200 teams writes hundreds of numbers)."""
+    return number_symbols()
 
 
 def decimal(value: float, digits: int = 2) -> str:
